@@ -1,0 +1,85 @@
+/**
+ * The `clipdex` command. Parses arguments with commander and loads each command's module only
+ * when it runs, so `--help` never loads onnxruntime, sharp or SQLite. This is the only file that
+ * calls process.exit.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EngineError } from '../src/errors.ts';
+import { ExitError, type CommandContext } from './command-context.ts';
+
+const abort = new AbortController();
+let interrupts = 0;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      process.stderr.write('\nforced exit\n');
+      process.exit(130);
+    }
+    process.stderr.write('\nstopping after the current batch… (press Ctrl-C again to force)\n');
+    abort.abort(new EngineError('ABORTED', `interrupted by ${sig}`));
+  });
+}
+
+const context: CommandContext = {
+  cwd: process.cwd(),
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: abort.signal,
+  interactive: Boolean(process.stderr.isTTY),
+};
+
+/** Runs a command module's default export with parsed options. */
+type Loader = () => Promise<{ run(args: never, ctx: CommandContext): Promise<void> }>;
+function lazy(load: Loader) {
+  return async (...actionArgs: unknown[]): Promise<void> => {
+    const mod = await load();
+    // commander passes positional args, then the options object, then the Command.
+    const command = actionArgs[actionArgs.length - 1] as Command;
+    const positional = actionArgs.slice(0, -2);
+    const args = { ...command.opts(), _: positional };
+    await mod.run(args as never, context);
+  };
+}
+
+const program = new Command('clipdex')
+  .description('Search photo and media libraries by words or by example, with CLIP-style models.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+const model = program.command('model').description('inspect, download and list models');
+model
+  .command('info')
+  .argument('[dir]', 'model directory or pulled model name (default: the bundled model)')
+  .option('--json', 'machine-readable output')
+  .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'))
+  .description('show a model package: layout, inputs/outputs, dimension, preprocessing, provider')
+  .action(lazy(() => import('./commands/model-info.command.ts')));
+
+export { program };
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode;
+    }
+    if (error instanceof ExitError) {
+      if (error.message) process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof EngineError) {
+      process.stderr.write(`clipdex: ${error.message} [${error.code}]\n`);
+      return error.code === 'ABORTED' ? 130 : 1;
+    }
+    process.stderr.write(`clipdex: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 70;
+  }
+}
+
+// Exit explicitly: native thread pools (ONNX Runtime, libvips) can otherwise keep the process alive.
+process.exit(await main());

@@ -1,0 +1,192 @@
+/**
+ * The library store contract: what the indexer and the server may ask of a library.
+ * Implemented by src/store (SQLite is the source of truth, HNSW is derived and rebuildable).
+ */
+import type { ModelFingerprint } from '../encoders/encoder.ts';
+
+export type ItemKind = 'image' | 'text';
+export type ItemStatus = 'pending' | 'indexed' | 'failed' | 'deleted';
+
+export interface Item {
+  readonly id: number;
+  readonly kind: ItemKind;
+  /** Registered root the uri is relative to; null for texts that came from no file. */
+  readonly rootId: number | null;
+  /**
+   * Where the item came from, relative to its root, '/'-separated. Files: the relative path.
+   * Texts from a corpus or caption manifest: `<relative file>#<line or index>`.
+   */
+  readonly uri: string;
+  /** sha256 hex of the file bytes (images) or of the UTF-8 text (texts). */
+  readonly contentHash: string | null;
+  readonly size: number | null;
+  readonly mtimeMs: number | null;
+  readonly width: number | null;
+  readonly height: number | null;
+  /** Image format as decoded ('jpeg', 'png', …); null for texts. */
+  readonly format: string | null;
+  readonly text: string | null;
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+  readonly status: ItemStatus;
+  /** Why the item failed (status 'failed'), for people. */
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface Root {
+  readonly id: number;
+  /** Absolute path on this machine. */
+  readonly path: string;
+}
+
+/** An item to insert or update (matched on rootId + uri), with its vector when indexed. */
+export interface ItemWrite {
+  readonly kind: ItemKind;
+  readonly rootId: number | null;
+  readonly uri: string;
+  readonly contentHash?: string | null;
+  readonly size?: number | null;
+  readonly mtimeMs?: number | null;
+  readonly width?: number | null;
+  readonly height?: number | null;
+  readonly format?: string | null;
+  readonly text?: string | null;
+  readonly metadata?: Record<string, unknown> | null;
+  /** 'indexed' requires `vector`; 'failed' requires `error`. */
+  readonly status: 'indexed' | 'failed' | 'pending';
+  readonly error?: string | null;
+  /** L2-normalised, length = the library's dim. */
+  readonly vector?: Float32Array;
+}
+
+/** A file that moved: same content, new place; keeps its id and vector. */
+export interface ItemMove {
+  readonly id: number;
+  readonly rootId: number | null;
+  readonly uri: string;
+  readonly mtimeMs?: number | null;
+}
+
+/** Image ↔ caption link, by (rootId, uri) so both sides may be written in the same batch. */
+export interface PairWrite {
+  readonly image: { readonly rootId: number | null; readonly uri: string };
+  readonly text: { readonly rootId: number | null; readonly uri: string };
+}
+
+/** Everything one indexing batch changes; applied in one SQLite transaction. */
+export interface WriteBatch {
+  readonly items?: readonly ItemWrite[];
+  readonly moves?: readonly ItemMove[];
+  /** Item ids whose files vanished: marked 'deleted' and removed from search. */
+  readonly deletions?: readonly number[];
+  readonly pairs?: readonly PairWrite[];
+}
+
+export interface WriteResult {
+  /** Ids of `items`, in the order given. */
+  readonly itemIds: readonly number[];
+}
+
+/** Restricts search to items matching all given fields. Dates are epoch milliseconds. */
+export interface ItemFilter {
+  readonly pathPrefix?: string;
+  readonly formats?: readonly string[];
+  readonly minSize?: number;
+  readonly maxSize?: number;
+  readonly modifiedAfter?: number;
+  readonly modifiedBefore?: number;
+  readonly minWidth?: number;
+  readonly maxWidth?: number;
+  readonly minHeight?: number;
+  readonly maxHeight?: number;
+}
+
+export interface VectorSearchOptions {
+  readonly k: number;
+  /** HNSW search breadth; defaults to max(k, library default). */
+  readonly ef?: number;
+  readonly filter?: ItemFilter;
+  /** Exclude these ids (e.g. the query item itself). */
+  readonly excludeIds?: readonly number[];
+}
+
+export interface VectorHit {
+  readonly id: number;
+  /** Cosine similarity of the query and the item's stored vector. */
+  readonly score: number;
+}
+
+export interface StatusCounts {
+  readonly indexed: number;
+  readonly failed: number;
+  readonly pending: number;
+  readonly deleted: number;
+}
+
+export interface IndexingRun {
+  readonly id: number;
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly state: 'running' | 'finished' | 'interrupted' | 'failed';
+  readonly stats: Readonly<Record<string, number>>;
+}
+
+export interface OpenLibraryOptions {
+  /**
+   * Model whose vectors this library holds. Required to create a new library; when the
+   * library exists it must match (MODEL_MISMATCH otherwise, naming both models).
+   * Omit to open with whatever model the library records.
+   */
+  readonly fingerprint?: ModelFingerprint;
+  /** Readers never take the write lock; any number may run beside one writer. */
+  readonly readOnly?: boolean;
+  /** Create the directory and database when missing (default: true unless readOnly). */
+  readonly create?: boolean;
+  /** HNSW parameters for a newly created library. */
+  readonly hnsw?: { readonly m?: number; readonly efConstruction?: number; readonly efSearch?: number };
+}
+
+/** An open library directory. Owns its database handle, HNSW graphs and write lock. */
+export interface Library {
+  readonly dir: string;
+  readonly fingerprint: ModelFingerprint;
+  readonly readOnly: boolean;
+
+  // roots
+  ensureRoot(absolutePath: string): Root;
+  listRoots(): Root[];
+  /** Absolute path of a file-backed item, or null for texts with no file. */
+  resolvePath(item: Item): string | null;
+
+  // reads
+  getItem(id: number): Item | undefined;
+  getItems(ids: readonly number[]): Item[];
+  findByUri(rootId: number | null, uri: string): Item | undefined;
+  /** Indexed or deleted items of a kind with this content hash (for move detection). */
+  findByHash(kind: ItemKind, contentHash: string): Item[];
+  /** All non-deleted items under a root, streamed (for deletion detection on rescans). */
+  iterateRoot(rootId: number): IterableIterator<Item>;
+  listFailed(limit?: number): Item[];
+  getVector(id: number): Float32Array | undefined;
+  /** Caption texts linked to an image, or images linked to a text. */
+  linkedItems(id: number): Item[];
+  counts(kind: ItemKind): StatusCounts;
+
+  // writes (throw CLOSED after close, LIBRARY_BUSY/IO_ERROR as appropriate)
+  write(batch: WriteBatch): WriteResult;
+  startRun(): IndexingRun;
+  finishRun(runId: number, state: IndexingRun['state'], stats: Record<string, number>): void;
+  lastRun(): IndexingRun | undefined;
+  /** Save HNSW graphs atomically (write, fsync, rename). Called periodically by writers. */
+  checkpoint(): Promise<void>;
+
+  // search
+  search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[];
+  /** Exact cosine scores of the given ids against the query (for re-scoring and mixes). */
+  score(query: Float32Array, ids: readonly number[]): VectorHit[];
+  /** Pick up vectors and deletions committed by another process since the last look. */
+  refresh(): void;
+
+  close(): Promise<void>;
+}
