@@ -1,0 +1,76 @@
+/**
+ * The engine: a loaded model plus an open library and the search service over both.
+ *
+ * @example
+ * const engine = await openEngine({ libraryDir: './photos.clipdex', modelDir: bundledModelDir() });
+ * try {
+ *   const page = await engine.search.search({ target: 'image', terms: [{ text: 'a red bicycle' }] });
+ * } finally {
+ *   await engine.close();
+ * }
+ */
+import type { ClipModel, DeviceRequest } from './encoders/encoder.ts';
+import { loadModel } from './model/load-model.ts';
+import { SearchService } from './search/search.service.ts';
+import type { Library } from './store/library.types.ts';
+import { openLibrary } from './store/open-library.ts';
+
+export interface EngineOptions {
+  readonly libraryDir: string;
+  /** A model package directory (already resolved from a name by the caller). */
+  readonly modelDir: string;
+  readonly device?: DeviceRequest;
+  /** ONNX Runtime intra-op threads; default chosen from physical cores. */
+  readonly threads?: number;
+  /** Open the library without the write lock (search only). */
+  readonly readOnly?: boolean;
+  /** Refuse query images above this many pixels. */
+  readonly maxQueryPixels?: number;
+}
+
+export interface Engine {
+  readonly model: ClipModel;
+  readonly library: Library;
+  readonly search: SearchService;
+  /** Closes the library (saving its index) and then the model, in that order. */
+  close(): Promise<void>;
+}
+
+export async function openEngine(options: EngineOptions): Promise<Engine> {
+  const model = await loadModel(options.modelDir, {
+    ...(options.device === undefined ? {} : { device: options.device }),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
+  let library: Library;
+  try {
+    library = await openLibrary(options.libraryDir, {
+      fingerprint: model.fingerprint,
+      readOnly: options.readOnly ?? false,
+    });
+  } catch (error) {
+    await model.close();
+    throw error;
+  }
+  const search = new SearchService({
+    text: model.text,
+    image: model.image,
+    preprocessor: model.preprocessor,
+    library,
+    ...(options.maxQueryPixels === undefined ? {} : { imageLimits: { maxPixels: options.maxQueryPixels } }),
+  });
+  let closed = false;
+  return {
+    model,
+    library,
+    search,
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await library.close();
+      } finally {
+        await model.close();
+      }
+    },
+  };
+}

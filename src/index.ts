@@ -1,0 +1,13 @@
+/**
+ * clipdex's public API: what server/, indexer/ and other programs may use.
+ * Internal modules import each other by path; this barrel is for consumers only.
+ */
+export { EngineError, isEngineError, fromFsError, type ErrorCode } from './errors.ts';
+export type * from './encoders/encoder.ts';
+export type * from './store/library.types.ts';
+export type * from './search/search.types.ts';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RESULT_DEPTH } from './search/search.types.ts';
+export { SearchService, type SearchServiceDeps } from './search/search.service.ts';
+export { autoCutoff } from './search/score-cutoff.ts';
+export { openEngine, type Engine, type EngineOptions } from './engine.ts';
+export { l2Normalize, cosine, dot, weightedMix } from './vector/vector-math.ts';

@@ -1,0 +1,120 @@
+/**
+ * Turns a query (words, a photo, an item, a raw vector, or a weighted mix of them) into ranked,
+ * hydrated hits from one modality of a library.
+ */
+import type { ImageEncoder, ImagePreprocessor, PreprocessOptions, TextEncoder } from '../encoders/encoder.ts';
+import { EngineError } from '../errors.ts';
+import type { Library } from '../store/library.types.ts';
+import { weightedMix } from '../vector/vector-math.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { autoCutoff } from './score-cutoff.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  MAX_RESULT_DEPTH,
+  type QueryTerm,
+  type SearchHit,
+  type SearchPage,
+  type SearchRequest,
+} from './search.types.ts';
+
+export interface SearchServiceDeps {
+  readonly text: TextEncoder;
+  readonly image: ImageEncoder;
+  readonly preprocessor: ImagePreprocessor;
+  readonly library: Library;
+  /** Limits applied to query images (uploads). */
+  readonly imageLimits?: PreprocessOptions;
+}
+
+export class SearchService {
+  constructor(private readonly deps: SearchServiceDeps) {}
+
+  /** Embeds a (possibly weighted) query into one unit vector. */
+  async embedTerms(terms: readonly QueryTerm[]): Promise<Float32Array> {
+    if (terms.length === 0) throw new EngineError('INVALID_INPUT', 'a query needs at least one term');
+    let positive = 0;
+    for (const term of terms) {
+      const weight = term.weight ?? 1;
+      if (!Number.isFinite(weight)) throw new EngineError('INVALID_INPUT', 'term weights must be finite numbers');
+      if (weight > 0) positive += weight;
+    }
+    if (positive <= 0) {
+      throw new EngineError('INVALID_INPUT', 'a query needs at least one term with a positive weight');
+    }
+    const parts = await Promise.all(
+      terms.map(async (term) => ({ vector: await this.embedTerm(term), weight: term.weight ?? 1 })),
+    );
+    return weightedMix(parts);
+  }
+
+  async search(request: SearchRequest): Promise<SearchPage> {
+    const k = request.k ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_PAGE_SIZE) {
+      throw new EngineError('INVALID_INPUT', `k must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    }
+    const offset = request.cursor === undefined ? 0 : decodeCursor(request.cursor).offset;
+    const minScore = request.minScore;
+    if (typeof minScore === 'number' && !(minScore >= -1 && minScore <= 1)) {
+      throw new EngineError('INVALID_INPUT', 'minScore must be a number from -1 to 1, or "auto"');
+    }
+    const query = await this.embedTerms(request.terms);
+    const excludeIds = [
+      ...(request.excludeIds ?? []),
+      ...request.terms.flatMap((t) => ('itemId' in t ? [t.itemId] : [])),
+    ];
+
+    // Sorting by date or cutting automatically needs the whole relevant set; plain score
+    // order needs only as deep as this page (+1 to know whether another page follows).
+    const wholeSet = request.sort === 'date' || minScore === 'auto';
+    const depth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : offset + k + 1);
+    if (offset >= MAX_RESULT_DEPTH) return { results: [], nextCursor: null };
+
+    let hits = this.deps.library.search(request.target, query, {
+      k: depth,
+      ...(request.filter === undefined ? {} : { filter: request.filter }),
+      excludeIds,
+    });
+    if (typeof minScore === 'number') hits = hits.filter((h) => h.score >= minScore);
+    if (minScore === 'auto') hits = hits.slice(0, autoCutoff(hits.map((h) => h.score)));
+
+    const items = new Map(this.deps.library.getItems(hits.map((h) => h.id)).map((item) => [item.id, item]));
+    let hydrated: SearchHit[] = [];
+    for (const hit of hits) {
+      const item = items.get(hit.id);
+      // An item deleted between the vector search and hydration is simply skipped.
+      if (item && item.status === 'indexed') hydrated.push({ item, score: hit.score });
+    }
+    if (request.sort === 'date') {
+      hydrated = hydrated.sort((a, b) => (b.item.mtimeMs ?? 0) - (a.item.mtimeMs ?? 0) || b.score - a.score);
+    }
+    const page = hydrated.slice(offset, offset + k);
+    const more = hydrated.length > offset + k && offset + k < MAX_RESULT_DEPTH;
+    return { results: page, nextCursor: more ? encodeCursor({ offset: offset + k }) : null };
+  }
+
+  private async embedTerm(term: QueryTerm): Promise<Float32Array> {
+    if ('text' in term) {
+      if (typeof term.text !== 'string' || term.text.trim() === '') {
+        throw new EngineError('INVALID_INPUT', 'text terms must be non-empty');
+      }
+      return this.deps.text.encodeOne(term.text);
+    }
+    if ('image' in term) {
+      const prepared = await this.deps.preprocessor.preprocess(term.image, this.deps.imageLimits);
+      return this.deps.image.encodeOne(prepared.pixels);
+    }
+    if ('itemId' in term) {
+      const vector = this.deps.library.getVector(term.itemId);
+      if (!vector) throw new EngineError('NOT_FOUND', `item ${term.itemId} does not exist or has no vector`);
+      return vector;
+    }
+    if (term.vector.length !== this.deps.library.fingerprint.dim) {
+      throw new EngineError(
+        'DIMENSION_MISMATCH',
+        `query vector has ${term.vector.length} dimensions; this library's model has ${this.deps.library.fingerprint.dim}`,
+      );
+    }
+    return term.vector;
+  }
+}

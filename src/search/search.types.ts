@@ -1,0 +1,42 @@
+/** The query language shared by the CLI, the HTTP API and the page. */
+import type { Item, ItemFilter, ItemKind } from '../store/library.types.ts';
+
+/** One part of a query. Weights default to 1; negative weights push results away. */
+export type QueryTerm =
+  | { readonly text: string; readonly weight?: number }
+  | { readonly image: Uint8Array; readonly weight?: number }
+  | { readonly itemId: number; readonly weight?: number }
+  | { readonly vector: Float32Array; readonly weight?: number };
+
+export interface SearchRequest {
+  /** Which modality's items to return. */
+  readonly target: ItemKind;
+  readonly terms: readonly QueryTerm[];
+  /** Page size (default 20, at most MAX_PAGE_SIZE). */
+  readonly k?: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  readonly cursor?: string;
+  /** Drop hits scoring below this cosine, or 'auto': cut where the scores drop off most. */
+  readonly minScore?: number | 'auto';
+  readonly filter?: ItemFilter;
+  /** 'score' (default) or 'date': newest first within the relevant set. */
+  readonly sort?: 'score' | 'date';
+  readonly excludeIds?: readonly number[];
+}
+
+export interface SearchHit {
+  readonly item: Item;
+  /** Cosine similarity of the (combined) query vector and the item's vector. */
+  readonly score: number;
+}
+
+export interface SearchPage {
+  readonly results: readonly SearchHit[];
+  /** Pass back as `cursor` for the next page; null when there is none. */
+  readonly nextCursor: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 200;
+/** Deepest rank reachable by paging: HNSW search cost grows with it. */
+export const MAX_RESULT_DEPTH = 2000;
