@@ -1,0 +1,161 @@
+/**
+ * The OpenAPI 3.1 description of every route, served at GET /openapi.json. Request bodies come
+ * from the same zod schemas that validate them, so the document cannot drift from the code.
+ */
+import { z } from 'zod';
+import { classifyBodySchema } from './routes/classify.routes.ts';
+import { searchBodySchema } from './schemas/search.schema.ts';
+
+type Json = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType): Json {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Json) => ({ 'application/json': { schema } });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: `error (${s})`, content: json(ref('Error')) }]));
+const q = (name: string, description: string, schema: Json = { type: 'string' }, required = false) => ({
+  name,
+  in: 'query',
+  required,
+  description,
+  schema,
+});
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+
+const searchParams = [
+  q('target', 'modality of the results', { type: 'string', enum: ['image', 'text'], default: 'image' }),
+  q('k', 'page size', { type: 'integer', minimum: 1, maximum: 200, default: 24 }),
+  q('cursor', 'nextCursor of the previous page'),
+  q('minScore', "cosine cut-off from -1 to 1, or 'auto' (where the scores drop off)"),
+  q('sort', 'order of the relevant set', { type: 'string', enum: ['score', 'date'], default: 'score' }),
+  q('pathPrefix', 'only items under this relative path'),
+  q('formats', 'comma-separated image formats, e.g. jpeg,png'),
+  ...['minSize', 'maxSize', 'minWidth', 'maxWidth', 'minHeight', 'maxHeight'].map((n) => q(n, 'bytes or pixels', { type: 'number' })),
+  q('modifiedAfter', 'epoch ms or ISO date'),
+  q('modifiedBefore', 'epoch ms or ISO date'),
+];
+const searchResponse = { '200': { description: 'one page of hits', content: json(ref('SearchPage')) } };
+const uploadBodies = (jsonSchema: Json) => ({
+  required: true,
+  content: {
+    ...json(jsonSchema),
+    'multipart/form-data': {
+      schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, additionalProperties: { type: 'string' } },
+    },
+    'image/*': { schema: { type: 'string', format: 'binary' } },
+  },
+});
+
+export function openApiDocument(version: string): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'clipdex',
+      version,
+      description:
+        'Cross-modal search over a photo and text library. Every score is a cosine similarity. All routes are read-only; ' +
+        'routes that change a library (none yet) require an API key (x-api-key or Authorization: Bearer).',
+    },
+    components: {
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
+            },
+          },
+        },
+        Item: {
+          type: 'object',
+          properties: {
+            id: { type: 'integer' },
+            kind: { type: 'string', enum: ['image', 'text'] },
+            uri: { type: 'string' },
+            text: { type: ['string', 'null'] },
+            width: { type: ['integer', 'null'] },
+            height: { type: ['integer', 'null'] },
+            format: { type: ['string', 'null'] },
+            size: { type: ['integer', 'null'] },
+            modifiedAt: { type: ['string', 'null'], format: 'date-time' },
+            thumbnailUrl: { type: ['string', 'null'] },
+            fileUrl: { type: 'string' },
+          },
+        },
+        Hit: { allOf: [ref('Item'), { type: 'object', properties: { score: { type: 'number', description: 'cosine similarity' } } }] },
+        SearchPage: {
+          type: 'object',
+          properties: {
+            target: { type: 'string' },
+            results: { type: 'array', items: ref('Hit') },
+            nextCursor: { type: ['string', 'null'] },
+            tookMs: { type: 'number' },
+          },
+        },
+        SearchBody: schemaOf(searchBodySchema),
+        ClassifyBody: schemaOf(classifyBodySchema),
+      },
+    },
+    paths: {
+      '/api/search': {
+        get: {
+          summary: 'Search by words',
+          parameters: [q('q', 'the words', { type: 'string' }, true), ...searchParams],
+          responses: { ...searchResponse, ...errors(400, 503) },
+        },
+        post: {
+          summary: 'Search by words, a photo, items or a weighted mix (negative weights push away)',
+          parameters: searchParams.filter((p) => ['target', 'k', 'cursor', 'minScore', 'sort'].includes(p.name)),
+          requestBody: uploadBodies(ref('SearchBody')),
+          responses: { ...searchResponse, ...errors(400, 404, 413, 415, 422, 503) },
+        },
+      },
+      '/api/items/{id}': {
+        get: {
+          summary: 'An item with its linked captions or images',
+          parameters: [idParam],
+          responses: { '200': { description: 'the item', content: json({ type: 'object' }) }, ...errors(400, 404) },
+        },
+      },
+      '/api/items/{id}/file': {
+        get: {
+          summary: 'The original file (images) or text (texts), by id only',
+          parameters: [idParam],
+          responses: { '200': { description: 'the bytes', content: { 'image/*': {}, 'text/plain': {} } }, ...errors(400, 404) },
+        },
+      },
+      '/api/items/{id}/thumbnail': {
+        get: {
+          summary: 'A cached thumbnail of an image item',
+          parameters: [idParam, q('size', 'longest side in pixels', { type: 'integer', minimum: 32, maximum: 1024, default: 256 })],
+          responses: { '200': { description: 'thumbnail', content: { 'image/*': {} } }, '304': { description: 'not modified' }, ...errors(400, 404) },
+        },
+      },
+      '/api/items/{id}/similar': {
+        get: {
+          summary: 'Items nearest to this one, in either modality',
+          parameters: [idParam, ...searchParams],
+          responses: { ...searchResponse, ...errors(400, 404) },
+        },
+      },
+      '/api/classify': {
+        post: {
+          summary: 'Zero-shot classification of a photo or item against labels',
+          requestBody: uploadBodies(ref('ClassifyBody')),
+          responses: { '200': { description: 'label probabilities, most likely first', content: json({ type: 'object' }) }, ...errors(400, 404, 413, 415) },
+        },
+      },
+      '/health': { get: { summary: 'Model, execution provider and library state', responses: { '200': { description: 'healthy' }, ...errors(503) } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    },
+  };
+}

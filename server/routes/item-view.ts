@@ -1,0 +1,50 @@
+/** The JSON shape of items and hits, the same on every route. */
+import type { SearchHit } from '../../src/search/search.types.ts';
+import type { Item } from '../../src/store/library.types.ts';
+
+export interface ItemView {
+  readonly id: number;
+  readonly kind: Item['kind'];
+  readonly uri: string;
+  readonly text: string | null;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly format: string | null;
+  readonly size: number | null;
+  /** ISO 8601, from the file's mtime; null for texts with no file. */
+  readonly modifiedAt: string | null;
+  /** Thumbnail URL (images only); the `v` parameter changes when the file does, so it caches forever. */
+  readonly thumbnailUrl: string | null;
+  /** Original bytes (images) or the text as text/plain. */
+  readonly fileUrl: string;
+}
+
+export interface HitView extends ItemView {
+  /** Cosine similarity of the query vector and the item's vector. */
+  readonly score: number;
+}
+
+export function thumbnailVersion(item: Item): string {
+  return (item.contentHash ?? String(item.updatedAt)).slice(0, 16);
+}
+
+export function itemView(item: Item): ItemView {
+  return {
+    id: item.id,
+    kind: item.kind,
+    uri: item.uri,
+    text: item.text,
+    width: item.width,
+    height: item.height,
+    format: item.format,
+    size: item.size,
+    modifiedAt: item.mtimeMs === null ? null : new Date(item.mtimeMs).toISOString(),
+    thumbnailUrl: item.kind === 'image' ? `/api/items/${item.id}/thumbnail?v=${thumbnailVersion(item)}` : null,
+    fileUrl: `/api/items/${item.id}/file`,
+  };
+}
+
+export function hitView(hit: SearchHit): HitView {
+  // Scores travel rounded: six digits are far below what distinguishes two results.
+  return { ...itemView(hit.item), score: Math.round(hit.score * 1e6) / 1e6 };
+}

@@ -1,0 +1,106 @@
+/**
+ * Request shapes for search, validated with zod at the edge. Query strings arrive as strings,
+ * JSON bodies as typed values; both end as one `SearchRequest` for the search service.
+ */
+import { z } from 'zod';
+import { MAX_PAGE_SIZE } from '../../src/search/search.types.ts';
+
+export const MAX_QUERY_CHARS = 1000;
+export const MAX_TERMS = 16;
+
+const dateMs = z.union([
+  z.number().finite(),
+  z
+    .string()
+    .trim()
+    .min(1)
+    .transform((s, ctx) => {
+      const n = /^-?\d+$/.test(s) ? Number(s) : Date.parse(s);
+      if (Number.isNaN(n)) {
+        ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an ISO date' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+]);
+
+const nonNegative = z.coerce.number().finite().nonnegative();
+const formats = z
+  .union([z.array(z.string().trim().min(1).max(16)).max(32), z.string().trim().min(1).max(400)])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0));
+
+export const filterSchema = z
+  .object({
+    pathPrefix: z.string().min(1).max(1000).optional(),
+    formats: formats.optional(),
+    minSize: nonNegative.optional(),
+    maxSize: nonNegative.optional(),
+    modifiedAfter: dateMs.optional(),
+    modifiedBefore: dateMs.optional(),
+    minWidth: nonNegative.optional(),
+    maxWidth: nonNegative.optional(),
+    minHeight: nonNegative.optional(),
+    maxHeight: nonNegative.optional(),
+  })
+  .strict();
+
+const minScore = z.union([
+  z.literal('auto'),
+  z.coerce.number().min(-1, 'minScore is a cosine: from -1 to 1').max(1, 'minScore is a cosine: from -1 to 1'),
+]);
+
+/** Options shared by every way of asking (query string, JSON, multipart fields). */
+export const searchOptionsSchema = z.object({
+  target: z.enum(['image', 'text']).default('image'),
+  k: z.coerce.number().int('k must be a whole number').min(1).max(MAX_PAGE_SIZE).default(24),
+  cursor: z.string().min(1).max(512).optional(),
+  minScore: minScore.optional(),
+  sort: z.enum(['score', 'date']).default('score'),
+});
+
+const weight = z.number().finite().refine((w) => w !== 0, 'a weight of 0 does nothing; leave the term out').default(1);
+/** A base64 image, with or without a `data:image/…;base64,` prefix. */
+export const base64Image = z
+  .string()
+  .min(8)
+  .transform((s) => s.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, ''))
+  .refine((s) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(s), 'image must be base64')
+  .transform((s) => new Uint8Array(Buffer.from(s, 'base64')));
+
+export const termSchema = z.union([
+  z.object({ text: z.string().trim().min(1).max(MAX_QUERY_CHARS), weight }).strict(),
+  z.object({ itemId: z.number().int().positive(), weight }).strict(),
+  z.object({ image: base64Image, weight }).strict(),
+  z.object({ vector: z.array(z.number().finite()).min(1).max(8192), weight }).strict(),
+]);
+
+/** POST /api/search as JSON. */
+export const searchBodySchema = searchOptionsSchema
+  .extend({
+    q: z.string().trim().min(1).max(MAX_QUERY_CHARS).optional(),
+    image: base64Image.optional(),
+    terms: z.array(termSchema).min(1).max(MAX_TERMS).optional(),
+    filter: filterSchema.optional(),
+  })
+  .strict()
+  .refine((b) => b.q !== undefined || b.image !== undefined || b.terms !== undefined, {
+    message: 'give q (words), image (base64) or terms',
+  });
+
+/** GET /api/search: flat query-string parameters, filters included. */
+export const searchQuerySchema = searchOptionsSchema.extend({
+  q: z.string({ error: 'missing q (the words to search for)' }).trim().min(1, 'q must not be empty').max(MAX_QUERY_CHARS),
+  ...filterSchema.shape,
+});
+
+/** Options for requests that carry the query elsewhere (upload, item id): no q required. */
+export const searchOptionsQuerySchema = searchOptionsSchema.extend({
+  q: z.string().trim().min(1).max(MAX_QUERY_CHARS).optional(),
+  ...filterSchema.shape,
+});
+
+/** Multipart fields: everything is a string; filter and terms may come as JSON text. */
+export const searchFieldsSchema = searchOptionsQuerySchema.extend({
+  terms: z.string().max(100_000).optional(),
+  filter: z.string().max(10_000).optional(),
+});
