@@ -1,0 +1,24 @@
+/**
+ * Which files discovery picks up, by extension. The extension only selects candidates; whether
+ * a file really is an image is decided by decoding it, so a `.jpg` holding text fails cleanly.
+ */
+const IMAGE_EXTENSIONS = new Set([
+  'jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'avif', 'gif', 'tif', 'tiff', 'svg', 'heic', 'heif', 'bmp',
+]);
+
+const TEXT_CORPUS_EXTENSIONS = new Set(['txt', 'jsonl', 'ndjson', 'csv', 'tsv']);
+
+function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+
+export function isImageName(name: string): boolean {
+  return IMAGE_EXTENSIONS.has(extensionOf(name));
+}
+
+export function isTextCorpusName(name: string): boolean {
+  return TEXT_CORPUS_EXTENSIONS.has(extensionOf(name));
+}
+
+export { extensionOf };

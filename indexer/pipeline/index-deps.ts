@@ -1,0 +1,24 @@
+/**
+ * The slices of the library and model the pipeline uses. Naming them keeps the pipeline honest
+ * about its dependencies and lets unit tests pass small in-memory fakes.
+ */
+import type { ClipModel } from '../../src/encoders/encoder.ts';
+import type { Library } from '../../src/store/library.types.ts';
+
+export type IndexLibrary = Pick<
+  Library,
+  | 'ensureRoot'
+  | 'listRoots'
+  | 'resolvePath'
+  | 'findByUri'
+  | 'findByHash'
+  | 'iterateRoot'
+  | 'getVector'
+  | 'listFailed'
+  | 'write'
+  | 'startRun'
+  | 'finishRun'
+  | 'checkpoint'
+>;
+
+export type IndexModel = Pick<ClipModel, 'text' | 'image' | 'preprocessor'>;

@@ -1,0 +1,80 @@
+/**
+ * Runs one indexing pass: producer (discover → read + hash → decode) and consumer (batch →
+ * encode → commit) run at the same time, joined by a bounded channel. Afterwards the folders
+ * that were rescanned completely are checked for deleted files, the HNSW graphs are saved and
+ * the run is recorded as finished, interrupted (abort signal) or failed.
+ */
+import { EngineError } from '../../src/errors.ts';
+import { BatchWriter } from './batch-writer.ts';
+import { BoundedChannel } from './bounded-channel.ts';
+import { findDeletions, type DeletionScope } from './deletion-scan.ts';
+import type { IndexLibrary, IndexModel } from './index-deps.ts';
+import type { IndexRequest } from './index-request.ts';
+import { emptyStats, flattenStats, type IndexStats } from './index-stats.ts';
+import { produceSources } from './source-producer.ts';
+import type { WorkUnit } from './work-unit.ts';
+
+export interface IndexSummary {
+  readonly runId: number;
+  readonly state: 'finished' | 'interrupted';
+  readonly elapsedMs: number;
+  readonly stats: IndexStats;
+}
+
+export interface IndexRunHooks {
+  /** Receives the live counters once, before work starts (for progress reporting). */
+  readonly onStart?: (stats: IndexStats) => void;
+}
+
+const DELETE_CHUNK = 1000;
+
+export async function runIndex(req: IndexRequest, library: IndexLibrary, model: IndexModel, hooks: IndexRunHooks = {}): Promise<IndexSummary> {
+  const started = performance.now();
+  const stats = emptyStats();
+  hooks.onStart?.(stats);
+  const run = library.startRun();
+  const writer = new BatchWriter(library, model, stats, req);
+  // Room for two batches: the encoder always finds its next batch already decoded.
+  const channel = new BoundedChannel<WorkUnit>(Math.max(2 * req.batchSize, 8));
+  let stopped = false;
+  const aborted = (): boolean => req.signal?.aborted === true;
+  const state = { seen: new Set<string>(), deletionScopes: [] as DeletionScope[], stopped: () => stopped || aborted() };
+
+  const producer = produceSources(req, library, model, stats, channel, state).then(
+    () => channel.close(),
+    (error: unknown) => channel.close(error ?? new EngineError('INTERNAL', 'discovery failed')),
+  );
+  try {
+    for (;;) {
+      const unit = await channel.pull();
+      if (unit === undefined) break;
+      await writer.add(unit);
+      if (aborted()) break;
+    }
+    if (!aborted()) await writer.flush();
+  } catch (error) {
+    stopped = true;
+    channel.close();
+    await producer;
+    library.finishRun(run.id, 'failed', flattenStats(stats));
+    throw error;
+  } finally {
+    stopped = true;
+    channel.close();
+  }
+  await producer;
+
+  const interrupted = aborted();
+  if (!interrupted) {
+    for (const scope of state.deletionScopes) {
+      const ids = await findDeletions(library, scope, state.seen);
+      for (let i = 0; i < ids.length; i += DELETE_CHUNK) library.write({ deletions: ids.slice(i, i + DELETE_CHUNK) });
+      const counter = scope.kind === 'image' ? stats.images : stats.texts;
+      counter.deleted += ids.length;
+    }
+  }
+  await writer.checkpoint();
+  const finalState = interrupted ? 'interrupted' : 'finished';
+  library.finishRun(run.id, finalState, flattenStats(stats));
+  return { runId: run.id, state: finalState, elapsedMs: performance.now() - started, stats };
+}

@@ -1,0 +1,154 @@
+/**
+ * The first stages: discovers every source in order (folders, single images, failed items to
+ * retry, text corpora, caption manifests), plans each file or text, and pushes the work into the
+ * bounded channel. Up to `concurrency` images are read and decoded at once; the channel's
+ * capacity stops this stage running far ahead of the encoder.
+ */
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createPathFilter } from '../discovery/path-filter.ts';
+import { walkFolder, type DiscoveredFile } from '../discovery/walk-folder.ts';
+import { readCaptionManifest } from '../sources/caption-manifest.reader.ts';
+import { readTextCorpus } from '../sources/text-corpus.reader.ts';
+import type { PairWrite } from '../../src/store/library.types.ts';
+import type { BoundedChannel } from './bounded-channel.ts';
+import { seenKey, type DeletionScope } from './deletion-scan.ts';
+import type { IndexLibrary, IndexModel } from './index-deps.ts';
+import type { IndexRequest } from './index-request.ts';
+import type { IndexStats } from './index-stats.ts';
+import { planImage, type ImagePlanContext } from './plan-image.ts';
+import { planText } from './plan-text.ts';
+import { RootMap } from './root-map.ts';
+import type { WorkUnit } from './work-unit.ts';
+
+export interface ProducerState {
+  readonly seen: Set<string>;
+  readonly deletionScopes: DeletionScope[];
+  /** True once the consumer stopped (abort or fatal error): stop producing. */
+  stopped: () => boolean;
+}
+
+export async function produceSources(
+  req: IndexRequest,
+  library: IndexLibrary,
+  model: IndexModel,
+  stats: IndexStats,
+  channel: BoundedChannel<WorkUnit>,
+  state: ProducerState,
+): Promise<void> {
+  const roots = new RootMap(library);
+  const warn = req.onWarning ?? (() => {});
+  const planCtx: ImagePlanContext = {
+    library, preprocessor: model.preprocessor, retryFailed: req.retryFailed,
+    maxPixels: req.maxPixels, maxFileBytes: req.maxFileBytes, claimed: new Set(),
+  };
+  const inflight = new Set<Promise<void>>();
+  let fatal: unknown;
+  const submit = async (file: DiscoveredFile, rootId: number, uri: string): Promise<void> => {
+    stats.filesSeen += 1;
+    state.seen.add(seenKey(rootId, uri));
+    while (inflight.size >= req.concurrency) await Promise.race(inflight);
+    const task = planImage({ ...file, rootId, uri }, planCtx)
+      .then(async (unit) => {
+        if (unit) await channel.push(unit);
+        else {
+          stats.images.unchanged += 1;
+          stats.filesDone += 1;
+        }
+      })
+      .catch((error: unknown) => {
+        if (!state.stopped()) fatal ??= error;
+      })
+      .finally(() => inflight.delete(task));
+    inflight.add(task);
+  };
+  const halted = (): boolean => state.stopped() || fatal !== undefined;
+
+  for (const folder of req.folders) {
+    const real = await realpath(folder);
+    const scopeRoot = roots.rootFor(real);
+    const filter = createPathFilter(req.filter);
+    for await (const file of walkFolder(real, { filter, onDirectoryError: (dir, e) => warn(`cannot list ${dir}: ${(e as Error).message}`) })) {
+      if (halted()) break;
+      const placed = roots.place(path.join(real, ...file.relPath.split('/')));
+      if (placed) await submit(file, placed.rootId, placed.uri);
+    }
+    const prefix = roots.place(real)?.uri ?? '';
+    state.deletionScopes.push({ rootId: scopeRoot.id, prefix: prefix ? `${prefix}/` : '', kind: 'image', checkFile: true });
+    for (const r of roots.rootsWithin(real)) if (r.id !== scopeRoot.id) state.deletionScopes.push({ rootId: r.id, prefix: '', kind: 'image', checkFile: true });
+  }
+  for (const file of req.imageFiles) {
+    if (halted()) break;
+    const real = await realpath(file);
+    const st = await stat(real);
+    const placed = roots.place(real, path.dirname(real));
+    if (placed) await submit({ absPath: real, relPath: path.basename(real), size: st.size, mtimeMs: Math.trunc(st.mtimeMs) }, placed.rootId, placed.uri);
+  }
+  if (req.retryFailed) {
+    for (const item of library.listFailed(1_000_000)) {
+      if (item.kind !== 'image') continue;
+      if (halted()) break;
+      if (item.rootId === null || state.seen.has(seenKey(item.rootId, item.uri))) continue;
+      const abs = library.resolvePath(item);
+      if (!abs) continue;
+      const st = await stat(abs).catch(() => undefined);
+      if (!st) continue; // gone: the next rescan of its folder deletes it
+      await submit({ absPath: abs, relPath: item.uri, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) }, item.rootId, item.uri);
+    }
+  }
+  await Promise.all(inflight);
+  if (fatal !== undefined) throw fatal instanceof Error ? fatal : new Error("planning failed", { cause: fatal });
+
+  for (const corpus of req.corpora) {
+    if (halted()) break;
+    const real = await realpath(corpus);
+    const at = roots.place(real, path.dirname(real));
+    if (!at) continue;
+    const prefix = `${at.uri}#`;
+    for await (const rec of readTextCorpus(real, (key, why) => warn(`${corpus}:${key}: ${why}`))) {
+      if (halted()) break;
+      await pushText(at.rootId, prefix + rec.key, rec.text, undefined);
+    }
+    if (!halted()) state.deletionScopes.push({ rootId: at.rootId, prefix, kind: 'text', checkFile: false });
+  }
+
+  for (const manifest of req.captions) {
+    if (halted()) break;
+    const real = await realpath(manifest);
+    const at = roots.place(real, path.dirname(real));
+    if (!at) continue;
+    const prefix = `${at.uri}#`;
+    const bases = [path.dirname(real), ...req.folders];
+    for await (const rec of readCaptionManifest(real, (key, why) => warn(`${manifest}:${key}: ${why}`))) {
+      if (halted()) break;
+      const imagePath = await locate(rec.image, bases);
+      const image = imagePath ? roots.place(imagePath) : undefined;
+      if (!image) stats.captionsWithoutImage += rec.captions.length;
+      for (const caption of rec.captions) {
+        const uri = prefix + caption.key;
+        await pushText(at.rootId, uri, caption.text, image ? [{ image, text: { rootId: at.rootId, uri } }] : undefined);
+      }
+    }
+    if (!halted()) state.deletionScopes.push({ rootId: at.rootId, prefix, kind: 'text', checkFile: false });
+  }
+
+  async function pushText(rootId: number, uri: string, text: string, pairs: readonly PairWrite[] | undefined): Promise<void> {
+    state.seen.add(seenKey(rootId, uri));
+    const unit = planText({ rootId, uri, text, ...(pairs ? { pairs } : {}) }, library);
+    if (unit && unit.type !== 'pairs') await channel.push(unit);
+    else {
+      stats.texts.unchanged += 1;
+      if (unit) await channel.push(unit);
+    }
+  }
+}
+
+/** First existing file among the manifest's folder and the indexed folders. */
+async function locate(image: string, bases: readonly string[]): Promise<string | undefined> {
+  const candidates = path.isAbsolute(image) ? [image] : bases.map((b) => path.resolve(b, image));
+  for (const c of candidates) {
+    const st = await stat(c).catch(() => undefined);
+    if (st?.isFile()) return realpath(c);
+  }
+  return undefined;
+}

@@ -1,0 +1,32 @@
+/** What the preparing stages hand the batch writer: one decision per file or text. */
+import type { ItemKind, ItemMove, ItemWrite, PairWrite } from '../../src/store/library.types.ts';
+
+/** Everything about an item except its vector and status, which encoding decides. */
+export type ItemDraft = Omit<ItemWrite, 'status' | 'vector' | 'error'>;
+
+export type WorkUnit =
+  /** Needs the vision tower. */
+  | { readonly type: 'encode-image'; readonly draft: ItemDraft; readonly pixels: Float32Array }
+  /** Needs the text tower; `pairs` link it to its image once written. */
+  | { readonly type: 'encode-text'; readonly draft: ItemDraft; readonly text: string; readonly pairs?: readonly PairWrite[] }
+  /** Ready to write as is: a failure, or an item whose vector was reused. */
+  | { readonly type: 'write'; readonly write: ItemWrite; readonly outcome: 'failed' | 'reused'; readonly pairs?: readonly PairWrite[] }
+  /** Same content elsewhere (moved) or same place with a new mtime (touched). */
+  | { readonly type: 'move'; readonly kind: ItemKind; readonly move: ItemMove; readonly outcome: 'moved' | 'touched' }
+  /** Links only (caption unchanged, but the pair may be new). */
+  | { readonly type: 'pairs'; readonly pairs: readonly PairWrite[] };
+
+export function unitKind(unit: WorkUnit): ItemKind | undefined {
+  switch (unit.type) {
+    case 'encode-image':
+      return 'image';
+    case 'encode-text':
+      return 'text';
+    case 'write':
+      return unit.write.kind;
+    case 'move':
+      return unit.kind;
+    case 'pairs':
+      return undefined;
+  }
+}
