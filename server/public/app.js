@@ -1,0 +1,349 @@
+// clipdex search page: plain ES module, no build step. State lives in the URL so every search
+// can be shared or bookmarked (a dropped photo stays in this tab's sessionStorage instead).
+const PAGE = 30;
+const PHOTO_MAX_SIDE = 640; // the model sees ~224 px; a smaller upload is faster and never hits the limit
+const $ = (id) => document.getElementById(id);
+const els = {
+  form: $('search'), q: $('q'), file: $('file'), status: $('status'), grid: $('results'),
+  sentinel: $('sentinel'), empty: $('empty'), drop: $('drop'), auto: $('auto'), sort: $('sort'),
+  photoChip: $('photo-chip'), photoPreview: $('photo-preview'), photoClear: $('photo-clear'),
+  likeChip: $('like-chip'), likeLabel: $('like-label'), likeClear: $('like-clear'),
+};
+
+const state = { q: '', target: 'image', like: null, photo: null, auto: false, sort: 'score' };
+let page = { cursor: null, loading: false, seq: 0, count: 0, top: 0 };
+
+// ---------- URL state ----------
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  state.q = p.get('q') ?? '';
+  state.target = p.get('target') === 'text' ? 'text' : 'image';
+  const like = Number(p.get('like'));
+  state.like = Number.isSafeInteger(like) && like > 0 ? like : null;
+  state.auto = p.get('auto') === '1';
+  state.sort = p.get('sort') === 'date' ? 'date' : 'score';
+  state.photo = p.get('photo') === '1' ? photoFromSession() : null;
+}
+
+function writeUrl(push) {
+  const p = new URLSearchParams();
+  if (state.q) p.set('q', state.q);
+  if (state.like) p.set('like', String(state.like));
+  if (state.photo) p.set('photo', '1');
+  if (state.target !== 'image') p.set('target', state.target);
+  if (state.auto) p.set('auto', '1');
+  if (state.sort !== 'score') p.set('sort', state.sort);
+  const url = p.size ? `?${p}` : location.pathname;
+  if (push) history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+}
+
+function syncControls() {
+  els.q.value = state.q;
+  document.querySelector(`input[name=target][value=${state.target}]`).checked = true;
+  els.auto.checked = state.auto;
+  els.sort.value = state.sort;
+  els.photoChip.hidden = !state.photo;
+  if (state.photo) els.photoPreview.src = state.photo.url;
+  els.likeChip.hidden = !state.like;
+  if (state.like) els.likeLabel.textContent = `similar to #${state.like}`;
+  document.title = state.q ? `${state.q} — clipdex` : 'clipdex';
+}
+
+// ---------- photos ----------
+function photoFromSession() {
+  const dataUrl = sessionStorage.getItem('clipdex:photo');
+  if (!dataUrl) return null;
+  const [head, b64] = dataUrl.split(',');
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const blob = new Blob([bytes], { type: head.slice(5, head.indexOf(';')) });
+  return { blob, url: dataUrl };
+}
+
+/** Shrinks a photo in the browser (EXIF orientation applied); falls back to the original bytes. */
+async function shrink(file) {
+  try {
+    const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+    const scale = Math.min(1, PHOTO_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    bitmap.close();
+    return await new Promise((resolve) => canvas.toBlob((b) => resolve(b ?? file), 'image/jpeg', 0.92));
+  } catch {
+    return file; // a format this browser can't decode (HEIC…): let the server try
+  }
+}
+
+async function usePhoto(file) {
+  if (!file || !file.type.startsWith('image/')) {
+    showError('That is not an image. Drop or paste a photo.');
+    return;
+  }
+  const blob = await shrink(file);
+  const url = await new Promise((resolve) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.readAsDataURL(blob);
+  });
+  try {
+    sessionStorage.setItem('clipdex:photo', url);
+  } catch {
+    /* storage full: the search still works, only reload forgets the photo */
+  }
+  state.photo = { blob, url };
+  state.like = null;
+  state.q = '';
+  go(true);
+}
+
+// ---------- searching ----------
+function buildRequest(cursor) {
+  const p = new URLSearchParams({ target: state.target, k: String(PAGE) });
+  if (cursor) p.set('cursor', cursor);
+  if (state.auto) p.set('minScore', 'auto');
+  if (state.sort !== 'score') p.set('sort', state.sort);
+  if (state.photo) {
+    const form = new FormData();
+    form.set('image', state.photo.blob, 'photo.jpg');
+    if (state.q) form.set('q', state.q);
+    for (const [k, v] of p) form.set(k, v);
+    return ['/api/search', { method: 'POST', body: form }];
+  }
+  if (state.like) {
+    if (state.q) p.set('q', state.q);
+    return [`/api/items/${state.like}/similar?${p}`, {}];
+  }
+  p.set('q', state.q);
+  return [`/api/search?${p}`, {}];
+}
+
+function hasQuery() {
+  return Boolean(state.q.trim() || state.photo || state.like);
+}
+
+async function load(reset) {
+  if (reset) {
+    page = { cursor: null, loading: false, seq: page.seq + 1, count: 0, top: 0 };
+    els.grid.replaceChildren();
+  }
+  els.empty.hidden = hasQuery();
+  if (!hasQuery()) {
+    setStatus('');
+    return;
+  }
+  const seq = page.seq;
+  page.loading = true;
+  els.grid.setAttribute('aria-busy', 'true');
+  if (reset) setStatus('Searching…');
+  try {
+    const [url, init] = buildRequest(page.cursor);
+    const res = await fetch(url, init);
+    const body = await res.json().catch(() => null);
+    if (seq !== page.seq) return; // a newer search started meanwhile
+    if (!res.ok) {
+      showError(body?.error?.message ?? `The server answered ${res.status}.`);
+      page.cursor = null;
+      return;
+    }
+    if (reset) page.top = body.results[0]?.score ?? 0;
+    for (const hit of body.results) els.grid.append(card(hit, page.count++));
+    page.cursor = body.nextCursor;
+    const what = state.target === 'image' ? 'image' : 'text';
+    setStatus(
+      page.count === 0
+        ? `No ${what}s found${state.auto ? ' above the relevance cut-off' : ''}.`
+        : `${page.count}${page.cursor ? '+' : ''} ${what}${page.count === 1 ? '' : 's'} · ${body.tookMs} ms`,
+    );
+  } catch (error) {
+    if (seq === page.seq) showError(`Could not reach the server (${error.message}).`);
+  } finally {
+    if (seq === page.seq) {
+      page.loading = false;
+      els.grid.removeAttribute('aria-busy');
+      // A tall screen may show the sentinel already: keep filling it.
+      if (page.cursor && isVisible(els.sentinel)) void load(false);
+    }
+  }
+}
+
+function go(push) {
+  writeUrl(push);
+  syncControls();
+  void load(true);
+}
+
+function setStatus(text) {
+  els.status.textContent = text;
+  els.status.classList.remove('error');
+}
+
+function showError(text) {
+  els.status.textContent = text;
+  els.status.classList.add('error');
+}
+
+function isVisible(el) {
+  const r = el.getBoundingClientRect();
+  return r.top < innerHeight + 400;
+}
+
+// ---------- results ----------
+function card(hit, index) {
+  const tpl = $(hit.kind === 'image' ? 'card-image' : 'card-text');
+  const node = tpl.content.firstElementChild.cloneNode(true);
+  node.dataset.id = String(hit.id);
+  node.dataset.index = String(index);
+  const pick = node.querySelector('.pick');
+  const label = hit.kind === 'image' ? hit.uri : hit.text ?? hit.uri;
+  pick.setAttribute('aria-label', `${label}, score ${hit.score.toFixed(3)}. Search for more like this.`);
+  pick.title = 'More like this';
+  pick.addEventListener('click', () => {
+    state.like = hit.id;
+    state.q = '';
+    state.photo = null;
+    go(true);
+    els.grid.focus();
+  });
+  if (hit.kind === 'image') {
+    const img = node.querySelector('img');
+    img.src = `${hit.thumbnailUrl}&size=320`;
+    img.alt = hit.uri;
+    if (hit.width && hit.height) {
+      img.width = hit.width;
+      img.height = hit.height;
+    }
+    const open = node.querySelector('.open');
+    open.href = hit.fileUrl;
+    open.setAttribute('aria-label', `Open ${hit.uri}`);
+  } else {
+    node.querySelector('blockquote').textContent = hit.text ?? '';
+  }
+  node.querySelector('.num').textContent = hit.score.toFixed(3);
+  const rel = page.top > 0 ? Math.max(0, Math.min(1, hit.score / page.top)) : 0;
+  node.querySelector('.bar').style.width = `${Math.round(rel * 100)}%`;
+  node.querySelector('.uri').textContent = hit.uri;
+  node.querySelector('.uri').title = hit.uri;
+  return node;
+}
+
+/** Arrow keys move between results in reading order, rows included. */
+function onGridKey(event) {
+  const keys = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: 'up', ArrowDown: 'down', Home: 'home', End: 'end' };
+  const step = keys[event.key];
+  if (step === undefined) return;
+  const picks = [...els.grid.querySelectorAll('.pick')];
+  const at = picks.indexOf(document.activeElement);
+  if (at < 0) return;
+  event.preventDefault();
+  let next = at;
+  if (typeof step === 'number') next = at + step;
+  else if (step === 'home') next = 0;
+  else if (step === 'end') next = picks.length - 1;
+  else {
+    const top0 = picks[0].getBoundingClientRect().top;
+    const firstOfRow2 = picks.findIndex((p) => p.getBoundingClientRect().top > top0 + 4);
+    const cols = firstOfRow2 > 0 ? firstOfRow2 : picks.length;
+    next = at + (step === 'down' ? cols : -cols);
+  }
+  next = Math.max(0, Math.min(picks.length - 1, next));
+  picks[next].focus();
+  picks[next].scrollIntoView({ block: 'nearest' });
+}
+
+// ---------- wiring ----------
+els.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  state.q = els.q.value.trim();
+  if (state.q) state.like = null;
+  go(true);
+});
+for (const radio of document.querySelectorAll('input[name=target]')) {
+  radio.addEventListener('change', () => {
+    state.target = radio.value;
+    state.q = els.q.value.trim();
+    go(true);
+  });
+}
+els.auto.addEventListener('change', () => {
+  state.auto = els.auto.checked;
+  go(false);
+});
+els.sort.addEventListener('change', () => {
+  state.sort = els.sort.value;
+  go(false);
+});
+els.file.addEventListener('change', () => {
+  void usePhoto(els.file.files?.[0]);
+  els.file.value = '';
+});
+els.photoClear.addEventListener('click', () => {
+  state.photo = null;
+  sessionStorage.removeItem('clipdex:photo');
+  go(true);
+  els.q.focus();
+});
+els.likeClear.addEventListener('click', () => {
+  state.like = null;
+  go(true);
+  els.q.focus();
+});
+els.grid.addEventListener('keydown', onGridKey);
+
+document.addEventListener('keydown', (event) => {
+  if (event.key === '/' && document.activeElement !== els.q) {
+    event.preventDefault();
+    els.q.focus();
+    els.q.select();
+  } else if (event.key === 'Escape' && state.photo) {
+    els.photoClear.click();
+  }
+});
+document.addEventListener('paste', (event) => {
+  const file = [...(event.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
+  if (file) {
+    event.preventDefault();
+    void usePhoto(file);
+  }
+});
+
+let dragDepth = 0;
+const hasFiles = (event) => [...(event.dataTransfer?.types ?? [])].includes('Files');
+addEventListener('dragenter', (event) => {
+  if (!hasFiles(event)) return;
+  dragDepth++;
+  els.drop.hidden = false;
+});
+addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) els.drop.hidden = true;
+});
+addEventListener('dragover', (event) => {
+  if (hasFiles(event)) event.preventDefault();
+});
+addEventListener('drop', (event) => {
+  if (!hasFiles(event)) return;
+  event.preventDefault();
+  dragDepth = 0;
+  els.drop.hidden = true;
+  void usePhoto(event.dataTransfer.files[0]);
+});
+
+new IntersectionObserver(
+  (entries) => {
+    if (entries.some((e) => e.isIntersecting) && page.cursor && !page.loading) void load(false);
+  },
+  { rootMargin: '400px' },
+).observe(els.sentinel);
+
+addEventListener('popstate', () => {
+  readUrl();
+  syncControls();
+  void load(true);
+});
+
+readUrl();
+syncControls();
+void load(true);
+if (!hasQuery()) els.q.focus();
