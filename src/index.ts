@@ -11,3 +11,11 @@ export { SearchService, type SearchServiceDeps } from './search/search.service.t
 export { autoCutoff } from './search/score-cutoff.ts';
 export { openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { l2Normalize, cosine, dot, weightedMix } from './vector/vector-math.ts';
+export { openLibrary } from './store/open-library.ts';
+export type { LibraryStore } from './store/library-store.ts';
+export type { GraphRecovery } from './store/modality-graphs.ts';
+export { migrate, loadMigrations, type MigrationResult } from './store/migrator.ts';
+export { loadModel, type LoadModelOptions } from './model/load-model.ts';
+export type { LoadedClipModel, ModelDetails, GraphDetails } from './model/clip-model.ts';
+export { bundledModelDir } from './model/bundled-model.ts';
+export { makeThumbnail, probeImage, type ImageInfo, type ThumbnailOptions } from './image/sharp-decoder.ts';

@@ -81,6 +81,11 @@ export interface WriteBatch {
   /** Item ids whose files vanished: marked 'deleted' and removed from search. */
   readonly deletions?: readonly number[];
   readonly pairs?: readonly PairWrite[];
+  /**
+   * Fingerprint id of the model that made the batch's vectors. When given and it differs from
+   * the library's, the batch is refused with MODEL_MISMATCH (the guard against mixing models).
+   */
+  readonly fingerprintId?: string;
 }
 
 export interface WriteResult {

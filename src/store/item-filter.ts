@@ -1,0 +1,71 @@
+/**
+ * Turns an ItemFilter into a SQL WHERE clause over `items`, with bound parameters only.
+ * A path prefix may be absolute (matched against each root's absolute path) or relative
+ * (matched against uris under every root).
+ */
+import path from 'node:path';
+import { EngineError } from '../errors.ts';
+import type { ItemFilter, ItemKind, Root } from './library.types.ts';
+
+export interface SqlWhere {
+  readonly sql: string;
+  readonly params: (string | number)[];
+}
+
+export function isEmptyFilter(filter: ItemFilter | undefined): boolean {
+  return !filter || Object.values(filter).every((value) => value === undefined);
+}
+
+export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly Root[]): SqlWhere {
+  const clauses = ["kind = ?", "status = 'indexed'"];
+  const params: (string | number)[] = [kind];
+  const range = (column: string, op: '>=' | '<=' | '>' | '<', value: number | undefined, name: string): void => {
+    if (value === undefined) return;
+    if (!Number.isFinite(value)) throw new EngineError('INVALID_INPUT', `filter.${name} must be a finite number`);
+    clauses.push(`${column} ${op} ?`);
+    params.push(value);
+  };
+  range('size', '>=', filter.minSize, 'minSize');
+  range('size', '<=', filter.maxSize, 'maxSize');
+  range('mtime_ms', '>', filter.modifiedAfter, 'modifiedAfter');
+  range('mtime_ms', '<', filter.modifiedBefore, 'modifiedBefore');
+  range('width', '>=', filter.minWidth, 'minWidth');
+  range('width', '<=', filter.maxWidth, 'maxWidth');
+  range('height', '>=', filter.minHeight, 'minHeight');
+  range('height', '<=', filter.maxHeight, 'maxHeight');
+  if (filter.formats !== undefined) {
+    if (filter.formats.length === 0) return { sql: '0', params: [] };
+    clauses.push(`lower(format) IN (${filter.formats.map(() => '?').join(', ')})`);
+    params.push(...filter.formats.map((format) => normaliseFormat(format)));
+  }
+  if (filter.pathPrefix !== undefined && filter.pathPrefix !== '') {
+    const where = prefixToSql(filter.pathPrefix, roots);
+    clauses.push(where.sql);
+    params.push(...where.params);
+  }
+  return { sql: clauses.join(' AND '), params };
+}
+
+function normaliseFormat(format: string): string {
+  const lower = format.toLowerCase().replace(/^\./, '');
+  return lower === 'jpg' ? 'jpeg' : lower === 'tif' ? 'tiff' : lower;
+}
+
+function prefixToSql(prefix: string, roots: readonly Root[]): SqlWhere {
+  // substr comparison instead of LIKE: paths may contain % and _.
+  const uriStartsWith = (rel: string): SqlWhere => ({ sql: 'substr(uri, 1, ?) = ?', params: [rel.length, rel] });
+  if (!path.isAbsolute(prefix)) return uriStartsWith(prefix.split(path.sep).join('/').replace(/^\.\//, ''));
+  const wanted = path.resolve(prefix);
+  const parts: SqlWhere[] = [];
+  for (const root of roots) {
+    const rel = path.relative(root.path, wanted);
+    if (rel === '' || (wanted.length < root.path.length && root.path.startsWith(wanted))) {
+      parts.push({ sql: 'root_id = ?', params: [root.id] });
+    } else if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+      const sub = uriStartsWith(rel.split(path.sep).join('/') + (prefix.endsWith('/') ? '/' : ''));
+      parts.push({ sql: `(root_id = ? AND ${sub.sql})`, params: [root.id, ...sub.params] });
+    }
+  }
+  if (parts.length === 0) return { sql: '0', params: [] };
+  return { sql: `(${parts.map((p) => p.sql).join(' OR ')})`, params: parts.flatMap((p) => p.params) };
+}

@@ -1,0 +1,223 @@
+/**
+ * An open library: the Library contract over one SQLite database (the truth), two HNSW graphs
+ * (derived) and, for writers, the write lock. Created by openLibrary().
+ */
+import path from 'node:path';
+import type { ModelFingerprint } from '../encoders/encoder.ts';
+import { EngineError } from '../errors.ts';
+import { translateSqliteError, type Db } from './database.ts';
+import { rowToItem, type ItemRepository } from './item.repository.ts';
+import type {
+  IndexingRun, Item, ItemKind, Library, Root, StatusCounts, VectorHit, VectorSearchOptions, WriteBatch, WriteResult,
+} from './library.types.ts';
+import type { LibraryMeta } from './meta.repository.ts';
+import type { MetaRepository } from './meta.repository.ts';
+import type { GraphRecovery, ModalityGraphs } from './modality-graphs.ts';
+import type { RootRepository } from './root.repository.ts';
+import type { RunRepository } from './run.repository.ts';
+import { scoreIds, searchGraph } from './vector-search.ts';
+import type { VectorRepository } from './vector.repository.ts';
+import { applyBatch, validateBatch } from './write-batch.ts';
+import type { WriteLock } from './write-lock.ts';
+
+export interface LibraryParts {
+  readonly dir: string;
+  readonly db: Db;
+  readonly meta: LibraryMeta;
+  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository };
+  readonly graphs: ModalityGraphs;
+  readonly recovery: readonly GraphRecovery[];
+  readonly lock: WriteLock | undefined;
+  readonly efSearch: number;
+}
+
+export class LibraryStore implements Library {
+  readonly dir: string;
+  readonly fingerprint: ModelFingerprint;
+  readonly readOnly: boolean;
+  /** What opening did to each HNSW graph (loaded, replayed, rebuilt), for logs and tests. */
+  readonly recovery: readonly GraphRecovery[];
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly parts: LibraryParts) {
+    this.dir = parts.dir;
+    this.fingerprint = parts.meta.fingerprint;
+    this.readOnly = parts.lock === undefined;
+    this.recovery = parts.recovery;
+  }
+
+  get isOpen(): boolean {
+    return this.closing === undefined;
+  }
+
+  // roots
+  ensureRoot(absolutePath: string): Root {
+    this.assertWritable();
+    return this.sql('register root', () => this.parts.repos.roots.ensure(absolutePath));
+  }
+  /** Re-points a root after its folder moved; items keep their ids and vectors. */
+  relocateRoot(rootId: number, absolutePath: string): Root {
+    this.assertWritable();
+    return this.sql('relocate root', () => this.parts.repos.roots.relocate(rootId, absolutePath));
+  }
+  listRoots(): Root[] {
+    this.assertOpen();
+    return this.parts.repos.roots.list();
+  }
+  resolvePath(item: Item): string | null {
+    this.assertOpen();
+    if (item.rootId === null) return null;
+    const root = this.parts.repos.roots.get(item.rootId);
+    if (!root) return null;
+    // Texts point into a file with '#<line>'; image names may legitimately contain '#'.
+    const uri = item.kind === 'text' ? item.uri.replace(/#[^/]*$/, '') : item.uri;
+    return path.join(root.path, ...uri.split('/'));
+  }
+
+  // reads
+  getItem(id: number): Item | undefined {
+    this.assertOpen();
+    const row = this.parts.repos.items.byId.get(id);
+    return row ? rowToItem(row) : undefined;
+  }
+  getItems(ids: readonly number[]): Item[] {
+    this.assertOpen();
+    return ids.flatMap((id) => {
+      const row = this.parts.repos.items.byId.get(id);
+      return row ? [rowToItem(row)] : [];
+    });
+  }
+  findByUri(rootId: number | null, uri: string): Item | undefined {
+    this.assertOpen();
+    const row = this.parts.repos.items.byPlace.get({ rootId, uri });
+    return row ? rowToItem(row) : undefined;
+  }
+  findByHash(kind: ItemKind, contentHash: string): Item[] {
+    this.assertOpen();
+    return this.parts.repos.items.byHash.all(kind, contentHash).map(rowToItem);
+  }
+  /** Pages through the root by id, so the caller may write between items. */
+  *iterateRoot(rootId: number): IterableIterator<Item> {
+    this.assertOpen();
+    let after = 0;
+    for (;;) {
+      const rows = this.parts.repos.items.byRootPage.all(rootId, after, 1000);
+      for (const row of rows) yield rowToItem(row);
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < 1000) return;
+      after = last.id;
+    }
+  }
+  listFailed(limit = 100): Item[] {
+    this.assertOpen();
+    return this.parts.repos.items.failed.all(limit).map(rowToItem);
+  }
+  getVector(id: number): Float32Array | undefined {
+    this.assertOpen();
+    return this.parts.repos.vectors.get(id)?.vector;
+  }
+  linkedItems(id: number): Item[] {
+    this.assertOpen();
+    return this.parts.repos.items.linked.all(id, id).map(rowToItem);
+  }
+  counts(kind: ItemKind): StatusCounts {
+    this.assertOpen();
+    return this.parts.repos.items.counts(kind);
+  }
+  /** Live vectors in the HNSW graph of a kind (equals the SQLite count once caught up). */
+  graphSize(kind: ItemKind): number {
+    this.assertOpen();
+    return this.parts.graphs.index(kind).size;
+  }
+
+  // writes
+  write(batch: WriteBatch): WriteResult {
+    this.assertWritable();
+    const meta = this.parts.meta;
+    if (batch.fingerprintId !== undefined && batch.fingerprintId !== meta.fingerprint.id) {
+      throw new EngineError('MODEL_MISMATCH', `vectors from model ${batch.fingerprintId} offered to library ${this.dir}, which holds vectors of ${describe(meta.fingerprint)}; re-embed into a new library`, {
+        details: { library: meta.fingerprint.id, offered: batch.fingerprintId },
+      });
+    }
+    const vectors = validateBatch(batch, meta.dim);
+    const { db, repos } = this.parts;
+    const itemIds = this.sql(`cannot write to library ${this.dir}`, () => db.transaction(() => applyBatch(repos, batch, vectors, Date.now()))());
+    this.parts.graphs.catchUp();
+    return { itemIds };
+  }
+  startRun(): IndexingRun {
+    this.assertWritable();
+    return this.sql('start run', () => this.parts.repos.runs.start(Date.now()));
+  }
+  finishRun(runId: number, state: IndexingRun['state'], stats: Record<string, number>): void {
+    this.assertWritable();
+    this.sql('finish run', () => this.parts.repos.runs.finishRun(runId, state, stats, Date.now()));
+  }
+  lastRun(): IndexingRun | undefined {
+    this.assertOpen();
+    return this.parts.repos.runs.lastRun();
+  }
+  async checkpoint(): Promise<void> {
+    this.assertOpen();
+    if (this.readOnly) return; // readers never write files; their graphs live in memory only
+    await this.parts.graphs.checkpoint();
+  }
+  /** Rebuilds both graphs from SQLite, dropping deleted slots, and saves them. */
+  async compact(): Promise<void> {
+    this.assertWritable();
+    await this.parts.graphs.compact('image');
+    await this.parts.graphs.compact('text');
+  }
+
+  // search
+  search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[] {
+    this.assertOpen();
+    const { meta, graphs, repos, db } = this.parts;
+    return searchGraph({ index: graphs.index(kind), db, vectors: repos.vectors, roots: repos.roots.list(), dim: meta.dim, efSearch: this.parts.efSearch }, kind, query, options);
+  }
+  score(query: Float32Array, ids: readonly number[]): VectorHit[] {
+    this.assertOpen();
+    return scoreIds(this.parts.repos.vectors, this.parts.meta.dim, query, ids);
+  }
+  refresh(): void {
+    this.assertOpen();
+    this.parts.graphs.catchUp();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { graphs, db, lock } = this.parts;
+    try {
+      await graphs.idle();
+      if (lock) await graphs.checkpoint();
+    } finally {
+      db.close();
+      lock?.release();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new EngineError('CLOSED', `library ${this.dir} is closed`);
+  }
+
+  private assertWritable(): void {
+    this.assertOpen();
+    if (this.readOnly) throw new EngineError('INVALID_INPUT', `library ${this.dir} was opened read-only`);
+  }
+
+  private sql<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw translateSqliteError(error, what);
+    }
+  }
+}
+
+export function describe(fingerprint: ModelFingerprint): string {
+  return `${fingerprint.name} (id ${fingerprint.id}, ${fingerprint.dim}-d)`;
+}

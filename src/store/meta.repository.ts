@@ -1,0 +1,81 @@
+/**
+ * The `meta` table: facts fixed when the library is created (model fingerprint, dimension,
+ * metric, HNSW parameters, a random library id) and the vector sequence counter.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ModelFingerprint } from '../encoders/encoder.ts';
+import { EngineError } from '../errors.ts';
+import type { Db, Statement } from './database.ts';
+
+export interface HnswParams {
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly efSearch: number;
+}
+
+export interface LibraryMeta {
+  readonly libraryId: string;
+  readonly fingerprint: ModelFingerprint;
+  readonly dim: number;
+  readonly metric: 'cosine';
+  readonly createdAt: number;
+  readonly hnsw: HnswParams;
+}
+
+export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 200, efSearch: 64 };
+
+export class MetaRepository {
+  private readonly getStmt: Statement<[string], { value: string }>;
+  private readonly setStmt: Statement<[string, string]>;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.setStmt = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  }
+
+  isInitialised(): boolean {
+    return this.getStmt.get('library_id') !== undefined;
+  }
+
+  initialise(fingerprint: ModelFingerprint, hnsw: HnswParams): void {
+    this.db.transaction(() => {
+      this.setStmt.run('library_id', randomUUID());
+      this.setStmt.run('fingerprint', JSON.stringify(fingerprint));
+      this.setStmt.run('dim', String(fingerprint.dim));
+      this.setStmt.run('metric', 'cosine');
+      this.setStmt.run('created_at', String(Date.now()));
+      this.setStmt.run('hnsw', JSON.stringify(hnsw));
+      this.setStmt.run('vector_seq', '0');
+    })();
+  }
+
+  read(): LibraryMeta {
+    const fingerprint = JSON.parse(this.require('fingerprint')) as ModelFingerprint;
+    const metric = this.require('metric');
+    if (metric !== 'cosine') throw new EngineError('INDEX_CORRUPT', `library uses unknown metric ${metric}`);
+    return {
+      libraryId: this.require('library_id'),
+      fingerprint,
+      dim: Number(this.require('dim')),
+      metric,
+      createdAt: Number(this.require('created_at')),
+      hnsw: { ...DEFAULT_HNSW, ...(JSON.parse(this.require('hnsw')) as Partial<HnswParams>) },
+    };
+  }
+
+  /** Highest sequence number handed out; rows up to it are committed. */
+  lastSeq(): number {
+    return Number(this.require('vector_seq'));
+  }
+
+  /** Call inside the write transaction that uses the numbers. */
+  setLastSeq(seq: number): void {
+    this.setStmt.run('vector_seq', String(seq));
+  }
+
+  private require(key: string): string {
+    const row = this.getStmt.get(key);
+    if (!row) throw new EngineError('INDEX_CORRUPT', `library database lacks meta.${key}`);
+    return row.value;
+  }
+}

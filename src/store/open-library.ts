@@ -1,0 +1,115 @@
+/**
+ * Opens (or creates) a library directory: takes the write lock unless read-only, opens and
+ * migrates the database, checks the model fingerprint, loads or rebuilds the HNSW graphs and
+ * replays what they missed. Everything opened so far is closed again if a later step fails.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { EngineError, fromFsError } from '../errors.ts';
+import { openDatabase, translateSqliteError, type Db } from './database.ts';
+import { ItemRepository } from './item.repository.ts';
+import { describe, LibraryStore } from './library-store.ts';
+import type { OpenLibraryOptions } from './library.types.ts';
+import { DEFAULT_HNSW, MetaRepository, type LibraryMeta } from './meta.repository.ts';
+import { loadMigrations, migrate, pendingMigrations } from './migrator.ts';
+import { ModalityGraphs } from './modality-graphs.ts';
+import { RootRepository } from './root.repository.ts';
+import { RunRepository } from './run.repository.ts';
+import { VectorRepository } from './vector.repository.ts';
+import { acquireWriteLock, type WriteLock } from './write-lock.ts';
+
+export const DATABASE_FILE = 'clipdex.db';
+
+/**
+ * @example
+ * const library = await openLibrary('/data/photos.clipdex', { fingerprint: model.fingerprint });
+ * try { library.write({ items }); await library.checkpoint(); } finally { await library.close(); }
+ */
+export async function openLibrary(dir: string, options: OpenLibraryOptions = {}): Promise<LibraryStore> {
+  const readOnly = options.readOnly ?? false;
+  const create = options.create ?? !readOnly;
+  const root = path.resolve(dir);
+  const dbFile = path.join(root, DATABASE_FILE);
+  prepareDirectory(root, dbFile, readOnly, create);
+
+  let lock: WriteLock | undefined;
+  let db: Db | undefined;
+  try {
+    if (!readOnly) lock = acquireWriteLock(root);
+    db = openDatabase(dbFile, { readOnly, create: !readOnly });
+    const meta = readOrCreateMeta(db, root, readOnly, options);
+    const vectors = new VectorRepository(db);
+    const metaRepo = new MetaRepository(db);
+    const runs = new RunRepository(db);
+    if (!readOnly) runs.markOrphansInterrupted(Date.now());
+    const identity = { libraryId: meta.libraryId, modelId: meta.fingerprint.id, dim: meta.dim };
+    const { graphs, recovery } = await ModalityGraphs.open(root, identity, meta.hnsw, vectors, metaRepo);
+    const library = new LibraryStore({
+      dir: root,
+      db,
+      meta,
+      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo },
+      graphs,
+      recovery,
+      lock,
+      efSearch: options.hnsw?.efSearch ?? meta.hnsw.efSearch,
+    });
+    // Save recovered graphs now so the next open is fast; a full disk must not stop the open.
+    if (!readOnly && graphs.dirty) await library.checkpoint().catch(() => undefined);
+    return library;
+  } catch (error) {
+    db?.close();
+    lock?.release();
+    throw translateSqliteError(error, `cannot open library ${root}`);
+  }
+}
+
+function prepareDirectory(root: string, dbFile: string, readOnly: boolean, create: boolean): void {
+  const exists = fs.existsSync(dbFile);
+  if (!exists && (readOnly || !create)) throw new EngineError('NOT_FOUND', `no clipdex library at ${root} (missing ${DATABASE_FILE})`);
+  try {
+    if (!exists) fs.mkdirSync(root, { recursive: true });
+    if (!readOnly) fs.accessSync(root, fs.constants.W_OK);
+  } catch (error) {
+    const failure = fromFsError(error, `cannot open library ${root} for writing`);
+    if (failure.code !== 'IO_ERROR') throw failure;
+    throw new EngineError('IO_ERROR', `${failure.message}; a library on a read-only location can still be opened read-only`, { cause: error });
+  }
+}
+
+function readOrCreateMeta(db: Db, root: string, readOnly: boolean, options: OpenLibraryOptions): LibraryMeta {
+  const migrations = loadMigrations();
+  if (readOnly) {
+    if (pendingMigrations(db, migrations).length > 0) {
+      throw new EngineError('INDEX_CORRUPT', `library ${root} has an older schema; open it once for writing to migrate it`);
+    }
+  } else {
+    migrate(db, migrations);
+  }
+  const meta = new MetaRepository(db);
+  if (!meta.isInitialised()) {
+    if (readOnly) throw new EngineError('NOT_FOUND', `library ${root} was never initialised`);
+    if (!options.fingerprint) throw new EngineError('INVALID_INPUT', `creating library ${root} needs the model fingerprint`);
+    meta.initialise(options.fingerprint, { ...DEFAULT_HNSW, ...definedOnly(options.hnsw) });
+  }
+  const stored = meta.read();
+  const wanted = options.fingerprint;
+  if (wanted && (wanted.id !== stored.fingerprint.id || wanted.dim !== stored.dim)) {
+    throw new EngineError(
+      'MODEL_MISMATCH',
+      `library ${root} holds vectors of ${describe(stored.fingerprint)} but the model in use is ${describe(wanted)}; ` +
+        `vectors of different models cannot be mixed — re-embed into a new library with this model (clipdex index --library <new dir>)`,
+      {
+        details: {
+          library: { name: stored.fingerprint.name, id: stored.fingerprint.id, dim: stored.dim },
+          requested: { name: wanted.name, id: wanted.id, dim: wanted.dim },
+        },
+      },
+    );
+  }
+  return stored;
+}
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,145 @@
+/**
+ * The only importer of hnswlib-node: an HNSW graph in cosine space with labels = item ids,
+ * automatic capacity growth and mark-delete. hnswlib is not safe to mutate while it serialises
+ * (writeIndex runs on a worker thread), so mutations during save() throw; the store defers them.
+ */
+import hnswlib from 'hnswlib-node';
+import { EngineError } from '../errors.ts';
+import type { VectorIndex, VectorIndexHit } from './vector-index.ts';
+
+const { HierarchicalNSW } = hnswlib;
+type Graph = InstanceType<typeof HierarchicalNSW>;
+
+export interface HnswOptions {
+  readonly dim: number;
+  readonly m: number;
+  readonly efConstruction: number;
+  /** Initial slots; doubled whenever full. */
+  readonly capacity?: number;
+}
+
+/** Per-label state in a byte array indexed by label: ids are dense, so this beats a Set. */
+const ABSENT = 0;
+const LIVE = 1;
+const DELETED = 2;
+
+export class HnswIndex implements VectorIndex {
+  private states = new Uint8Array(1024);
+  private liveCount = 0;
+  private deletedCount = 0;
+  private saving = false;
+
+  private constructor(
+    private readonly graph: Graph,
+    readonly dim: number,
+  ) {}
+
+  static create(options: HnswOptions): HnswIndex {
+    const graph = new HierarchicalNSW('cosine', options.dim);
+    graph.initIndex({ maxElements: Math.max(1024, options.capacity ?? 0), m: options.m, efConstruction: options.efConstruction, randomSeed: 100 });
+    return new HnswIndex(graph, options.dim);
+  }
+
+  /** Reads a graph written by save(); `deleted` is the list saved beside it. */
+  static async load(file: string, dim: number, deleted: readonly number[]): Promise<HnswIndex> {
+    const graph = new HierarchicalNSW('cosine', dim);
+    try {
+      await graph.readIndex(file);
+    } catch (error) {
+      throw new EngineError('INDEX_CORRUPT', `cannot read HNSW graph ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (graph.getNumDimensions() !== dim) throw new EngineError('INDEX_CORRUPT', `HNSW graph ${file} has dimension ${graph.getNumDimensions()}, expected ${dim}`);
+    const index = new HnswIndex(graph, dim);
+    for (const label of graph.getIdsList()) index.setState(label, LIVE);
+    for (const label of deleted) {
+      if (index.state(label) !== LIVE) throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
+      index.setState(label, DELETED);
+    }
+    return index;
+  }
+
+  get size(): number {
+    return this.liveCount;
+  }
+
+  get slots(): number {
+    return this.graph.getCurrentCount();
+  }
+
+  get capacity(): number {
+    return this.graph.getMaxElements();
+  }
+
+  has(label: number): boolean {
+    return this.state(label) === LIVE;
+  }
+
+  add(label: number, vector: Float32Array): void {
+    this.assertMutable();
+    if (vector.length !== this.dim) throw new EngineError('DIMENSION_MISMATCH', `vector has ${vector.length} dimensions, the index ${this.dim}`);
+    const before = this.state(label);
+    if (before === ABSENT && this.graph.getCurrentCount() >= this.graph.getMaxElements()) {
+      this.graph.resizeIndex(this.graph.getMaxElements() * 2);
+    }
+    // An existing label is updated in place; a deleted one is revived (allowReplaceDeleted off).
+    this.graph.addPoint(Array.from(vector), label);
+    this.setState(label, LIVE);
+  }
+
+  remove(label: number): void {
+    this.assertMutable();
+    if (this.state(label) !== LIVE) return;
+    this.graph.markDelete(label);
+    this.setState(label, DELETED);
+  }
+
+  search(query: Float32Array, k: number, ef: number, filter?: (label: number) => boolean): VectorIndexHit[] {
+    const limit = Math.min(k, this.liveCount);
+    if (limit <= 0) return [];
+    this.graph.setEf(Math.max(ef, limit));
+    const result = this.graph.searchKnn(Array.from(query), limit, filter);
+    return result.neighbors.map((label, i) => ({ label, distance: result.distances[i]! }));
+  }
+
+  deletedLabels(): number[] {
+    const out: number[] = [];
+    for (let label = 0; label < this.states.length; label++) if (this.states[label] === DELETED) out.push(label);
+    return out;
+  }
+
+  async save(file: string): Promise<void> {
+    this.assertMutable();
+    this.saving = true;
+    try {
+      await this.graph.writeIndex(file);
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  get isSaving(): boolean {
+    return this.saving;
+  }
+
+  private assertMutable(): void {
+    if (this.saving) throw new EngineError('INTERNAL', 'HNSW graph is being saved; changes must wait');
+  }
+
+  private state(label: number): number {
+    return label < this.states.length ? this.states[label]! : ABSENT;
+  }
+
+  private setState(label: number, next: number): void {
+    if (label >= this.states.length) {
+      const grown = new Uint8Array(Math.max(this.states.length * 2, label + 1));
+      grown.set(this.states);
+      this.states = grown;
+    }
+    const prev = this.states[label]!;
+    if (prev === LIVE) this.liveCount--;
+    if (prev === DELETED) this.deletedCount--;
+    if (next === LIVE) this.liveCount++;
+    if (next === DELETED) this.deletedCount++;
+    this.states[label] = next;
+  }
+}
