@@ -10,6 +10,8 @@ export interface PreprocessSpec {
   readonly height: number;
   /** 'shortest': resize shortest side then centre crop (CLIP); 'squash': resize to width×height. */
   readonly resizeMode: 'shortest' | 'squash';
+  /** For 'shortest': the short side before the crop (HF `size.shortest_edge`); default max(width, height). */
+  readonly shortestEdge?: number;
   readonly mean: readonly [number, number, number];
   readonly std: readonly [number, number, number];
   /** Resampling kernel; CLIP-family packages use bicubic. */

@@ -1,0 +1,57 @@
+/** The ClipModel loadModel returns: both towers, the preprocessor, identity, and what `model info` shows. */
+import type { ClipModel, ExecutionProviderName, ImagePreprocessor, ModelFingerprint, ModelLayout } from '../encoders/encoder.ts';
+import type { ClipImageEncoder } from '../encoders/clip-image.encoder.ts';
+import type { ClipTextEncoder } from '../encoders/clip-text.encoder.ts';
+import type { GraphValue, OnnxSession } from '../encoders/onnx-session.ts';
+
+export interface GraphDetails {
+  /** Relative to the package directory. */
+  readonly file: string;
+  readonly inputs: readonly GraphValue[];
+  readonly outputs: readonly GraphValue[];
+  /** Names the runtime picked. */
+  readonly uses: { readonly inputs: readonly string[]; readonly output: string };
+  /** Fixed batch size, or null when dynamic (batched runs). */
+  readonly fixedBatch: number | null;
+}
+
+export interface ModelDetails {
+  readonly dir: string;
+  readonly layout: ModelLayout;
+  readonly variant: string;
+  readonly variantsAvailable: readonly string[];
+  readonly contextLength: number;
+  /** Sequence length fed to the text graph (≥ contextLength when the graph fixes it). */
+  readonly paddedLength: number;
+  readonly padId: number;
+  readonly text: GraphDetails;
+  readonly vision: GraphDetails;
+  /** Why the provider differs from the request (auto fallback). */
+  readonly providerNote: string | undefined;
+  readonly threads: number;
+}
+
+export class LoadedClipModel implements ClipModel {
+  private closed = false;
+
+  constructor(
+    readonly fingerprint: ModelFingerprint,
+    readonly text: ClipTextEncoder,
+    readonly image: ClipImageEncoder,
+    readonly preprocessor: ImagePreprocessor,
+    readonly executionProvider: ExecutionProviderName,
+    readonly details: ModelDetails,
+    private readonly sessions: readonly OnnxSession[],
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Releases both ONNX sessions; later encode calls throw EngineError('CLOSED'). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.sessions.map((s) => s.close()));
+  }
+}

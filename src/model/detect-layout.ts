@@ -1,0 +1,145 @@
+/**
+ * Which kind of model package a directory is, and where its files are. The layouts are the
+ * ones real CLIP exports use (docs/models.md): Hugging Face / transformers.js split towers,
+ * OpenCLIP as exported by immich, and clip-as-service.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelLayout } from '../encoders/encoder.ts';
+import { EngineError, fromFsError } from '../errors.ts';
+
+export interface LayoutFiles {
+  readonly layout: ModelLayout;
+  readonly dir: string;
+  /** Dtype variant of HF graphs ('fp32' when unsuffixed). */
+  readonly variant: string;
+  /** Paths relative to dir. */
+  readonly textGraph: string;
+  readonly visionGraph: string;
+  /** Folder (relative) holding tokenizer.json and friends. */
+  readonly tokenizerDir: string;
+  readonly config: string | undefined;
+  readonly preprocess: { readonly kind: 'huggingface' | 'openclip'; readonly file: string } | undefined;
+  /** HF variants present next to the chosen one (for `model info`). */
+  readonly variantsAvailable: readonly string[];
+}
+
+/** transformers.js file-name suffix per dtype (src/utils/dtypes.js); '' is fp32. */
+export const HF_VARIANT_SUFFIXES: Readonly<Record<string, string>> = {
+  fp32: '',
+  quantized: '_quantized',
+  q8: '_quantized',
+  fp16: '_fp16',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  q4f16: '_q4f16',
+  bnb4: '_bnb4',
+};
+const VARIANT_PREFERENCE = ['fp32', 'quantized', 'fp16', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function firstExisting(dir: string, candidates: readonly string[]): Promise<string | undefined> {
+  for (const rel of candidates) if (await isFile(path.join(dir, rel))) return rel;
+  return undefined;
+}
+
+async function huggingface(dir: string, variant: string | undefined): Promise<LayoutFiles | undefined> {
+  for (const graphDir of ['onnx', '.']) {
+    const rel = (name: string) => path.normalize(path.join(graphDir, name));
+    const present: string[] = [];
+    for (const v of VARIANT_PREFERENCE) {
+      const suffix = HF_VARIANT_SUFFIXES[v]!;
+      if ((await isFile(path.join(dir, rel(`text_model${suffix}.onnx`)))) && (await isFile(path.join(dir, rel(`vision_model${suffix}.onnx`))))) present.push(v);
+    }
+    if (present.length === 0) continue;
+    const wanted = variant === 'q8' ? 'quantized' : variant;
+    if (wanted !== undefined && HF_VARIANT_SUFFIXES[wanted] === undefined) {
+      throw new EngineError('INVALID_INPUT', `unknown model variant '${variant}'; known: ${Object.keys(HF_VARIANT_SUFFIXES).join(', ')}`);
+    }
+    const chosen = wanted ?? present[0]!;
+    if (!present.includes(chosen)) {
+      throw new EngineError('MODEL_LOAD_FAILED', `${dir}: variant '${chosen}' not present (have: ${present.join(', ')})`);
+    }
+    const suffix = HF_VARIANT_SUFFIXES[chosen]!;
+    const preprocess = (await isFile(path.join(dir, 'preprocessor_config.json'))) ? { kind: 'huggingface' as const, file: 'preprocessor_config.json' } : undefined;
+    return {
+      layout: 'huggingface',
+      dir,
+      variant: chosen,
+      textGraph: rel(`text_model${suffix}.onnx`),
+      visionGraph: rel(`vision_model${suffix}.onnx`),
+      tokenizerDir: '.',
+      config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
+      preprocess,
+      variantsAvailable: present,
+    };
+  }
+  return undefined;
+}
+
+async function openclip(dir: string): Promise<LayoutFiles | undefined> {
+  if (!(await isFile(path.join(dir, 'textual', 'model.onnx'))) || !(await isFile(path.join(dir, 'visual', 'model.onnx')))) return undefined;
+  const tokenizerDir = (await isFile(path.join(dir, 'textual', 'tokenizer.json'))) ? 'textual' : '.';
+  const preprocessFile = await firstExisting(dir, [path.join('visual', 'preprocess_cfg.json'), 'preprocess_cfg.json']);
+  return {
+    layout: 'openclip',
+    dir,
+    variant: 'fp32',
+    textGraph: path.join('textual', 'model.onnx'),
+    visionGraph: path.join('visual', 'model.onnx'),
+    tokenizerDir,
+    config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
+    preprocess: preprocessFile ? { kind: 'openclip', file: preprocessFile } : undefined,
+    variantsAvailable: ['fp32'],
+  };
+}
+
+async function clipAsService(dir: string): Promise<LayoutFiles | undefined> {
+  if (!(await isFile(path.join(dir, 'textual.onnx'))) || !(await isFile(path.join(dir, 'visual.onnx')))) return undefined;
+  const preprocess = (await isFile(path.join(dir, 'preprocessor_config.json'))) ? { kind: 'huggingface' as const, file: 'preprocessor_config.json' } : undefined;
+  return {
+    layout: 'clip-as-service',
+    dir,
+    variant: 'fp32',
+    textGraph: 'textual.onnx',
+    visionGraph: 'visual.onnx',
+    tokenizerDir: '.',
+    config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
+    preprocess,
+    variantsAvailable: ['fp32'],
+  };
+}
+
+const LOOKED_FOR =
+  'onnx/text_model.onnx + onnx/vision_model.onnx (huggingface), textual/model.onnx + visual/model.onnx (openclip/immich), ' +
+  'textual.onnx + visual.onnx (clip-as-service)';
+
+export async function detectLayout(dir: string, variant?: string): Promise<LayoutFiles> {
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw new EngineError('MODEL_LOAD_FAILED', `${dir} is a file; a model is a directory (looked for ${LOOKED_FOR})`);
+  } catch (error) {
+    throw fromFsError(error, `model directory ${dir}`);
+  }
+  const found = (await huggingface(dir, variant)) ?? (await openclip(dir)) ?? (await clipAsService(dir));
+  if (!found) throw new EngineError('MODEL_LOAD_FAILED', `${dir}: no known model layout; looked for ${LOOKED_FOR}`);
+  if (variant !== undefined && found.layout !== 'huggingface' && variant !== 'fp32') {
+    throw new EngineError('INVALID_INPUT', `${dir}: variants are a huggingface-layout feature; this is a ${found.layout} package`);
+  }
+  if (!(await isFile(path.join(dir, found.tokenizerDir, 'tokenizer.json')))) {
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${dir}: ${found.layout} package without ${path.join(found.tokenizerDir, 'tokenizer.json')}` +
+        (found.layout === 'clip-as-service' ? ' (clip-as-service ships no tokenizer; copy CLIP\'s tokenizer.json next to textual.onnx)' : ''),
+    );
+  }
+  return found;
+}

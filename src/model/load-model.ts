@@ -1,0 +1,116 @@
+/**
+ * loadModel(dir): the one code path every model package goes through — detect the layout,
+ * open both towers on the requested execution provider, read tokenizer/config/preprocessing,
+ * check the towers agree on the embedding size, and fingerprint the package.
+ *
+ * @example
+ *   const model = await loadModel(bundledModelDir(), { device: 'auto', threads: 1 });
+ *   const [v] = await model.text.encodeBatch(['a photo of a cat']);
+ *   await model.close();
+ */
+import path from 'node:path';
+import { ClipImageEncoder, planImageGraph } from '../encoders/clip-image.encoder.ts';
+import { ClipTextEncoder, planTextGraph } from '../encoders/clip-text.encoder.ts';
+import type { DeviceRequest } from '../encoders/encoder.ts';
+import { staticDim } from '../encoders/graph-io.ts';
+import { OnnxSession } from '../encoders/onnx-session.ts';
+import { ClipTokenizer, readTokenizerFiles, tokenizerMaxLength } from '../encoders/tokenizer.ts';
+import { EngineError } from '../errors.ts';
+import { SharpImagePreprocessor } from '../image/image-preprocessor.ts';
+import { LoadedClipModel } from './clip-model.ts';
+import { detectLayout } from './detect-layout.ts';
+import { computeFingerprint } from './fingerprint.ts';
+import { configContextLength, readJsonFile, readPreprocessSpec, resolveContextLength } from './package-config.ts';
+
+export interface LoadModelOptions {
+  /** Execution provider: 'auto' (default) = CUDA when installed, else CPU. */
+  readonly device?: DeviceRequest;
+  /** ONNX Runtime intra-op threads; default: physical cores. */
+  readonly threads?: number;
+  /** HF dtype variant: 'fp32' (default when present), 'quantized', 'fp16', 'int8', 'uint8', 'q4', … */
+  readonly variant?: string;
+}
+
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedClipModel> {
+  const root = path.resolve(dir);
+  const files = await detectLayout(root, options.variant);
+  const config = await readJsonFile(root, files.config);
+  const tokenizerDir = path.join(root, files.tokenizerDir);
+  const tokenizerFiles = await readTokenizerFiles(tokenizerDir);
+  const sessionOptions = { ...(options.device ? { device: options.device } : {}), ...(options.threads ? { threads: options.threads } : {}) };
+  const sessions: OnnxSession[] = [];
+  try {
+    const textSession = await OnnxSession.open(path.join(root, files.textGraph), sessionOptions);
+    sessions.push(textSession);
+    const visionSession = await OnnxSession.open(path.join(root, files.visionGraph), sessionOptions);
+    sessions.push(visionSession);
+    const textPlan = planTextGraph(textSession);
+    const imagePlan = planImageGraph(visionSession);
+
+    const contextLength = resolveContextLength([tokenizerMaxLength(tokenizerFiles), configContextLength(config), textPlan.fixedSequence]);
+    const tokenizer = new ClipTokenizer(tokenizerFiles, { contextLength, padLength: textPlan.fixedSequence ?? contextLength, defaultPadId: 0 });
+    const preprocess = await readPreprocessSpec(files, config, imagePlan.fixedSize);
+    const size = [preprocess.height, preprocess.width] as const;
+
+    const textDim = staticDim(textPlan.output, 1) ?? (await new ClipTextEncoder(textSession, textPlan, tokenizer, 0, '').probeDim());
+    const imageDim = staticDim(imagePlan.output, 1) ?? (await new ClipImageEncoder(visionSession, imagePlan, size, 0, '').probeDim());
+    if (textDim !== imageDim) {
+      throw new EngineError(
+        'DIMENSION_MISMATCH',
+        `${root}: text tower ${files.textGraph} makes ${textDim}-d vectors but vision tower ${files.visionGraph} makes ${imageDim}-d; they are not one model`,
+        { details: { textDim, imageDim } },
+      );
+    }
+
+    const tokenizerRel = (name: string) => path.join(files.tokenizerDir, name);
+    const hashed = [files.textGraph, files.visionGraph, tokenizerRel('tokenizer.json')];
+    if (Object.keys(tokenizerFiles.config).length > 0) hashed.push(tokenizerRel('tokenizer_config.json'));
+    if (Object.keys(tokenizerFiles.specialTokens).length > 0) hashed.push(tokenizerRel('special_tokens_map.json'));
+    if (files.config) hashed.push(files.config);
+    if (files.preprocess) hashed.push(files.preprocess.file);
+    const fingerprint = await computeFingerprint({
+      dir: root,
+      name: path.basename(root),
+      layout: files.layout,
+      dim: textDim,
+      contextLength,
+      files: hashed.map((f) => path.normalize(f)),
+      preprocess,
+    });
+
+    const text = new ClipTextEncoder(textSession, textPlan, tokenizer, textDim, fingerprint.id);
+    const image = new ClipImageEncoder(visionSession, imagePlan, size, imageDim, fingerprint.id);
+    const graph = (session: OnnxSession, inputs: readonly string[], output: string, fixedBatch: number | undefined) => ({
+      file: path.relative(root, session.file),
+      inputs: session.inputs,
+      outputs: session.outputs,
+      uses: { inputs, output },
+      fixedBatch: fixedBatch ?? null,
+    });
+    const textInputs = [textPlan.ids, textPlan.mask, textPlan.tokenTypes].flatMap((v) => (v ? [v.name] : []));
+    return new LoadedClipModel(
+      fingerprint,
+      text,
+      image,
+      new SharpImagePreprocessor(preprocess),
+      textSession.provider,
+      {
+        dir: root,
+        layout: files.layout,
+        variant: files.variant,
+        variantsAvailable: files.variantsAvailable,
+        contextLength,
+        paddedLength: tokenizer.padLength,
+        padId: tokenizer.padId,
+        text: graph(textSession, textInputs, textPlan.output.name, textPlan.fixedBatch),
+        vision: graph(visionSession, [imagePlan.input.name], imagePlan.output.name, imagePlan.fixedBatch),
+        providerNote: textSession.providerNote,
+        threads: textSession.threads,
+      },
+      sessions,
+    );
+  } catch (error) {
+    await Promise.all(sessions.map((s) => s.close()));
+    throw error;
+  }
+}
