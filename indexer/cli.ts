@@ -57,6 +57,21 @@ model
   .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'))
   .description('show a model package: layout, inputs/outputs, dimension, preprocessing, provider')
   .action(lazy(() => import('./commands/model-info.command.ts')));
+model
+  .command('pull')
+  .argument('<name>', 'catalog name (see `clipdex model list`) or hub repo id, e.g. Xenova/clip-vit-base-patch32')
+  .addOption(new Option('--variant <variant>', 'which ONNX weights to download (default fp32)').choices(['fp32', 'fp16', 'quantized']))
+  .option('--revision <revision>', 'branch, tag or commit on the hub', 'main')
+  .option('--force', 'download again even if the package is installed')
+  .option('--cache-dir <dir>', 'model cache (default $CLIPDEX_CACHE/models or ~/.cache/clipdex/models)')
+  .description('download a model package from the Hugging Face hub (honours HF_ENDPOINT, HF_TOKEN)')
+  .action(lazy(() => import('./commands/model-pull.command.ts')));
+model
+  .command('list')
+  .option('--json', 'machine-readable output')
+  .option('--cache-dir <dir>', 'model cache (default $CLIPDEX_CACHE/models or ~/.cache/clipdex/models)')
+  .description('list the bundled model, pulled models and the catalog with published recall')
+  .action(lazy(() => import('./commands/model-list.command.ts')));
 
 export { program };
 

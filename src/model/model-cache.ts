@@ -2,8 +2,11 @@
  * The local model cache: one directory per pulled (repo, variant), each a complete model
  * package plus `clipdex-pull.json` recording where it came from and what its files hash to.
  *
- *   <root>/<owner>--<name>/<variant>/…           installed packages (only ever renamed into place)
+ *   <root>/<owner>--<name>--<variant>/…           installed packages (only ever renamed into place)
  *   <root>/.staging/<owner>--<name>--<variant>/   downloads in progress, kept for resume
+ *
+ * Flat names, so a package directory's basename says which model it is (loaders and
+ * fingerprints use it as the model's display name).
  *
  * A package directory exists only once every file has verified, so anything found here is whole.
  */
@@ -63,7 +66,7 @@ export class ModelCache {
   }
 
   installDir(repo: string, variant: ModelVariant): string {
-    return path.join(this.root, repoKey(repo), variant);
+    return path.join(this.root, `${repoKey(repo)}--${variant}`);
   }
 
   stagingDir(repo: string, variant: ModelVariant): string {
@@ -90,19 +93,17 @@ export class ModelCache {
   /** Every installed package, sorted by repo then variant. Half-written or foreign dirs are skipped. */
   async list(): Promise<InstalledModel[]> {
     const found: InstalledModel[] = [];
-    for (const repoDir of await readdirOrEmpty(this.root)) {
-      if (repoDir.startsWith('.')) continue;
-      for (const variant of await readdirOrEmpty(path.join(this.root, repoDir))) {
-        const dir = path.join(this.root, repoDir, variant);
-        let manifest: PullManifest | undefined;
-        try {
-          manifest = parseManifest(await readFile(path.join(dir, MANIFEST_FILE), 'utf8'));
-        } catch {
-          continue;
-        }
-        const bytes = manifest.files.reduce((sum, f) => sum + f.size, 0);
-        found.push({ dir, manifest, bytes });
+    for (const entry of await readdirOrEmpty(this.root)) {
+      if (entry.startsWith('.')) continue;
+      const dir = path.join(this.root, entry);
+      let manifest: PullManifest;
+      try {
+        manifest = parseManifest(await readFile(path.join(dir, MANIFEST_FILE), 'utf8'));
+      } catch {
+        continue;
       }
+      const bytes = manifest.files.reduce((sum, f) => sum + f.size, 0);
+      found.push({ dir, manifest, bytes });
     }
     return found.sort((a, b) => a.manifest.repo.localeCompare(b.manifest.repo) || a.manifest.variant.localeCompare(b.manifest.variant));
   }
