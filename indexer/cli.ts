@@ -73,6 +73,33 @@ model
   .description('list the bundled model, pulled models and the catalog with published recall')
   .action(lazy(() => import('./commands/model-list.command.ts')));
 
+program
+  .command('serve')
+  .requiredOption('--library <dir>', 'library directory to serve (opened read-only; `clipdex index` may run beside it)')
+  .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
+  .option('--host <host>', 'interface to bind; 0.0.0.0 exposes the server to your network', '127.0.0.1')
+  .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
+  .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'))
+  .option('--threads <n>', 'ONNX Runtime intra-op threads (default: physical cores)')
+  .option('--api-key <key>', 'key required by endpoints that change the library (or $CLIPDEX_API_KEY)')
+  .option('--cors <origin>', 'allow this origin (or *) to call the API from another site; off by default')
+  .option('--max-upload-mb <n>', 'largest accepted upload in MiB', '20')
+  .option('--max-pixels <n>', 'largest query image in pixels (decompression-bomb guard)', '100000000')
+  .option('--batch-window-ms <n>', 'how long a query waits to share an encoder batch', '3')
+  .option('--no-batching', 'encode every query alone (for comparison)')
+  .option('--log', 'print one line per request')
+  .description('serve the search page and HTTP API for a library')
+  .action(lazy(() => import('./commands/serve.command.ts')));
+
+program
+  .command('demo')
+  .option('--library <dir>', 'where to build the demo library', '.demo-library')
+  .option('--port <n>', 'port to listen on (default 8080, or any free port if it is busy)')
+  .option('--host <host>', 'interface to bind', '127.0.0.1')
+  .option('--no-serve', 'index the demo corpus and stop')
+  .description('index the bundled demo corpus with the bundled model (once) and serve it')
+  .action(lazy(() => import('./commands/demo.command.ts')));
+
 export { program };
 
 async function main(): Promise<number> {

@@ -13,6 +13,7 @@ import { microBatchImageEncoder, microBatchTextEncoder } from '../src/encoders/m
 import { SearchService } from '../src/search/search.service.ts';
 import type { Library } from '../src/store/library.types.ts';
 import { createApp } from './app.ts';
+import { listenError } from './listen-error.ts';
 import type { AppDeps } from './app-deps.ts';
 import type { ServerConfig } from './server-config.ts';
 import { ServerMetrics } from './server-metrics.ts';
@@ -66,12 +67,16 @@ export function buildDeps(parts: ServerParts, config: ServerConfig): AppDeps {
 export async function startServer(parts: ServerParts, config: ServerConfig): Promise<RunningServer> {
   const app = createApp(buildDeps(parts, config));
   const server: Server = app.listen(config.port, config.host);
-  await Promise.race([
-    once(server, 'listening'),
-    once(server, 'error').then(([error]) => {
-      throw error;
-    }),
-  ]);
+  try {
+    await Promise.race([
+      once(server, 'listening'),
+      once(server, 'error').then(([error]) => {
+        throw error;
+      }),
+    ]);
+  } catch (error) {
+    throw listenError(error, config.host, config.port);
+  }
   // Slow-loris guards: a client must send its headers and body in bounded time.
   server.headersTimeout = 20_000;
   server.requestTimeout = config.requestTimeoutMs + 5_000;
