@@ -100,6 +100,56 @@ program
   .description('index the bundled demo corpus with the bundled model (once) and serve it')
   .action(lazy(() => import('./commands/demo.command.ts')));
 
+// Indexer commands (issue 4). Repeatable options collect into arrays.
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const deviceOption = () => new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto');
+program
+  .command('index')
+  .argument('[paths...]', 'folders (recursive), image files, and text corpora (.txt one per line, .jsonl, .csv)')
+  .requiredOption('--library <dir>', 'library directory (created if missing)')
+  .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
+  .option('--captions <file>', 'image–caption manifest: JSONL, COCO captions JSON or Flickr-style CSV (repeatable)', collect)
+  .option('--texts <file>', 'text corpus to index (repeatable; same as giving it as a path)', collect)
+  .option('--include <glob>', 'only files matching (path or name; repeatable)', collect)
+  .option('--exclude <glob>', 'skip files and folders matching (repeatable)', collect)
+  .option('--hidden', 'also index hidden files and folders')
+  .option('--batch-size <n>', 'images per encoder call (default 32)')
+  .option('--concurrency <n>', 'files read and decoded at once (default 4)')
+  .option('--max-pixels <n>', 'refuse images larger than this many pixels (default 100000000)')
+  .option('--threads <n>', 'ONNX Runtime intra-op threads (default: physical cores)')
+  .addOption(deviceOption())
+  .option('--retry-failed', 'try files that failed before again')
+  .option('--json', 'print a machine-readable summary (no progress bar)')
+  .description('add or update images and texts in a library; only changed files are processed')
+  .action(lazy(() => import('./commands/index.command.ts')));
+program
+  .command('status')
+  .requiredOption('--library <dir>', 'library directory')
+  .option('--json', 'machine-readable output')
+  .description('counts by status (indexed, failed, pending, deleted), the model and the last run')
+  .action(lazy(() => import('./commands/status.command.ts')));
+program
+  .command('search')
+  .argument('[text...]', 'words to search for')
+  .requiredOption('--library <dir>', 'library directory')
+  .option('--image <file>', 'search by an example image instead of words')
+  .addOption(new Option('--target <kind>', 'what to return').choices(['image', 'text']).default('image'))
+  .option('--k <n>', 'number of results', '10')
+  .option('--min-score <x>', 'drop results below this cosine similarity, or "auto"')
+  .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
+  .option('--threads <n>', 'ONNX Runtime intra-op threads')
+  .addOption(deviceOption())
+  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score}]}')
+  .description('find images or texts by words or by an example image')
+  .action(lazy(() => import('./commands/search.command.ts')));
+program
+  .command('failures')
+  .requiredOption('--library <dir>', 'library directory')
+  .option('--limit <n>', 'at most this many', '1000')
+  .option('--json', 'machine-readable output')
+  .description('list files that failed to index, with the reason')
+  .action(lazy(() => import('./commands/failures.command.ts')));
+
 export { program };
 
 async function main(): Promise<number> {

@@ -91,7 +91,8 @@ export class BatchWriter {
     const linked = pairs.filter((p) => this.#pairResolvable(p, items));
     this.stats.captionsWithoutImage += pairs.length - linked.length;
 
-    this.library.write({ items, moves: moves.map((m) => m.move), pairs: linked });
+    const fingerprintId = this.model.fingerprint?.id;
+    this.library.write({ items, moves: moves.map((m) => m.move), pairs: linked, ...(fingerprintId ? { fingerprintId } : {}) });
 
     this.stats.batches += 1;
     this.stats.pairs += linked.length;

@@ -21,4 +21,5 @@ export type IndexLibrary = Pick<
   | 'checkpoint'
 >;
 
-export type IndexModel = Pick<ClipModel, 'text' | 'image' | 'preprocessor'>;
+/** With a fingerprint, every batch carries its id so the store can refuse vectors of another model. */
+export type IndexModel = Pick<ClipModel, 'text' | 'image' | 'preprocessor'> & { readonly fingerprint?: { readonly id: string } };

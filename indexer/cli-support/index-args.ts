@@ -1,0 +1,76 @@
+/**
+ * Turns `clipdex index` arguments into an IndexRequest: sorts the positional paths into folders,
+ * single images and text corpora, and checks every number, so a typo fails before any model or
+ * library is opened.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { EngineError, fromFsError } from '../../src/errors.ts';
+import { isImageName, isTextCorpusName } from '../discovery/media-types.ts';
+import { INDEX_DEFAULTS, type IndexRequest } from '../pipeline/index-request.ts';
+import { positiveInt, type ModelArgs } from './open-model.ts';
+
+export interface IndexArgs extends ModelArgs {
+  /** commander passes a variadic argument as one array. */
+  readonly _: ReadonlyArray<string | readonly string[]>;
+  readonly library?: string;
+  readonly captions?: readonly string[];
+  readonly texts?: readonly string[];
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  readonly hidden?: boolean;
+  readonly batchSize?: string;
+  readonly concurrency?: string;
+  readonly maxPixels?: string;
+  readonly retryFailed?: boolean;
+  readonly json?: boolean;
+}
+
+export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning'> & { readonly libraryDir: string };
+
+export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<ParsedIndexArgs> {
+  if (!args.library) throw new EngineError('INVALID_INPUT', '--library <dir> is required');
+  const folders: string[] = [];
+  const imageFiles: string[] = [];
+  const corpora: string[] = [];
+  for (const raw of args._.flat()) {
+    const abs = path.resolve(cwd, raw);
+    const st = await stat(abs).catch((e: unknown) => {
+      throw fromFsError(e, raw);
+    });
+    if (st.isDirectory()) folders.push(abs);
+    else if (isImageName(abs)) imageFiles.push(abs);
+    else if (isTextCorpusName(abs)) corpora.push(abs);
+    else throw new EngineError('INVALID_INPUT', `${raw}: not a folder, an image or a text corpus (.txt, .jsonl, .csv)`);
+  }
+  for (const t of args.texts ?? []) corpora.push(await existingFile(t, cwd));
+  const captions: string[] = [];
+  for (const c of args.captions ?? []) captions.push(await existingFile(c, cwd));
+  if (folders.length + imageFiles.length + corpora.length + captions.length === 0 && !args.retryFailed) {
+    throw new EngineError('INVALID_INPUT', 'nothing to index: give folders, images or text files (or --captions / --retry-failed)');
+  }
+  const batchSize = args.batchSize === undefined ? INDEX_DEFAULTS.batchSize : positiveInt(args.batchSize, '--batch-size', 4096);
+  return {
+    ...INDEX_DEFAULTS,
+    libraryDir: path.resolve(cwd, args.library),
+    folders,
+    imageFiles,
+    corpora,
+    captions,
+    filter: { include: args.include ?? [], exclude: args.exclude ?? [], includeHidden: args.hidden === true },
+    batchSize,
+    textBatchSize: Math.max(batchSize, INDEX_DEFAULTS.textBatchSize),
+    concurrency: args.concurrency === undefined ? INDEX_DEFAULTS.concurrency : positiveInt(args.concurrency, '--concurrency', 256),
+    maxPixels: args.maxPixels === undefined ? INDEX_DEFAULTS.maxPixels : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
+    retryFailed: args.retryFailed === true,
+  };
+}
+
+async function existingFile(raw: string, cwd: string): Promise<string> {
+  const abs = path.resolve(cwd, raw);
+  const st = await stat(abs).catch((e: unknown) => {
+    throw fromFsError(e, raw);
+  });
+  if (!st.isFile()) throw new EngineError('INVALID_INPUT', `${raw}: not a file`);
+  return abs;
+}

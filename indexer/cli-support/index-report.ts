@@ -1,0 +1,57 @@
+/** How `clipdex index` reports a finished run: a JSON document for scripts, a few lines for people. */
+import type { Item } from '../../src/store/library.types.ts';
+import type { IndexSummary } from '../pipeline/index-run.ts';
+
+export interface IndexReport {
+  readonly state: IndexSummary['state'];
+  readonly runId: number;
+  readonly seconds: number;
+  readonly library: string;
+  readonly model: { readonly name: string; readonly id: string; readonly executionProvider: string };
+  readonly images: IndexSummary['stats']['images'];
+  readonly texts: IndexSummary['stats']['texts'];
+  readonly filesSeen: number;
+  readonly pairs: number;
+  readonly captionsWithoutImage: number;
+  readonly imagesPerSecond: number;
+  /** Items currently failed in the library (this run's and earlier), first 100. */
+  readonly failures: ReadonlyArray<{ readonly uri: string; readonly kind: string; readonly error: string | null }>;
+}
+
+export function buildReport(summary: IndexSummary, library: string, model: IndexReport['model'], failed: readonly Item[]): IndexReport {
+  const seconds = summary.elapsedMs / 1000;
+  const s = summary.stats;
+  return {
+    state: summary.state,
+    runId: summary.runId,
+    seconds: Math.round(seconds * 100) / 100,
+    library,
+    model,
+    images: s.images,
+    texts: s.texts,
+    filesSeen: s.filesSeen,
+    pairs: s.pairs,
+    captionsWithoutImage: s.captionsWithoutImage,
+    imagesPerSecond: Math.round(((s.images.indexed + s.images.reused) / Math.max(seconds, 1e-3)) * 10) / 10,
+    failures: failed.slice(0, 100).map((i) => ({ uri: i.uri, kind: i.kind, error: i.error })),
+  };
+}
+
+export function formatReport(r: IndexReport): string {
+  const i = r.images;
+  const t = r.texts;
+  const lines = [
+    `${r.state === 'finished' ? 'done' : 'interrupted'} in ${r.seconds}s (${r.imagesPerSecond} images/s, model ${r.model.name} on ${r.model.executionProvider})`,
+    `images: ${i.indexed} indexed, ${i.reused} reused, ${i.moved} moved, ${i.touched} touched, ${i.unchanged} unchanged, ${i.deleted} deleted, ${i.failed} failed`,
+  ];
+  if (t.indexed + t.reused + t.unchanged + t.deleted + t.failed > 0) {
+    lines.push(`texts:  ${t.indexed} indexed, ${t.reused} reused, ${t.unchanged} unchanged, ${t.deleted} deleted` + (r.pairs ? `, ${r.pairs} caption links` : ''));
+  }
+  if (r.captionsWithoutImage > 0) lines.push(`${r.captionsWithoutImage} captions name an image that is not in the indexed folders`);
+  if (i.failed + t.failed > 0) {
+    lines.push(`failed in this run: ${i.failed + t.failed} (see \`clipdex failures --library ${r.library}\`):`);
+    for (const f of r.failures.slice(0, 10)) lines.push(`  ${f.uri}: ${f.error ?? 'unknown error'}`);
+  }
+  if (r.state === 'interrupted') lines.push('run `clipdex index` again with the same arguments to continue where it stopped');
+  return lines.join('\n');
+}

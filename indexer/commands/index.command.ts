@@ -1,0 +1,54 @@
+/**
+ * `clipdex index <path…> --library <dir>`: adds folders of images, text corpora and caption
+ * manifests to a library, doing only what changed since the last run. Exits 0 when the run
+ * finished, even if some files failed (they are listed); non-zero only if it could not run.
+ */
+import { openLibrary } from '../../src/store/open-library.ts';
+import { writeJson, writeLine, ExitError, type CommandContext } from '../command-context.ts';
+import { parseIndexArgs, type IndexArgs } from '../cli-support/index-args.ts';
+import { buildReport, formatReport } from '../cli-support/index-report.ts';
+import { openModel } from '../cli-support/open-model.ts';
+import { countImageFiles } from '../discovery/count-files.ts';
+import { runIndex } from '../pipeline/index-run.ts';
+import { createProgressReporter } from '../progress/progress-reporter.ts';
+
+export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
+  const parsed = await parseIndexArgs(args, ctx.cwd);
+  const model = await openModel(args, ctx);
+  try {
+    const library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
+    try {
+      const progress = createProgressReporter(args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines', ctx.stderr);
+      const warnings: string[] = [];
+      const summary = await runIndex(
+        {
+          ...parsed,
+          signal: ctx.signal,
+          onWarning: (m) => (warnings.length < 1000 ? warnings.push(m) : undefined),
+        },
+        library,
+        model,
+        {
+          onStart: (stats) => {
+            progress.start(stats);
+            countImageFiles(parsed.folders, parsed.filter, ctx.signal).then(
+              (n) => (stats.filesTotal = n + parsed.imageFiles.length),
+              () => undefined,
+            );
+          },
+        },
+      ).finally(() => progress.stop());
+      const report = buildReport(summary, parsed.libraryDir, { name: model.fingerprint.name, id: model.fingerprint.id, executionProvider: model.executionProvider }, library.listFailed(100));
+      if (args.json) writeJson(ctx.stdout, { ...report, warnings });
+      else {
+        for (const w of warnings.slice(0, 20)) writeLine(ctx.stderr, `warning: ${w}`);
+        writeLine(ctx.stdout, formatReport(report));
+      }
+      if (summary.state === 'interrupted') throw new ExitError(130, '');
+    } finally {
+      await library.close();
+    }
+  } finally {
+    await model.close();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * `clipdex search <words> --library <dir>` and `clipdex search --image <file> …`: ranked images
+ * (or texts, with --target text) and their cosine similarity to the query.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openEngine } from '../../src/engine.ts';
+import { EngineError, fromFsError } from '../../src/errors.ts';
+import type { QueryTerm } from '../../src/search/search.types.ts';
+import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
+import { deviceOf, modelDirFor, positiveInt, threadsOf, type ModelArgs } from '../cli-support/open-model.ts';
+
+export interface SearchArgs extends ModelArgs {
+  readonly _: readonly (string | readonly string[])[];
+  readonly library: string;
+  readonly image?: string;
+  readonly target?: 'image' | 'text';
+  readonly k?: string;
+  readonly minScore?: string;
+  readonly json?: boolean;
+}
+
+export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> {
+  const words = args._.flat().join(' ').trim();
+  if (!words && !args.image) throw new EngineError('INVALID_INPUT', 'give words to search for, or --image <file>');
+  const k = args.k === undefined ? 10 : positiveInt(args.k, '--k', 200);
+  const minScore = parseMinScore(args.minScore);
+  const terms: QueryTerm[] = [];
+  if (words) terms.push({ text: words });
+  if (args.image) {
+    const file = path.resolve(ctx.cwd, args.image);
+    terms.push({ image: await readFile(file).catch((e: unknown) => Promise.reject(fromFsError(e, args.image ?? file))) });
+  }
+  const threads = threadsOf(args);
+  const engine = await openEngine({
+    libraryDir: path.resolve(ctx.cwd, args.library),
+    modelDir: modelDirFor(args, ctx),
+    device: deviceOf(args),
+    readOnly: true,
+    ...(threads ? { threads } : {}),
+  });
+  try {
+    const page = await engine.search.search({ target: args.target ?? 'image', terms, k, ...(minScore === undefined ? {} : { minScore }) });
+    const results = page.results.map(({ item, score }) => ({
+      id: item.id,
+      kind: item.kind,
+      uri: item.uri,
+      ...(item.text === null ? {} : { text: item.text }),
+      path: engine.library.resolvePath(item),
+      score: Math.round(score * 1e6) / 1e6,
+    }));
+    if (args.json) return writeJson(ctx.stdout, { results });
+    if (results.length === 0) return writeLine(ctx.stdout, 'no results');
+    for (const r of results) writeLine(ctx.stdout, `${r.score.toFixed(3)}  ${r.text !== undefined ? JSON.stringify(r.text) : (r.path ?? r.uri)}`);
+  } finally {
+    await engine.close();
+  }
+}
+
+function parseMinScore(raw: string | undefined): number | 'auto' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'auto') return 'auto';
+  const x = Number(raw);
+  if (!Number.isFinite(x) || x < -1 || x > 1) throw new EngineError('INVALID_INPUT', `--min-score must be a number from -1 to 1, or "auto" (got "${raw}")`);
+  return x;
+}
