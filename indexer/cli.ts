@@ -55,6 +55,9 @@ model
   .argument('[dir]', 'model directory or pulled model name (default: the bundled model)')
   .option('--json', 'machine-readable output')
   .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'))
+  .option('--threads <n>', 'ONNX Runtime intra-op threads (default: physical cores)')
+  .option('--variant <variant>', 'graph variant of a Hugging Face package: fp32, quantized, fp16, int8, uint8, q4, …')
+  .option('--cache-dir <dir>', 'model cache (default $CLIPDEX_CACHE/models or ~/.cache/clipdex/models)')
   .description('show a model package: layout, inputs/outputs, dimension, preprocessing, provider')
   .action(lazy(() => import('./commands/model-info.command.ts')));
 model
@@ -74,31 +77,17 @@ model
   .action(lazy(() => import('./commands/model-list.command.ts')));
 
 program
-  .command('serve')
-  .requiredOption('--library <dir>', 'library directory to serve (opened read-only; `clipdex index` may run beside it)')
-  .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
-  .option('--host <host>', 'interface to bind; 0.0.0.0 exposes the server to your network', '127.0.0.1')
+  .command('eval')
+  .requiredOption('--manifest <jsonl>', 'JSON Lines of {"image": path, "captions": [...]}; image paths relative to the manifest')
   .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
-  .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'))
-  .option('--threads <n>', 'ONNX Runtime intra-op threads (default: physical cores)')
-  .option('--api-key <key>', 'key required by endpoints that change the library (or $CLIPDEX_API_KEY)')
-  .option('--cors <origin>', 'allow this origin (or *) to call the API from another site; off by default')
-  .option('--max-upload-mb <n>', 'largest accepted upload in MiB', '20')
-  .option('--max-pixels <n>', 'largest query image in pixels (decompression-bomb guard)', '100000000')
-  .option('--batch-window-ms <n>', 'how long a query waits to share an encoder batch', '3')
-  .option('--no-batching', 'encode every query alone (for comparison)')
-  .option('--log', 'print one line per request')
-  .description('serve the search page and HTTP API for a library')
-  .action(lazy(() => import('./commands/serve.command.ts')));
-
-program
-  .command('demo')
-  .option('--library <dir>', 'where to build the demo library', '.demo-library')
-  .option('--port <n>', 'port to listen on (default 8080, or any free port if it is busy)')
-  .option('--host <host>', 'interface to bind', '127.0.0.1')
-  .option('--no-serve', 'index the demo corpus and stop')
-  .description('index the bundled demo corpus with the bundled model (once) and serve it')
-  .action(lazy(() => import('./commands/demo.command.ts')));
+  .option('--variant <variant>', 'ONNX weights variant inside the package (fp32, quantized, fp16, …)')
+  .option('--k <list>', 'recall cut-offs, comma-separated', '1,5,10')
+  .option('--threads <n>', 'ONNX Runtime intra-op threads', '1')
+  .option('--batch-size <n>', 'images/captions per encoder call', '64')
+  .option('--cache-dir <dir>', 'model cache (default $CLIPDEX_CACHE/models or ~/.cache/clipdex/models)')
+  .option('--json', 'machine-readable output: {t2i:{r1,r5,r10}, i2t:{…}, images, captions} in percent')
+  .description('retrieval recall@K (text→image and image→text) of a model on an image–caption manifest')
+  .action(lazy(() => import('./commands/eval.command.ts')));
 
 // Indexer commands (issue 4). Repeatable options collect into arrays.
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -149,6 +138,33 @@ program
   .option('--json', 'machine-readable output')
   .description('list files that failed to index, with the reason')
   .action(lazy(() => import('./commands/failures.command.ts')));
+
+program
+  .command('serve')
+  .requiredOption('--library <dir>', 'library directory to serve (opened read-only; `clipdex index` may run beside it)')
+  .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
+  .option('--host <host>', 'interface to bind; 0.0.0.0 exposes the server to your network', '127.0.0.1')
+  .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
+  .addOption(new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'))
+  .option('--threads <n>', 'ONNX Runtime intra-op threads (default: physical cores)')
+  .option('--api-key <key>', 'key required by endpoints that change the library (or $CLIPDEX_API_KEY)')
+  .option('--cors <origin>', 'allow this origin (or *) to call the API from another site; off by default')
+  .option('--max-upload-mb <n>', 'largest accepted upload in MiB', '20')
+  .option('--max-pixels <n>', 'largest query image in pixels (decompression-bomb guard)', '100000000')
+  .option('--batch-window-ms <n>', 'how long a query waits to share an encoder batch', '3')
+  .option('--no-batching', 'encode every query alone (for comparison)')
+  .option('--log', 'print one line per request')
+  .description('serve the search page and HTTP API for a library')
+  .action(lazy(() => import('./commands/serve.command.ts')));
+
+program
+  .command('demo')
+  .option('--library <dir>', 'where to build the demo library', '.demo-library')
+  .option('--port <n>', 'port to listen on (default 8080, or any free port if it is busy)')
+  .option('--host <host>', 'interface to bind', '127.0.0.1')
+  .option('--no-serve', 'index the demo corpus and stop')
+  .description('index the bundled demo corpus with the bundled model (once) and serve it')
+  .action(lazy(() => import('./commands/demo.command.ts')));
 
 export { program };
 

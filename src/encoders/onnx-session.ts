@@ -98,6 +98,10 @@ export class OnnxSession {
         return new OnnxSession(session, file, 'cpu', `auto: CUDA could not start (${reason}), using CPU`, threads);
       }
     }
+    if (request === 'cuda' && !cudaProviderInstalled()) {
+      // Checked up front: ORT would print a native stack trace before failing the same way.
+      throw new EngineError('PROVIDER_UNAVAILABLE', `execution provider 'cuda' is unavailable: the CUDA provider library is not installed. ${CUDA_FIX}`);
+    }
     const session = await create(file, request, threads);
     return new OnnxSession(session, file, request, undefined, threads);
   }
@@ -164,9 +168,11 @@ function isProviderFailure(reason: string): boolean {
   return /AppendExecutionProvider|shared library|adapter|backend not found|provider|CUDA|cuDNN|webgpu/i.test(reason);
 }
 
+/** The useful part of ORT's message: first line, without its C++ source location and assertion text. */
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0]?.trim() ?? text;
+  const line = text.split('\n')[0]?.trim() ?? text;
+  return line.replace(/^\/onnxruntime_src\/.*? was false\. /, '');
 }
 
 function toGraphValue(meta: ort.InferenceSession.ValueMetadata): GraphValue {

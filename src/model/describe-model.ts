@@ -1,0 +1,76 @@
+/** What `clipdex model info` shows about a loaded model, as data and as text lines. */
+import type { GraphValue } from '../encoders/onnx-session.ts';
+import type { GraphDetails, LoadedClipModel } from './clip-model.ts';
+
+export interface ModelDescription {
+  readonly name: string;
+  readonly dir: string;
+  readonly id: string;
+  readonly layout: string;
+  readonly variant: string;
+  readonly variantsAvailable: readonly string[];
+  readonly dim: number;
+  readonly contextLength: number;
+  readonly paddedLength: number;
+  readonly padId: number;
+  readonly preprocess: LoadedClipModel['preprocessor']['spec'];
+  readonly executionProvider: string;
+  readonly providerNote: string | null;
+  readonly threads: number;
+  readonly text: GraphDetails;
+  readonly vision: GraphDetails;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export function describeModel(model: LoadedClipModel): ModelDescription {
+  const d = model.details;
+  return {
+    name: model.fingerprint.name,
+    dir: d.dir,
+    id: model.fingerprint.id,
+    layout: d.layout,
+    variant: d.variant,
+    variantsAvailable: d.variantsAvailable,
+    dim: model.fingerprint.dim,
+    contextLength: d.contextLength,
+    paddedLength: d.paddedLength,
+    padId: d.padId,
+    preprocess: model.preprocessor.spec,
+    executionProvider: model.executionProvider,
+    providerNote: d.providerNote ?? null,
+    threads: d.threads,
+    text: d.text,
+    vision: d.vision,
+    files: model.fingerprint.files,
+  };
+}
+
+const value = (v: GraphValue): string => `${v.name}  ${v.type}[${v.shape.join(', ')}]`;
+
+function graphLines(title: string, g: GraphDetails): string[] {
+  return [
+    `${title}: ${g.file}  (batch: ${g.fixedBatch === null ? 'dynamic' : `fixed ${g.fixedBatch}, run item by item`})`,
+    ...g.inputs.map((v) => `  in   ${value(v)}${g.uses.inputs.includes(v.name) ? '' : '  (unused)'}`),
+    ...g.outputs.map((v) => `  out  ${value(v)}${v.name === g.uses.output ? '  ← embedding' : ''}`),
+  ];
+}
+
+export function formatModelDescription(m: ModelDescription): string[] {
+  const p = m.preprocess;
+  const resize =
+    p.resizeMode === 'squash'
+      ? `squash to ${p.width}×${p.height}`
+      : `shortest side → ${p.shortestEdge ?? Math.max(p.width, p.height)}, centre crop ${p.width}×${p.height}`;
+  const fmt = (xs: readonly number[]) => xs.map((x) => x.toFixed(4)).join(', ');
+  return [
+    `model       ${m.name}  (${m.dir})`,
+    `id          ${m.id}`,
+    `layout      ${m.layout}  variant ${m.variant}${m.variantsAvailable.length > 1 ? ` (available: ${m.variantsAvailable.join(', ')})` : ''}`,
+    `dimension   ${m.dim}`,
+    `context     ${m.contextLength} tokens (padded to ${m.paddedLength} with id ${m.padId})`,
+    `preprocess  ${resize}, ${p.interpolation}, ×${p.rescaleFactor.toPrecision(4)}, mean [${fmt(p.mean)}], std [${fmt(p.std)}]`,
+    `provider    ${m.executionProvider}${m.providerNote ? `  (${m.providerNote})` : ''}, ${m.threads} intra-op thread${m.threads === 1 ? '' : 's'}`,
+    ...graphLines('text graph ', m.text),
+    ...graphLines('vision graph', m.vision),
+  ];
+}
