@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import { MicroBatcher, microBatchTextEncoder } from '../../../src/encoders/micro-batcher.ts';
+import type { TextEncoder } from '../../../src/encoders/encoder.ts';
+
+function vec(n: number): Float32Array {
+  return Float32Array.of(n, 0);
+}
+
+describe('MicroBatcher', () => {
+  it('sends concurrent single encodes through one batch, each caller getting its own vector', async () => {
+    const batches: number[][] = [];
+    const batcher = new MicroBatcher<number>((inputs) => {
+      batches.push([...inputs]);
+      return Promise.resolve(inputs.map(vec));
+    }, { windowMs: 5 });
+    const out = await Promise.all([1, 2, 3, 4].map((n) => batcher.encode(n)));
+    expect(batches).to.deep.equal([[1, 2, 3, 4]]);
+    expect(out.map((v) => v[0])).to.deep.equal([1, 2, 3, 4]);
+  });
+
+  it('caps batches at maxBatch and queues the rest while the encoder is busy', async () => {
+    const batches: number[][] = [];
+    const batcher = new MicroBatcher<number>(async (inputs) => {
+      batches.push([...inputs]);
+      await new Promise((r) => setTimeout(r, 5));
+      return inputs.map(vec);
+    }, { windowMs: 1, maxBatch: 3 });
+    const out = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => batcher.encode(n)));
+    expect(batches.map((b) => b.length)).to.deep.equal([3, 3, 1]);
+    expect(out.map((v) => v[0])).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('collects queries that arrive while a batch runs into the next batch', async () => {
+    const sizes: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batcher = new MicroBatcher<number>(async (inputs) => {
+      if (sizes.length === 0) await gate;
+      sizes.push(inputs.length);
+      return inputs.map(vec);
+    }, { windowMs: 0 });
+    const first = batcher.encode(0);
+    await new Promise((r) => setTimeout(r, 5)); // first batch is now running
+    const later = [1, 2, 3].map((n) => batcher.encode(n));
+    expect(batcher.pending).to.equal(3);
+    release();
+    await Promise.all([first, ...later]);
+    expect(sizes).to.deep.equal([1, 3]);
+  });
+
+  it('rejects every caller of a failed batch and keeps working afterwards', async () => {
+    let fail = true;
+    const batcher = new MicroBatcher<number>((inputs) => {
+      if (fail) return Promise.reject(new Error('graph exploded'));
+      return Promise.resolve(inputs.map(vec));
+    }, { windowMs: 1 });
+    const results = await Promise.allSettled([batcher.encode(1), batcher.encode(2)]);
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
+    fail = false;
+    expect((await batcher.encode(9))[0]).to.equal(9);
+  });
+
+  it('rejects when the encoder returns the wrong number of vectors', async () => {
+    const batcher = new MicroBatcher<number>(() => Promise.resolve([vec(1)]), { windowMs: 1 });
+    const results = await Promise.allSettled([batcher.encode(1), batcher.encode(2)]);
+    expect(results.every((r) => r.status === 'rejected')).to.equal(true);
+  });
+
+  it('reports batch sizes to onBatch', async () => {
+    const seen: number[] = [];
+    const batcher = new MicroBatcher<number>((inputs) => Promise.resolve(inputs.map(vec)), { windowMs: 2, onBatch: (n) => seen.push(n) });
+    await Promise.all([1, 2].map((n) => batcher.encode(n)));
+    expect(seen).to.deep.equal([2]);
+  });
+
+  it('wraps a TextEncoder with the same interface and shares batches across callers', async () => {
+    const calls: string[][] = [];
+    const inner: TextEncoder = {
+      dim: 2,
+      modelId: 'fake',
+      contextLength: 77,
+      encodeBatch: (texts) => {
+        calls.push([...texts]);
+        return Promise.resolve(texts.map((t) => vec(t.length)));
+      },
+      encodeOne: () => Promise.reject(new Error('must not be called')),
+    };
+    const wrapped = microBatchTextEncoder(inner, { windowMs: 3 });
+    expect([wrapped.dim, wrapped.modelId, wrapped.contextLength]).to.deep.equal([2, 'fake', 77]);
+    const [a, b] = await Promise.all([wrapped.encodeOne('cat'), wrapped.encodeBatch(['horse', 'ox'])]);
+    expect(calls).to.deep.equal([['cat', 'horse', 'ox']]);
+    expect(a[0]).to.equal(3);
+    expect(b.map((v) => v[0])).to.deep.equal([5, 2]);
+  });
+});
