@@ -14,7 +14,7 @@ export interface ModelListArgs {
   readonly cacheDir?: string;
 }
 
-const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const pad = (text: string, width: number): string => text.padEnd(width);
 
 export async function run(args: ModelListArgs, ctx: CommandContext): Promise<void> {

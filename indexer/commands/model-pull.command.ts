@@ -23,7 +23,7 @@ export interface ModelPullArgs {
   readonly cacheDir?: string;
 }
 
-const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 
 function progressReporter(ctx: CommandContext): { onEvent: (e: PullEvent) => void; stop: () => void } {
   if (!ctx.interactive) {
