@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { EngineError, fromFsError } from '../errors.ts';
 import { physicalCoreCount } from './cpu-topology.ts';
 import type { DeviceRequest, ExecutionProviderName } from './encoder.ts';
