@@ -3,7 +3,7 @@
  * relies on, opens the write-lock database, and turns SqliteError codes into EngineErrors.
  */
 import Database from 'better-sqlite3';
-import { EngineError } from '../errors.ts';
+import { EngineError, fromFsError } from '../errors.ts';
 
 export type Db = Database.Database;
 export type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
@@ -81,6 +81,7 @@ function sqliteCode(error: unknown): string {
 export function translateSqliteError(error: unknown, what: string): EngineError {
   if (error instanceof EngineError) return error;
   const code = sqliteCode(error);
+  if (code !== '' && !code.startsWith('SQLITE_')) return fromFsError(error, what);
   const reason = error instanceof Error ? error.message : String(error);
   const options = { cause: error, details: { sqliteCode: code } };
   if (code === 'SQLITE_FULL') return new EngineError('IO_ERROR', `${what}: no space left on device (${reason})`, options);

@@ -13,6 +13,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError, fromFsError } from '../errors.ts';
+import { HnswFileCheck } from '../vector/hnsw-file-check.ts';
 import { HnswIndex } from '../vector/hnsw-index.ts';
 import type { ItemKind } from './library.types.ts';
 
@@ -48,7 +49,9 @@ export async function saveGraph(dir: string, kind: ItemKind, index: HnswIndex, s
   try {
     await index.save(graphTmp);
     await fsyncFile(graphTmp);
-    const { bytes, sha256 } = await digest(graphTmp);
+    const { bytes, sha256, complete } = await digest(graphTmp);
+    // hnswlib does not check its writes: a full disk shows up only as a short file.
+    if (!complete) throw new EngineError('IO_ERROR', `cannot save the ${kind} HNSW graph in ${dir}: the file was written incompletely (is the disk full?)`);
     const sidecar: Sidecar = { format: 1, kind, ...identity, seq, bytes, sha256, deleted: index.deletedLabels(), savedAt: Date.now() };
     await fs.writeFile(sidecarTmp, JSON.stringify(sidecar));
     await fsyncFile(sidecarTmp);
@@ -80,8 +83,9 @@ export async function loadGraph(dir: string, kind: ItemKind, identity: GraphIden
   if (sidecar.modelId !== identity.modelId || sidecar.dim !== identity.dim) return { ok: false, reason: 'graph was built with another model' };
   const file = graphPath(dir, kind);
   try {
-    const { bytes, sha256 } = await digest(file);
+    const { bytes, sha256, complete } = await digest(file);
     if (bytes !== sidecar.bytes || sha256 !== sidecar.sha256) return { ok: false, reason: 'graph file does not match its sidecar checksum' };
+    if (!complete) return { ok: false, reason: 'graph file is incomplete' };
     const index = await HnswIndex.load(file, identity.dim, sidecar.deleted);
     return { ok: true, index, seq: sidecar.seq };
   } catch (error) {
@@ -98,12 +102,15 @@ async function fsyncFile(file: string): Promise<void> {
   }
 }
 
-async function digest(file: string): Promise<{ bytes: number; sha256: string }> {
+/** One read of the graph file: its size, sha256 and whether its layout is complete. */
+async function digest(file: string): Promise<{ bytes: number; sha256: string; complete: boolean }> {
   const hash = createHash('sha256');
+  const check = new HnswFileCheck();
   let bytes = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
     hash.update(chunk as Buffer);
+    check.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
   }
-  return { bytes, sha256: hash.digest('hex') };
+  return { bytes, sha256: hash.digest('hex'), complete: check.complete() };
 }

@@ -195,6 +195,16 @@ export class LibraryStore implements Library {
       await graphs.idle();
       if (lock) await graphs.checkpoint();
     } finally {
+      // Leave the file in rollback-journal mode so it can be opened read-only from read-only
+      // media (WAL needs a writable -shm). Fails harmlessly while readers are attached.
+      if (lock) {
+        try {
+          db.pragma('busy_timeout = 0'); // never keep a closing writer waiting on readers
+          db.pragma('journal_mode = DELETE');
+        } catch {
+          // a reader still has the database open; it stays in WAL mode, which is fine
+        }
+      }
       db.close();
       lock?.release();
     }

@@ -35,7 +35,10 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
   let lock: WriteLock | undefined;
   let db: Db | undefined;
   try {
-    if (!readOnly) lock = acquireWriteLock(root);
+    if (!readOnly) {
+      lock = acquireWriteLock(root);
+      removeAbandonedTempFiles(root);
+    }
     db = openDatabase(dbFile, { readOnly, create: !readOnly });
     const meta = readOrCreateMeta(db, root, readOnly, options);
     const vectors = new VectorRepository(db);
@@ -61,6 +64,13 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
     db?.close();
     lock?.release();
     throw translateSqliteError(error, `cannot open library ${root}`);
+  }
+}
+
+/** Temp files of a checkpoint a dead writer never finished; only the lock holder may remove them. */
+function removeAbandonedTempFiles(root: string): void {
+  for (const name of fs.readdirSync(root)) {
+    if (/\.hnsw(\.json)?\.tmp-\d+$/.test(name)) fs.rmSync(path.join(root, name), { force: true });
   }
 }
 

@@ -32,7 +32,7 @@ export function searchGraph(ctx: SearchContext, kind: ItemKind, query: Float32Ar
   const ef = options.ef ?? ctx.efSearch;
   if (!Number.isInteger(ef) || ef < 1 || ef > MAX_EF) throw new EngineError('INVALID_INPUT', `ef must be an integer from 1 to ${MAX_EF}`);
   const excluded = new Set(options.excludeIds ?? []);
-  const toHits = (hits: { label: number; distance: number }[]): VectorHit[] => hits.map((h) => ({ id: h.label, score: 1 - h.distance }));
+  const toHits = (hits: { label: number; distance: number }[]): VectorHit[] => hits.map((h) => ({ id: h.label, score: clampScore(1 - h.distance) }));
 
   if (isEmptyFilter(options.filter) || !options.filter) {
     if (excluded.size === 0) return toHits(ctx.index.search(query, k, ef));
@@ -53,7 +53,7 @@ export function scoreIds(vectors: VectorRepository, dim: number, query: Float32A
   const found = vectors.getLive(ids);
   return ids.flatMap((id) => {
     const vector = found.get(id);
-    return vector ? [{ id, score: cosine(query, vector) }] : [];
+    return vector ? [{ id, score: clampScore(cosine(query, vector)) }] : [];
   });
 }
 
@@ -61,6 +61,11 @@ function exactTopK(vectors: VectorRepository, query: Float32Array, ids: readonly
   const hits = scoreIds(vectors, query.length, query, ids);
   hits.sort((a, b) => b.score - a.score || a.id - b.id);
   return hits.slice(0, k);
+}
+
+/** float32 rounding can put a self-match a hair above 1; cosine is [-1, 1]. */
+function clampScore(score: number): number {
+  return Math.min(1, Math.max(-1, score));
 }
 
 function checkQuery(query: Float32Array, dim: number): void {

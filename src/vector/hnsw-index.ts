@@ -79,7 +79,8 @@ export class HnswIndex implements VectorIndex {
     if (vector.length !== this.dim) throw new EngineError('DIMENSION_MISMATCH', `vector has ${vector.length} dimensions, the index ${this.dim}`);
     const before = this.state(label);
     if (before === ABSENT && this.graph.getCurrentCount() >= this.graph.getMaxElements()) {
-      this.graph.resizeIndex(this.graph.getMaxElements() * 2);
+      // A graph saved empty loads with capacity 0 (hnswlib keeps max(count, requested)).
+      this.graph.resizeIndex(Math.max(1024, this.graph.getMaxElements() * 2));
     }
     // An existing label is updated in place; a deleted one is revived (allowReplaceDeleted off).
     this.graph.addPoint(Array.from(vector), label);
