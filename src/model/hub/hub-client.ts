@@ -85,15 +85,29 @@ export class HubClient {
     return files;
   }
 
-  /** GET of one file, optionally from a byte offset; the response is checked to be 200 or 206. */
+  /** GET of one file, optionally from a byte offset; the response is checked to be 200, 206 or 416. */
   async openFile(repo: string, commit: string, filePath: string, offset: number, signal?: AbortSignal): Promise<OpenedFile> {
     const what = `${repo}/${filePath}`;
-    let url = resolveFileUrl(this.endpoint, repo, commit, filePath);
+    const headers: Record<string, string> = { 'accept-encoding': 'identity' };
+    if (offset > 0) headers.range = `bytes=${offset}-`;
+    const opened = await this.#follow(resolveFileUrl(this.endpoint, repo, commit, filePath), headers, what, signal);
+    const status = opened.response.status;
+    if (status !== 200 && status !== 206 && status !== 416) {
+      await opened.response.body?.cancel();
+      throw hubStatusError(opened.response, what);
+    }
+    return opened;
+  }
+
+  /**
+   * Follows redirects by hand: the hub answers renamed repos with a relative redirect and LFS
+   * files with a 302 to its CDN, and only its own first answer carries X-Linked-Etag/-Size.
+   */
+  async #follow(start: string, headers: Record<string, string>, what: string, signal?: AbortSignal): Promise<OpenedFile> {
+    let url = start;
     let linkedEtag: string | undefined;
     let linkedSize: number | undefined;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
-      const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-      if (offset > 0) headers.range = `bytes=${offset}-`;
       const response = await this.#fetch(url, headers, what, signal);
       linkedEtag ??= normalizeEtag(response.headers.get('x-linked-etag'));
       const size = response.headers.get('x-linked-size');
@@ -103,10 +117,6 @@ export class HubClient {
         await response.body?.cancel();
         url = new URL(location, url).href;
         continue;
-      }
-      if (response.status !== 200 && response.status !== 206 && response.status !== 416) {
-        await response.body?.cancel();
-        throw hubStatusError(response, what);
       }
       return { response, linkedEtag, linkedSize };
     }
@@ -123,7 +133,7 @@ export class HubClient {
   }
 
   async #get(url: string, what: string, signal?: AbortSignal): Promise<Response> {
-    const response = await this.#fetch(url, { accept: 'application/json' }, what, signal);
+    const { response } = await this.#follow(url, { accept: 'application/json' }, what, signal);
     if (!response.ok) {
       await response.body?.cancel();
       throw hubStatusError(response, what);

@@ -174,4 +174,46 @@ describe('model pull from a hub over real HTTP', function () {
     expect(await readFile(path.join(forced.dir, 'config.json'), 'utf8')).to.equal('{"projection_dim":16}');
     expect((JSON.parse(await readFile(path.join(forced.dir, MANIFEST_FILE), 'utf8')) as { repo: string }).repo).to.equal(REPO);
   });
+
+  it('follows the relative redirect of a renamed repo', async () => {
+    hub.renamed.set('Old/tiny-clip', REPO);
+    const result = await pull({ repo: 'Old/tiny-clip' });
+    expect(result.manifest.commit).to.equal(COMMIT);
+    expect((await readFile(path.join(result.dir, 'onnx/text_model.onnx'))).equals(files.get('onnx/text_model.onnx')!)).to.equal(true);
+  });
+
+  it('stops with ABORTED when cancelled, installs nothing, and a later pull succeeds', async () => {
+    const controller = new AbortController();
+    const error = await expectError(
+      pull({ signal: controller.signal, onEvent: (e) => e.type === 'progress' && e.path === 'onnx/text_model.onnx' && controller.abort() }),
+    );
+    expect(error.code).to.equal('ABORTED');
+    expect(existsSync(cache.installDir(REPO, 'fp32'))).to.equal(false);
+    const result = await pull();
+    expect(result.alreadyInstalled).to.equal(false);
+    expect(await cache.list()).to.have.length(1);
+  });
+
+  it('downloads an immich package with external data and without ArmNN/RKNN builds', async () => {
+    const immich = new Map<string, Buffer>([
+      ['README.md', Buffer.from('immich')],
+      ['config.json', Buffer.from('{"embed_dim":8}')],
+      ['textual/model.onnx', randomBytes(2000)],
+      ['textual/onnx__MatMul_1234', randomBytes(3000)],
+      ['textual/tokenizer.json', Buffer.from('{}')],
+      ['visual/model.onnx', randomBytes(2000)],
+      ['visual/model.armnn', randomBytes(1000)],
+      ['visual/preprocess_cfg.json', Buffer.from('{"size":[224,224]}')],
+      ['rknpu/rk3588/textual/model.rknn', randomBytes(1000)],
+    ]);
+    hub.repos.set('immich-app/ViT-B-32__openai', { commit: 'e'.repeat(40), files: immich });
+    const result = await pull({ repo: 'immich-app/ViT-B-32__openai' });
+    expect(result.manifest.layout).to.equal('openclip');
+    expect(result.manifest.files.map((f) => f.path)).to.deep.equal([
+      'README.md', 'config.json', 'textual/model.onnx', 'textual/onnx__MatMul_1234', 'textual/tokenizer.json', 'visual/model.onnx', 'visual/preprocess_cfg.json',
+    ]);
+    expect((await readFile(path.join(result.dir, 'textual/onnx__MatMul_1234'))).equals(immich.get('textual/onnx__MatMul_1234')!)).to.equal(true);
+    const fp16 = await expectError(pull({ repo: 'immich-app/ViT-B-32__openai', variant: 'fp16' }));
+    expect(fp16.message).to.contain('available: fp32');
+  });
 });

@@ -33,6 +33,8 @@ export class TestHub {
   readonly dropOnce = new Set<string>();
   /** Paths served with one byte flipped while the listing keeps the true checksum. */
   readonly corrupt = new Set<string>();
+  /** Old repo id → new one: answered with a relative 307, as the hub does for renamed repos. */
+  readonly renamed = new Map<string, string>();
   /** When set, every request without `Authorization: Bearer <token>` gets 401. */
   requiredToken: string | undefined;
   treePageSize = 4;
@@ -56,6 +58,12 @@ export class TestHub {
     if (this.requiredToken && req.headers.authorization !== `Bearer ${this.requiredToken}` && !url.pathname.startsWith('/cdn/')) {
       res.writeHead(401, { 'x-error-code': 'RepoNotFound' }).end('{"error":"Invalid credentials"}');
       return;
+    }
+    for (const [from, to] of this.renamed) {
+      if (url.pathname.startsWith(`/${from}/`) || url.pathname.startsWith(`/api/models/${from}/`)) {
+        res.writeHead(307, { location: url.pathname.replace(`/${from}/`, `/${to}/`) + url.search }).end();
+        return;
+      }
     }
     const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
     if (parts[0] === 'api' && parts[1] === 'models') return this.#api(parts.slice(2), url, res);
