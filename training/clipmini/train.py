@@ -72,6 +72,9 @@ def main():
         rows, cons = ds.batch(rng, args.concepts_per_batch)
         x = normalize(augment(ds.pixels[rows].float().div(255), gen))
         ids = torch.tensor([caps.pad(caps.sample(c, rng)) for c in cons.tolist()])
+        # Trim shared padding: pooling is at the first EOS and attention is causal, so the
+        # embedding does not depend on trailing pads; shorter sequences halve the text cost.
+        ids = ids[:, : int((ids != 0).sum(1).max())]
         img = model.vision(x)
         txt = model.text(ids)
         scale = model.logit_scale.exp().clamp(max=100)
