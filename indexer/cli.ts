@@ -139,6 +139,14 @@ program
   .description('list files that failed to index, with the reason')
   .action(lazy(() => import('./commands/failures.command.ts')));
 
+const library = program.command('library').description('maintain a library directory');
+library
+  .command('compact')
+  .requiredOption('--library <dir>', 'library directory')
+  .option('--json', 'machine-readable output')
+  .description('rebuild the HNSW graphs from the stored vectors, reclaiming deleted slots (no re-encoding)')
+  .action(lazy(() => import('./commands/library-compact.command.ts')));
+
 program
   .command('serve')
   .requiredOption('--library <dir>', 'library directory to serve (opened read-only; `clipdex index` may run beside it)')

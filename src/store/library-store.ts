@@ -12,7 +12,7 @@ import type {
 } from './library.types.ts';
 import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
-import type { GraphRecovery, ModalityGraphs } from './modality-graphs.ts';
+import { KINDS, type GraphRecovery, type ModalityGraphs } from './modality-graphs.ts';
 import type { RootRepository } from './root.repository.ts';
 import type { RunRepository } from './run.repository.ts';
 import { scoreIds, searchGraph } from './vector-search.ts';
@@ -29,6 +29,18 @@ export interface LibraryParts {
   readonly recovery: readonly GraphRecovery[];
   readonly lock: WriteLock | undefined;
   readonly efSearch: number;
+}
+
+export interface CompactionReport {
+  readonly kind: ItemKind;
+  /** Live vectors in the rebuilt graph. */
+  readonly vectors: number;
+  /** Live vectors in SQLite; equals `vectors` unless something is badly wrong. */
+  readonly indexedInDatabase: number;
+  /** Graph slots (live + deleted) before and after; the difference was reclaimed. */
+  readonly slotsBefore: number;
+  readonly slotsAfter: number;
+  readonly ms: number;
 }
 
 export class LibraryStore implements Library {
@@ -163,10 +175,25 @@ export class LibraryStore implements Library {
     await this.parts.graphs.checkpoint();
   }
   /** Rebuilds both graphs from SQLite, dropping deleted slots, and saves them. */
-  async compact(): Promise<void> {
+  async compact(): Promise<CompactionReport[]> {
     this.assertWritable();
-    await this.parts.graphs.compact('image');
-    await this.parts.graphs.compact('text');
+    const reports: CompactionReport[] = [];
+    for (const kind of KINDS) {
+      const before = this.parts.graphs.index(kind);
+      const slotsBefore = before.slots;
+      const started = performance.now();
+      await this.parts.graphs.compact(kind);
+      const after = this.parts.graphs.index(kind);
+      reports.push({
+        kind,
+        vectors: after.size,
+        indexedInDatabase: this.parts.repos.vectors.liveCount(kind),
+        slotsBefore,
+        slotsAfter: after.slots,
+        ms: performance.now() - started,
+      });
+    }
+    return reports;
   }
 
   // search
