@@ -1,16 +1,11 @@
 /**
- * The ImagePreprocessor a model hands out: decode (sharp) → resize (sharp, PIL-like bicubic on
- * fully decoded pixels) → centre crop → rescale + mean/std → CHW Float32Array.
+ * The ImagePreprocessor a model hands out: decode (sharp: orientation, white matte, 8-bit sRGB)
+ * → Pillow-exact resize of the kept window (centre crop) → rescale + mean/std → CHW Float32Array.
  */
 import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../encoders/encoder.ts';
-import { cropRgb, planResize, toChwTensor } from './preprocess.ts';
-import { decodeImage, resizeRgb, type ResizeKernel } from './sharp-decoder.ts';
-
-const KERNELS: Record<PreprocessSpec['interpolation'], ResizeKernel> = {
-  bicubic: 'cubic',
-  bilinear: 'linear',
-  nearest: 'nearest',
-};
+import { pilResizeCrop } from './pil-resample.ts';
+import { planResize, toChwTensor } from './preprocess.ts';
+import { decodeImage } from './sharp-decoder.ts';
 
 export class SharpImagePreprocessor implements ImagePreprocessor {
   constructor(readonly spec: PreprocessSpec) {}
@@ -18,8 +13,12 @@ export class SharpImagePreprocessor implements ImagePreprocessor {
   async preprocess(bytes: Uint8Array, options: PreprocessOptions = {}): Promise<PreprocessedImage> {
     const decoded = await decodeImage(bytes, options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels });
     const plan = planResize(decoded.width, decoded.height, this.spec);
-    const resized = await resizeRgb(decoded, plan.resizeWidth, plan.resizeHeight, KERNELS[this.spec.interpolation]);
-    const cropped = cropRgb(resized, plan.cropLeft, plan.cropTop, plan.cropWidth, plan.cropHeight);
+    const cropped = pilResizeCrop(decoded, plan.resizeWidth, plan.resizeHeight, this.spec.interpolation, {
+      left: plan.cropLeft,
+      top: plan.cropTop,
+      width: plan.cropWidth,
+      height: plan.cropHeight,
+    });
     return { pixels: toChwTensor(cropped, this.spec), width: decoded.width, height: decoded.height, format: decoded.format };
   }
 }
