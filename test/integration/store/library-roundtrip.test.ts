@@ -108,6 +108,19 @@ describe('library store: round trips', function () {
     expect(library.search('image', q, { k: 5, filter: { formats: [] } })).to.deep.equal([]);
   });
 
+  it('steers HNSW with the filter when too many items pass it to score exactly', () => {
+    const items = Array.from({ length: 3000 }, (_, i) => imageWrite(rootId, i, { size: i }));
+    const ids = library.write({ items }).itemIds;
+    const filter = { minSize: 500 }; // 2500 pass: above the brute-force limit
+    for (const n of [600, 1800, 2999]) {
+      const hits = library.search('image', unitVector(n), { k: 10, filter, ef: 100 });
+      expect(hits).to.have.length(10);
+      expect(hits[0]?.id).to.equal(ids[n]);
+      expect(hits.every((h) => h.id >= ids[500]!)).to.equal(true);
+    }
+    expect(library.search('image', unitVector(10), { k: 10, filter }).map((h) => h.id)).to.not.include(ids[10]);
+  });
+
   it('scores ids exactly and refuses bad queries', () => {
     const ids = library.write({ items: [1, 2].map((n) => imageWrite(rootId, n)) }).itemIds;
     const scores = library.score(unitVector(1), [ids[1]!, ids[0]!, 12345]);
