@@ -84,6 +84,7 @@ export class ItemRepository {
   readonly setPlace: Statement<{ id: number; rootId: number | null; uri: string; mtimeMs: number | null; keepMtime: number; status: ItemStatus; now: number }>;
   readonly setStatus: Statement<{ id: number; status: ItemStatus; now: number }>;
   readonly insertPair: Statement<[number, number]>;
+  readonly fullText: Statement<[string, number], ItemRow>;
 
   constructor(db: Db) {
     this.byId = db.prepare(`SELECT ${COLUMNS} FROM items WHERE id = ?`);
@@ -109,6 +110,10 @@ export class ItemRepository {
     );
     this.setStatus = db.prepare('UPDATE items SET status = @status, updated_at = @now WHERE id = @id');
     this.insertPair = db.prepare('INSERT OR IGNORE INTO pairs (image_id, text_id) VALUES (?, ?)');
+    this.fullText = db.prepare(
+      `SELECT ${COLUMNS.split(', ').map((c) => `items.${c}`).join(', ')} FROM items_fts JOIN items ON items.id = items_fts.rowid
+       WHERE items_fts MATCH ? AND items.status <> 'deleted' ORDER BY items_fts.rank LIMIT ?`,
+    );
   }
 
   counts(kind: ItemKind): StatusCounts {

@@ -136,6 +136,16 @@ export class LibraryStore implements Library {
     this.assertOpen();
     return this.parts.repos.items.counts(kind);
   }
+  /**
+   * Items whose text contains every word of `words` (SQLite FTS5, best match first). Words are
+   * quoted, so FTS syntax in user input is taken literally.
+   */
+  fullTextSearch(words: string, limit = 20): Item[] {
+    this.assertOpen();
+    const terms = words.split(/\s+/).filter(Boolean).map((w) => `"${w.replaceAll('"', '""')}"`);
+    if (terms.length === 0) return [];
+    return this.parts.repos.items.fullText.all(terms.join(' '), limit).map(rowToItem);
+  }
   /** Live vectors in the HNSW graph of a kind (equals the SQLite count once caught up). */
   graphSize(kind: ItemKind): number {
     this.assertOpen();

@@ -46,7 +46,9 @@ export class ModalityGraphs {
     const graphs = {} as Record<ItemKind, Graph>;
     const reasons = {} as Record<ItemKind, string | undefined>;
     for (const kind of KINDS) {
-      const loaded = await loadGraph(dir, kind, identity);
+      let loaded = await loadGraph(dir, kind, identity);
+      // A reader can look between the writer's two renames; the pair settles at once.
+      if (!loaded.ok && loaded.reason.includes('checksum')) loaded = await loadGraph(dir, kind, identity);
       if (loaded.ok && loaded.seq <= lastSeq) {
         graphs[kind] = { index: loaded.index, seq: loaded.seq, savedSeq: loaded.seq };
       } else {

@@ -90,7 +90,11 @@ describe('library store: round trips', function () {
     expect(library.search('text', unitVector(500), { k: 5 }).map((h) => h.id)).to.deep.equal([itemIds[1]]);
     expect(library.resolvePath(library.getItem(itemIds[1]!)!)).to.equal(path.join(dir, 'media', 'captions.txt'));
     expect(library.lastRun()).to.deep.include({ id: run.id, state: 'finished', stats: { indexed: 2, failed: 1 } });
+    expect(library.fullTextSearch('Bicycle red').map((i) => i.id)).to.deep.equal([itemIds[1]]);
+    expect(library.fullTextSearch('bicycle "OR blue')).to.deep.equal([]);
     expect([...library.iterateRoot(rootId)].map((i) => i.uri).sort()).to.deep.equal(['broken.jpg', 'captions.txt#1', 'photos/img-1.jpg']);
+    library.write({ deletions: [itemIds[1]!] });
+    expect(library.fullTextSearch('bicycle')).to.deep.equal([]);
   });
 
   it('filters by size, format, dimensions and path prefix, and excludes ids', () => {
