@@ -32,7 +32,7 @@ describe('e2e: kill -9 in the middle of clipdex index', function () {
       await new Promise((r) => setTimeout(r, 200));
     }
     child.kill('SIGKILL');
-    const [code, signal] = await exited;
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
     expect(signal, `the run ended on its own (exit ${String(code)}) before it could be killed`).to.equal('SIGKILL');
     expect(atKill?.indexed).to.be.greaterThan(0);
     expect(atKill!.indexed).to.be.lessThan(total);
