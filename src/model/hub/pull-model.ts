@@ -6,7 +6,7 @@
  * verifies every file's size and checksum, writes `clipdex-pull.json`, and only then renames
  * the whole package into place, so a half-downloaded or corrupt package is never visible.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError, fromFsError } from '../../errors.ts';
 import { MANIFEST_FILE, type ModelCache, type PullManifest } from '../model-cache.ts';
@@ -58,7 +58,9 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   const installDir = cache.installDir(repo, variant);
   const existing = cache.findInstalled(repo, variant);
   const existingManifest = existing ? cache.readManifestSync(existing) : undefined;
-  if (existing && existingManifest && !options.force) {
+  // Asking for another revision than the one installed means "update", not "already there".
+  const sameRevision = existingManifest !== undefined && (options.revision === undefined || [existingManifest.revision, existingManifest.commit].includes(options.revision));
+  if (existing && existingManifest && sameRevision && !options.force) {
     return { dir: existing, manifest: existingManifest, alreadyInstalled: true };
   }
 
@@ -74,6 +76,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   } catch (error) {
     throw fromFsError(error, `model cache ${cache.root}`);
   }
+  await ensureFreeSpace(staging, totalBytes);
   const release = await acquireLock(path.join(staging, 'lock'), `${repo} (${variant})`);
   let installed = false;
   try {
@@ -125,6 +128,17 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   } finally {
     await release();
     if (installed) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Fail before downloading hundreds of MB into a disk that cannot hold them (resumed bytes aside). */
+async function ensureFreeSpace(dir: string, bytes: number): Promise<void> {
+  const fs = await statfs(dir).catch(() => undefined);
+  if (!fs) return;
+  const free = Number(fs.bavail) * Number(fs.bsize);
+  if (free < bytes) {
+    const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+    throw new EngineError('IO_ERROR', `not enough disk space in ${dir}: the model needs ${mb(bytes)}, ${mb(free)} free`, { details: { bytes, free } });
   }
 }
 

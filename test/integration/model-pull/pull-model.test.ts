@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../../../src/errors.ts';
@@ -215,5 +215,26 @@ describe('model pull from a hub over real HTTP', function () {
     expect((await readFile(path.join(result.dir, 'textual/onnx__MatMul_1234'))).equals(immich.get('textual/onnx__MatMul_1234')!)).to.equal(true);
     const fp16 = await expectError(pull({ repo: 'immich-app/ViT-B-32__openai', variant: 'fp16' }));
     expect(fp16.message).to.contain('available: fp32');
+  });
+
+  it('refuses to run beside a live pull of the same package, and takes over a dead one', async () => {
+    const staging = cache.stagingDir(REPO, 'fp32');
+    await mkdir(staging, { recursive: true });
+    await writeFile(path.join(staging, 'lock'), String(process.ppid));
+    const busy = await expectError(pull());
+    expect(busy.code).to.equal('CONFLICT');
+    expect(busy.message).to.contain(`process ${process.ppid}`);
+    await writeFile(path.join(staging, 'lock'), '2147483646'); // no such process
+    expect((await pull()).alreadyInstalled).to.equal(false);
+  });
+
+  it('a different --revision than the installed one downloads again', async () => {
+    await pull();
+    hub.repos.set(REPO, { commit: 'd'.repeat(40), files });
+    const same = await pull({ revision: 'main' });
+    expect(same.alreadyInstalled).to.equal(true);
+    const other = await pull({ revision: 'd'.repeat(40) });
+    expect(other.alreadyInstalled).to.equal(false);
+    expect(other.manifest.commit).to.equal('d'.repeat(40));
   });
 });
