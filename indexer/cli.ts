@@ -103,7 +103,7 @@ program
   .option('--exclude <glob>', 'skip files and folders matching (repeatable)', collect)
   .option('--hidden', 'also index hidden files and folders')
   .option('--batch-size <n>', 'images per encoder call (default 32)')
-  .option('--concurrency <n>', 'files read and decoded at once (default 4)')
+  .option('--concurrency <n>', 'files read and decoded at once (default: CPU count, 4 to 16)')
   .option('--max-pixels <n>', 'refuse images larger than this many pixels (default 100000000)')
   .option('--threads <n>', 'ONNX Runtime intra-op threads (default: physical cores)')
   .addOption(deviceOption())

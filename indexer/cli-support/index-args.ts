@@ -4,6 +4,7 @@
  * library is opened.
  */
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { EngineError, fromFsError } from '../../src/errors.ts';
 import { isImageName, isTextCorpusName } from '../discovery/media-types.ts';
@@ -60,7 +61,8 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     filter: { include: args.include ?? [], exclude: args.exclude ?? [], includeHidden: args.hidden === true },
     batchSize,
     textBatchSize: Math.max(batchSize, INDEX_DEFAULTS.textBatchSize),
-    concurrency: args.concurrency === undefined ? INDEX_DEFAULTS.concurrency : positiveInt(args.concurrency, '--concurrency', 256),
+    // Decoding big JPEGs is the slow stage on CPU: one file in flight per core keeps the encoder fed.
+    concurrency: args.concurrency === undefined ? Math.min(16, Math.max(INDEX_DEFAULTS.concurrency, os.availableParallelism())) : positiveInt(args.concurrency, '--concurrency', 256),
     maxPixels: args.maxPixels === undefined ? INDEX_DEFAULTS.maxPixels : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
     retryFailed: args.retryFailed === true,
   };

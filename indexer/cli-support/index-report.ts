@@ -45,7 +45,7 @@ export function formatReport(r: IndexReport): string {
     `images: ${i.indexed} indexed, ${i.reused} reused, ${i.moved} moved, ${i.touched} touched, ${i.unchanged} unchanged, ${i.deleted} deleted, ${i.failed} failed`,
   ];
   if (t.indexed + t.reused + t.unchanged + t.deleted + t.failed > 0) {
-    lines.push(`texts:  ${t.indexed} indexed, ${t.reused} reused, ${t.unchanged} unchanged, ${t.deleted} deleted` + (r.pairs ? `, ${r.pairs} caption links` : ''));
+    lines.push(`texts:  ${t.indexed} indexed, ${t.reused} reused, ${t.unchanged} unchanged, ${t.deleted} deleted` + (r.pairs && t.indexed + t.reused > 0 ? `, ${r.pairs} caption links` : ''));
   }
   if (r.captionsWithoutImage > 0) lines.push(`${r.captionsWithoutImage} captions name an image that is not in the indexed folders`);
   if (i.failed + t.failed > 0) {

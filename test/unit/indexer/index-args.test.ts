@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseIndexArgs } from '../../../indexer/cli-support/index-args.ts';
+import { formatDuration } from '../../../indexer/progress/progress-reporter.ts';
+
+describe('indexer/parseIndexArgs', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'clipdex-args-'));
+    await mkdir(path.join(dir, 'photos'));
+    for (const f of ['one.jpg', 'corpus.txt', 'corpus.csv', 'caps.jsonl', 'notes.md']) await writeFile(path.join(dir, f), 'x');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('sorts paths into folders, images and corpora, relative to the working directory', async () => {
+    const parsed = await parseIndexArgs({ _: [['photos', 'one.jpg', 'corpus.txt', 'corpus.csv']], library: 'lib', captions: ['caps.jsonl'], batchSize: '8' }, dir);
+    expect(parsed.folders).to.deep.equal([path.join(dir, 'photos')]);
+    expect(parsed.imageFiles).to.deep.equal([path.join(dir, 'one.jpg')]);
+    expect(parsed.corpora).to.deep.equal([path.join(dir, 'corpus.txt'), path.join(dir, 'corpus.csv')]);
+    expect(parsed.captions).to.deep.equal([path.join(dir, 'caps.jsonl')]);
+    expect(parsed.libraryDir).to.equal(path.join(dir, 'lib'));
+    expect(parsed.batchSize).to.equal(8);
+    expect(parsed.concurrency).to.be.within(4, 16);
+  });
+
+  it('rejects what it cannot index, with a typed error before anything opens', async () => {
+    const codeOf = async (args: Parameters<typeof parseIndexArgs>[0]): Promise<unknown> => {
+      try {
+        await parseIndexArgs(args, dir);
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+      return 'no error';
+    };
+    expect(await codeOf({ _: ['notes.md'], library: 'lib' })).to.equal('INVALID_INPUT');
+    expect(await codeOf({ _: ['missing'], library: 'lib' })).to.equal('NOT_FOUND');
+    expect(await codeOf({ _: [], library: 'lib' })).to.equal('INVALID_INPUT');
+    expect(await codeOf({ _: ['photos'] })).to.equal('INVALID_INPUT');
+    expect(await codeOf({ _: ['photos'], library: 'lib', batchSize: '0' })).to.equal('INVALID_INPUT');
+    expect(await codeOf({ _: ['photos'], library: 'lib', captions: ['photos'] })).to.equal('INVALID_INPUT');
+    expect(await codeOf({ _: [], library: 'lib', retryFailed: true })).to.equal('no error');
+  });
+});
+
+describe('indexer/formatDuration', () => {
+  it('formats ETAs for people', () => {
+    expect(formatDuration(undefined)).to.equal('?');
+    expect(formatDuration(Infinity)).to.equal('?');
+    expect(formatDuration(42.4)).to.equal('42s');
+    expect(formatDuration(125)).to.equal('2m05s');
+    expect(formatDuration(7260)).to.equal('2h01m');
+  });
+});
