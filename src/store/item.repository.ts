@@ -97,7 +97,7 @@ export class ItemRepository {
     this.failed = db.prepare(`SELECT ${COLUMNS} FROM items WHERE status = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?`);
     this.countByStatus = db.prepare('SELECT status, count(*) AS n FROM items WHERE kind = ? GROUP BY status');
     this.linked = db.prepare(
-      `SELECT ${COLUMNS} FROM items WHERE id IN (SELECT text_id FROM pairs WHERE image_id = ? UNION SELECT image_id FROM pairs WHERE text_id = ?) ORDER BY id`,
+      `SELECT ${COLUMNS} FROM items WHERE id IN (SELECT text_id FROM pairs WHERE image_id = ? UNION SELECT image_id FROM pairs WHERE text_id = ?) AND status <> 'deleted' ORDER BY id`,
     );
     this.insert = db.prepare(
       `INSERT INTO items (kind, root_id, uri, content_hash, size, mtime_ms, width, height, format, text, metadata, status, error, created_at, updated_at)

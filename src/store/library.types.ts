@@ -174,7 +174,7 @@ export interface Library {
   iterateRoot(rootId: number): IterableIterator<Item>;
   listFailed(limit?: number): Item[];
   getVector(id: number): Float32Array | undefined;
-  /** Caption texts linked to an image, or images linked to a text. */
+  /** Caption texts linked to an image, or images linked to a text (deleted ones left out). */
   linkedItems(id: number): Item[];
   counts(kind: ItemKind): StatusCounts;
 

@@ -20,6 +20,9 @@ export interface BatchRepos {
 
 /** Checks a batch before any SQL runs; returns the normalised vector of each item write. */
 export function validateBatch(batch: WriteBatch, dim: number): (Float32Array | undefined)[] {
+  for (const [i, move] of (batch.moves ?? []).entries()) {
+    if (typeof move.uri !== 'string' || move.uri === '') throw new EngineError('INVALID_INPUT', `moves[${i}]: uri must be a non-empty string`);
+  }
   return (batch.items ?? []).map((item, i) => {
     const where = `items[${i}] (${item.uri})`;
     if (item.kind !== 'image' && item.kind !== 'text') throw new EngineError('INVALID_INPUT', `${where}: kind must be 'image' or 'text'`);

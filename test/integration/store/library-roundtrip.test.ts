@@ -95,6 +95,7 @@ describe('library store: round trips', function () {
     expect([...library.iterateRoot(rootId)].map((i) => i.uri).sort()).to.deep.equal(['broken.jpg', 'captions.txt#1', 'photos/img-1.jpg']);
     library.write({ deletions: [itemIds[1]!] });
     expect(library.fullTextSearch('bicycle')).to.deep.equal([]);
+    expect(library.linkedItems(itemIds[0]!)).to.deep.equal([]);
   });
 
   it('filters by size, format, dimensions and path prefix, and excludes ids', () => {
