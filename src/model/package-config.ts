@@ -70,7 +70,7 @@ function hw(value: unknown): [number, number] | undefined {
   return h && w ? [h, w] : undefined;
 }
 
-function fromHuggingFace(cfg: Json): PreprocessSpec {
+export function fromHuggingFace(cfg: Json): PreprocessSpec {
   const size = obj(cfg['size']);
   const shortest = posInt(size['shortest_edge']) ?? posInt(cfg['size']);
   const crop = hw(cfg['crop_size']);
@@ -92,7 +92,7 @@ function fromHuggingFace(cfg: Json): PreprocessSpec {
   return { ...base, width: square[1], height: square[0], resizeMode: 'squash' };
 }
 
-function fromOpenClip(cfg: Json): PreprocessSpec {
+export function fromOpenClip(cfg: Json): PreprocessSpec {
   const size = hw(cfg['size']);
   if (!size) throw new EngineError('MODEL_LOAD_FAILED', 'preprocess_cfg.json: missing size');
   return {

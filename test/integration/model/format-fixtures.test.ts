@@ -24,6 +24,7 @@ const LAYOUTS: readonly Layout[] = [
   { dir: 'huggingface', layout: 'huggingface', dim: 8, context: 16, tokenizer: 'tokenizer.json', textInputs: ['input_ids'], idsType: 'int64', fixedBatch: null, size: 32, output: 'text_embeds' },
   { dir: 'openclip', layout: 'openclip', dim: 12, context: 77, tokenizer: 'textual/tokenizer.json', textInputs: ['text'], idsType: 'int32', fixedBatch: 1, size: 40, output: 'embedding' },
   { dir: 'clip-as-service', layout: 'clip-as-service', dim: 6, context: 77, tokenizer: 'tokenizer.json', textInputs: ['input_ids', 'attention_mask'], idsType: 'int32', fixedBatch: null, size: 24, output: '1407' },
+  { dir: 'chinese-clip-like', layout: 'openclip', dim: 10, context: 52, tokenizer: 'textual/tokenizer.json', textInputs: ['text'], idsType: 'int64', fixedBatch: 1, size: 28, output: 'unnorm_text_features' },
 ];
 
 const TEXTS = ['a photo of the cat', 'two small dogs on the beach .', 'red car', 'A BLUE house, in snow', ''];
@@ -104,6 +105,21 @@ describe('format fixture: huggingface variants and truncation', () => {
       expect(maxAbsDiff(v!, expectedText(ids, 8, false))).to.be.above(1e-3);
       const t = randomTensor(32, 9);
       expect(maxAbsDiff((await model.image.encodeOne(t)), expectedImage(t, 8, true))).to.be.below(1e-4);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('converts float16 graph I/O both ways for the _fp16 variant', async () => {
+    const model = await loadModel(dir, { device: 'cpu', threads: 1, variant: 'fp16' });
+    try {
+      expect(model.details.vision.inputs[0]!.type).to.equal('float16');
+      expect(model.details.text.outputs[0]!.type).to.equal('float16');
+      const [v] = await model.text.encodeBatch(['a photo of the cat']);
+      expect(v).to.be.instanceOf(Float32Array);
+      expect(maxAbsDiff(v!, expectedText(fixtureIds(path.join(dir, 'tokenizer.json'), 'a photo of the cat'), 8))).to.be.below(2e-3);
+      const t = randomTensor(32, 4);
+      expect(maxAbsDiff(await model.image.encodeOne(t), expectedImage(t, 8))).to.be.below(5e-3);
     } finally {
       await model.close();
     }

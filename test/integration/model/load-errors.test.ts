@@ -82,8 +82,8 @@ describe('loadModel: bad packages give typed errors', () => {
   it('unknown or absent variant → INVALID_INPUT / MODEL_LOAD_FAILED', async () => {
     const hf = path.join(FIXTURES, 'models/formats/huggingface');
     await failure(loadModel(hf, { variant: 'fp8' }), 'INVALID_INPUT');
-    const message = await failure(loadModel(hf, { variant: 'fp16' }), 'MODEL_LOAD_FAILED');
-    expect(message).to.include('fp32, quantized');
+    const message = await failure(loadModel(hf, { variant: 'q4' }), 'MODEL_LOAD_FAILED');
+    expect(message).to.include('have: fp32, quantized, fp16');
   });
 
   it('invalid JSON config → MODEL_LOAD_FAILED', async () => {

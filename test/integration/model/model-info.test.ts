@@ -1,0 +1,52 @@
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import type { CommandContext } from '../../../indexer/command-context.ts';
+import { run } from '../../../indexer/commands/model-info.command.ts';
+import { FIXTURES } from './model-test-dirs.ts';
+
+function context(): { ctx: CommandContext; out: () => string } {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => chunks.push(c));
+  const ctx: CommandContext = {
+    cwd: process.cwd(),
+    env: { CLIPDEX_CACHE: path.join(os.tmpdir(), 'clipdex-no-cache') },
+    stdout,
+    stderr: new PassThrough(),
+    signal: new AbortController().signal,
+    interactive: false,
+  };
+  return { ctx, out: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('clipdex model info', () => {
+  it('prints layout, graph I/O with dtypes and shapes, dim, context, preprocessing and provider', async () => {
+    const { ctx, out } = context();
+    await run({ _: [path.join(FIXTURES, 'models/formats/openclip')], device: 'cpu', threads: '1' }, ctx);
+    const text = out();
+    expect(text).to.include('layout      openclip');
+    expect(text).to.include('dimension   12');
+    expect(text).to.include('context     77 tokens');
+    expect(text).to.include('text  int32[1, 77]');
+    expect(text).to.include('embedding  float32[1, 12]  ← embedding');
+    expect(text).to.include('squash to 40×40');
+    expect(text).to.include('provider    cpu, 1 intra-op thread');
+    expect(text).to.include('fixed 1, run item by item');
+  });
+
+  it('--json gives the same facts as data, including the chosen variant', async () => {
+    const { ctx, out } = context();
+    await run({ _: [path.join(FIXTURES, 'models/formats/huggingface')], json: true, device: 'cpu', threads: '1', variant: 'quantized' }, ctx);
+    const info = JSON.parse(out()) as Record<string, unknown> & { text: { uses: { output: string } } };
+    expect(info).to.include({ layout: 'huggingface', variant: 'quantized', dim: 8, contextLength: 16, executionProvider: 'cpu' });
+    expect(info.text.uses.output).to.equal('text_embeds');
+  });
+
+  it('refuses a bad thread count', async () => {
+    const { ctx } = context();
+    const error = await run({ _: [path.join(FIXTURES, 'models/formats/openclip')], threads: 'many' }, ctx).catch((e: unknown) => e);
+    expect(error).to.have.property('code', 'INVALID_INPUT');
+  });
+});
