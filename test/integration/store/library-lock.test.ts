@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { EngineError } from '../../../src/errors.ts';
 import { openLibrary } from '../../../src/store/open-library.ts';
 import { spawnChild, type Child } from './child-process.ts';
-import { fingerprint, removeDir, tempDir, unitVector } from './store-test-context.ts';
+import { fingerprint, imageWrite, removeDir, tempDir, unitVector } from './store-test-context.ts';
 
 async function openBusy(dir: string): Promise<EngineError> {
   try {
@@ -39,6 +39,24 @@ describe('library store: one writer, many readers', function () {
     await first.close();
     const second = await openLibrary(dir, {});
     await second.close();
+  });
+
+  it('a reader opened while no writer runs follows a writer that starts later', async () => {
+    const first = await openLibrary(dir, { fingerprint: fingerprint() });
+    const rootId = first.ensureRoot(dir).id;
+    first.write({ items: [imageWrite(rootId, 1)] });
+    await first.close(); // leaves the database in rollback-journal mode
+    const reader = await openLibrary(dir, { readOnly: true });
+    const writer = await openLibrary(dir, {}); // switches it back to WAL under the reader
+    try {
+      writer.write({ items: [imageWrite(rootId, 2), imageWrite(rootId, 3)] });
+      reader.refresh();
+      expect(reader.graphSize('image')).to.equal(3);
+      expect(reader.search('image', unitVector(3), { k: 1 })[0]?.id).to.equal(3);
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
   });
 
   it('refuses a writer while another process writes; readers open and refresh; kill -9 frees the lock', async () => {
