@@ -12,7 +12,7 @@ export { autoCutoff } from './search/score-cutoff.ts';
 export { openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { l2Normalize, cosine, dot, weightedMix } from './vector/vector-math.ts';
 export { openLibrary } from './store/open-library.ts';
-export type { LibraryStore } from './store/library-store.ts';
+export type { LibraryStore, CompactionReport } from './store/library-store.ts';
 export type { GraphRecovery } from './store/modality-graphs.ts';
 export { migrate, loadMigrations, type MigrationResult } from './store/migrator.ts';
 export { loadModel, type LoadModelOptions } from './model/load-model.ts';
