@@ -1,7 +1,7 @@
 /**
  * bench/index: is `clipdex index` encoder-bound, and how does it compare with transformers.js?
  *
- *   npx tsx bench/index.ts [--images 120] [--model <dir>] [--threads N] [--batch-size 32]
+ *   npx tsx bench/index.ts [--images 120] [--runs 2] [--model <dir>] [--threads N] [--batch-size 32] [--decode-workers N]
  *
  * On one folder of generated 3–12 MP JPEGs and one model it measures (images/s, median of runs):
  *   1. encoder-only: the vision tower on already-preprocessed tensors (the ceiling);
@@ -17,7 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { INDEX_DEFAULTS } from '../indexer/pipeline/index-request.ts';
+import { defaultDecodeWorkers } from '../indexer/cli-support/index-args.ts';
 import { runIndex } from '../indexer/pipeline/index-run.ts';
+import { PreprocessPool } from '../indexer/pipeline/preprocess-pool.ts';
 import { physicalCoreCount } from '../src/encoders/cpu-topology.ts';
 import { bundledModelDir } from '../src/model/bundled-model.ts';
 import { loadModel } from '../src/model/load-model.ts';
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     'batch-size': { type: 'string', default: '32' },
     runs: { type: 'string', default: '2' },
+    'decode-workers': { type: 'string' },
   },
 });
 const count = Number(values.images);
@@ -39,16 +42,20 @@ const batchSize = Number(values['batch-size']);
 const runs = Math.max(1, Number(values.runs));
 const threads = values.threads ? Number(values.threads) : physicalCoreCount();
 const modelDir = path.resolve(values.model ?? bundledModelDir());
+const workers = values['decode-workers'] === undefined ? defaultDecodeWorkers() : Number(values['decode-workers']);
 const log = (line: string): void => console.log(line);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const dataDir = path.join(import.meta.dirname, '.data', 'index-photos');
-log(`bench/index: ${count} JPEGs (3–12 MP) in ${dataDir}, model ${modelDir}, ${threads} ONNX thread(s), batch ${batchSize}, ${os.cpus().length} logical CPUs`);
+log(`bench/index: ${count} JPEGs (3–12 MP) in ${dataDir}, model ${modelDir}, ${threads} ONNX thread(s), ${workers} decode worker(s), batch ${batchSize}, ${os.cpus().length} logical CPUs`);
 const files = await ensurePhotos(dataDir, count, log);
 const totalBytes = (await Promise.all(files.map(async (f) => (await readFile(f)).length))).reduce((a, b) => a + b, 0);
 log(`  ${(totalBytes / 1e6).toFixed(0)} MB of JPEG`);
 
 const model = await loadModel(modelDir, { device: 'cpu', threads });
+const pool = workers > 0 ? new PreprocessPool(model.preprocessor.spec, workers) : undefined;
+const preprocessor = pool ?? model.preprocessor;
+const concurrency = Math.max(INDEX_DEFAULTS.concurrency, os.availableParallelism(), 2 * workers);
 const rates: Record<string, number[]> = { encoder: [], decode: [], e2e: [], tjs: [] };
 try {
   for (let r = 0; r < runs; r += 1) {
@@ -57,8 +64,8 @@ try {
     const tensors: Float32Array[] = new Array<Float32Array>(files.length);
     let next = 0;
     await Promise.all(
-      Array.from({ length: INDEX_DEFAULTS.concurrency }, async () => {
-        for (let i = next++; i < files.length; i = next++) tensors[i] = (await model.preprocessor.preprocess(await readFile(files[i]!))).pixels;
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < files.length; i = next++) tensors[i] = (await preprocessor.preprocess(await readFile(files[i]!))).pixels;
       }),
     );
     rates.decode!.push(files.length / ((performance.now() - t) / 1000));
@@ -73,7 +80,11 @@ try {
     try {
       const library = await openLibrary(libDir, { fingerprint: model.fingerprint });
       try {
-        const summary = await runIndex({ ...INDEX_DEFAULTS, folders: [dataDir], imageFiles: [], corpora: [], captions: [], filter: { include: files.map((f) => path.basename(f)) }, batchSize }, library, model);
+        const summary = await runIndex(
+          { ...INDEX_DEFAULTS, folders: [dataDir], imageFiles: [], corpora: [], captions: [], filter: { include: files.map((f) => path.basename(f)) }, batchSize, concurrency },
+          library,
+          { text: model.text, image: model.image, preprocessor, fingerprint: model.fingerprint },
+        );
         if (summary.stats.images.indexed !== files.length) throw new Error(`indexed ${summary.stats.images.indexed} of ${files.length}`);
         rates.e2e!.push(files.length / (summary.elapsedMs / 1000));
       } finally {
@@ -91,6 +102,7 @@ try {
     log(`  run ${r + 1}/${runs}: ${Object.entries(rates).map(([k, v]) => `${k} ${v.at(-1)?.toFixed(1) ?? '-'}`).join(', ')} images/s`);
   }
 } finally {
+  await pool?.close();
   await model.close();
 }
 

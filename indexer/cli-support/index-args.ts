@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { physicalCoreCount } from '../../src/encoders/cpu-topology.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
 import { isImageName, isTextCorpusName } from '../discovery/media-types.ts';
 import { INDEX_DEFAULTS, type IndexRequest } from '../pipeline/index-request.ts';
@@ -22,12 +23,17 @@ export interface IndexArgs extends ModelArgs {
   readonly hidden?: boolean;
   readonly batchSize?: string;
   readonly concurrency?: string;
+  readonly decodeWorkers?: string;
   readonly maxPixels?: string;
   readonly retryFailed?: boolean;
   readonly json?: boolean;
 }
 
-export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning'> & { readonly libraryDir: string };
+export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning'> & {
+  readonly libraryDir: string;
+  /** Worker threads for decode + preprocess; 0 = on the main thread. */
+  readonly decodeWorkers: number;
+};
 
 export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<ParsedIndexArgs> {
   if (!args.library) throw new EngineError('INVALID_INPUT', '--library <dir> is required');
@@ -50,6 +56,7 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
   if (folders.length + imageFiles.length + corpora.length + captions.length === 0 && !args.retryFailed) {
     throw new EngineError('INVALID_INPUT', 'nothing to index: give folders, images or text files (or --captions / --retry-failed)');
   }
+  const decodeWorkers = args.decodeWorkers === undefined ? defaultDecodeWorkers() : nonNegativeInt(args.decodeWorkers, '--decode-workers', 64);
   const batchSize = args.batchSize === undefined ? INDEX_DEFAULTS.batchSize : positiveInt(args.batchSize, '--batch-size', 4096);
   return {
     ...INDEX_DEFAULTS,
@@ -62,7 +69,11 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     batchSize,
     textBatchSize: Math.max(batchSize, INDEX_DEFAULTS.textBatchSize),
     // Decoding big JPEGs is the slow stage on CPU: one file in flight per core keeps the encoder fed.
-    concurrency: args.concurrency === undefined ? Math.min(16, Math.max(INDEX_DEFAULTS.concurrency, os.availableParallelism())) : positiveInt(args.concurrency, '--concurrency', 256),
+    concurrency:
+      args.concurrency === undefined
+        ? Math.min(32, Math.max(INDEX_DEFAULTS.concurrency, os.availableParallelism(), 2 * decodeWorkers))
+        : positiveInt(args.concurrency, '--concurrency', 256),
+    decodeWorkers,
     maxPixels: args.maxPixels === undefined ? INDEX_DEFAULTS.maxPixels : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
     retryFailed: args.retryFailed === true,
   };
@@ -75,4 +86,16 @@ async function existingFile(raw: string, cwd: string): Promise<string> {
   });
   if (!st.isFile()) throw new EngineError('INVALID_INPUT', `${raw}: not a file`);
   return abs;
+}
+
+/**
+ * One decode worker per physical core but one (left to the encoder and the main thread), at most
+ * 8. A single-core machine decodes on the main thread: workers would only add copies.
+ */
+export function defaultDecodeWorkers(): number {
+  return Math.min(8, Math.max(0, physicalCoreCount() - 1));
+}
+
+function nonNegativeInt(value: string, flag: string, max: number): number {
+  return value === '0' ? 0 : positiveInt(value, flag, max);
 }

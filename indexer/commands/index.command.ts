@@ -10,6 +10,7 @@ import { buildReport, formatReport } from '../cli-support/index-report.ts';
 import { openModel } from '../cli-support/open-model.ts';
 import { countImageFiles } from '../discovery/count-files.ts';
 import { runIndex } from '../pipeline/index-run.ts';
+import { PreprocessPool } from '../pipeline/preprocess-pool.ts';
 import { createProgressReporter } from '../progress/progress-reporter.ts';
 
 export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
@@ -17,6 +18,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const model = await openModel(args, ctx);
   try {
     const library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
+    const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.decodeWorkers) : undefined;
     try {
       const progress = createProgressReporter(args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines', ctx.stderr);
       const warnings: string[] = [];
@@ -27,7 +29,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
           onWarning: (m) => (warnings.length < 1000 ? warnings.push(m) : undefined),
         },
         library,
-        model,
+        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint },
         {
           onStart: (stats) => {
             progress.start(stats);
@@ -46,6 +48,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
       }
       if (summary.state === 'interrupted') throw new ExitError(130, '');
     } finally {
+      await pool?.close();
       await library.close();
     }
   } finally {

@@ -22,7 +22,8 @@ describe('e2e: clipdex index on a hostile folder', function () {
 
   it('indexes every good file, records every bad one with its reason, and exits 0', async () => {
     const lib = path.join(dir, 'library');
-    const run = await clipdex(['index', path.join(dir, 'hostile'), '--library', lib, '--threads', '1']);
+    // Decode in worker threads here (the other tests use the main thread): failures must cross back intact.
+    const run = await clipdex(['index', path.join(dir, 'hostile'), '--library', lib, '--threads', '1', '--decode-workers', '2']);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/4 indexed/);
     expect(run.stdout).to.match(/8 failed/);

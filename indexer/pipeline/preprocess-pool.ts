@@ -1,0 +1,81 @@
+/**
+ * An ImagePreprocessor that spreads decode + preprocess over worker threads, for machines with
+ * more than one physical core. Same spec, same results as the model's own preprocessor (each
+ * worker runs that very class); tensors come back by transfer, not copy. A worker that dies
+ * fails only the images it held, and the pool carries on with the rest.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../../src/encoders/encoder.ts';
+import { EngineError, type ErrorCode } from '../../src/errors.ts';
+import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
+
+interface Pending {
+  resolve(value: PreprocessedImage): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+  alive: boolean;
+}
+
+export class PreprocessPool implements ImagePreprocessor {
+  readonly #slots: Slot[] = [];
+  #nextId = 1;
+  #closed = false;
+
+  constructor(
+    readonly spec: PreprocessSpec,
+    size: number,
+  ) {
+    if (!Number.isInteger(size) || size < 1) throw new EngineError('INVALID_INPUT', 'a preprocess pool needs at least one worker');
+    for (let i = 0; i < size; i += 1) this.#slots.push(this.#spawn());
+  }
+
+  get size(): number {
+    return this.#slots.filter((s) => s.alive).length;
+  }
+
+  preprocess(bytes: Uint8Array, options: PreprocessOptions = {}): Promise<PreprocessedImage> {
+    if (this.#closed) return Promise.reject(new EngineError('CLOSED', 'the preprocess pool is closed'));
+    const live = this.#slots.filter((s) => s.alive);
+    if (live.length === 0) return Promise.reject(new EngineError('INTERNAL', 'every preprocess worker has exited'));
+    const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.ref(); // busy workers keep the process alive, idle ones do not
+      const job: PreprocessJob = { id, bytes, ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }) };
+      slot.worker.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(new URL('./preprocess-worker.mjs', import.meta.url), { workerData: { spec: this.spec } });
+    const slot: Slot = { worker, pending: new Map(), alive: true };
+    worker.on('message', (reply: PreprocessReply) => {
+      const p = slot.pending.get(reply.id);
+      if (!p) return;
+      slot.pending.delete(reply.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (reply.ok) p.resolve({ pixels: reply.pixels, width: reply.width, height: reply.height, format: reply.format });
+      else p.reject(new EngineError(reply.code as ErrorCode, reply.message));
+    });
+    const fail = (why: string): void => {
+      slot.alive = false;
+      for (const p of slot.pending.values()) p.reject(new EngineError('INTERNAL', `preprocess worker ${why}`));
+      slot.pending.clear();
+    };
+    worker.on('error', (error) => fail(`crashed: ${error.message}`));
+    worker.on('exit', (code) => fail(`exited with code ${code}`));
+    worker.unref();
+    return slot;
+  }
+}

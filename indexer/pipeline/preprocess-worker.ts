@@ -1,0 +1,41 @@
+/**
+ * Worker-thread side of the preprocess pool: decodes and preprocesses images off the main
+ * thread. Half of preprocessing (the Pillow-exact resample) is synchronous JavaScript, so on a
+ * machine with several cores only worker threads let it run in parallel.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PreprocessSpec } from '../../src/encoders/encoder.ts';
+import { isEngineError } from '../../src/errors.ts';
+import { SharpImagePreprocessor } from '../../src/image/image-preprocessor.ts';
+
+export interface PreprocessJob {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly maxPixels?: number;
+}
+
+export type PreprocessReply =
+  | { readonly id: number; readonly ok: true; readonly pixels: Float32Array; readonly width: number; readonly height: number; readonly format: string }
+  | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
+
+const port = parentPort;
+if (port) {
+  const preprocessor = new SharpImagePreprocessor((workerData as { spec: PreprocessSpec }).spec);
+  port.on('message', (job: PreprocessJob) => {
+    preprocessor.preprocess(job.bytes, job.maxPixels === undefined ? {} : { maxPixels: job.maxPixels }).then(
+      (r) => {
+        const reply: PreprocessReply = { id: job.id, ok: true, pixels: r.pixels, width: r.width, height: r.height, format: r.format };
+        port.postMessage(reply, [r.pixels.buffer as ArrayBuffer]);
+      },
+      (error: unknown) => {
+        const reply: PreprocessReply = {
+          id: job.id,
+          ok: false,
+          code: isEngineError(error) ? error.code : 'UNSUPPORTED_MEDIA',
+          message: error instanceof Error ? error.message : String(error),
+        };
+        port.postMessage(reply);
+      },
+    );
+  });
+}
