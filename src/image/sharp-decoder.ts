@@ -16,11 +16,26 @@ export interface RawRgb {
 export interface DecodedImage extends RawRgb {
   /** Decoder's name for the source format ('jpeg', 'png', 'webp', …). */
   readonly format: string;
+  /** Size of the source after EXIF orientation; larger than width/height when shrunk on load. */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
 }
 
 export interface DecodeOptions {
   /** Refuse images with more pixels than this (decompression bombs). Default: sharp's 268 Mpx. */
   readonly maxPixels?: number;
+  /**
+   * Lets large JPEGs be shrunk by 2, 4 or 8 while decoding (libjpeg's DCT scaling, several times
+   * faster) as long as the short side stays ≥ this many pixels. Unset: always decode in full.
+   */
+  readonly shrinkKeepingShortSide?: number;
+}
+
+/** Largest JPEG shrink-on-load factor that keeps the short side ≥ keep. */
+export function jpegShrinkFactor(width: number, height: number, keep: number): number {
+  let factor = 1;
+  for (const f of [2, 4, 8]) if (Math.ceil(Math.min(width, height) / f) >= keep) factor = f;
+  return factor;
 }
 
 const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
@@ -43,8 +58,8 @@ function source(bytes: Uint8Array, maxPixels: number | undefined): Sharp {
 }
 
 /**
- * Decodes fully (no JPEG shrink-on-load: it aliases large photos, see docs/models.md) to 8-bit
- * sRGB RGB after EXIF rotation.
+ * Decodes to 8-bit sRGB RGB after EXIF rotation. JPEG shrink-on-load only on request and only as
+ * far as `shrinkKeepingShortSide` allows (sharp's default fast path aliases big photos badly).
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   if (bytes.length === 0) throw new EngineError('UNSUPPORTED_MEDIA', 'decode: empty input');
@@ -53,11 +68,23 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     const meta = await image.metadata();
     if (meta.space === 'cmyk') return await decodeCmyk(image, meta.format ?? 'jpeg');
     if (meta.hasAlpha) return await decodeOverWhite(image, meta.format ?? 'unknown');
-    const { data, info } = await image.autoOrient().toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const swapped = (meta.orientation ?? 1) >= 5;
+    const sourceWidth = (swapped ? meta.height : meta.width) ?? 0;
+    const sourceHeight = (swapped ? meta.width : meta.height) ?? 0;
+    let pipeline = image.autoOrient();
+    const keep = options.shrinkKeepingShortSide;
+    const factor = meta.format === 'jpeg' && keep !== undefined ? jpegShrinkFactor(sourceWidth, sourceHeight, keep) : 1;
+    if (factor > 1) {
+      // Exactly the shrink-on-load size, so libvips does the DCT scaling and no further resampling.
+      pipeline = pipeline.resize(Math.ceil(sourceWidth / factor), Math.ceil(sourceHeight / factor), { fit: 'fill', fastShrinkOnLoad: true, kernel: 'nearest' });
+    }
+    const { data, info } = await pipeline.toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
       throw new EngineError('UNSUPPORTED_MEDIA', `decode: expected 3 channels after conversion, got ${info.channels}`);
     }
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, format: meta.format ?? 'unknown' };
+    const format = meta.format ?? 'unknown';
+    const raw = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    return { data: raw, width: info.width, height: info.height, format, sourceWidth: factor > 1 ? sourceWidth : info.width, sourceHeight: factor > 1 ? sourceHeight : info.height };
   } catch (error) {
     if (error instanceof EngineError) throw error;
     throw toEngineError(error, 'decode');
@@ -94,7 +121,7 @@ async function decodeOverWhite(image: Sharp, format: string): Promise<DecodedIma
       rgb[i * 3 + c] = (((t >> 8) + t) >> 8) >> 7;
     }
   }
-  return { data: rgb, width: info.width, height: info.height, format };
+  return { data: rgb, width: info.width, height: info.height, format, sourceWidth: info.width, sourceHeight: info.height };
 }
 
 /**
@@ -115,7 +142,7 @@ async function decodeCmyk(image: Sharp, format: string): Promise<DecodedImage> {
       rgb[i * 3 + c] = nk - ((t + (t >> 8)) >> 8);
     }
   }
-  return { data: rgb, width: info.width, height: info.height, format };
+  return { data: rgb, width: info.width, height: info.height, format, sourceWidth: info.width, sourceHeight: info.height };
 }
 
 /** A small oriented preview that fits in maxSide × maxSide (never enlarged). */
