@@ -9,6 +9,13 @@ import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, Preproces
 import { EngineError, type ErrorCode } from '../../src/errors.ts';
 import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
 
+/**
+ * The sources are TypeScript: each worker first loads tsx's loader, then the worker module.
+ * Absolute URLs, so it works whatever the working directory.
+ */
+const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./preprocess-worker.ts', import.meta.url).href)}); })`;
+
 interface Pending {
   resolve(value: PreprocessedImage): void;
   reject(error: unknown): void;
@@ -58,7 +65,7 @@ export class PreprocessPool implements ImagePreprocessor {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(new URL('./preprocess-worker.mjs', import.meta.url), { workerData: { spec: this.spec } });
+    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { spec: this.spec } });
     const slot: Slot = { worker, pending: new Map(), alive: true };
     worker.on('message', (reply: PreprocessReply) => {
       const p = slot.pending.get(reply.id);
