@@ -171,6 +171,7 @@ program
   .option('--library <dir>', 'where to build the demo library', '.demo-library')
   .option('--port <n>', 'port to listen on (default 8080, or any free port if it is busy)')
   .option('--host <host>', 'interface to bind', '127.0.0.1')
+  .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
   .option('--no-serve', 'index the demo corpus and stop')
   .description('index the bundled demo corpus with the bundled model (once) and serve it')
   .action(lazy(() => import('./commands/demo.command.ts')));

@@ -31,7 +31,8 @@ export async function demoRows(): Promise<CaptionRow[]> {
   return text
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as CaptionRow);
+    .map((l) => JSON.parse(l) as CaptionRow)
+    .filter((row, i, all) => all.findIndex((r) => r.image === row.image) === i); // one row per image
 }
 
 /** Copies `rows` of the demo corpus into `dir` (images/ + captions.jsonl). */

@@ -1,0 +1,84 @@
+// The commands as users run them, as real processes: `clipdex demo` indexes the demo corpus once
+// and serves it; `clipdex serve` prints its URL, answers, and stops cleanly on SIGINT.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { MODEL_DIR, REPO, demoRows, removeFixture } from './server-harness.ts';
+
+const children: ChildProcessWithoutNullStreams[] = [];
+
+function clipdex(args: string[]): { child: ChildProcessWithoutNullStreams; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/clipdex.js'), ...args], { cwd: REPO });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exit };
+}
+
+async function waitForUrl(output: () => string, exit: Promise<number | null>): Promise<string> {
+  const exited = exit.then((code) => {
+    throw new Error(`clipdex exited (${code}) before serving:\n${output()}`);
+  });
+  const found = (async () => {
+    for (;;) {
+      const match = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output());
+      if (match) return match[1]!;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return Promise.race([found, exited]);
+}
+
+describe('server e2e: clipdex demo and clipdex serve', function () {
+  this.timeout(300_000);
+  let tmp: string;
+  before(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'clipdex-demo-'));
+  });
+  afterEach(() => {
+    // A failed assertion must not leave a server running.
+    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  after(async () => {
+    await removeFixture(tmp);
+  });
+
+  it('demo indexes the whole demo corpus, then serves it; SIGINT stops it with status 0', async () => {
+    const library = path.join(tmp, 'demo-library');
+    const first = clipdex(['demo', '--library', library, '--model', MODEL_DIR, '--no-serve']);
+    expect(await first.exit, first.output()).to.equal(0);
+    const images = new Set((await demoRows()).map((r) => r.image)).size;
+
+    const second = clipdex(['demo', '--library', library, '--model', MODEL_DIR, '--port', '0']);
+    const url = await waitForUrl(second.output, second.exit);
+    // The second run found everything indexed already.
+    expect(second.output()).to.match(/images: 0 indexed/);
+    const health = (await (await fetch(`${url}health`)).json()) as { library: { images: { indexed: number } } };
+    expect(health.library.images.indexed).to.equal(images);
+    const page = await fetch(url);
+    expect(page.status).to.equal(200);
+    second.child.kill('SIGINT');
+    expect(await second.exit, second.output()).to.equal(0);
+    expect(second.output()).to.include('stopping the server');
+  });
+
+  it('serve refuses a missing library and a port that is taken, with clear messages', async () => {
+    const missing = clipdex(['serve', '--library', path.join(tmp, 'nope'), '--model', MODEL_DIR]);
+    expect(await missing.exit).to.not.equal(0);
+    expect(missing.output()).to.match(/nope/);
+
+    const library = path.join(tmp, 'demo-library');
+    const a = clipdex(['serve', '--library', library, '--model', MODEL_DIR, '--port', '0', '--threads', '1']);
+    const url = await waitForUrl(a.output, a.exit);
+    const port = new URL(url).port;
+    const b = clipdex(['serve', '--library', library, '--model', MODEL_DIR, '--port', port, '--threads', '1']);
+    expect(await b.exit).to.not.equal(0);
+    expect(b.output()).to.match(/already in use/);
+    a.child.kill('SIGTERM');
+    expect(await a.exit).to.equal(0);
+  });
+});
