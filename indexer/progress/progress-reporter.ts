@@ -38,7 +38,7 @@ export function createProgressReporter(mode: ProgressMode, stream: NodeJS.Writab
       bar.update(p.done, {
         files: p.fileRate.toFixed(1),
         images: p.imageRate.toFixed(1),
-        eta: formatDuration(p.left),
+        etaText: formatDuration(p.left),
         failed: p.failed,
         totalLabel: stats?.filesTotal === undefined ? `${p.total}+` : String(p.total),
       });
@@ -59,14 +59,14 @@ export function createProgressReporter(mode: ProgressMode, stream: NodeJS.Writab
         bar = new cliProgress.SingleBar(
           {
             stream,
-            format: '{bar} {value}/{totalLabel} files | {files} files/s | {images} img/s | ETA {eta} | failed {failed}',
+            format: '{bar} {value}/{totalLabel} files | {files} files/s | {images} img/s | ETA {etaText} | failed {failed}',
             hideCursor: true,
             clearOnComplete: false,
             etaBuffer: 50,
           },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(1, 0, { files: '0.0', images: '0.0', eta: '?', failed: 0, totalLabel: '?' });
+        bar.start(1, 0, { files: '0.0', images: '0.0', etaText: '?', failed: 0, totalLabel: '?' });
       }
       timer = setInterval(tick, intervalMs);
       timer.unref();
