@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { EngineError, fromFsError } from '../errors.ts';
+import { cleanText, type TextClean } from './text-clean.ts';
 
 /**
  * The part of @huggingface/tokenizers we use. Its bundled .d.ts files use extensionless relative
@@ -82,13 +83,15 @@ export class ClipTokenizer {
   /** Length of every encoded sequence: contextLength, or a graph's larger fixed sequence dim. */
   readonly padLength: number;
   readonly padId: number;
+  readonly clean: TextClean;
 
   /**
    * @param contextLength most tokens kept (truncation length).
    * @param padLength pad to this many ids (default contextLength).
    * @param defaultPadId used when no file names a pad token (OpenAI/open_clip and clip-as-service pad with 0).
+   * @param clean open_clip text cleaning applied before tokenizing (default none).
    */
-  constructor(files: TokenizerFiles, options: { contextLength: number; padLength?: number; defaultPadId?: number }) {
+  constructor(files: TokenizerFiles, options: { contextLength: number; padLength?: number; defaultPadId?: number; clean?: TextClean }) {
     if (!Number.isInteger(options.contextLength) || options.contextLength < 2) {
       throw new EngineError('MODEL_LOAD_FAILED', `context length must be an integer ≥ 2, got ${options.contextLength}`);
     }
@@ -100,6 +103,7 @@ export class ClipTokenizer {
     }
     this.contextLength = options.contextLength;
     this.padLength = Math.max(options.padLength ?? options.contextLength, options.contextLength);
+    this.clean = options.clean ?? 'none';
     this.specialIds = new Set([...this.tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
     this.padId = this.resolvePadId(files) ?? options.defaultPadId ?? 0;
   }
@@ -116,7 +120,7 @@ export class ClipTokenizer {
 
   /** The tokenizer's own ids, specials included, before truncation and padding. */
   rawIds(text: string): number[] {
-    return this.tokenizer.encode(text).ids;
+    return this.tokenizer.encode(cleanText(text, this.clean)).ids;
   }
 
   encode(text: string): EncodedText {

@@ -24,6 +24,8 @@ export interface ModelDetails {
   /** Sequence length fed to the text graph (≥ contextLength when the graph fixes it). */
   readonly paddedLength: number;
   readonly padId: number;
+  /** open_clip text cleaning applied before tokenizing. */
+  readonly textClean: string;
   readonly text: GraphDetails;
   readonly vision: GraphDetails;
   /** Why the provider differs from the request (auto fallback). */

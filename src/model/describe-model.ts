@@ -13,6 +13,7 @@ export interface ModelDescription {
   readonly contextLength: number;
   readonly paddedLength: number;
   readonly padId: number;
+  readonly textClean: string;
   readonly preprocess: LoadedClipModel['preprocessor']['spec'];
   readonly executionProvider: string;
   readonly providerNote: string | null;
@@ -35,6 +36,7 @@ export function describeModel(model: LoadedClipModel): ModelDescription {
     contextLength: d.contextLength,
     paddedLength: d.paddedLength,
     padId: d.padId,
+    textClean: d.textClean,
     preprocess: model.preprocessor.spec,
     executionProvider: model.executionProvider,
     providerNote: d.providerNote ?? null,
@@ -67,7 +69,7 @@ export function formatModelDescription(m: ModelDescription): string[] {
     `id          ${m.id}`,
     `layout      ${m.layout}  variant ${m.variant}${m.variantsAvailable.length > 1 ? ` (available: ${m.variantsAvailable.join(', ')})` : ''}`,
     `dimension   ${m.dim}`,
-    `context     ${m.contextLength} tokens (padded to ${m.paddedLength} with id ${m.padId})`,
+    `context     ${m.contextLength} tokens (padded to ${m.paddedLength} with id ${m.padId})${m.textClean === 'none' ? '' : `, text cleaning: ${m.textClean}`}`,
     `preprocess  ${resize}, ${p.interpolation}, ×${p.rescaleFactor.toPrecision(4)}, mean [${fmt(p.mean)}], std [${fmt(p.std)}]`,
     `provider    ${m.executionProvider}${m.providerNote ? `  (${m.providerNote})` : ''}, ${m.threads} intra-op thread${m.threads === 1 ? '' : 's'}`,
     ...graphLines('text graph ', m.text),

@@ -20,7 +20,7 @@ import { SharpImagePreprocessor } from '../image/image-preprocessor.ts';
 import { LoadedClipModel } from './clip-model.ts';
 import { detectLayout } from './detect-layout.ts';
 import { computeFingerprint } from './fingerprint.ts';
-import { configContextLength, readJsonFile, readPreprocessSpec, resolveContextLength } from './package-config.ts';
+import { configContextLength, configTextClean, readJsonFile, readPreprocessSpec, resolveContextLength } from './package-config.ts';
 
 export interface LoadModelOptions {
   /** Execution provider: 'auto' (default) = CUDA when installed, else CPU. */
@@ -48,7 +48,12 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     const imagePlan = planImageGraph(visionSession);
 
     const contextLength = resolveContextLength([tokenizerMaxLength(tokenizerFiles), configContextLength(config), textPlan.fixedSequence]);
-    const tokenizer = new ClipTokenizer(tokenizerFiles, { contextLength, padLength: textPlan.fixedSequence ?? contextLength, defaultPadId: 0 });
+    const tokenizer = new ClipTokenizer(tokenizerFiles, {
+      contextLength,
+      padLength: textPlan.fixedSequence ?? contextLength,
+      defaultPadId: 0,
+      clean: configTextClean(config, files.layout),
+    });
     const preprocess = await readPreprocessSpec(files, config, imagePlan.fixedSize);
     const size = [preprocess.height, preprocess.width] as const;
 
@@ -102,6 +107,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
         contextLength,
         paddedLength: tokenizer.padLength,
         padId: tokenizer.padId,
+        textClean: tokenizer.clean,
         text: graph(textSession, textInputs, textPlan.output.name, textPlan.fixedBatch),
         vision: graph(visionSession, [imagePlan.input.name], imagePlan.output.name, imagePlan.fixedBatch),
         providerNote: textSession.providerNote,

@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PreprocessSpec } from '../encoders/encoder.ts';
+import type { ModelLayout, PreprocessSpec } from '../encoders/encoder.ts';
+import { parseTextClean, type TextClean } from '../encoders/text-clean.ts';
 import { EngineError, fromFsError } from '../errors.ts';
 import type { LayoutFiles } from './detect-layout.ts';
 
@@ -39,6 +40,15 @@ const posInt = (value: unknown): number | undefined => (typeof value === 'number
 /** Context-length limits stated by config.json (HF text_config or open_clip text_cfg). */
 export function configContextLength(config: Json): number | undefined {
   return posInt(obj(config['text_config'])['max_position_embeddings']) ?? posInt(obj(config['text_cfg'])['context_length']);
+}
+
+/**
+ * open_clip's `text_cfg.tokenizer_kwargs.clean`; open_clip packages default to whitespace
+ * collapsing (HFTokenizer's default), other layouts to none (their tokenizer.json normalises).
+ */
+export function configTextClean(config: Json, layout: ModelLayout): TextClean {
+  const stated = parseTextClean(obj(obj(config['text_cfg'])['tokenizer_kwargs'])['clean']);
+  return stated ?? (layout === 'openclip' ? 'whitespace' : 'none');
 }
 
 /** The smallest stated limit wins; CLIP's 77 when nothing says. */

@@ -38,3 +38,29 @@ describe('huggingface package with the real CLIP tokenizer', () => {
     }
   });
 });
+
+describe('openclip package with tokenizer_kwargs.clean = canonicalize (SigLIP style)', () => {
+  it('strips punctuation and case before tokenizing', async () => {
+    const { dir, cleanup } = await tempCopy('models/formats/openclip');
+    try {
+      const plain = await loadModel(dir, { device: 'cpu', threads: 1 });
+      const [withPunct, bare] = await plain.text.encodeBatch(['Red, car.', 'red car']);
+      await plain.close();
+      expect(maxAbsDiff(withPunct!, bare!)).to.be.above(1e-3);
+
+      const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_cfg: Record<string, unknown> };
+      config.text_cfg['tokenizer_kwargs'] = { clean: 'canonicalize' };
+      await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
+      const model = await loadModel(dir, { device: 'cpu', threads: 1 });
+      try {
+        expect(model.details.textClean).to.equal('canonicalize');
+        const [a, b] = await model.text.encodeBatch(['Red, car.', 'red car']);
+        expect(maxAbsDiff(a!, b!)).to.be.below(1e-6);
+      } finally {
+        await model.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+});
