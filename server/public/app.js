@@ -221,8 +221,10 @@ function card(hit, index) {
     node.querySelector('blockquote').textContent = hit.text ?? '';
   }
   node.querySelector('.num').textContent = hit.score.toFixed(3);
-  const rel = page.top > 0 ? Math.max(0, Math.min(1, hit.score / page.top)) : 0;
-  node.querySelector('.bar').style.width = `${Math.round(rel * 100)}%`;
+  node.querySelector('.score').title = `cosine similarity ${hit.score.toFixed(4)}`;
+  // Cosines of one query cluster within a few tenths: the bar spans the 0.25 below the best hit.
+  const rel = Math.max(0.02, Math.min(1, 1 - (page.top - hit.score) / 0.25));
+  node.querySelector('.fill').style.width = `${Math.round(rel * 100)}%`;
   node.querySelector('.uri').textContent = hit.uri;
   node.querySelector('.uri').title = hit.uri;
   return node;

@@ -1,0 +1,130 @@
+// The search page in headless Chromium against the real server: type words and see images,
+// drop or pick a photo and see its captions, keyboard navigation, "more like this", infinite
+// scroll and shareable URLs. Screenshots land in test-artifacts/ (git-ignored).
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO, sharedFixture, startTestServer, type Fixture, type TestServer } from './server-harness.ts';
+
+const ARTIFACTS = path.join(REPO, 'test-artifacts');
+
+describe('browser e2e: the search page', function () {
+  this.timeout(180_000);
+  let fx: Fixture;
+  let t: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  before(async () => {
+    fx = await sharedFixture();
+    t = await startTestServer(fx.libraryDir);
+    await mkdir(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const cards = (kind: 'image' | 'text') => page.locator(`#results .card.${kind}`);
+
+  it('type a query, press Enter, see image results with thumbnails and scores', async () => {
+    await page.goto(t.base);
+    await expect(await page.locator('#empty').isVisible()).to.equal(true);
+    const query = fx.rows[3]!.captions[0]!;
+    await page.locator('#q').fill(query);
+    await page.keyboard.press('Enter');
+    await cards('image').first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#results img')].slice(0, 8).every((i) => i.complete && i.naturalWidth > 0));
+    expect(await cards('image').count()).to.be.at.least(8);
+    const score = Number(await page.locator('#results .card .num').first().textContent());
+    expect(score).to.be.within(-1, 1);
+    expect(new URL(page.url()).searchParams.get('q')).to.equal(query);
+    const uris = await page.locator('#results .card .uri').allTextContents();
+    expect(uris.slice(0, 5)).to.include(path.basename(fx.rows[3]!.image));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'browser-text-to-image.png'), fullPage: false });
+  });
+
+  it('scrolls to load every page (cursor paging), without duplicates', async () => {
+    for (let i = 0; i < 10 && (await cards('image').count()) < fx.rows.length; i++) {
+      await page.mouse.wheel(0, 4000);
+      await page.waitForTimeout(150);
+    }
+    const ids = await page.locator('#results .card').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['id']));
+    expect(ids).to.have.length(fx.rows.length);
+    expect(new Set(ids).size).to.equal(ids.length);
+  });
+
+  it('is usable by keyboard: / focuses search, arrows move between results, Enter finds similar', async () => {
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('q');
+    await page.locator('#results .pick').first().focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => (document.activeElement?.closest('.card') as HTMLElement | null)?.dataset['index'])).to.equal('1');
+    await page.keyboard.press('ArrowDown');
+    const below = Number(await page.evaluate(() => (document.activeElement?.closest('.card') as HTMLElement | null)?.dataset['index']));
+    expect(below).to.be.above(1);
+    const id = await page.evaluate(() => (document.activeElement?.closest('.card') as HTMLElement | null)?.dataset['id']);
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('like') === id);
+    await page.locator('#like-chip').waitFor();
+    await cards('image').first().waitFor();
+    const firstIds = await page.locator('#results .card').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['id']));
+    expect(firstIds).to.not.include(id);
+  });
+
+  it('switches to texts and picks a photo: sees the captions that describe it', async () => {
+    await page.goto(`${t.base}/?target=text`);
+    const row = 5;
+    await page.setInputFiles('#file', path.join(fx.corpus, fx.rows[row]!.image));
+    await page.locator('#photo-chip').waitFor();
+    await cards('text').first().waitFor();
+    const texts = await page.locator('#results .card.text blockquote').allTextContents();
+    expect(texts.slice(0, 5).some((x) => fx.rows[row]!.captions.includes(x))).to.equal(true);
+    expect(new URL(page.url()).searchParams.get('photo')).to.equal('1');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'browser-image-to-text.png'), fullPage: false });
+  });
+
+  it('accepts a dropped photo (synthetic drag and drop)', async () => {
+    const row = 9;
+    const b64 = (await readFile(path.join(fx.corpus, fx.rows[row]!.image))).toString('base64');
+    await page.evaluate(async (data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }, b64);
+    await page.locator('#photo-chip').waitFor();
+    await page.waitForFunction((caps) => [...document.querySelectorAll('#results blockquote')].slice(0, 5).some((b) => caps.includes(b.textContent ?? '')), fx.rows[row]!.captions);
+    expect(await page.locator('#drop').isHidden()).to.equal(true);
+  });
+
+  it('searches in Chinese with emoji, and a shared URL reproduces the search', async () => {
+    const zh = fx.rows.flatMap((r) => r.captions).find((c) => /[\u4e00-\u9fff]/.test(c))!;
+    await page.goto(`${t.base}/?q=${encodeURIComponent(`${zh} 🙂`)}&target=text`);
+    await cards('text').first().waitFor();
+    expect(await page.locator('#q').inputValue()).to.equal(`${zh} 🙂`);
+    expect(await page.locator('#t-text').isChecked()).to.equal(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'browser-chinese.png'), fullPage: false });
+  });
+
+  it('shows server errors instead of failing silently, and had no script errors', async () => {
+    await page.goto(`${t.base}/?like=999999`);
+    await page.locator('#status.error').waitFor();
+    expect(await page.locator('#status').textContent()).to.match(/999999/);
+    expect(problems.filter((p) => !/404/.test(p))).to.deep.equal([]);
+  });
+});
