@@ -72,9 +72,10 @@ class TextTower(nn.Module):
         self.register_buffer('mask', torch.full((ctx, ctx), float('-inf')).triu(1))
 
     def forward(self, input_ids):
-        x = self.token(input_ids) + self.pos
+        x = self.token(input_ids) + self.pos[: input_ids.shape[1]]
+        n = input_ids.shape[1]
         for b in self.blocks:
-            x = b(x, self.mask)
+            x = b(x, self.mask[:n, :n])
         x = self.ln(x)
         eot = input_ids.argmax(dim=-1)
         pooled = x[torch.arange(x.shape[0]), eot]
@@ -173,7 +174,7 @@ def main():
     with torch.no_grad():
         ids = torch.randint(1, 49406, (2, 77))
         ids[:, 10] = 49407
-        export(TextTower(), (ids,), 'input_ids', 'text_embeds', text, seq_axis=False)
+        export(TextTower(), (ids,), 'input_ids', 'text_embeds', text, seq_axis=True)
         export(VisionTower(), (torch.randn(2, 3, 224, 224),), 'pixel_values', 'image_embeds', vision, seq_axis=False)
     for name in ('text_model', 'vision_model'):
         n = quantize_dynamic(os.path.join(OUT, 'onnx', f'{name}.onnx'), os.path.join(OUT, 'onnx', f'{name}_int8.onnx'))

@@ -55,6 +55,12 @@ export class ClipTextEncoder implements TextEncoder {
     private readonly tokenizer: ClipTokenizer,
     readonly dim: number,
     readonly modelId: string,
+    /**
+     * Pad each run only to its longest text instead of the full context. Safe only for graphs
+     * whose output does not depend on padding (CLIP: causal attention pooled at the end token);
+     * `paddingIsInert()` checks that at load time.
+     */
+    readonly trimPadding = false,
   ) {}
 
   get contextLength(): number {
@@ -89,9 +95,33 @@ export class ClipTextEncoder implements TextEncoder {
     return row!.length;
   }
 
-  private async run(texts: readonly string[]): Promise<Float32Array[]> {
-    const encoded = texts.map((t) => this.tokenizer.encode(t));
-    const length = this.tokenizer.padLength;
+  /**
+   * Whether padding changes nothing: a probe text run at full length, trimmed to its tokens, and
+   * with a few pads must give the same vector. True for CLIP-style towers (causal, end-token
+   * pooling), false for SigLIP (last-position pooling) or graphs that read the pad tokens.
+   */
+  async paddingIsInert(): Promise<boolean> {
+    if (this.plan.fixedSequence !== undefined) return false;
+    const probe = 'a photo of a cat on the grass';
+    const real = this.tokenizer.encode(probe).attentionMask.reduce((a, b) => a + b, 0);
+    if (real >= this.tokenizer.padLength) return false;
+    try {
+      const [full] = await this.run([probe]);
+      const [trimmed] = await this.run([probe], real);
+      const [some] = await this.run([probe], Math.min(real + 3, this.tokenizer.padLength));
+      const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Math.abs(v - b[i]!) < 1e-5);
+      return same(full!, trimmed!) && same(full!, some!);
+    } catch {
+      // A "dynamic" sequence axis that only accepts the full length (e.g. fixed position tables).
+      return false;
+    }
+  }
+
+  private async run(texts: readonly string[], forceLength?: number): Promise<Float32Array[]> {
+    const full = texts.map((t) => this.tokenizer.encode(t));
+    const longest = Math.max(...full.map((e) => e.attentionMask.reduce((a, b) => a + b, 0)));
+    const length = forceLength ?? (this.trimPadding ? longest : this.tokenizer.padLength);
+    const encoded = length === this.tokenizer.padLength ? full : full.map((e) => ({ ids: e.ids.slice(0, length), attentionMask: e.attentionMask.slice(0, length) }));
     const dims = [texts.length, length];
     const feeds: Record<string, FeedTensor> = {
       [this.plan.ids.name]: intTensor(this.plan.ids.type, encoded.flatMap((e) => e.ids), dims),

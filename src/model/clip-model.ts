@@ -23,6 +23,8 @@ export interface ModelDetails {
   readonly contextLength: number;
   /** Sequence length fed to the text graph (≥ contextLength when the graph fixes it). */
   readonly paddedLength: number;
+  /** Whether runs are padded only to their longest text (padding measured inert at load). */
+  readonly trimPadding: boolean;
   readonly padId: number;
   /** open_clip text cleaning applied before tokenizing. */
   readonly textClean: string;

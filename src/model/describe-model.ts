@@ -12,6 +12,7 @@ export interface ModelDescription {
   readonly dim: number;
   readonly contextLength: number;
   readonly paddedLength: number;
+  readonly trimPadding: boolean;
   readonly padId: number;
   readonly textClean: string;
   readonly preprocess: LoadedClipModel['preprocessor']['spec'];
@@ -35,6 +36,7 @@ export function describeModel(model: LoadedClipModel): ModelDescription {
     dim: model.fingerprint.dim,
     contextLength: d.contextLength,
     paddedLength: d.paddedLength,
+    trimPadding: d.trimPadding,
     padId: d.padId,
     textClean: d.textClean,
     preprocess: model.preprocessor.spec,
@@ -69,7 +71,7 @@ export function formatModelDescription(m: ModelDescription): string[] {
     `id          ${m.id}`,
     `layout      ${m.layout}  variant ${m.variant}${m.variantsAvailable.length > 1 ? ` (available: ${m.variantsAvailable.join(', ')})` : ''}`,
     `dimension   ${m.dim}`,
-    `context     ${m.contextLength} tokens (padded to ${m.paddedLength} with id ${m.padId})${m.textClean === 'none' ? '' : `, text cleaning: ${m.textClean}`}`,
+    `context     ${m.contextLength} tokens (padded ${m.trimPadding ? `to the longest text in a run, up to ${m.paddedLength} (padding is inert)` : `to ${m.paddedLength}`} with id ${m.padId})${m.textClean === 'none' ? '' : `, text cleaning: ${m.textClean}`}`,
     `preprocess  ${resize}, ${p.interpolation}, ×${p.rescaleFactor.toPrecision(4)}, mean [${fmt(p.mean)}], std [${fmt(p.std)}]`,
     `provider    ${m.executionProvider}${m.providerNote ? `  (${m.providerNote})` : ''}, ${m.threads} intra-op thread${m.threads === 1 ? '' : 's'}`,
     ...graphLines('text graph ', m.text),

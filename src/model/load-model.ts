@@ -83,7 +83,9 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       preprocess,
     });
 
-    const text = new ClipTextEncoder(textSession, textPlan, tokenizer, textDim, fingerprint.id);
+    // Short queries cost far less when not padded to 77; only where padding provably changes nothing.
+    const trimPadding = await new ClipTextEncoder(textSession, textPlan, tokenizer, textDim, fingerprint.id).paddingIsInert();
+    const text = new ClipTextEncoder(textSession, textPlan, tokenizer, textDim, fingerprint.id, trimPadding);
     const image = new ClipImageEncoder(visionSession, imagePlan, size, imageDim, fingerprint.id);
     const graph = (session: OnnxSession, inputs: readonly string[], output: string, fixedBatch: number | undefined) => ({
       file: path.relative(root, session.file),
@@ -106,6 +108,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
         variantsAvailable: files.variantsAvailable,
         contextLength,
         paddedLength: tokenizer.padLength,
+        trimPadding,
         padId: tokenizer.padId,
         textClean: tokenizer.clean,
         text: graph(textSession, textInputs, textPlan.output.name, textPlan.fixedBatch),

@@ -52,6 +52,8 @@ for (const spec of LAYOUTS) {
       expect(model.details.text.inputs[0]!.type).to.equal(spec.idsType);
       expect(model.details.text.uses.output).to.equal(spec.output);
       expect(model.details.text.fixedBatch).to.equal(spec.fixedBatch);
+      // Only the HF fixture has a dynamic sequence axis and a graph that ignores padding.
+      expect(model.details.trimPadding).to.equal(spec.dir === 'huggingface');
       expect(model.preprocessor.spec.width).to.equal(spec.size);
       expect(model.executionProvider).to.equal('cpu');
     });
