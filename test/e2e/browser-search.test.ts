@@ -37,15 +37,26 @@ describe('browser e2e: the search page', function () {
   });
 
   const cards = (kind: 'image' | 'text') => page.locator(`#results .card.${kind}`);
+  // Browser-side code is passed as strings: this project type-checks without DOM typings.
+  const cardIds = () => page.evaluate<string[]>(`[...document.querySelectorAll('#results .card')].map((e) => e.dataset.id)`);
+  // Polls with CDP evaluation (waitForFunction would need 'unsafe-eval', which the page's CSP forbids).
+  const until = async (expression: string, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await page.evaluate<boolean>(expression))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for: ${expression}`);
+      await page.waitForTimeout(50);
+    }
+  };
+  const focused = (key: 'id' | 'index') => page.evaluate<string | undefined>(`document.activeElement?.closest('.card')?.dataset.${key}`);
 
   it('type a query, press Enter, see image results with thumbnails and scores', async () => {
     await page.goto(t.base);
-    await expect(await page.locator('#empty').isVisible()).to.equal(true);
+    expect(await page.locator('#empty').isVisible()).to.equal(true);
     const query = fx.rows[3]!.captions[0]!;
     await page.locator('#q').fill(query);
     await page.keyboard.press('Enter');
     await cards('image').first().waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#results img')].slice(0, 8).every((i) => i.complete && i.naturalWidth > 0));
+    await until("[...document.querySelectorAll('#results img')].slice(0, 8).every((i) => i.complete && i.naturalWidth > 0)");
     expect(await cards('image').count()).to.be.at.least(8);
     const score = Number(await page.locator('#results .card .num').first().textContent());
     expect(score).to.be.within(-1, 1);
@@ -60,26 +71,26 @@ describe('browser e2e: the search page', function () {
       await page.mouse.wheel(0, 4000);
       await page.waitForTimeout(150);
     }
-    const ids = await page.locator('#results .card').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['id']));
+    const ids = await cardIds();
     expect(ids).to.have.length(fx.rows.length);
     expect(new Set(ids).size).to.equal(ids.length);
   });
 
   it('is usable by keyboard: / focuses search, arrows move between results, Enter finds similar', async () => {
     await page.keyboard.press('/');
-    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('q');
+    expect(await page.evaluate('document.activeElement?.id')).to.equal('q');
     await page.locator('#results .pick').first().focus();
     await page.keyboard.press('ArrowRight');
-    expect(await page.evaluate(() => (document.activeElement?.closest('.card') as HTMLElement | null)?.dataset['index'])).to.equal('1');
+    expect(await focused('index')).to.equal('1');
     await page.keyboard.press('ArrowDown');
-    const below = Number(await page.evaluate(() => (document.activeElement?.closest('.card') as HTMLElement | null)?.dataset['index']));
+    const below = Number(await focused('index'));
     expect(below).to.be.above(1);
-    const id = await page.evaluate(() => (document.activeElement?.closest('.card') as HTMLElement | null)?.dataset['id']);
+    const id = await focused('id');
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.searchParams.get('like') === id);
     await page.locator('#like-chip').waitFor();
     await cards('image').first().waitFor();
-    const firstIds = await page.locator('#results .card').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['id']));
+    const firstIds = await cardIds();
     expect(firstIds).to.not.include(id);
   });
 
@@ -98,17 +109,17 @@ describe('browser e2e: the search page', function () {
   it('accepts a dropped photo (synthetic drag and drop)', async () => {
     const row = 9;
     const b64 = (await readFile(path.join(fx.corpus, fx.rows[row]!.image))).toString('base64');
-    await page.evaluate(async (data) => {
-      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    // Runs in the page: a real DataTransfer holding a File, dispatched as drag events.
+    await page.evaluate(`(() => {
+      const bytes = Uint8Array.from(atob('${b64}'), (c) => c.charCodeAt(0));
       const dt = new DataTransfer();
       dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
       for (const type of ['dragenter', 'dragover', 'drop']) {
         window.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
       }
-      await new Promise((r) => setTimeout(r, 0));
-    }, b64);
+    })()`);
     await page.locator('#photo-chip').waitFor();
-    await page.waitForFunction((caps) => [...document.querySelectorAll('#results blockquote')].slice(0, 5).some((b) => caps.includes(b.textContent ?? '')), fx.rows[row]!.captions);
+    await until(`[...document.querySelectorAll('#results blockquote')].slice(0, 5).some((b) => ${JSON.stringify(fx.rows[row]!.captions)}.includes(b.textContent))`);
     expect(await page.locator('#drop').isHidden()).to.equal(true);
   });
 
