@@ -19,3 +19,5 @@ export { loadModel, type LoadModelOptions } from './model/load-model.ts';
 export type { LoadedClipModel, ModelDetails, GraphDetails } from './model/clip-model.ts';
 export { bundledModelDir } from './model/bundled-model.ts';
 export { makeThumbnail, probeImage, type ImageInfo, type ThumbnailOptions } from './image/sharp-decoder.ts';
+export { describeModel, formatModelDescription, type ModelDescription } from './model/describe-model.ts';
+export { SharpImagePreprocessor } from './image/image-preprocessor.ts';
