@@ -31,7 +31,7 @@ describe('e2e: clipdex index / status / search / failures (bundled model)', func
   it('indexes every image format, the captions and the corpus, skipping hidden and @eaDir', () => {
     expect(first.state).to.equal('finished');
     expect(first.images).to.include({ indexed: 11, failed: 0 });
-    expect(first.texts.indexed + first.texts.reused).to.equal(12 + 5);
+    expect((first.texts.indexed ?? 0) + (first.texts.reused ?? 0)).to.equal(12 + 5);
     expect(first.pairs).to.equal(12);
   });
 
