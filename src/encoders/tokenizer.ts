@@ -123,8 +123,22 @@ export class ClipTokenizer {
     return this.tokenizer.encode(cleanText(text, this.clean)).ids;
   }
 
+  /**
+   * The ids of a text's beginning when the text is far longer than the context: tokenizing a
+   * megabyte of text takes seconds of main-thread time, and everything past the context is cut
+   * anyway. A prefix is enough once it yields a margin of tokens beyond what truncation keeps
+   * (tokenization is local to words, so only the last, cut word can differ).
+   */
+  private boundedIds(text: string): number[] {
+    for (let chars = this.contextLength * 32; chars < text.length; chars *= 4) {
+      const ids = this.rawIds(text.slice(0, chars));
+      if (ids.length > this.contextLength + 8) return ids;
+    }
+    return this.rawIds(text);
+  }
+
   encode(text: string): EncodedText {
-    let ids = this.rawIds(text);
+    let ids = this.boundedIds(text);
     const length = this.contextLength;
     const truncated = ids.length > length;
     if (truncated) {

@@ -87,3 +87,15 @@ describe('ClipTokenizer with the real CLIP tokenizer.json', () => {
     expect(bare.encode('a diagram').ids.slice(4, 8)).to.deep.equal([0, 0, 0, 0]);
   });
 });
+
+describe('ClipTokenizer on very long input', () => {
+  it('gives the same ids for a 200 kB text as for its first kilobytes, without tokenizing it all', async () => {
+    const files = await readTokenizerFiles(new URL('../../../fixtures/tokenizers/clip/', import.meta.url).pathname);
+    const tokenizer = new ClipTokenizer(files, { contextLength: 77 });
+    const sentence = 'The quick brown fox jumps over the lazy dog, again and again! ';
+    const huge = sentence.repeat(Math.ceil(200_000 / sentence.length));
+    const encoded = tokenizer.encode(huge);
+    expect(encoded.truncated).to.equal(true);
+    expect(encoded.ids).to.deep.equal([...tokenizer.rawIds(sentence.repeat(10)).slice(0, 76), 49407]);
+  });
+});
