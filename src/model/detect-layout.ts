@@ -3,7 +3,7 @@
  * ones real CLIP exports use (docs/models.md): Hugging Face / transformers.js split towers,
  * OpenCLIP as exported by immich, and clip-as-service.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelLayout } from '../encoders/encoder.ts';
 import { EngineError, fromFsError } from '../errors.ts';
@@ -22,6 +22,11 @@ export interface LayoutFiles {
   readonly preprocess: { readonly kind: 'huggingface' | 'openclip'; readonly file: string } | undefined;
   /** HF variants present next to the chosen one (for `model info`). */
   readonly variantsAvailable: readonly string[];
+  /**
+   * External-data weight files the graphs load (large exports keep weights outside the .onnx);
+   * relative to dir. They define the embeddings, so the fingerprint hashes them.
+   */
+  readonly externalData: readonly string[];
 }
 
 /** transformers.js file-name suffix per dtype (src/utils/dtypes.js); '' is fp32. */
@@ -80,6 +85,7 @@ async function huggingface(dir: string, variant: string | undefined): Promise<La
       config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
       preprocess,
       variantsAvailable: present,
+      externalData: [],
     };
   }
   return undefined;
@@ -99,6 +105,7 @@ async function openclip(dir: string): Promise<LayoutFiles | undefined> {
     config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
     preprocess: preprocessFile ? { kind: 'openclip', file: preprocessFile } : undefined,
     variantsAvailable: ['fp32'],
+    externalData: [],
   };
 }
 
@@ -115,12 +122,43 @@ async function clipAsService(dir: string): Promise<LayoutFiles | undefined> {
     config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
     preprocess,
     variantsAvailable: ['fp32'],
+    externalData: [],
   };
 }
 
 const LOOKED_FOR =
   'onnx/text_model.onnx + onnx/vision_model.onnx (huggingface), textual/model.onnx + visual/model.onnx (openclip/immich), ' +
   'textual.onnx + visual.onnx (clip-as-service)';
+
+async function filesIn(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * HF/Optimum name external data after the graph (`text_model.onnx_data`, `model.onnx.data`,
+ * `…_data_1`); immich's open_clip exports drop arbitrarily named tensor files (`onnx__MatMul_*`,
+ * uuids) next to `model.onnx`, so there every non-JSON, non-tokenizer file of the tower's folder
+ * counts.
+ */
+async function externalDataFor(dir: string, layout: ModelLayout, graphs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const graph of graphs) {
+    const folder = path.dirname(graph);
+    const base = path.basename(graph);
+    for (const name of await filesIn(path.join(dir, folder))) {
+      const rel = path.join(folder, name);
+      if (graphs.includes(rel)) continue;
+      const named = name.startsWith(`${base}_data`) || name.startsWith(`${base}.data`);
+      const loose = layout === 'openclip' && !/\.(json|txt|model|md|onnx)$/i.test(name) && !name.startsWith('.');
+      if (named || loose) out.push(rel);
+    }
+  }
+  return [...new Set(out)].sort();
+}
 
 export async function detectLayout(dir: string, variant?: string): Promise<LayoutFiles> {
   try {
@@ -129,8 +167,9 @@ export async function detectLayout(dir: string, variant?: string): Promise<Layou
   } catch (error) {
     throw fromFsError(error, `model directory ${dir}`);
   }
-  const found = (await huggingface(dir, variant)) ?? (await openclip(dir)) ?? (await clipAsService(dir));
-  if (!found) throw new EngineError('MODEL_LOAD_FAILED', `${dir}: no known model layout; looked for ${LOOKED_FOR}`);
+  const detected = (await huggingface(dir, variant)) ?? (await openclip(dir)) ?? (await clipAsService(dir));
+  if (!detected) throw new EngineError('MODEL_LOAD_FAILED', `${dir}: no known model layout; looked for ${LOOKED_FOR}`);
+  const found: LayoutFiles = { ...detected, externalData: await externalDataFor(dir, detected.layout, [detected.textGraph, detected.visionGraph]) };
   if (variant !== undefined && found.layout !== 'huggingface' && variant !== 'fp32') {
     throw new EngineError('INVALID_INPUT', `${dir}: variants are a huggingface-layout feature; this is a ${found.layout} package`);
   }

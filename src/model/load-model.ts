@@ -73,6 +73,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     if (Object.keys(tokenizerFiles.specialTokens).length > 0) hashed.push(tokenizerRel('special_tokens_map.json'));
     if (files.config) hashed.push(files.config);
     if (files.preprocess) hashed.push(files.preprocess.file);
+    hashed.push(...files.externalData);
     const fingerprint = await computeFingerprint({
       dir: root,
       name: path.basename(root),

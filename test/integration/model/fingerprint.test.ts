@@ -1,4 +1,4 @@
-import { appendFile, rename } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadModel } from '../../../src/model/load-model.ts';
@@ -38,5 +38,29 @@ describe('model fingerprint', () => {
     const before = await idOf(dir);
     await appendFile(path.join(dir, 'textual', 'tokenizer_config.json'), '\n');
     expect((await idOf(dir)).id).to.not.equal(before.id);
+  });
+});
+
+describe('model fingerprint: external-data weights', () => {
+  it('hashes immich-style loose tensor files and HF *.onnx_data files', async () => {
+    const openclip = await tempCopy('models/formats/openclip');
+    const hf = await tempCopy('models/formats/huggingface');
+    try {
+      const before = await idOf(openclip.dir);
+      await writeFile(path.join(openclip.dir, 'textual', 'onnx__MatMul_1234'), 'weights v1');
+      const withBlob = await idOf(openclip.dir);
+      expect(withBlob.files).to.include('textual/onnx__MatMul_1234');
+      expect(withBlob.id).to.not.equal(before.id);
+      await writeFile(path.join(openclip.dir, 'textual', 'onnx__MatMul_1234'), 'weights v2');
+      expect((await idOf(openclip.dir)).id).to.not.equal(withBlob.id);
+
+      await writeFile(path.join(hf.dir, 'onnx', 'text_model.onnx_data'), 'weights');
+      await writeFile(path.join(hf.dir, 'onnx', 'text_model_fp16.onnx_data'), 'other variant');
+      const files = (await idOf(hf.dir)).files;
+      expect(files).to.include('onnx/text_model.onnx_data');
+      expect(files).to.not.include('onnx/text_model_fp16.onnx_data');
+    } finally {
+      await Promise.all([openclip.cleanup(), hf.cleanup()]);
+    }
   });
 });
