@@ -69,7 +69,7 @@ export type DeviceRequest = 'auto' | ExecutionProviderName;
  * same `id` produce interchangeable vectors.
  */
 export interface ModelFingerprint {
-  /** Stable hash over name, layout, dim, file hashes and preprocessing. */
+  /** Stable hash over layout, dim, context length, file hashes and preprocessing (not the name: a renamed copy keeps its id). */
   readonly id: string;
   /** Human name: the package directory name or the hub repo. */
   readonly name: string;
