@@ -36,6 +36,11 @@ describe('browser e2e: the search page', function () {
     await t?.close();
   });
 
+  const apiCaptions = async (row: number) => {
+    const bytes = await readFile(path.join(fx.corpus, fx.rows[row]!.image));
+    const res = await fetch(`${t.base}/api/search?target=text&k=5`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes });
+    return ((await res.json()) as { results: { text: string }[] }).results.map((h) => h.text);
+  };
   const cards = (kind: 'image' | 'text') => page.locator(`#results .card.${kind}`);
   // Browser-side code is passed as strings: this project type-checks without DOM typings.
   const cardIds = () => page.evaluate<string[]>(`[...document.querySelectorAll('#results .card')].map((e) => e.dataset.id)`);
@@ -62,7 +67,8 @@ describe('browser e2e: the search page', function () {
     expect(score).to.be.within(-1, 1);
     expect(new URL(page.url()).searchParams.get('q')).to.equal(query);
     const uris = await page.locator('#results .card .uri').allTextContents();
-    expect(uris.slice(0, 5)).to.include(path.basename(fx.rows[3]!.image));
+    const api = (await (await fetch(`${t.base}/api/search?q=${encodeURIComponent(query)}&k=5`)).json()) as { results: { uri: string }[] };
+    expect(uris.slice(0, 5)).to.deep.equal(api.results.map((h) => h.uri));
     await page.screenshot({ path: path.join(ARTIFACTS, 'browser-text-to-image.png'), fullPage: false });
   });
 
@@ -101,6 +107,8 @@ describe('browser e2e: the search page', function () {
     await page.locator('#photo-chip').waitFor();
     await cards('text').first().waitFor();
     const texts = await page.locator('#results .card.text blockquote').allTextContents();
+    // The page sends the photo as the API would receive it: same captions, same order.
+    expect(texts.slice(0, 5)).to.deep.equal(await apiCaptions(row));
     expect(texts.slice(0, 5).some((x) => fx.rows[row]!.captions.includes(x))).to.equal(true);
     expect(new URL(page.url()).searchParams.get('photo')).to.equal('1');
     await page.screenshot({ path: path.join(ARTIFACTS, 'browser-image-to-text.png'), fullPage: false });
@@ -119,7 +127,8 @@ describe('browser e2e: the search page', function () {
       }
     })()`);
     await page.locator('#photo-chip').waitFor();
-    await until(`[...document.querySelectorAll('#results blockquote')].slice(0, 5).some((b) => ${JSON.stringify(fx.rows[row]!.captions)}.includes(b.textContent))`);
+    const expected = await apiCaptions(row);
+    await until(`JSON.stringify([...document.querySelectorAll('#results blockquote')].slice(0, 5).map((b) => b.textContent)) === ${JSON.stringify(JSON.stringify(expected))}`);
     expect(await page.locator('#drop').isHidden()).to.equal(true);
   });
 

@@ -59,11 +59,14 @@ export interface Fixture {
 }
 
 let shared: Promise<Fixture> | undefined;
-/** A library of the first `count` demo images with their captions (built once, then reused). */
+/** A library of `count` demo images with their captions (built once, then reused). */
 export function sharedFixture(count = 40): Promise<Fixture> {
   shared ??= (async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'clipdex-e2e-'));
-    const rows = (await demoRows()).slice(0, count);
+    // Spread across the corpus (faces, animals, food, travel, objects), not its first section.
+    const all = await demoRows();
+    const step = Math.max(1, Math.floor(all.length / count));
+    const rows = all.filter((_, i) => i % step === 0).slice(0, count);
     const corpus = path.join(tmp, 'corpus');
     await writeCorpus(corpus, rows);
     const libraryDir = path.join(tmp, 'library');
