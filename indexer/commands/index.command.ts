@@ -7,6 +7,7 @@ import { openLibrary } from '../../src/store/open-library.ts';
 import { writeJson, writeLine, ExitError, type CommandContext } from '../command-context.ts';
 import { parseIndexArgs, type IndexArgs } from '../cli-support/index-args.ts';
 import { buildReport, formatReport } from '../cli-support/index-report.ts';
+import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
 import { openModel } from '../cli-support/open-model.ts';
 import { countImageFiles } from '../discovery/count-files.ts';
 import { runIndex } from '../pipeline/index-run.ts';
@@ -15,9 +16,19 @@ import { createProgressReporter } from '../progress/progress-reporter.ts';
 
 export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const parsed = await parseIndexArgs(args, ctx.cwd);
-  const model = await openModel(args, ctx);
+  let model = await openModel(args, ctx);
   try {
-    const library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
+    let library;
+    try {
+      library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
+    } catch (error) {
+      // No --model: keep using the model this library was built with, if we have it.
+      const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
+      if (!dir) throw withModelHint(error);
+      await model.close();
+      model = await openModel({ ...args, model: dir }, ctx);
+      library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
+    }
     const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.decodeWorkers) : undefined;
     try {
       const progress = createProgressReporter(args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines', ctx.stderr);

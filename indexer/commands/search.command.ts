@@ -8,6 +8,7 @@ import { openEngine } from '../../src/engine.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
 import type { QueryTerm } from '../../src/search/search.types.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
+import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
 import { deviceOf, modelDirFor, positiveInt, threadsOf, type ModelArgs } from '../cli-support/open-model.ts';
 
 export interface SearchArgs extends ModelArgs {
@@ -32,12 +33,13 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
     terms.push({ image: await readFile(file).catch((e: unknown) => Promise.reject(fromFsError(e, args.image ?? file))) });
   }
   const threads = threadsOf(args);
-  const engine = await openEngine({
-    libraryDir: path.resolve(ctx.cwd, args.library),
-    modelDir: modelDirFor(args, ctx),
-    device: deviceOf(args),
-    readOnly: true,
-    ...(threads ? { threads } : {}),
+  const open = (modelDir: string) =>
+    openEngine({ libraryDir: path.resolve(ctx.cwd, args.library), modelDir, device: deviceOf(args), readOnly: true, ...(threads ? { threads } : {}) });
+  const engine = await open(modelDirFor(args, ctx)).catch((error: unknown) => {
+    // No --model: search with the model the library was built with, if we have it.
+    const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
+    if (!dir) throw withModelHint(error);
+    return open(dir);
   });
   try {
     const page = await engine.search.search({ target: args.target ?? 'image', terms, k, ...(minScore === undefined ? {} : { minScore }) });
