@@ -5,6 +5,7 @@
  */
 import sharp, { type Sharp } from 'sharp';
 import { EngineError } from '../errors.ts';
+import { cmykToRgb, compositeOverWhite } from './pixel-convert.ts';
 
 /** Interleaved 8-bit RGB, row-major. */
 export interface RawRgb {
@@ -97,51 +98,19 @@ export interface ThumbnailOptions {
   readonly maxPixels?: number;
 }
 
-/**
- * Transparent pixels composited onto white with Pillow's alpha_composite arithmetic (7-bit
- * fixed point), so transparent images match the Python pipeline exactly; sharp's flatten
- * differed by up to 3 levels.
- */
+/** Transparency composited onto white the way Pillow does it (see pixel-convert.ts). */
 async function decodeOverWhite(image: Sharp, format: string): Promise<DecodedImage> {
   const { data, info } = await image.autoOrient().toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 4) throw new EngineError('UNSUPPORTED_MEDIA', `decode: expected RGBA, got ${info.channels} channels`);
-  const pixels = info.width * info.height;
-  const rgb = new Uint8Array(pixels * 3);
-  for (let i = 0; i < pixels; i++) {
-    const a = data[i * 4 + 3]!;
-    if (a === 0) {
-      rgb.fill(255, i * 3, i * 3 + 3);
-      continue;
-    }
-    const outA255 = a * 255 + 255 * (255 - a);
-    const coef1 = Math.floor((a * 255 * 255 * 128) / outA255);
-    const coef2 = 255 * 128 - coef1;
-    for (let c = 0; c < 3; c++) {
-      const t = data[i * 4 + c]! * coef1 + 255 * coef2 + (0x80 << 7);
-      rgb[i * 3 + c] = (((t >> 8) + t) >> 8) >> 7;
-    }
-  }
+  const rgb = compositeOverWhite(data, info.width * info.height);
   return { data: rgb, width: info.width, height: info.height, format, sourceWidth: info.width, sourceHeight: info.height };
 }
 
-/**
- * CMYK the way Pillow's convert('RGB') does it (R = (255 - C)(255 - K) / 255, ICC profiles
- * ignored), because that is what the Python CLIP pipelines feed their models. sharp's default
- * profile-based conversion gave cos 0.89 against them on our CMYK fixture.
- */
+/** CMYK kept as CMYK by libvips, then converted the way Pillow does it (see pixel-convert.ts). */
 async function decodeCmyk(image: Sharp, format: string): Promise<DecodedImage> {
   const { data, info } = await image.autoOrient().pipelineColourspace('cmyk').toColourspace('cmyk').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== 4) throw new EngineError('UNSUPPORTED_MEDIA', `decode: CMYK image decoded to ${info.channels} channels`);
-  const pixels = info.width * info.height;
-  const rgb = new Uint8Array(pixels * 3);
-  for (let i = 0; i < pixels; i++) {
-    const nk = 255 - data[i * 4 + 3]!;
-    for (let c = 0; c < 3; c++) {
-      // Pillow's MULDIV255: (a * b + 128 + ((a * b + 128) >> 8)) >> 8
-      const t = data[i * 4 + c]! * nk + 128;
-      rgb[i * 3 + c] = nk - ((t + (t >> 8)) >> 8);
-    }
-  }
+  const rgb = cmykToRgb(data, info.width * info.height);
   return { data: rgb, width: info.width, height: info.height, format, sourceWidth: info.width, sourceHeight: info.height };
 }
 
