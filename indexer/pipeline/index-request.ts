@@ -18,6 +18,8 @@ export interface IndexRequest {
   readonly retryFailed: boolean;
   readonly maxPixels: number;
   readonly maxFileBytes: number;
+  /** File bytes read but not yet decoded, summed over the files in flight. */
+  readonly maxBytesInFlight: number;
   readonly checkpointEveryMs: number;
   readonly signal?: AbortSignal;
   /** Non-fatal problems (an unlistable folder, a bad manifest line). */
@@ -32,5 +34,6 @@ export const INDEX_DEFAULTS = {
   // 100 MP: every camera photo and most panoramas; a decompression bomb declares far more.
   maxPixels: 100_000_000,
   maxFileBytes: 512 * 1024 * 1024,
+  maxBytesInFlight: 1024 * 1024 * 1024,
   checkpointEveryMs: 30_000,
 } as const;

@@ -43,11 +43,18 @@ export async function produceSources(
     maxPixels: req.maxPixels, maxFileBytes: req.maxFileBytes, claimed: new Set(),
   };
   const inflight = new Set<Promise<void>>();
+  let bytesInFlight = 0;
   let fatal: unknown;
   const submit = async (file: DiscoveredFile, rootId: number, uri: string): Promise<void> => {
     stats.filesSeen += 1;
     state.seen.add(seenKey(rootId, uri));
-    while (inflight.size >= req.concurrency) await Promise.race(inflight);
+    // Bound both the number of files in flight and their bytes (a few huge TIFFs must not
+    // add up to gigabytes); one file alone may always go, however big.
+    const cost = Math.min(file.size, req.maxFileBytes);
+    while (inflight.size >= req.concurrency || (inflight.size > 0 && bytesInFlight + cost > req.maxBytesInFlight)) {
+      await Promise.race(inflight);
+    }
+    bytesInFlight += cost;
     const task = planImage({ ...file, rootId, uri }, planCtx)
       .then(async (unit) => {
         if (unit) await channel.push(unit);
@@ -59,7 +66,10 @@ export async function produceSources(
       .catch((error: unknown) => {
         if (!state.stopped()) fatal ??= error;
       })
-      .finally(() => inflight.delete(task));
+      .finally(() => {
+        bytesInFlight -= cost;
+        inflight.delete(task);
+      });
     inflight.add(task);
   };
   const halted = (): boolean => state.stopped() || fatal !== undefined;

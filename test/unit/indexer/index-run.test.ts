@@ -117,6 +117,26 @@ describe('indexer/runIndex (fake model, in-memory library)', () => {
     expect(model.imagesEncoded).to.equal(23);
   });
 
+  it('bounds files and bytes in flight', async () => {
+    let active = 0;
+    let peak = 0;
+    const inner = model.preprocessor.preprocess.bind(model.preprocessor);
+    const slow: typeof model.preprocessor.preprocess = async (bytes, options) => {
+      active += 1;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 5));
+      active -= 1;
+      return inner(bytes, options);
+    };
+    const slowModel = { ...model, text: model.text, image: model.image, preprocessor: { spec: model.preprocessor.spec, preprocess: slow } };
+    for (let i = 0; i < 8; i += 1) await writeFile(path.join(dir, `f${i}.jpg`), `IMG:${i}`);
+    await runIndex(request({ concurrency: 3 }), lib, slowModel);
+    expect(peak).to.equal(3);
+    peak = 0;
+    await runIndex(request({ concurrency: 8, maxBytesInFlight: 9, retryFailed: true }), new MemoryLibrary(), slowModel);
+    expect(peak, 'two 5-byte files exceed a 9-byte budget').to.equal(1);
+  });
+
   it('skips hidden files and junk folders, survives symlink loops, honours globs', async () => {
     await mkdir(path.join(dir, 'node_modules'));
     await writeFile(path.join(dir, 'node_modules', 'x.jpg'), 'IMG:x');
