@@ -116,6 +116,9 @@ log(`  clipdex decode + preprocess only ${dec.toFixed(1).padStart(8)}`);
 log(`  clipdex end to end (index)       ${e2e.toFixed(1).padStart(8)}`);
 log(`  end-to-end / encoder-only        ${(e2e / enc).toFixed(2).padStart(8)}   (goal ≥ 0.9)`);
 log(`  end-to-end / min(encoder, decode) ${(e2e / Math.min(enc, dec)).toFixed(2).padStart(7)}   (how close to the slower stage)`);
+// With one physical core, decode and encode share it: no overlap can beat doing them in turn.
+const serial = 1 / (1 / enc + 1 / dec);
+log(`  one-core bound 1/(1/enc + 1/dec)  ${serial.toFixed(1).padStart(7)}   (e2e / bound ${(e2e / serial).toFixed(2)}; ${physicalCoreCount()} physical core(s) here)`);
 if (rates.tjs!.length) {
   const tjs = median(rates.tjs!);
   log(`  transformers.js end to end       ${tjs.toFixed(1).padStart(8)}`);
