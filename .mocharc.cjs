@@ -1,7 +1,7 @@
-// Mocha runs the TypeScript sources directly through tsx (no build step).
+// Mocha runs the TypeScript sources directly through tsx (no build step). The spec globs live in
+// package.json's scripts, so `npx mocha path/to/one.test.ts` runs just that file.
 module.exports = {
   'node-option': ['import=tsx'],
-  spec: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
   extension: ['ts'],
   timeout: 60000,
   forbidOnly: Boolean(process.env.CI),
