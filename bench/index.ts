@@ -1,7 +1,7 @@
 /**
  * bench/index: is `clipdex index` encoder-bound, and how does it compare with transformers.js?
  *
- *   npx tsx bench/index.ts [--images 120] [--runs 2] [--model <dir>] [--threads N] [--batch-size 32] [--decode-workers N]
+ *   npx tsx bench/index.ts [--images 120] [--runs 3] [--model <dir>] [--threads N] [--batch-size 32] [--decode-workers N]
  *
  * On one folder of generated 3–12 MP JPEGs and one model it measures (images/s, median of runs):
  *   1. encoder-only: the vision tower on already-preprocessed tensors (the ceiling);
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     threads: { type: 'string' },
     'batch-size': { type: 'string', default: '32' },
-    runs: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '3' },
     'decode-workers': { type: 'string' },
   },
 });
@@ -57,6 +57,12 @@ const pool = workers > 0 ? new PreprocessPool(model.preprocessor.spec, workers) 
 const preprocessor = pool ?? model.preprocessor;
 const concurrency = Math.max(INDEX_DEFAULTS.concurrency, os.availableParallelism(), 2 * workers);
 const rates: Record<string, number[]> = { encoder: [], decode: [], e2e: [], tjs: [] };
+// Images per CPU-second (all threads of this process): comparable even on a busy shared machine.
+const perCpu: Record<'e2e' | 'tjs', number[]> = { e2e: [], tjs: [] };
+const cpuSeconds = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+};
 try {
   for (let r = 0; r < runs; r += 1) {
     // 2. decode + preprocess at the pipeline's concurrency, keeping the tensors for step 1.
@@ -80,6 +86,7 @@ try {
     try {
       const library = await openLibrary(libDir, { fingerprint: model.fingerprint });
       try {
+        const cpu0 = process.cpuUsage();
         const summary = await runIndex(
           { ...INDEX_DEFAULTS, folders: [dataDir], imageFiles: [], corpora: [], captions: [], filter: { include: files.map((f) => path.basename(f)) }, batchSize, concurrency },
           library,
@@ -87,6 +94,7 @@ try {
         );
         if (summary.stats.images.indexed !== files.length) throw new Error(`indexed ${summary.stats.images.indexed} of ${files.length}`);
         rates.e2e!.push(files.length / (summary.elapsedMs / 1000));
+        perCpu.e2e.push(files.length / cpuSeconds(cpu0));
       } finally {
         await library.close();
       }
@@ -95,10 +103,14 @@ try {
     }
 
     // 4. transformers.js on the same files and model.
+    const cpu1 = process.cpuUsage();
     const tjs = await runTransformersJs(modelDir, files, batchSize, threads);
     if (tjs === undefined) {
       if (r === 0) log('  transformers.js not installed: run `cd bench && npm install` to compare (skipped)');
-    } else rates.tjs!.push(tjs);
+    } else {
+      rates.tjs!.push(tjs);
+      perCpu.tjs.push(files.length / cpuSeconds(cpu1));
+    }
     log(`  run ${r + 1}/${runs}: ${Object.entries(rates).map(([k, v]) => `${k} ${v.at(-1)?.toFixed(1) ?? '-'}`).join(', ')} images/s`);
   }
 } finally {
@@ -123,4 +135,6 @@ if (rates.tjs!.length) {
   const tjs = median(rates.tjs!);
   log(`  transformers.js end to end       ${tjs.toFixed(1).padStart(8)}`);
   log(`  clipdex / transformers.js        ${(e2e / tjs).toFixed(2).padStart(8)}   (goal ≥ 2)`);
+  const [ce, ct] = [median(perCpu.e2e), median(perCpu.tjs)];
+  log(`  images per CPU-second: clipdex ${ce.toFixed(1)}, transformers.js ${ct.toFixed(1)}, ratio ${(ce / ct).toFixed(2)} (independent of other load)`);
 }
