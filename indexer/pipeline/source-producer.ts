@@ -1,24 +1,21 @@
 /**
  * The first stages: discovers every source in order (folders, single images, failed items to
- * retry, text corpora, caption manifests), plans each file or text, and pushes the work into the
- * bounded channel. Up to `concurrency` images are read and decoded at once; the channel's
+ * retry, then text corpora and caption manifests via text-producer), plans each file or text,
+ * and pushes the work into the bounded channel. Up to `concurrency` images are read and decoded at once; the channel's
  * capacity stops this stage running far ahead of the encoder.
  */
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createPathFilter } from '../discovery/path-filter.ts';
 import { walkFolder, type DiscoveredFile } from '../discovery/walk-folder.ts';
-import { readCaptionManifest } from '../sources/caption-manifest.reader.ts';
-import { readTextCorpus } from '../sources/text-corpus.reader.ts';
-import type { PairWrite } from '../../src/store/library.types.ts';
 import type { BoundedChannel } from './bounded-channel.ts';
 import { seenKey, type DeletionScope } from './deletion-scan.ts';
 import type { IndexLibrary, IndexModel } from './index-deps.ts';
 import type { IndexRequest } from './index-request.ts';
 import type { IndexStats } from './index-stats.ts';
 import { planImage, type ImagePlanContext } from './plan-image.ts';
-import { planText } from './plan-text.ts';
 import { RootMap } from './root-map.ts';
+import { produceTexts } from './text-producer.ts';
 import type { WorkUnit } from './work-unit.ts';
 
 export interface ProducerState {
@@ -107,58 +104,7 @@ export async function produceSources(
     }
   }
   await Promise.all(inflight);
-  if (fatal !== undefined) throw fatal instanceof Error ? fatal : new Error("planning failed", { cause: fatal });
+  if (fatal !== undefined) throw fatal instanceof Error ? fatal : new Error('planning failed', { cause: fatal });
 
-  for (const corpus of req.corpora) {
-    if (halted()) break;
-    const real = await realpath(corpus);
-    const at = roots.place(real, path.dirname(real));
-    if (!at) continue;
-    const prefix = `${at.uri}#`;
-    for await (const rec of readTextCorpus(real, (key, why) => warn(`${corpus}:${key}: ${why}`))) {
-      if (halted()) break;
-      await pushText(at.rootId, prefix + rec.key, rec.text, undefined);
-    }
-    if (!halted()) state.deletionScopes.push({ rootId: at.rootId, prefix, kind: 'text', checkFile: false });
-  }
-
-  for (const manifest of req.captions) {
-    if (halted()) break;
-    const real = await realpath(manifest);
-    const at = roots.place(real, path.dirname(real));
-    if (!at) continue;
-    const prefix = `${at.uri}#`;
-    const bases = [path.dirname(real), ...req.folders];
-    for await (const rec of readCaptionManifest(real, (key, why) => warn(`${manifest}:${key}: ${why}`))) {
-      if (halted()) break;
-      const imagePath = await locate(rec.image, bases);
-      const image = imagePath ? roots.place(imagePath) : undefined;
-      if (!image) stats.captionsWithoutImage += rec.captions.length;
-      for (const caption of rec.captions) {
-        const uri = prefix + caption.key;
-        await pushText(at.rootId, uri, caption.text, image ? [{ image, text: { rootId: at.rootId, uri } }] : undefined);
-      }
-    }
-    if (!halted()) state.deletionScopes.push({ rootId: at.rootId, prefix, kind: 'text', checkFile: false });
-  }
-
-  async function pushText(rootId: number, uri: string, text: string, pairs: readonly PairWrite[] | undefined): Promise<void> {
-    state.seen.add(seenKey(rootId, uri));
-    const unit = planText({ rootId, uri, text, ...(pairs ? { pairs } : {}) }, library);
-    if (unit && unit.type !== 'pairs') await channel.push(unit);
-    else {
-      stats.texts.unchanged += 1;
-      if (unit) await channel.push(unit);
-    }
-  }
-}
-
-/** First existing file among the manifest's folder and the indexed folders. */
-async function locate(image: string, bases: readonly string[]): Promise<string | undefined> {
-  const candidates = path.isAbsolute(image) ? [image] : bases.map((b) => path.resolve(b, image));
-  for (const c of candidates) {
-    const st = await stat(c).catch(() => undefined);
-    if (st?.isFile()) return realpath(c);
-  }
-  return undefined;
+  await produceTexts(req, library, stats, channel, state, roots, halted);
 }
