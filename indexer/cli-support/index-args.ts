@@ -48,7 +48,7 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     if (st.isDirectory()) folders.push(abs);
     else if (isImageName(abs)) imageFiles.push(abs);
     else if (isTextCorpusName(abs)) corpora.push(abs);
-    else throw new EngineError('INVALID_INPUT', `${raw}: not a folder, an image or a text corpus (.txt, .jsonl, .csv)`);
+    else throw new EngineError('INVALID_INPUT', `${raw}: not a folder, an image or a text corpus (.txt, .jsonl, .csv); caption manifests go after --captions`);
   }
   for (const t of args.texts ?? []) corpora.push(await existingFile(t, cwd));
   const captions: string[] = [];
