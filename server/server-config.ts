@@ -38,7 +38,7 @@ export const defaultServerConfig: ServerConfig = Object.freeze({
   requestTimeoutMs: 30_000,
   refreshIntervalMs: 1_000,
   maxK: 200,
-  microBatch: Object.freeze({ enabled: true, windowMs: 3, maxBatch: 32 }),
+  microBatch: Object.freeze({ enabled: true, windowMs: 0, maxBatch: 32 }),
   thumbnailCacheBytes: 64 * 1024 * 1024,
   log: undefined,
 });

@@ -9,7 +9,7 @@ import { openEngine } from '../../src/engine.ts';
 import { EngineError } from '../../src/errors.ts';
 import { makeThumbnail } from '../../src/image/sharp-decoder.ts';
 import { startServer, type RunningServer } from '../../server/main.ts';
-import { serverConfig } from '../../server/server-config.ts';
+import { defaultServerConfig, serverConfig } from '../../server/server-config.ts';
 import { writeLine, type CommandContext } from '../command-context.ts';
 import { deviceOf, modelDirFor, positiveInt, threadsOf, type ModelArgs } from '../cli-support/open-model.ts';
 
@@ -27,6 +27,12 @@ export interface ServeArgs extends ModelArgs {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function windowOf(raw: string): number {
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0 || ms > 1000) throw new EngineError('INVALID_INPUT', `--batch-window-ms must be 0-1000 (got "${raw}")`);
+  return ms;
+}
 
 function portOf(raw: string | number | undefined): number {
   const port = Number(raw ?? 8080);
@@ -48,7 +54,7 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
     maxPixels: args.maxPixels === undefined ? undefined : positiveInt(args.maxPixels, '--max-pixels', 1_000_000_000),
     microBatch: {
       enabled: args.batching !== false,
-      windowMs: args.batchWindowMs === undefined ? 3 : positiveInt(args.batchWindowMs, '--batch-window-ms', 1000),
+      windowMs: args.batchWindowMs === undefined ? defaultServerConfig.microBatch.windowMs : windowOf(args.batchWindowMs),
       maxBatch: 32,
     },
     log: args.log ? (line) => writeLine(ctx.stderr, line) : undefined,

@@ -8,7 +8,11 @@
 import type { ImageEncoder, TextEncoder } from './encoder.ts';
 
 export interface MicroBatchOptions {
-  /** How long the first query of a batch waits for company, in ms (default 3). */
+  /**
+   * How long the first query of a batch waits for company, in ms (default 0). With 0 an idle
+   * encoder starts at once (after the current event-loop turn, so requests parsed together still
+   * share it); under load batches form anyway from whatever queues while the encoder runs.
+   */
   readonly windowMs?: number;
   /** Largest batch sent to the encoder (default 32). */
   readonly maxBatch?: number;
@@ -29,12 +33,13 @@ export class MicroBatcher<I> {
   readonly #maxBatch: number;
   readonly #onBatch: ((size: number, seconds: number) => void) | undefined;
   #queue: Pending<I>[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  /** Cancels the scheduled flush, when one is pending. */
+  #cancel: (() => void) | undefined;
   #busy = false;
 
   constructor(run: (inputs: readonly I[]) => Promise<Float32Array[]>, options: MicroBatchOptions = {}) {
     this.#run = run;
-    this.#windowMs = Math.max(0, options.windowMs ?? 3);
+    this.#windowMs = Math.max(0, options.windowMs ?? 0);
     this.#maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 32));
     this.#onBatch = options.onBatch;
   }
@@ -49,13 +54,22 @@ export class MicroBatcher<I> {
       this.#queue.push({ input, resolve, reject });
       if (this.#busy) return; // the running batch's completion flushes the queue
       if (this.#queue.length >= this.#maxBatch) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#windowMs);
+      else this.#cancel ??= this.#schedule();
     });
   }
 
+  #schedule(): () => void {
+    if (this.#windowMs > 0) {
+      const timer = setTimeout(() => this.#flush(), this.#windowMs);
+      return () => clearTimeout(timer);
+    }
+    const immediate = setImmediate(() => this.#flush());
+    return () => clearImmediate(immediate);
+  }
+
   #flush(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancel?.();
+    this.#cancel = undefined;
     if (this.#busy || this.#queue.length === 0) return;
     const batch = this.#queue.splice(0, this.#maxBatch);
     this.#busy = true;
