@@ -72,6 +72,19 @@ describe('e2e: clipdex index / status / search / failures (bundled model)', func
     expect(again.images).to.include({ indexed: 0, reused: 0, moved: 0, touched: 0, deleted: 0, failed: 0, unchanged: 11 });
   });
 
+  it('COCO and Flickr30k manifests link their captions to the same images', async () => {
+    const run = await clipdexJson<Summary & { captionsWithoutImage: number }>([
+      'index', photos, '--captions', path.join(FIXTURES, 'captions', 'coco-captions.json'), '--captions', path.join(FIXTURES, 'captions', 'flickr30k.csv'), ...lib_(),
+    ]);
+    expect(run.images.unchanged).to.equal(11);
+    expect(run.texts.indexed).to.equal(24);
+    expect(run.pairs).to.equal(24);
+    expect(run.captionsWithoutImage).to.equal(0);
+    const hits = await search(['a picture of bicycle', '--target', 'text', '--k', '1']);
+    expect(hits[0]?.text).to.equal('a picture of bicycle');
+    expect(hits[0]?.uri).to.match(/^coco-captions\.json#\d+$/);
+  });
+
   it('touch, move, change and delete: the re-run does the minimum', async () => {
     const later = new Date(Date.now() + 60_000);
     await utimes(path.join(photos, 'dog face.jpg'), later, later);
