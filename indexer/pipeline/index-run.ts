@@ -56,7 +56,11 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
     stopped = true;
     channel.close();
     await producer;
-    library.finishRun(run.id, 'failed', flattenStats(stats));
+    try {
+      library.finishRun(run.id, 'failed', flattenStats(stats));
+    } catch {
+      // The original error (often the same full disk) is the one worth reporting.
+    }
     throw error;
   } finally {
     stopped = true;
