@@ -117,6 +117,16 @@ describe('indexer/runIndex (fake model, in-memory library)', () => {
     expect(model.imagesEncoded).to.equal(23);
   });
 
+  it('a store that cannot write stops the run with its error and records it as failed', async () => {
+    lib.write = () => {
+      throw Object.assign(new Error('disk full'), { code: 'IO_ERROR' });
+    };
+    let error: unknown;
+    await runIndex(request(), lib, model).catch((e: unknown) => (error = e));
+    expect((error as Error).message).to.equal('disk full');
+    expect(lib.runs[0]?.state).to.equal('failed');
+  });
+
   it('bounds files and bytes in flight', async () => {
     let active = 0;
     let peak = 0;
