@@ -8,9 +8,17 @@ const els = {
   sentinel: $('sentinel'), empty: $('empty'), drop: $('drop'), auto: $('auto'), sort: $('sort'),
   photoChip: $('photo-chip'), photoPreview: $('photo-preview'), photoClear: $('photo-clear'),
   likeChip: $('like-chip'), likeLabel: $('like-label'), likeClear: $('like-clear'),
+  tuneChip: $('tune-chip'), tuneLabel: $('tune-label'), tuneClear: $('tune-clear'),
 };
+// Refinement weights: "more like this" pulls the query toward an item, "less like this" pushes away.
+const MORE = 0.5;
+const LESS = -0.5;
 
-const state = { q: '', target: 'image', like: null, photo: null, auto: false, sort: 'score' };
+const state = { q: '', target: 'image', like: null, photo: null, auto: false, sort: 'score', more: [], less: [] };
+
+function idList(text) {
+  return (text ?? '').split(',').map(Number).filter((n) => Number.isSafeInteger(n) && n > 0).slice(0, 7);
+}
 let page = { cursor: null, loading: false, seq: 0, count: 0, top: 0 };
 
 // ---------- URL state ----------
@@ -23,6 +31,8 @@ function readUrl() {
   state.auto = p.get('auto') === '1';
   state.sort = p.get('sort') === 'date' ? 'date' : 'score';
   state.photo = p.get('photo') === '1' ? photoFromSession() : null;
+  state.more = idList(p.get('more'));
+  state.less = idList(p.get('less'));
 }
 
 function writeUrl(push) {
@@ -33,6 +43,8 @@ function writeUrl(push) {
   if (state.target !== 'image') p.set('target', state.target);
   if (state.auto) p.set('auto', '1');
   if (state.sort !== 'score') p.set('sort', state.sort);
+  if (state.more.length) p.set('more', state.more.join(','));
+  if (state.less.length) p.set('less', state.less.join(','));
   const url = p.size ? `?${p}` : location.pathname;
   if (push) history.pushState(null, '', url);
   else history.replaceState(null, '', url);
@@ -47,6 +59,9 @@ function syncControls() {
   if (state.photo) els.photoPreview.src = state.photo.url;
   els.likeChip.hidden = !state.like;
   if (state.like) els.likeLabel.textContent = `similar to #${state.like}`;
+  const tuned = state.more.length + state.less.length > 0;
+  els.tuneChip.hidden = !tuned;
+  if (tuned) els.tuneLabel.textContent = `+${state.more.length} more like · −${state.less.length} less like`;
   document.title = state.q ? `${state.q} — clipdex` : 'clipdex';
 }
 
@@ -108,17 +123,31 @@ async function usePhoto(file) {
 }
 
 // ---------- searching ----------
+function tuneTerms() {
+  return [...state.more.map((itemId) => ({ itemId, weight: MORE })), ...state.less.map((itemId) => ({ itemId, weight: LESS }))];
+}
+
 function buildRequest(cursor) {
   const p = new URLSearchParams({ target: state.target, k: String(PAGE) });
   if (cursor) p.set('cursor', cursor);
   if (state.auto) p.set('minScore', 'auto');
   if (state.sort !== 'score') p.set('sort', state.sort);
+  const tune = tuneTerms();
   if (state.photo) {
     const form = new FormData();
     form.set('image', state.photo.blob, 'photo.jpg');
     if (state.q) form.set('q', state.q);
+    if (tune.length) form.set('terms', JSON.stringify(tune));
     for (const [k, v] of p) form.set(k, v);
     return ['/api/search', { method: 'POST', body: form }];
+  }
+  if (tune.length) {
+    // A weighted mix goes as JSON terms: the base query plus the refinements.
+    const terms = [...(state.q ? [{ text: state.q }] : []), ...(state.like ? [{ itemId: state.like }] : []), ...tune];
+    const body = { terms, target: state.target, k: PAGE, sort: state.sort };
+    if (cursor) body.cursor = cursor;
+    if (state.auto) body.minScore = 'auto';
+    return ['/api/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }];
   }
   if (state.like) {
     if (state.q) p.set('q', state.q);
@@ -129,7 +158,7 @@ function buildRequest(cursor) {
 }
 
 function hasQuery() {
-  return Boolean(state.q.trim() || state.photo || state.like);
+  return Boolean(state.q.trim() || state.photo || state.like || state.more.length);
 }
 
 async function load(reset) {
@@ -212,9 +241,20 @@ function card(hit, index) {
     state.like = hit.id;
     state.q = '';
     state.photo = null;
+    state.more = [];
+    state.less = [];
     go(true);
     els.grid.focus();
   });
+  const tune = (list, other) => {
+    if (!state[list].includes(hit.id)) state[list] = [...state[list], hit.id].slice(-7);
+    state[other] = state[other].filter((id) => id !== hit.id);
+    go(true);
+  };
+  node.querySelector('.more').addEventListener('click', () => tune('more', 'less'));
+  node.querySelector('.less').addEventListener('click', () => tune('less', 'more'));
+  node.querySelector('.more').setAttribute('aria-label', `More like ${label}`);
+  node.querySelector('.less').setAttribute('aria-label', `Less like ${label}`);
   if (hit.kind === 'image') {
     const img = node.querySelector('img');
     img.src = `${hit.thumbnailUrl}&size=320`;
@@ -267,7 +307,11 @@ function onGridKey(event) {
 els.form.addEventListener('submit', (event) => {
   event.preventDefault();
   state.q = els.q.value.trim();
-  if (state.q) state.like = null;
+  if (state.q) {
+    state.like = null;
+    state.more = [];
+    state.less = [];
+  }
   go(true);
 });
 for (const radio of document.querySelectorAll('input[name=target]')) {
@@ -292,6 +336,12 @@ els.file.addEventListener('change', () => {
 els.photoClear.addEventListener('click', () => {
   state.photo = null;
   sessionStorage.removeItem('clipdex:photo');
+  go(true);
+  els.q.focus();
+});
+els.tuneClear.addEventListener('click', () => {
+  state.more = [];
+  state.less = [];
   go(true);
   els.q.focus();
 });

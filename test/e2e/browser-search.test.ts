@@ -100,6 +100,28 @@ describe('browser e2e: the search page', function () {
     expect(firstIds).to.not.include(id);
   });
 
+  it('refines with "less like this" / "more like this": a weighted query, shown in the URL', async () => {
+    const like = new URL(page.url()).searchParams.get('like')!;
+    const [first, second] = await cardIds();
+    await page.locator('#results .card').first().locator('.less').click();
+    await page.waitForURL((u) => u.searchParams.get('less') === first);
+    await page.locator('#tune-chip').waitFor();
+    await until(`document.querySelectorAll('#results .card').length > 0 && ![...document.querySelectorAll('#results .card')].some((e) => e.dataset.id === '${first}')`);
+    await page.locator(`#results .card[data-id="${second}"] .more`).click();
+    await page.waitForURL((u) => u.searchParams.get('more') === second);
+    await until(`![...document.querySelectorAll('#results .card')].some((e) => e.dataset.id === '${second}')`);
+    // The page asks exactly what the API documents: the base item plus the weighted refinements.
+    const terms = [{ itemId: Number(like) }, { itemId: Number(second), weight: 0.5 }, { itemId: Number(first), weight: -0.5 }];
+    const api = (await (
+      await fetch(`${t.base}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ terms, k: 30 }) })
+    ).json()) as { results: { id: number }[] };
+    await until(`document.querySelectorAll('#results .card').length >= ${Math.min(30, api.results.length)}`);
+    expect((await cardIds()).slice(0, 30)).to.deep.equal(api.results.map((h) => String(h.id)));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'browser-refine.png'), fullPage: false });
+    await page.locator('#tune-clear').click();
+    await page.waitForURL((u) => !u.searchParams.has('more') && !u.searchParams.has('less'));
+  });
+
   it('switches to texts and picks a photo: sees the captions that describe it', async () => {
     await page.goto(`${t.base}/?target=text`);
     const row = 5;
