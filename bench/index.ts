@@ -90,7 +90,7 @@ try {
         const summary = await runIndex(
           { ...INDEX_DEFAULTS, folders: [dataDir], imageFiles: [], corpora: [], captions: [], filter: { include: files.map((f) => path.basename(f)) }, batchSize, concurrency },
           library,
-          { text: model.text, image: model.image, preprocessor, fingerprint: model.fingerprint },
+          { text: model.text, image: model.image, preprocessor, fingerprint: model.fingerprint, ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}) },
         );
         if (summary.stats.images.indexed !== files.length) throw new Error(`indexed ${summary.stats.images.indexed} of ${files.length}`);
         rates.e2e!.push(files.length / (summary.elapsedMs / 1000));

@@ -40,7 +40,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
           onWarning: (m) => (warnings.length < 1000 ? warnings.push(m) : undefined),
         },
         library,
-        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint },
+        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint, ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}) },
         {
           onStart: (stats) => {
             progress.start(stats);

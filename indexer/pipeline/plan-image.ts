@@ -29,6 +29,8 @@ export interface ImagePlanContext {
   readonly maxFileBytes: number;
   /** Item ids already moved in this run (two new copies of one vanished file: move only one). */
   readonly claimed: Set<number>;
+  /** Off-thread sha256 (the preprocess pool); default: on this thread. */
+  readonly hash?: (bytes: Uint8Array) => Promise<string>;
 }
 
 /** Returns null when the file needs nothing. */
@@ -56,7 +58,7 @@ export async function planImage(file: ImageFile, ctx: ImagePlanContext): Promise
   } catch (error) {
     return fail(`unreadable: ${(error as Error).message}`);
   }
-  const contentHash = createHash('sha256').update(bytes).digest('hex');
+  const contentHash = ctx.hash ? await ctx.hash(bytes) : createHash('sha256').update(bytes).digest('hex');
 
   if (live && !retry && live.contentHash === contentHash) {
     return { type: 'move', kind: 'image', outcome: 'touched', move: { id: live.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs } };

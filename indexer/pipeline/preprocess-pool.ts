@@ -17,7 +17,7 @@ const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/a
   .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./preprocess-worker.ts', import.meta.url).href)}); })`;
 
 interface Pending {
-  resolve(value: PreprocessedImage): void;
+  resolve(value: PreprocessedImage | string): void;
   reject(error: unknown): void;
 }
 
@@ -45,6 +45,16 @@ export class PreprocessPool implements ImagePreprocessor {
   }
 
   preprocess(bytes: Uint8Array, options: PreprocessOptions = {}): Promise<PreprocessedImage> {
+    const job = { kind: 'preprocess' as const, bytes, ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }) };
+    return this.#run(job) as Promise<PreprocessedImage>;
+  }
+
+  /** sha256 hex of the bytes, computed in a worker (3–12 MB photos take milliseconds each). */
+  hash(bytes: Uint8Array): Promise<string> {
+    return this.#run({ kind: 'hash', bytes }) as Promise<string>;
+  }
+
+  #run(job: Omit<PreprocessJob, 'id'>): Promise<PreprocessedImage | string> {
     if (this.#closed) return Promise.reject(new EngineError('CLOSED', 'the preprocess pool is closed'));
     const live = this.#slots.filter((s) => s.alive);
     if (live.length === 0) return Promise.reject(new EngineError('INTERNAL', 'every preprocess worker has exited'));
@@ -53,8 +63,7 @@ export class PreprocessPool implements ImagePreprocessor {
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref(); // busy workers keep the process alive, idle ones do not
-      const job: PreprocessJob = { id, bytes, ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }) };
-      slot.worker.postMessage(job);
+      slot.worker.postMessage({ ...job, id } satisfies PreprocessJob);
     });
   }
 
@@ -72,8 +81,9 @@ export class PreprocessPool implements ImagePreprocessor {
       if (!p) return;
       slot.pending.delete(reply.id);
       if (slot.pending.size === 0) worker.unref();
-      if (reply.ok) p.resolve({ pixels: reply.pixels, width: reply.width, height: reply.height, format: reply.format });
-      else p.reject(new EngineError(reply.code as ErrorCode, reply.message));
+      if (!reply.ok) p.reject(new EngineError(reply.code as ErrorCode, reply.message));
+      else if ('hash' in reply) p.resolve(reply.hash);
+      else p.resolve({ pixels: reply.pixels, width: reply.width, height: reply.height, format: reply.format });
     });
     const fail = (why: string): void => {
       slot.alive = false;

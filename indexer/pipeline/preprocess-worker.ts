@@ -1,8 +1,9 @@
 /**
- * Worker-thread side of the preprocess pool: decodes and preprocesses images off the main
- * thread. Half of preprocessing (the Pillow-exact resample) is synchronous JavaScript, so on a
+ * Worker-thread side of the preprocess pool: hashes, decodes and preprocesses images off the
+ * main thread. Half of preprocessing (the Pillow-exact resample) is synchronous JavaScript, so on a
  * machine with several cores only worker threads let it run in parallel.
  */
+import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PreprocessSpec } from '../../src/encoders/encoder.ts';
 import { isEngineError } from '../../src/errors.ts';
@@ -10,18 +11,26 @@ import { SharpImagePreprocessor } from '../../src/image/image-preprocessor.ts';
 
 export interface PreprocessJob {
   readonly id: number;
+  /** 'hash': sha256 hex of the bytes; 'preprocess': the tensor. */
+  readonly kind: 'hash' | 'preprocess';
   readonly bytes: Uint8Array;
   readonly maxPixels?: number;
 }
 
 export type PreprocessReply =
   | { readonly id: number; readonly ok: true; readonly pixels: Float32Array; readonly width: number; readonly height: number; readonly format: string }
+  | { readonly id: number; readonly ok: true; readonly hash: string }
   | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
 
 const port = parentPort;
 if (port) {
   const preprocessor = new SharpImagePreprocessor((workerData as { spec: PreprocessSpec }).spec);
   port.on('message', (job: PreprocessJob) => {
+    if (job.kind === 'hash') {
+      const reply: PreprocessReply = { id: job.id, ok: true, hash: createHash('sha256').update(job.bytes).digest('hex') };
+      port.postMessage(reply);
+      return;
+    }
     preprocessor.preprocess(job.bytes, job.maxPixels === undefined ? {} : { maxPixels: job.maxPixels }).then(
       (r) => {
         const reply: PreprocessReply = { id: job.id, ok: true, pixels: r.pixels, width: r.width, height: r.height, format: r.format };

@@ -38,6 +38,7 @@ export async function produceSources(
   const planCtx: ImagePlanContext = {
     library, preprocessor: model.preprocessor, retryFailed: req.retryFailed,
     maxPixels: req.maxPixels, maxFileBytes: req.maxFileBytes, claimed: new Set(),
+    ...(model.hash ? { hash: model.hash } : {}),
   };
   const inflight = new Set<Promise<void>>();
   let bytesInFlight = 0;
