@@ -89,7 +89,8 @@ const MODES: readonly Mode[] = [
 ];
 
 async function startServer(library: string, mode: Mode) {
-  const args = [CLI, 'serve', '--library', library, '--model', modelDir, '--port', '0', '--threads', '1', ...mode.flags];
+  // The query cache is off: every request must pay for its encode, or repeats would flatter all modes.
+  const args = [CLI, 'serve', '--library', library, '--model', modelDir, '--port', '0', '--threads', '1', '--query-cache', '0', ...mode.flags];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -162,6 +162,7 @@ program
   .option('--max-pixels <n>', 'largest query image in pixels (decompression-bomb guard)', '100000000')
   .option('--batch-window-ms <n>', 'extra wait for a query to share an encoder batch (0: none; batches still form under load)')
   .option('--no-batching', 'encode every query alone (for comparison)')
+  .option('--query-cache <n>', 'recent text queries whose vectors are kept, for paging (0 = off)', '1024')
   .option('--log', 'print one line per request')
   .description('serve the search page and HTTP API for a library')
   .action(lazy(() => import('./commands/serve.command.ts')));

@@ -14,6 +14,7 @@ import { SearchService } from '../src/search/search.service.ts';
 import type { Library } from '../src/store/library.types.ts';
 import { createApp } from './app.ts';
 import { listenError } from './listen-error.ts';
+import { cachedTextEncoder } from './query-cache.ts';
 import type { AppDeps } from './app-deps.ts';
 import type { ServerConfig } from './server-config.ts';
 import { ServerMetrics } from './server-metrics.ts';
@@ -34,13 +35,17 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Wires the app's dependencies: micro-batched encoders (when enabled) under one search service. */
+/**
+ * Wires the app's dependencies: micro-batched encoders (when enabled) and a cache of recent text
+ * queries under one search service.
+ */
 export function buildDeps(parts: ServerParts, config: ServerConfig): AppDeps {
   const metrics = new ServerMetrics(parts.library);
   const { enabled, windowMs, maxBatch } = config.microBatch;
-  const text = enabled
+  const batchedText = enabled
     ? microBatchTextEncoder(parts.model.text, { windowMs, maxBatch, onBatch: metrics.onBatch('text') })
     : parts.model.text;
+  const text = cachedTextEncoder(batchedText, config.queryCacheSize);
   const image = enabled
     ? microBatchImageEncoder(parts.model.image, { windowMs, maxBatch, onBatch: metrics.onBatch('image') })
     : parts.model.image;

@@ -22,6 +22,8 @@ export interface ServerConfig {
   readonly maxK: number;
   /** Micro-batching of concurrent query encodes; window 0 with batch 1 turns it off. */
   readonly microBatch: { readonly enabled: boolean; readonly windowMs: number; readonly maxBatch: number };
+  /** Recent text queries whose vectors are kept (paging re-asks the same words); 0 = off. */
+  readonly queryCacheSize: number;
   /** Memory for cached thumbnails. */
   readonly thumbnailCacheBytes: number;
   /** Log one line per request to this sink (undefined = quiet). */
@@ -39,6 +41,7 @@ export const defaultServerConfig: ServerConfig = Object.freeze({
   refreshIntervalMs: 1_000,
   maxK: 200,
   microBatch: Object.freeze({ enabled: true, windowMs: 0, maxBatch: 32 }),
+  queryCacheSize: 1024,
   thumbnailCacheBytes: 64 * 1024 * 1024,
   log: undefined,
 });

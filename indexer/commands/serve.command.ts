@@ -23,6 +23,7 @@ export interface ServeArgs extends ModelArgs {
   readonly maxPixels?: string;
   readonly batching?: boolean;
   readonly batchWindowMs?: string;
+  readonly queryCache?: string;
   readonly log?: boolean;
 }
 
@@ -32,6 +33,12 @@ function windowOf(raw: string): number {
   const ms = Number(raw);
   if (!Number.isFinite(ms) || ms < 0 || ms > 1000) throw new EngineError('INVALID_INPUT', `--batch-window-ms must be 0-1000 (got "${raw}")`);
   return ms;
+}
+
+function cacheSizeOf(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new EngineError('INVALID_INPUT', `--query-cache must be 0-1000000 (got "${raw}")`);
+  return n;
 }
 
 function portOf(raw: string | number | undefined): number {
@@ -57,6 +64,7 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
       windowMs: args.batchWindowMs === undefined ? defaultServerConfig.microBatch.windowMs : windowOf(args.batchWindowMs),
       maxBatch: 32,
     },
+    queryCacheSize: args.queryCache === undefined ? undefined : cacheSizeOf(args.queryCache),
     log: args.log ? (line) => writeLine(ctx.stderr, line) : undefined,
   });
 
