@@ -160,7 +160,7 @@ program
   .option('--cors <origin>', 'allow this origin (or *) to call the API from another site; off by default')
   .option('--max-upload-mb <n>', 'largest accepted upload in MiB', '20')
   .option('--max-pixels <n>', 'largest query image in pixels (decompression-bomb guard)', '100000000')
-  .option('--batch-window-ms <n>', 'extra wait for a query to share an encoder batch (0: none; batches still form under load)')
+  .option('--batch-window-ms <n>', 'under load, how long a query waits to share an encoder batch (0: never wait)', '3')
   .option('--no-batching', 'encode every query alone (for comparison)')
   .option('--query-cache <n>', 'recent text queries whose vectors are kept, for paging (0 = off)', '1024')
   .option('--log', 'print one line per request')

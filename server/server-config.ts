@@ -40,7 +40,7 @@ export const defaultServerConfig: ServerConfig = Object.freeze({
   requestTimeoutMs: 30_000,
   refreshIntervalMs: 1_000,
   maxK: 200,
-  microBatch: Object.freeze({ enabled: true, windowMs: 0, maxBatch: 32 }),
+  microBatch: Object.freeze({ enabled: true, windowMs: 3, maxBatch: 32 }),
   queryCacheSize: 1024,
   thumbnailCacheBytes: 64 * 1024 * 1024,
   log: undefined,

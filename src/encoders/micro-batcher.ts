@@ -9,9 +9,10 @@ import type { ImageEncoder, TextEncoder } from './encoder.ts';
 
 export interface MicroBatchOptions {
   /**
-   * How long the first query of a batch waits for company, in ms (default 0). With 0 an idle
-   * encoder starts at once (after the current event-loop turn, so requests parsed together still
-   * share it); under load batches form anyway from whatever queues while the encoder runs.
+   * Under load, how long the first query of a batch waits for company, in ms (default 3). "Under
+   * load" means the previous batch held more than one query; otherwise (a lone client) the encoder
+   * starts at once — after the current event-loop turn, so requests parsed together still share
+   * it — and a lone query pays no waiting. 0 never waits.
    */
   readonly windowMs?: number;
   /** Largest batch sent to the encoder (default 32). */
@@ -36,10 +37,12 @@ export class MicroBatcher<I> {
   /** Cancels the scheduled flush, when one is pending. */
   #cancel: (() => void) | undefined;
   #busy = false;
+  /** Size of the last batch run: more than one means concurrent clients, worth a short wait. */
+  #lastBatch = 0;
 
   constructor(run: (inputs: readonly I[]) => Promise<Float32Array[]>, options: MicroBatchOptions = {}) {
     this.#run = run;
-    this.#windowMs = Math.max(0, options.windowMs ?? 0);
+    this.#windowMs = Math.max(0, options.windowMs ?? 3);
     this.#maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 32));
     this.#onBatch = options.onBatch;
   }
@@ -59,7 +62,7 @@ export class MicroBatcher<I> {
   }
 
   #schedule(): () => void {
-    if (this.#windowMs > 0) {
+    if (this.#windowMs > 0 && this.#lastBatch > 1) {
       const timer = setTimeout(() => this.#flush(), this.#windowMs);
       return () => clearTimeout(timer);
     }
@@ -73,6 +76,7 @@ export class MicroBatcher<I> {
     if (this.#busy || this.#queue.length === 0) return;
     const batch = this.#queue.splice(0, this.#maxBatch);
     this.#busy = true;
+    this.#lastBatch = batch.length;
     const started = process.hrtime.bigint();
     let work: Promise<Float32Array[]>;
     try {
@@ -93,8 +97,10 @@ export class MicroBatcher<I> {
       })
       .finally(() => {
         this.#busy = false;
-        // Whatever queued up while the encoder was busy has already waited: run it now.
-        if (this.#queue.length > 0) this.#flush();
+        // What queued while the encoder ran goes next; under load it may wait a moment for the
+        // clients just answered, whose next queries are on their way (or the batch is full).
+        if (this.#queue.length >= this.#maxBatch) this.#flush();
+        else if (this.#queue.length > 0) this.#cancel ??= this.#schedule();
       });
   }
 }

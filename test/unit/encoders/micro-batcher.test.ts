@@ -48,6 +48,22 @@ describe('MicroBatcher', () => {
     expect(sizes).to.deep.equal([1, 3]);
   });
 
+  it('a lone query never waits for the window; after a shared batch the next one does', async () => {
+    const sizes: number[] = [];
+    const batcher = new MicroBatcher<number>((inputs) => {
+      sizes.push(inputs.length);
+      return Promise.resolve(inputs.map(vec));
+    }, { windowMs: 1_000 });
+    const soon = (p: Promise<unknown>) => Promise.race([p.then(() => 'done'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
+    expect(await soon(batcher.encode(1))).to.equal('done');
+    expect(await soon(Promise.all([batcher.encode(2), batcher.encode(3)]))).to.equal('done'); // same turn: shared at once
+    const fourth = batcher.encode(4);
+    expect(await soon(fourth)).to.equal('waiting'); // under load now: holds the window open
+    expect(sizes).to.deep.equal([1, 2]);
+    await fourth;
+    expect(sizes).to.deep.equal([1, 2, 1]);
+  });
+
   it('rejects every caller of a failed batch and keeps working afterwards', async () => {
     let fail = true;
     const batcher = new MicroBatcher<number>((inputs) => {
