@@ -90,7 +90,22 @@ export function openApiDocument(version: string): Json {
             fileUrl: { type: 'string' },
           },
         },
-        Hit: { allOf: [ref('Item'), { type: 'object', properties: { score: { type: 'number', description: 'cosine similarity' } } }] },
+        Hit: {
+          allOf: [
+            ref('Item'),
+            {
+              type: 'object',
+              properties: {
+                score: { type: 'number', description: 'cosine similarity' },
+                linkedImage: {
+                  type: ['object', 'null'],
+                  description: 'for a caption: the image it describes',
+                  properties: { id: { type: 'integer' }, uri: { type: 'string' }, thumbnailUrl: { type: 'string' } },
+                },
+              },
+            },
+          ],
+        },
         SearchPage: {
           type: 'object',
           properties: {

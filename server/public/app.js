@@ -268,6 +268,13 @@ function card(hit, index) {
     open.setAttribute('aria-label', `Open ${hit.uri}`);
   } else {
     node.querySelector('blockquote').textContent = hit.text ?? '';
+    if (hit.linkedImage) {
+      const img = node.querySelector('img.linked');
+      img.src = `${hit.linkedImage.thumbnailUrl}&size=96`;
+      img.alt = `describes ${hit.linkedImage.uri}`;
+      img.title = hit.linkedImage.uri;
+      img.hidden = false;
+    }
   }
   node.querySelector('.num').textContent = hit.score.toFixed(3);
   node.querySelector('.score').title = `cosine similarity ${hit.score.toFixed(4)}`;

@@ -19,9 +19,17 @@ export interface ItemView {
   readonly fileUrl: string;
 }
 
+export interface LinkedImageView {
+  readonly id: number;
+  readonly uri: string;
+  readonly thumbnailUrl: string;
+}
+
 export interface HitView extends ItemView {
   /** Cosine similarity of the query vector and the item's vector. */
   readonly score: number;
+  /** For a caption: the image it describes (the first linked one); null otherwise. */
+  readonly linkedImage: LinkedImageView | null;
 }
 
 export function thumbnailVersion(item: Item): string {
@@ -44,7 +52,8 @@ export function itemView(item: Item): ItemView {
   };
 }
 
-export function hitView(hit: SearchHit): HitView {
+export function hitView(hit: SearchHit, linkedImage?: Item): HitView {
+  const image = linkedImage ? { id: linkedImage.id, uri: linkedImage.uri, thumbnailUrl: itemView(linkedImage).thumbnailUrl! } : null;
   // Scores travel rounded: six digits are far below what distinguishes two results.
-  return { ...itemView(hit.item), score: Math.round(hit.score * 1e6) / 1e6 };
+  return { ...itemView(hit.item), score: Math.round(hit.score * 1e6) / 1e6, linkedImage: image };
 }

@@ -18,6 +18,7 @@ interface Hit {
   height: number | null;
   thumbnailUrl: string | null;
   fileUrl: string;
+  linkedImage: { id: number; uri: string; thumbnailUrl: string } | null;
 }
 interface Page {
   target: string;
@@ -240,6 +241,14 @@ describe('server e2e: API', function () {
     expect(images.body.results.map((h) => h.id)).to.not.include(item.id);
     const texts = await get<Page>(`/api/items/${item.id}/similar?target=text&k=5`);
     expect(texts.body.results.map((h) => h.id)).to.deep.equal(await direct('text', [{ itemId: item.id }], 5));
+    // Every caption hit names the image it describes.
+    const captionsOf = (id: number) => t.engine.library.linkedItems(id).map((i) => i.id);
+    for (const hit of texts.body.results) {
+      expect(hit.linkedImage).to.not.equal(null);
+      expect(captionsOf(hit.linkedImage!.id)).to.include(hit.id);
+      expect(hit.linkedImage!.thumbnailUrl).to.match(new RegExp(`^/api/items/${hit.linkedImage!.id}/thumbnail\\?v=`));
+    }
+    expect(images.body.results.every((h) => h.linkedImage === null)).to.equal(true);
   });
 
   it('POST /api/classify: softmax over the label cosines, by item or by upload, and better than chance', async () => {
