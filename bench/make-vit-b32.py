@@ -28,6 +28,17 @@ OUT = os.path.join(ROOT, '.data', 'vit-b32')
 TOKENIZER = os.path.join(ROOT, '..', 'fixtures', 'tokenizers', 'clip')
 
 
+# A complete HF CLIPImageProcessor config (transformers.js refuses one without a processor type).
+PREPROCESSOR_CONFIG = {
+    'image_processor_type': 'CLIPImageProcessor',
+    'do_resize': True, 'size': {'shortest_edge': 224}, 'resample': 3,
+    'do_center_crop': True, 'crop_size': {'height': 224, 'width': 224},
+    'do_rescale': True, 'rescale_factor': 1 / 255,
+    'do_normalize': True, 'image_mean': [0.48145466, 0.4578275, 0.40821073], 'image_std': [0.26862954, 0.26130258, 0.27577711],
+    'do_convert_rgb': True,
+}
+
+
 class Attention(nn.Module):
     """Plain multi-head attention (torch's fused fast path does not export to ONNX in 1.13)."""
 
@@ -184,7 +195,7 @@ def main():
     with open(os.path.join(OUT, 'config.json'), 'w') as f:
         json.dump({'model_type': 'clip', 'projection_dim': 512, 'text_config': {'max_position_embeddings': 77}}, f)
     with open(os.path.join(OUT, 'preprocessor_config.json'), 'w') as f:
-        json.dump({'size': {'shortest_edge': 224}, 'crop_size': {'height': 224, 'width': 224}, 'resample': 3}, f)
+        json.dump(PREPROCESSOR_CONFIG, f)
     for root, _, files in os.walk(OUT):
         for f in sorted(files):
             print(f'{os.path.getsize(os.path.join(root, f)) / 1e6:8.1f} MB  {os.path.relpath(os.path.join(root, f), OUT)}')

@@ -1,40 +1,75 @@
 /**
  * The ImagePreprocessor a model hands out: decode (sharp: orientation, white matte, 8-bit sRGB)
- * → Pillow-exact resize of the kept window (centre crop) → rescale + mean/std → CHW Float32Array.
+ * → resize of the kept window (centre crop; Pillow-exact, or libvips cubic for big reductions in
+ * 'fast' mode) → rescale + mean/std → CHW Float32Array.
  */
 import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../encoders/encoder.ts';
 import { pilResizeCrop } from './pil-resample.ts';
-import { planResize, toChwTensor } from './preprocess.ts';
-import { decodeImage } from './sharp-decoder.ts';
+import { cropRgb, planResize, toChwTensor } from './preprocess.ts';
+import { decodeImage, resizeRgbCubic } from './sharp-decoder.ts';
 
 /**
- * JPEGs are shrunk on load (by 2/4/8) only while the decoded short side stays ≥ 12× the model's
- * input size. Measured on fixtures/images/photo-4000.jpg against Pillow (cosine of the CLIP
- * tensors, mean/max abs difference in 8-bit levels) by how much the resampler still reduces after
- * the shrink: ~20×: ≥ 0.99998, 0.08 / 3; ~10×: 0.99991–0.99995, 0.17 / 9; 5–6×: 0.9996–0.99996;
- * 3×: 0.9998 with 31-level outliers. The margin keeps us in the first row; the decode is then
- * about twice as fast for big photos fed to small models. Full-size models on ≤ 20 MP photos
- * never shrink.
+ * 'exact': always a full decode + the Pillow port: bit-exact with PIL's CLIP preprocessing.
+ * 'fast' (default): JPEGs shrink on load (libjpeg DCT scaling by 2/4/8) while the decoded short
+ * side stays ≥ FAST_SHRINK_MARGIN × the model input, and big reductions resample with libvips'
+ * cubic instead of the Pillow port.
+ *
+ * Measured by bench/preprocess-fidelity.ts (min over 10 photo-like JPEGs of 0.08–12 MP, cosine
+ * to the exact path; clipdex-mini at 64 px, a ViT-B/32-shaped 224-px graph with random weights;
+ * embedding cosine between unrelated photos is 0.84 / 0.92 for scale):
+ *   shrink margin      12       8       6       4       3       2    (+ Pillow port)
+ *   64 px  pixel   0.99993 0.99988 0.99988 0.99972 0.99972 0.99972
+ *          emb     0.99975 0.99962 0.99954 0.99947 0.99946 0.99864
+ *   224 px pixel   1       1       0.99966 0.99951 0.99903 0.99903
+ *          emb     1       1       0.99996 0.99996 0.99992 0.99992
+ * 3 is the smallest margin whose embeddings stay ≥ 0.999 for both. Median ms/image: exact 185 /
+ * 134–218 (64 / 224 px), margin 3 + Pillow 27 / 61, margin 3 + libvips cubic 26 / 41; libvips
+ * cubic after a full decode alone: pixel 0.9999, emb ≥ 0.99994, 47 / 59 ms — the Pillow port on a
+ * full 12 MP image is most of the exact path's cost, which is why non-JPEGs use it too.
  */
-const SHRINK_MARGIN = 12;
+export type PreprocessFidelity = 'exact' | 'fast';
+
+export interface SharpPreprocessorOptions {
+  /** Default 'fast'; 'exact' for reference work (goldens, comparing with Python pipelines). */
+  readonly fidelity?: PreprocessFidelity;
+}
+
+export const FAST_SHRINK_MARGIN = 3;
+
+/**
+ * In 'fast' mode libvips resamples only sources above this many pixels that shrink ≥ 2× both
+ * ways: small images, thumbnails and upscales keep the Pillow port (libvips' upscale differs).
+ */
+const VIPS_MIN_PIXELS = 500_000;
 
 export class SharpImagePreprocessor implements ImagePreprocessor {
-  constructor(readonly spec: PreprocessSpec) {}
+  readonly fidelity: PreprocessFidelity;
+
+  constructor(
+    readonly spec: PreprocessSpec,
+    options: SharpPreprocessorOptions = {},
+  ) {
+    this.fidelity = options.fidelity ?? 'fast';
+  }
 
   async preprocess(bytes: Uint8Array, options: PreprocessOptions = {}): Promise<PreprocessedImage> {
     const target = Math.max(this.spec.width, this.spec.height, this.spec.shortestEdge ?? 0);
     const decoded = await decodeImage(bytes, {
       ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
-      shrinkKeepingShortSide: SHRINK_MARGIN * target,
+      ...(this.fidelity === 'fast' ? { shrinkKeepingShortSide: FAST_SHRINK_MARGIN * target } : {}),
     });
     // Geometry from the source size; the pixels resampled to it may be a shrunk-on-load copy.
     const plan = planResize(decoded.sourceWidth, decoded.sourceHeight, this.spec);
-    const cropped = pilResizeCrop(decoded, plan.resizeWidth, plan.resizeHeight, this.spec.interpolation, {
-      left: plan.cropLeft,
-      top: plan.cropTop,
-      width: plan.cropWidth,
-      height: plan.cropHeight,
-    });
+    const window = { left: plan.cropLeft, top: plan.cropTop, width: plan.cropWidth, height: plan.cropHeight };
+    const vips =
+      this.fidelity === 'fast' &&
+      this.spec.interpolation === 'bicubic' &&
+      decoded.width * decoded.height > VIPS_MIN_PIXELS &&
+      decoded.width >= 2 * plan.resizeWidth &&
+      decoded.height >= 2 * plan.resizeHeight;
+    const cropped = vips
+      ? cropRgb(await resizeRgbCubic(decoded, plan.resizeWidth, plan.resizeHeight), window.left, window.top, window.width, window.height)
+      : pilResizeCrop(decoded, plan.resizeWidth, plan.resizeHeight, this.spec.interpolation, window);
     return { pixels: toChwTensor(cropped, this.spec), width: decoded.sourceWidth, height: decoded.sourceHeight, format: decoded.format };
   }
 }

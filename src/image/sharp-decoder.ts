@@ -92,6 +92,19 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   }
 }
 
+/**
+ * libvips' Catmull-Rom resize of raw RGB to exactly width × height. Its kernel is Pillow's bicubic
+ * curve and it also widens on downscale, so for large reductions it lands within a few levels of
+ * Pillow (model-formats.md §5) at native speed; its upscale differs (see pil-resample.ts).
+ */
+export async function resizeRgbCubic(image: RawRgb, width: number, height: number): Promise<RawRgb> {
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(width, height, { kernel: 'cubic', fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
 export interface ThumbnailOptions {
   readonly format?: 'jpeg' | 'webp';
   readonly quality?: number;
