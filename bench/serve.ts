@@ -1,13 +1,15 @@
 /**
  * bench/serve: what micro-batching of query encodes buys a loaded server.
  *
- *   npx tsx bench/serve.ts [--model <dir>] [--duration 6] [--connections 1,8,64] [--images 64]
+ *   npx tsx bench/serve.ts [--model <dir>] [--duration 3] [--runs 3] [--connections 1,8,64] [--images 64]
  *
- * Starts `clipdex serve` (a separate process, one ONNX thread) on a library of demo images, then
- * drives text→image searches — every request a different caption — with autocannon at each
- * concurrency: micro-batched as served by default (a 3 ms window, used only under load),
- * micro-batched with no window at all, and one query per encoder run. Prints requests/s and p50/p99 latency side by side, throughput
- * ratios against one-by-one, and the mean encoder batch size from /metrics.
+ * Starts `clipdex serve` three times (separate processes, one ONNX thread each, query cache off)
+ * on a library of demo images: micro-batched as served by default (a 3 ms window, used only under
+ * load), micro-batched with no window, and one query per encoder run. autocannon then drives
+ * text→image searches — every request a different caption — at each concurrency, interleaving the
+ * cells (run 1 of every cell, then run 2, …) so load from other processes hits all modes alike.
+ * Prints medians over the runs of requests/s and p50/p99 latency, throughput ratios against
+ * one-by-one, and the mean encoder batch size from /metrics.
  * Default model: the bundled one (tiny, so HTTP dominates); `--model bench/.data/vit-b32` (made
  * by bench/make-vit-b32.py) shows a real CLIP ViT-B/32-sized text tower.
  */
@@ -25,7 +27,8 @@ const CLI = path.join(REPO, 'bin/clipdex.js');
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
-    duration: { type: 'string', default: '6' },
+    duration: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '3' },
     connections: { type: 'string', default: '1,8,64' },
     images: { type: 'string', default: '64' },
   },
@@ -34,6 +37,7 @@ const modelDir = path.resolve(values.model ?? bundledModelDir());
 const duration = Number(values.duration);
 const levels = values.connections.split(',').map(Number);
 const imageCount = Number(values.images);
+const runs = Number(values.runs);
 
 interface Row {
   readonly image: string;
@@ -158,22 +162,42 @@ async function load(url: string, queries: string[], connections: number, seconds
 }
 
 const { dir, queries } = await ensureLibrary();
-const results = new Map<string, Result>();
-for (const mode of MODES) {
-  const server = await startServer(dir, mode);
-  try {
-    await load(server.url, queries, 8, 2); // warm-up: JIT, ONNX arenas, SQLite cache
+const servers = await Promise.all(MODES.map((mode) => startServer(dir, mode)));
+const samples = new Map<string, Result[]>();
+try {
+  for (const server of servers) await load(server.url, queries, 8, 2); // warm-up: JIT, ONNX arenas, SQLite cache
+  for (let run = 1; run <= runs; run++) {
     for (const c of levels) {
-      const r = await load(server.url, queries, c, duration);
-      results.set(`${mode.name}:${c}`, r);
-      process.stderr.write(`  ${mode.name.padEnd(11)} c=${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, batch ${r.meanBatch.toFixed(1)}\n`);
+      for (const [i, mode] of MODES.entries()) {
+        const r = await load(servers[i]!.url, queries, c, duration);
+        const key = `${mode.name}:${c}`;
+        samples.set(key, [...(samples.get(key) ?? []), r]);
+        process.stderr.write(`  run ${run} ${mode.name.padEnd(11)} c=${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, batch ${r.meanBatch.toFixed(1)}\n`);
+      }
     }
-  } finally {
-    await server.stop();
   }
+} finally {
+  await Promise.all(servers.map((s) => s.stop()));
 }
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const results = new Map<string, Result>(
+  [...samples].map(([key, rs]) => [
+    key,
+    {
+      rps: median(rs.map((r) => r.rps)),
+      p50: median(rs.map((r) => r.p50)),
+      p99: median(rs.map((r) => r.p99)),
+      errors: rs.reduce((n, r) => n + r.errors, 0),
+      meanBatch: median(rs.map((r) => r.meanBatch)),
+    },
+  ]),
+);
 
-console.log(`\nbench/serve — text→image GET /api/search, model ${path.basename(modelDir)}, ${duration}s per cell, 1 ONNX thread`);
+console.log(`\nbench/serve — text→image GET /api/search, model ${path.basename(modelDir)}, medians of ${runs} × ${duration}s per cell, 1 ONNX thread`);
 const cell = (r: Result) => `${r.rps.toFixed(0).padStart(6)} ${String(r.p50).padStart(4)} ${String(r.p99).padStart(4)} ${r.meanBatch.toFixed(1).padStart(5)}`;
 console.log(`clients | ${MODES.map((m) => `${m.name}: req/s  p50  p99 batch`.padStart(29)).join(' | ')} | ratio vs one-by-one`);
 for (const c of levels) {
