@@ -66,6 +66,27 @@ describe('server e2e: clipdex demo and clipdex serve', function () {
     expect(second.output()).to.include('stopping the server');
   });
 
+  it('demo rebuilds its own library when the bundled model changed, and only its own', async () => {
+    const otherModel = path.join(REPO, 'fixtures/models/formats/huggingface');
+    const library = path.join(tmp, 'old-demo');
+    const old = clipdex(['demo', '--library', library, '--model', otherModel, '--no-serve']);
+    expect(await old.exit, old.output()).to.equal(0);
+    const rebuilt = clipdex(['demo', '--library', library, '--model', MODEL_DIR, '--no-serve']);
+    expect(await rebuilt.exit, rebuilt.output()).to.equal(0);
+    expect(rebuilt.output()).to.include('rebuilding');
+
+    // A library the demo did not build is never deleted: the mismatch is reported instead.
+    const foreign = path.join(tmp, 'foreign');
+    const mine = clipdex(['index', path.join(REPO, 'fixtures/demo/images/grinning-face-twemoji.png'), '--library', foreign, '--model', otherModel]);
+    expect(await mine.exit, mine.output()).to.equal(0);
+    const refused = clipdex(['demo', '--library', foreign, '--model', MODEL_DIR, '--no-serve']);
+    expect(await refused.exit).to.not.equal(0);
+    expect(refused.output()).to.match(/MODEL_MISMATCH/);
+    const served = clipdex(['serve', '--library', foreign, '--port', '0']);
+    expect(await served.exit).to.not.equal(0);
+    expect(served.output()).to.match(/--model/);
+  });
+
   it('serve refuses a missing library and a port that is taken, with clear messages', async () => {
     const missing = clipdex(['serve', '--library', path.join(tmp, 'nope'), '--model', MODEL_DIR]);
     expect(await missing.exit).to.not.equal(0);
