@@ -34,8 +34,10 @@ export async function run(args: DemoArgs, ctx: CommandContext): Promise<void> {
   try {
     await indexDemo();
   } catch (error) {
-    // A newer bundled model cannot share a library with the old one: rebuild the demo's own library.
-    if (!isEngineError(error, 'MODEL_MISMATCH') || !(await exists(path.join(library, MARKER)))) throw error;
+    // A newer bundled model cannot share a library with the old one: rebuild the demo's own
+    // library — one it marked, or the default `.demo-library` — and never anything else.
+    const ours = library === path.resolve(ctx.cwd, '.demo-library') || (await exists(path.join(library, MARKER)));
+    if (!isEngineError(error, 'MODEL_MISMATCH') || !ours) throw error;
     writeLine(ctx.stderr, 'The model changed since the demo library was built; rebuilding it…');
     await rm(library, { recursive: true, force: true });
     await indexDemo();
