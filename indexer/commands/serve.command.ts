@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { openEngine } from '../../src/engine.ts';
-import { EngineError } from '../../src/errors.ts';
+import { EngineError, isEngineError } from '../../src/errors.ts';
 import { makeThumbnail } from '../../src/image/sharp-decoder.ts';
 import { startServer, type RunningServer } from '../../server/main.ts';
 import { defaultServerConfig, serverConfig } from '../../server/server-config.ts';
@@ -74,6 +74,11 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
     device: deviceOf(args),
     readOnly: true,
     ...(threads === undefined ? {} : { threads }),
+  }).catch((error: unknown) => {
+    if (isEngineError(error, 'MODEL_MISMATCH') && !error.message.includes('--model')) {
+      throw new EngineError('MODEL_MISMATCH', `${error.message}; or serve it with --model <dir|name> of the model it was indexed with`, { cause: error });
+    }
+    throw error;
   });
   try {
     const server = await startServer(
