@@ -9,7 +9,7 @@ const native = (name, home) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'server/public/**', 'bench/node_modules/**', 'training/**', 'fixtures/**', 'bin/**', '*.cjs', '*.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'server/public/**', 'bench/node_modules/**', 'bench/.data/**', 'test-artifacts/**', 'training/**', 'fixtures/**', 'bin/**', '*.cjs', '*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

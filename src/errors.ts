@@ -47,7 +47,7 @@ export function isEngineError(value: unknown, code?: ErrorCode): value is Engine
 /** Turns Node's fs error codes into ours, keeping the original as `cause`. */
 export function fromFsError(error: unknown, what: string): EngineError {
   if (error instanceof EngineError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
   const reason = error instanceof Error ? error.message : String(error);
   switch (code) {
     case 'ENOENT':
