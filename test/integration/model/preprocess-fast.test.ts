@@ -56,7 +56,7 @@ describe("image preprocessing: default 'fast' fidelity", () => {
   }
 
   for (const c of cases.filter((k) => k.image === BIG)) {
-    it(`${BIG} ${c.mode} ${c.size}: shrunk on load, pixel cosine ≥ 0.999 to PIL but not bit-exact`, async () => {
+    it(`${BIG} ${c.mode} ${c.size}: big reduction (shrink-on-load, libvips cubic): pixel cosine ≥ 0.999 to PIL, not bit-exact`, async () => {
       const ours = await fast(c);
       const ref = golden(c);
       expect(cosine(ours, ref)).to.be.at.least(0.999);
