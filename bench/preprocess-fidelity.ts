@@ -1,9 +1,10 @@
 /**
  * bench/preprocess-fidelity: how far can JPEG shrink-on-load go before it changes what reaches
  * the embedding? For shrink margins 12…2 (the decoded short side kept ≥ margin × model input) and
- * for libvips' cubic resize instead of the Pillow port, compared with the full-decode Pillow-exact
- * path on photo-like JPEGs (the bench's generated 3–12 MP photos + fixtures/images/photo-4000.jpg
- * + a small JPEG that never shrinks), it prints per model input size:
+ * for libvips' cubic resize instead of the Pillow port (decoded to JS first, then resampled; the
+ * engine's default does both in one libvips pipeline: its own row), compared with the full-decode
+ * Pillow-exact path on photo-like JPEGs (the bench's generated 3–12 MP photos,
+ * fixtures/images/photo-4000.jpg and a small JPEG that never shrinks), it prints per model size:
  *   - pixel cos: min cosine of the normalised CHW tensors to the exact path,
  *   - emb cos: min cosine of the image embeddings to the exact path's (bundled clipdex-mini at
  *     64 px; a ViT-B/32-shaped graph at 224 px with RANDOM weights, a sensitivity proxy only),
@@ -19,7 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PreprocessSpec } from '../src/encoders/encoder.ts';
-import { FAST_SHRINK_MARGIN, SharpImagePreprocessor } from '../src/image/image-preprocessor.ts';
+import { SharpImagePreprocessor } from '../src/image/image-preprocessor.ts';
 import { pilResizeCrop } from '../src/image/pil-resample.ts';
 import { cropRgb, planResize, toChwTensor } from '../src/image/preprocess.ts';
 import { decodeImage, jpegShrinkFactor, resizeRgbCubic } from '../src/image/sharp-decoder.ts';
@@ -64,7 +65,7 @@ function variant(name: string, margin: number | undefined, resampler: 'pillow' |
 const variants: Variant[] = [
   variant('exact (full decode, Pillow)', undefined, 'pillow'),
   ...[12, 8, 6, 4, 3, 2].map((m) => variant(`shrink ≥${m}× + Pillow`, m, 'pillow')),
-  variant('full decode + vips cubic', undefined, 'cubic'),
+  variant('full decode, then vips cubic', undefined, 'cubic'),
   ...[12, 8, 4, 3, 2].map((m) => variant(`shrink ≥${m}× + vips cubic`, m, 'cubic')),
 ];
 
@@ -85,7 +86,7 @@ async function measureModel(dir: string, size: number): Promise<{ cells: Cell[];
   const s = model.preprocessor.spec;
   if (s.width !== size) throw new Error(`${dir}: expected a ${size}-px model, got ${s.width}`);
   const fastPre = new SharpImagePreprocessor(s, { fidelity: 'fast' });
-  const all: Variant[] = [...variants, { name: 'engine default (fast)', margin: FAST_SHRINK_MARGIN, run: async (b) => (await fastPre.preprocess(b)).pixels }];
+  const all: Variant[] = [...variants, { name: 'engine default (fast)', run: async (b) => (await fastPre.preprocess(b)).pixels }];
   try {
     const perVariant: { tensors: Float32Array[]; ms: number[] }[] = [];
     for (const v of all) {
@@ -153,5 +154,6 @@ console.log(`${'different images (median)'.padEnd(30)}|                  ${f(min
 const ok = (k: number): boolean => mini.cells[k]!.emb >= 0.999 && vit.cells[k]!.emb >= 0.999;
 const passing = variants.flatMap((v, k) => (v.margin !== undefined && ok(k) ? [v] : []));
 const best = passing.length ? Math.min(...passing.map((v) => v.margin!)) : undefined;
-console.log(`\nsmallest shrink margin with embedding cosine ≥ 0.999 for both models: ${best ?? 'none'} (engine default: ${FAST_SHRINK_MARGIN})`);
+console.log(`\nsmallest shrink margin with embedding cosine ≥ 0.999 for both models: ${best ?? 'none'}`);
+console.log("engine default (fast): no shrink-on-load; sources > 0.5 MP reduced ≥ 2× go through one libvips decode + cubic pipeline, the rest through the Pillow port");
 console.log('shrink: JPEG shrink-on-load factors used across the images; cos: minimum over images vs the exact row; cpu ms: median CPU time per image.');

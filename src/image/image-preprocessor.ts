@@ -10,24 +10,24 @@ import { decodeImage, resizeRgbCubic } from './sharp-decoder.ts';
 
 /**
  * 'exact': always a full decode + the Pillow port: bit-exact with PIL's CLIP preprocessing.
- * 'fast' (default): JPEGs shrink on load (libjpeg DCT scaling by 2/4/8) only while the decoded
- * short side stays ≥ FAST_SHRINK_MARGIN × the model input, and big reductions resample with
- * libvips' cubic instead of the Pillow port.
+ * 'fast' (default): sources over VIPS_MIN_PIXELS that shrink ≥ 2× are decoded in full and
+ * reduced with libvips' cubic (Pillow's curve, also widened on downscale) in one native pipeline;
+ * everything else takes the Pillow port as in 'exact'. No JPEG shrink-on-load.
  *
  * Measured by bench/preprocess-fidelity.ts (min over 10 photo-like JPEGs of 0.08–12 MP, cosine to
  * the exact path; clipdex-mini checkpoint c15bbb5 at 64 px, a ViT-B/32-shaped 224-px graph with
  * random weights; embeddings of unrelated photos are 0.83 / 0.92 apart for scale):
- *   shrink margin      12       8       6       4       3       2    (+ Pillow port)
- *   64 px  pixel   0.99993 0.99988 0.99988 0.99972 0.99972 0.99972
- *          emb     0.99958 0.99893 0.99893 0.99867 0.99867 0.99760
- *   224 px pixel   1       1       0.99966 0.99951 0.99903 0.99903
- *          emb     1       1       0.99996 0.99996 0.99992 0.99992
- * DCT scaling by any factor costs the small model ~0.999–0.9996 on grainy photos, so 12 is the
- * smallest margin that keeps embeddings ≥ 0.999 for both (an earlier checkpoint allowed 3: rerun
- * the bench when the model changes). The time goes to the Pillow port on big sources, not to the
- * decode: median CPU ms/image, 64 / 224 px: exact 134 / 135; full decode + libvips cubic 53 / 52
- * (pixel 0.99992 / 0.99989, emb 0.99993 / 0.99994); margin 12 + libvips cubic 49 / 52 (emb
- * 0.99960 / 0.99994); margin 3 + libvips cubic 28 / 46.
+ *   shrink-on-load margin  12       8       6       4       3       2    (+ Pillow port)
+ *   64 px  pixel       0.99993 0.99988 0.99988 0.99972 0.99972 0.99972
+ *          emb         0.99958 0.99893 0.99893 0.99867 0.99867 0.99760
+ *   224 px pixel       1       1       0.99966 0.99951 0.99903 0.99903
+ *          emb         1       1       0.99996 0.99996 0.99992 0.99992
+ * DCT scaling by any factor costs the small model 0.999–0.9996 on grainy photos, so 12 is the
+ * smallest margin that keeps embeddings ≥ 0.999 for both (the previous checkpoint allowed 3). But
+ * the time goes to the Pillow port on big sources, not to the decode. Median CPU ms per image,
+ * 64 / 224 px: exact 126 / 134; margin 12 + Pillow 56 / 136; margin 3 + Pillow 27 / 61; 'fast'
+ * 34 / 35 with pixel cos 0.99992 / 0.99989 and embedding cos 0.99993 / 0.99994 — faster than
+ * margin 12 and closer than any shrink. Rerun the bench when the model or sharp changes.
  */
 export type PreprocessFidelity = 'exact' | 'fast';
 
@@ -35,8 +35,6 @@ export interface SharpPreprocessorOptions {
   /** Default 'fast'; 'exact' for reference work (goldens, comparing with Python pipelines). */
   readonly fidelity?: PreprocessFidelity;
 }
-
-export const FAST_SHRINK_MARGIN = 12;
 
 /**
  * In 'fast' mode libvips resamples only sources above this many pixels that shrink ≥ 2× both
@@ -55,23 +53,29 @@ export class SharpImagePreprocessor implements ImagePreprocessor {
   }
 
   async preprocess(bytes: Uint8Array, options: PreprocessOptions = {}): Promise<PreprocessedImage> {
-    const target = Math.max(this.spec.width, this.spec.height, this.spec.shortestEdge ?? 0);
     const decoded = await decodeImage(bytes, {
       ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
-      ...(this.fidelity === 'fast' ? { shrinkKeepingShortSide: FAST_SHRINK_MARGIN * target } : {}),
+      ...(this.fidelity === 'fast' ? { cubicResize: (w: number, h: number) => this.vipsSize(w, h) } : {}),
     });
-    // Geometry from the source size; the pixels resampled to it may be a shrunk-on-load copy.
+    // Geometry from the source size; the decoder may already have resampled to the planned size.
     const plan = planResize(decoded.sourceWidth, decoded.sourceHeight, this.spec);
     const window = { left: plan.cropLeft, top: plan.cropTop, width: plan.cropWidth, height: plan.cropHeight };
-    const vips =
-      this.fidelity === 'fast' &&
-      this.spec.interpolation === 'bicubic' &&
-      decoded.width * decoded.height > VIPS_MIN_PIXELS &&
-      decoded.width >= 2 * plan.resizeWidth &&
-      decoded.height >= 2 * plan.resizeHeight;
-    const cropped = vips
-      ? cropRgb(await resizeRgbCubic(decoded, plan.resizeWidth, plan.resizeHeight), window.left, window.top, window.width, window.height)
-      : pilResizeCrop(decoded, plan.resizeWidth, plan.resizeHeight, this.spec.interpolation, window);
+    const done = decoded.width === plan.resizeWidth && decoded.height === plan.resizeHeight;
+    // Transparent and CMYK images decode at full size; big ones still get libvips' resample.
+    const vips = !done && this.vipsSize(decoded.width, decoded.height) !== undefined;
+    const cropped = done
+      ? cropRgb(decoded, window.left, window.top, window.width, window.height)
+      : vips
+        ? cropRgb(await resizeRgbCubic(decoded, plan.resizeWidth, plan.resizeHeight), window.left, window.top, window.width, window.height)
+        : pilResizeCrop(decoded, plan.resizeWidth, plan.resizeHeight, this.spec.interpolation, window);
     return { pixels: toChwTensor(cropped, this.spec), width: decoded.sourceWidth, height: decoded.sourceHeight, format: decoded.format };
+  }
+
+  /** The resize size when libvips should resample a source of width × height ('fast' only). */
+  private vipsSize(width: number, height: number): { width: number; height: number } | undefined {
+    if (this.fidelity !== 'fast' || this.spec.interpolation !== 'bicubic' || width * height <= VIPS_MIN_PIXELS) return undefined;
+    const plan = planResize(width, height, this.spec);
+    if (width < 2 * plan.resizeWidth || height < 2 * plan.resizeHeight) return undefined;
+    return { width: plan.resizeWidth, height: plan.resizeHeight };
   }
 }

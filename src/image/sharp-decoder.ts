@@ -30,6 +30,13 @@ export interface DecodeOptions {
    * faster) as long as the short side stays ≥ this many pixels. Unset: always decode in full.
    */
   readonly shrinkKeepingShortSide?: number;
+  /**
+   * Given the oriented source size, a size to resample to with libvips' cubic inside the decode
+   * (no raw round trip through JS; ~25% less CPU than decode, then resizeRgbCubic, and the same
+   * bytes), or undefined to decode at full size. Honoured for opaque non-CMYK images only: the
+   * caller checks the returned width/height.
+   */
+  readonly cubicResize?: (sourceWidth: number, sourceHeight: number) => { readonly width: number; readonly height: number } | undefined;
 }
 
 /** Largest JPEG shrink-on-load factor that keeps the short side ≥ keep. */
@@ -73,9 +80,14 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     const sourceWidth = (swapped ? meta.height : meta.width) ?? 0;
     const sourceHeight = (swapped ? meta.width : meta.height) ?? 0;
     let pipeline = image.autoOrient();
+    const size = options.cubicResize?.(sourceWidth, sourceHeight);
     const keep = options.shrinkKeepingShortSide;
-    const factor = meta.format === 'jpeg' && keep !== undefined ? jpegShrinkFactor(sourceWidth, sourceHeight, keep) : 1;
-    if (factor > 1) {
+    const factor = size === undefined && meta.format === 'jpeg' && keep !== undefined ? jpegShrinkFactor(sourceWidth, sourceHeight, keep) : 1;
+    if (size !== undefined) {
+      // An explicit pipeline colourspace turns off sharp's JPEG shrink-on-load, which would alias
+      // (model-formats.md §5): a full decode, then the cubic reduce.
+      pipeline = pipeline.pipelineColourspace('srgb').resize(size.width, size.height, { kernel: 'cubic', fit: 'fill' });
+    } else if (factor > 1) {
       // Exactly the shrink-on-load size, so libvips does the DCT scaling and no further resampling.
       pipeline = pipeline.resize(Math.ceil(sourceWidth / factor), Math.ceil(sourceHeight / factor), { fit: 'fill', fastShrinkOnLoad: true, kernel: 'nearest' });
     }
@@ -85,7 +97,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     }
     const format = meta.format ?? 'unknown';
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.length);
-    return { data: raw, width: info.width, height: info.height, format, sourceWidth: factor > 1 ? sourceWidth : info.width, sourceHeight: factor > 1 ? sourceHeight : info.height };
+    const scaled = factor > 1 || size !== undefined;
+    return { data: raw, width: info.width, height: info.height, format, sourceWidth: scaled ? sourceWidth : info.width, sourceHeight: scaled ? sourceHeight : info.height };
   } catch (error) {
     if (error instanceof EngineError) throw error;
     throw toEngineError(error, 'decode');

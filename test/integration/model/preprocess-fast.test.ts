@@ -5,16 +5,17 @@ import { expect } from 'chai';
 import type { PreprocessSpec } from '../../../src/encoders/encoder.ts';
 import { SharpImagePreprocessor } from '../../../src/image/image-preprocessor.ts';
 import { toChwTensor } from '../../../src/image/preprocess.ts';
+import { decodeImage, resizeRgbCubic } from '../../../src/image/sharp-decoder.ts';
 import { bundledModelDir } from '../../../src/model/bundled-model.ts';
 import { loadModel } from '../../../src/model/load-model.ts';
 import { CLIP_MEAN, CLIP_STD } from '../../../src/model/package-config.ts';
 import { cosine } from '../../../src/vector/vector-math.ts';
 import { FIXTURES } from './model-test-dirs.ts';
 
-// The default 'fast' preprocessing (JPEG shrink-on-load, libvips cubic for big reductions) against
-// the PIL goldens: bit-exact wherever it takes the Pillow path on the full image (small images,
-// upscales), and for the 4000-px photo close enough that the embedding does not move
-// (bench/preprocess-fidelity.ts measures the same on 3–12 MP photos).
+// The default 'fast' preprocessing (libvips cubic inside the decode for big reductions) against
+// the PIL goldens: bit-exact wherever it takes the Pillow port (small images, upscales), and for
+// the 4000-px photo close enough that the embedding does not move (bench/preprocess-fidelity.ts
+// measures the same on 3–12 MP photos).
 const IMAGES = path.join(FIXTURES, 'images');
 const GOLDEN = path.join(IMAGES, 'golden');
 interface GoldenCase {
@@ -56,7 +57,7 @@ describe("image preprocessing: default 'fast' fidelity", () => {
   }
 
   for (const c of cases.filter((k) => k.image === BIG)) {
-    it(`${BIG} ${c.mode} ${c.size}: big reduction (shrink-on-load, libvips cubic): pixel cosine ≥ 0.999 to PIL, not bit-exact`, async () => {
+    it(`${BIG} ${c.mode} ${c.size}: big reduction (libvips cubic): pixel cosine ≥ 0.999 to PIL, not bit-exact`, async () => {
       const ours = await fast(c);
       const ref = golden(c);
       expect(cosine(ours, ref)).to.be.at.least(0.999);
@@ -78,5 +79,13 @@ describe("image preprocessing: default 'fast' fidelity", () => {
     } finally {
       await model.close();
     }
+  });
+
+  it('resampling inside the decode gives the same bytes as decoding in full, then resizing', async () => {
+    const bytes = readFileSync(path.join(IMAGES, BIG));
+    const inside = await decodeImage(bytes, { cubicResize: () => ({ width: 335, height: 224 }) });
+    expect([inside.width, inside.height, inside.sourceWidth, inside.sourceHeight]).to.deep.equal([335, 224, 4000, 2667]);
+    const after = await resizeRgbCubic(await decodeImage(bytes), 335, 224);
+    expect(Buffer.from(inside.data).equals(Buffer.from(after.data))).to.equal(true);
   });
 });
