@@ -86,7 +86,8 @@ for (const r of rows) {
   );
 }
 
-// Preprocessing: decode + Pillow-exact resize/crop + normalise, per image.
+// Preprocessing: decode + resize/crop + normalise, per image, in the default 'fast' mode
+// (Pillow-exact for small images, libvips cubic for big photos; see image-preprocessor.ts).
 const spec = { width: 224, height: 224, resizeMode: 'shortest', mean: CLIP_MEAN, std: CLIP_STD, interpolation: 'bicubic', rescaleFactor: 1 / 255 } as const;
 const pre = new SharpImagePreprocessor(spec);
 console.log('\npreprocess (ms/image, median)');
