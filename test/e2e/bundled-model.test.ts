@@ -73,6 +73,18 @@ describe('bundled model (clipdex-mini)', function () {
     }
   });
 
+  it('the int8 variant loads and agrees with fp32 on "pizza"', async () => {
+    const quantized = await loadModel(bundledModelDir(), { threads: 1, device: 'cpu', variant: 'quantized' });
+    try {
+      const [a] = await model.text.encodeBatch(['pizza']);
+      const [b] = await quantized.text.encodeBatch(['pizza']);
+      expect(dot(a!, b!)).to.be.greaterThan(0.98);
+      expect(quantized.fingerprint.id).to.not.equal(model.fingerprint.id);
+    } finally {
+      await quantized.close();
+    }
+  });
+
   it('`clipdex eval --json` reports recall on the demo manifest far above chance', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin', 'clipdex.js'), 'eval', '--manifest', path.join(demoDir, 'captions.jsonl'), '--json', '--k', '1,5,10'], { cwd: root });
     const report = JSON.parse(stdout) as { t2i: Record<string, number>; i2t: Record<string, number>; images: number; captions: number };
