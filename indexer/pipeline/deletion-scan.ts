@@ -3,9 +3,9 @@
  * file is really missing (not merely excluded by tonight's --include), texts when their line
  * or caption is no longer in the corpus that was fully re-read.
  */
-import { lstat } from 'node:fs/promises';
 import type { ItemKind } from '../../src/store/library.types.ts';
 import type { IndexLibrary } from './index-deps.ts';
+import { pathExists } from './path-exists.ts';
 
 export interface DeletionScope {
   readonly rootId: number;
@@ -28,16 +28,7 @@ export async function findDeletions(library: IndexLibrary, scope: DeletionScope,
   }
   const gone: number[] = [];
   for (const u of unseen) {
-    if (!scope.checkFile || !u.path || !(await exists(u.path))) gone.push(u.id);
+    if (!scope.checkFile || !u.path || !(await pathExists(u.path))) gone.push(u.id);
   }
   return gone;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -6,11 +6,12 @@
  * 'failed' item with a reason instead of an exception.
  */
 import { createHash } from 'node:crypto';
-import { lstat, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { EngineError } from '../../src/errors.ts';
 import type { Item } from '../../src/store/library.types.ts';
 import type { IndexLibrary, IndexModel } from './index-deps.ts';
 import type { ItemDraft, WorkUnit } from './work-unit.ts';
+import { pathExists } from './path-exists.ts';
 
 export interface ImageFile {
   readonly absPath: string;
@@ -84,7 +85,7 @@ async function reuseByHash(hash: string, existing: Item | undefined, file: Image
     for (const c of candidates) {
       if (c.status !== 'indexed' || ctx.claimed.has(c.id)) continue;
       const oldPath = ctx.library.resolvePath(c);
-      if (oldPath && !(await exists(oldPath))) {
+      if (oldPath && !(await pathExists(oldPath))) {
         ctx.claimed.add(c.id);
         return { type: 'move', kind: 'image', outcome: 'moved', move: { id: c.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs } };
       }
@@ -105,14 +106,6 @@ async function reuseByHash(hash: string, existing: Item | undefined, file: Image
   return null;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function describeDecodeError(error: unknown): string {
   if (error instanceof EngineError) return error.message;
