@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../../server/main.ts';
 import { defaultServerConfig, serverConfig } from '../../server/server-config.ts';
 import { writeLine, type CommandContext } from '../command-context.ts';
 import { deviceOf, modelDirFor, positiveInt, threadsOf, type ModelArgs } from '../cli-support/open-model.ts';
+import { libraryModelDir } from '../cli-support/library-model.ts';
 
 export interface ServeArgs extends ModelArgs {
   readonly library?: string;
@@ -68,13 +69,12 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
     log: args.log ? (line) => writeLine(ctx.stderr, line) : undefined,
   });
 
-  const engine = await openEngine({
-    libraryDir,
-    modelDir: modelDirFor(args, ctx),
-    device: deviceOf(args),
-    readOnly: true,
-    ...(threads === undefined ? {} : { threads }),
-  }).catch((error: unknown) => {
+  const open = (modelDir: string) =>
+    openEngine({ libraryDir, modelDir, device: deviceOf(args), readOnly: true, ...(threads === undefined ? {} : { threads }) });
+  const engine = await open(modelDirFor(args, ctx)).catch((error: unknown) => {
+    // No --model: serve with the model the library was built with, as `search` does, if we have it.
+    const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
+    if (dir) return open(dir);
     if (isEngineError(error, 'MODEL_MISMATCH') && !error.message.includes('--model')) {
       throw new EngineError('MODEL_MISMATCH', `${error.message}; or serve it with --model <dir|name> of the model it was indexed with`, { cause: error });
     }

@@ -9,8 +9,8 @@ import { MODEL_DIR, REPO, demoRows, removeFixture } from './server-harness.ts';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 
-function clipdex(args: string[]): { child: ChildProcessWithoutNullStreams; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/clipdex.js'), ...args], { cwd: REPO });
+function clipdex(args: string[], cwd = REPO): { child: ChildProcessWithoutNullStreams; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/clipdex.js'), ...args], { cwd });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -20,15 +20,19 @@ function clipdex(args: string[]): { child: ChildProcessWithoutNullStreams; outpu
 }
 
 async function waitForUrl(output: () => string, exit: Promise<number | null>): Promise<string> {
+  let running = true;
   const exited = exit.then((code) => {
+    running = false;
     throw new Error(`clipdex exited (${code}) before serving:\n${output()}`);
   });
   const found = (async () => {
-    for (;;) {
+    // Stops polling once the process is gone, so a failed start can't keep mocha alive.
+    while (running) {
       const match = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output());
       if (match) return match[1]!;
       await new Promise((r) => setTimeout(r, 50));
     }
+    return '';
   })();
   return Promise.race([found, exited]);
 }
@@ -85,6 +89,21 @@ describe('server e2e: clipdex demo and clipdex serve', function () {
     const served = clipdex(['serve', '--library', foreign, '--port', '0']);
     expect(await served.exit).to.not.equal(0);
     expect(served.output()).to.match(/--model/);
+  });
+
+  it('serve without --model finds the model the library was built with, as search does', async () => {
+    // A model named by its package directory resolves when that directory is at hand (here: the cwd).
+    const formats = path.join(REPO, 'fixtures/models/formats');
+    const library = path.join(tmp, 'built-with-fixture');
+    const image = path.join(REPO, 'fixtures/demo/images/grinning-face-twemoji.png');
+    const indexed = clipdex(['index', image, '--library', library, '--model', 'huggingface'], formats);
+    expect(await indexed.exit, indexed.output()).to.equal(0);
+    const served = clipdex(['serve', '--library', library, '--port', '0', '--threads', '1'], formats);
+    const url = await waitForUrl(served.output, served.exit);
+    const health = (await (await fetch(`${url}health`)).json()) as { model: { name: string; dim: number } };
+    expect(health.model).to.include({ name: 'huggingface', dim: 8 });
+    served.child.kill('SIGTERM');
+    expect(await served.exit).to.equal(0);
   });
 
   it('serve refuses a missing library and a port that is taken, with clear messages', async () => {
