@@ -53,8 +53,13 @@ async function main(): Promise<void> {
   // A second pizza in another style, so "pizza" has more than one right answer in the demo.
   const pizza = concepts.find((x) => x.en.label === 'pizza')!;
   jobs.push({ c: pizza, style: 'noto', svg: styles.get('noto')!.svg(pizza)! });
+  // Two concepts can share a label (and so a file name): keep the first, so each image is listed once.
+  const fileOf = (j: { c: EmojiConcept; style: StyleName }) => `images/${slugify(j.c.en.label)}-${j.style}.png`;
+  const taken = new Set<string>();
+  const unique = jobs.filter((j) => !taken.has(fileOf(j)) && Boolean(taken.add(fileOf(j))));
+  jobs.splice(0, jobs.length, ...unique);
   const files = await mapPool(jobs, 2, async ({ c, style, svg }) => {
-    const file = `images/${slugify(c.en.label)}-${style}.png`;
+    const file = fileOf({ c, style });
     await writeFile(path.join(OUT, file), await renderPng(svg, SIZE));
     return file;
   });

@@ -90,7 +90,7 @@ describe('bundled model (clipdex-mini)', function () {
     const report = JSON.parse(stdout) as { t2i: Record<string, number>; i2t: Record<string, number>; images: number; captions: number };
     expect(report.images).to.equal(lines.length);
     expect(report.captions).to.equal(lines.reduce((n, l) => n + l.captions.length, 0));
-    // Chance R@5 is 5/342 ≈ 1.5%; the model was trained on these styles and concepts.
+    // Chance R@5 is 5/341 ≈ 1.5%; the model was trained on these styles and concepts.
     expect(report.t2i.r5).to.be.greaterThan(40);
     expect(report.i2t.r5).to.be.greaterThan(40);
     expect(report.t2i.r1).to.be.at.most(report.t2i.r5!);
