@@ -1,45 +1,18 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import type { PreprocessSpec } from '../../../src/encoders/encoder.ts';
 import { SharpImagePreprocessor } from '../../../src/image/image-preprocessor.ts';
-import { toChwTensor } from '../../../src/image/preprocess.ts';
 import { decodeImage, resizeRgbCubic } from '../../../src/image/sharp-decoder.ts';
 import { bundledModelDir } from '../../../src/model/bundled-model.ts';
 import { loadModel } from '../../../src/model/load-model.ts';
-import { CLIP_MEAN, CLIP_STD } from '../../../src/model/package-config.ts';
 import { cosine } from '../../../src/vector/vector-math.ts';
-import { FIXTURES } from './model-test-dirs.ts';
+import { goldenCases as cases, goldenTensor as golden, imageBytes, maxAbsDiff, specFor, type GoldenCase } from './golden-cases.ts';
 
 // The default 'fast' preprocessing (libvips cubic inside the decode for big reductions) against
 // the PIL goldens: bit-exact wherever it takes the Pillow port (small images, upscales), and for
 // the 4000-px photo close enough that the embedding does not move (bench/preprocess-fidelity.ts
 // measures the same on 3–12 MP photos).
-const IMAGES = path.join(FIXTURES, 'images');
-const GOLDEN = path.join(IMAGES, 'golden');
-interface GoldenCase {
-  readonly image: string;
-  readonly mode: 'shortest' | 'squash';
-  readonly size: number;
-  readonly file: string;
-}
-const cases = (JSON.parse(readFileSync(path.join(GOLDEN, 'index.json'), 'utf8')) as { cases: GoldenCase[] }).cases;
 const BIG = 'photo-4000.jpg';
-
-const specFor = (c: GoldenCase): PreprocessSpec => ({
-  width: c.size,
-  height: c.size,
-  resizeMode: c.mode,
-  mean: CLIP_MEAN,
-  std: CLIP_STD,
-  interpolation: 'bicubic',
-  rescaleFactor: 1 / 255,
-});
-const golden = (c: GoldenCase): Float32Array =>
-  toChwTensor({ data: new Uint8Array(gunzipSync(readFileSync(path.join(GOLDEN, c.file)))), width: c.size, height: c.size }, specFor(c));
 const fast = async (c: GoldenCase): Promise<Float32Array> =>
-  (await new SharpImagePreprocessor(specFor(c)).preprocess(readFileSync(path.join(IMAGES, c.image)))).pixels;
+  (await new SharpImagePreprocessor(specFor(c)).preprocess(imageBytes(c))).pixels;
 
 describe("image preprocessing: default 'fast' fidelity", () => {
   it("is the default, and 'exact' can be asked for", () => {
@@ -52,7 +25,7 @@ describe("image preprocessing: default 'fast' fidelity", () => {
     it(`${c.image} ${c.mode} ${c.size}: small image, bit-exact with PIL`, async () => {
       const ours = await fast(c);
       const ref = golden(c);
-      expect(ref.reduce((m, v, i) => Math.max(m, Math.abs(v - ours[i]!)), 0)).to.be.below(1e-5);
+      expect(maxAbsDiff(ref, ours)).to.be.below(1e-5);
     });
   }
 
@@ -62,7 +35,7 @@ describe("image preprocessing: default 'fast' fidelity", () => {
       const ref = golden(c);
       expect(cosine(ours, ref)).to.be.at.least(0.999);
       // Proves the fast path ran (the 'exact' goldens test is bit-exact on this case).
-      expect(ref.reduce((m, v, i) => Math.max(m, Math.abs(v - ours[i]!)), 0)).to.be.above(1e-3);
+      expect(maxAbsDiff(ref, ours)).to.be.above(1e-3);
     });
   }
 
@@ -82,7 +55,7 @@ describe("image preprocessing: default 'fast' fidelity", () => {
   });
 
   it('resampling inside the decode gives the same bytes as decoding in full, then resizing', async () => {
-    const bytes = readFileSync(path.join(IMAGES, BIG));
+    const bytes = imageBytes(cases.find((k) => k.image === BIG)!);
     const inside = await decodeImage(bytes, { cubicResize: () => ({ width: 335, height: 224 }) });
     expect([inside.width, inside.height, inside.sourceWidth, inside.sourceHeight]).to.deep.equal([335, 224, 4000, 2667]);
     const after = await resizeRgbCubic(await decodeImage(bytes), 335, 224);
