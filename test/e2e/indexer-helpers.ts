@@ -3,7 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { withTextChunk } from '../helpers/png-bytes.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
 export const BIN = path.join(REPO, 'bin', 'clipdex.js');
@@ -66,14 +66,4 @@ export async function makeDistinctPngs(dest: string, copies: number): Promise<nu
     for (let c = 0; c < copies; c += 1) await writeFile(path.join(dest, `${c}-${name}`), withTextChunk(png, `clipdex-copy-${c}`));
   }
   return names.length * copies;
-}
-
-function withTextChunk(png: Buffer, text: string): Buffer {
-  const body = Buffer.concat([Buffer.from('tEXt', 'latin1'), Buffer.from(`Comment\0${text}`, 'latin1')]);
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(body.length - 4);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  const afterIhdr = 8 + 4 + 4 + 13 + 4; // signature, IHDR length, type, data, CRC
-  return Buffer.concat([png.subarray(0, afterIhdr), len, body, crc, png.subarray(afterIhdr)]);
 }

@@ -9,7 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { deflateSync, crc32 } from 'node:zlib';
 import { openEngine, type Engine } from '../../src/engine.ts';
 import { makeThumbnail } from '../../src/image/sharp-decoder.ts';
 import { bundledModelDir } from '../../src/model/bundled-model.ts';
@@ -113,32 +112,7 @@ export async function removeFixture(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** A valid solid-colour RGB PNG of any size (tiny when compressed): for pixel-limit tests. */
-export function solidPng(width: number, height: number): Uint8Array {
-  const row = Buffer.alloc(1 + width * 3, 0x80);
-  row[0] = 0; // filter: none
-  const raw = Buffer.concat(Array.from({ length: height }, () => row));
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type RGB
-  const png = Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-  return new Uint8Array(png);
-}
+export { solidPng } from '../helpers/png-bytes.ts';
 
 export interface ErrorJson {
   readonly error: { readonly code: string; readonly message: string; readonly requestId: string };
