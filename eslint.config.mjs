@@ -38,12 +38,47 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/**/*.ts', 'indexer/**/*.ts', 'bench/**/*.ts'],
+    files: ['server/**/*.ts', 'indexer/**/*.ts', 'cli/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
+            native('onnxruntime-node', 'src/encoders/onnx-session.ts'),
+            native('sharp', 'src/image/'),
+            native('hnswlib-node', 'src/vector/hnsw-index.ts'),
+            native('better-sqlite3', 'src/store/database.ts'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The two faces never import each other: the command line (cli/) composes them.
+    files: ['server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/indexer/**', '**/cli/**'], message: 'server/ must not depend on indexer/ or cli/; cli/ composes them.' },
+            native('onnxruntime-node', 'src/encoders/onnx-session.ts'),
+            native('sharp', 'src/image/'),
+            native('hnswlib-node', 'src/vector/hnsw-index.ts'),
+            native('better-sqlite3', 'src/store/database.ts'),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['indexer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/server/**', '**/cli/**'], message: 'indexer/ must not depend on server/ or cli/; cli/ composes them.' },
             native('onnxruntime-node', 'src/encoders/onnx-session.ts'),
             native('sharp', 'src/image/'),
             native('hnswlib-node', 'src/vector/hnsw-index.ts'),

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { INDEX_DEFAULTS } from '../indexer/pipeline/index-request.ts';
-import { defaultDecodeWorkers } from '../indexer/cli-support/index-args.ts';
+import { defaultDecodeWorkers } from '../cli/cli-support/index-args.ts';
 import { runIndex } from '../indexer/pipeline/index-run.ts';
 import { PreprocessPool } from '../indexer/pipeline/preprocess-pool.ts';
 import { physicalCoreCount } from '../src/encoders/cpu-topology.ts';

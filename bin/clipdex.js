@@ -10,4 +10,4 @@ process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, os.availableParallelism())
 
 const { register } = await import('tsx/esm/api');
 register();
-await import('../indexer/cli.ts');
+await import('../cli/cli.ts');

@@ -2,8 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import type { CommandContext } from '../../../indexer/command-context.ts';
-import { run } from '../../../indexer/commands/model-info.command.ts';
+import type { CommandContext } from '../../../cli/command-context.ts';
+import { run } from '../../../cli/commands/model-info.command.ts';
 import { FIXTURES } from './model-test-dirs.ts';
 
 function context(): { ctx: CommandContext; out: () => string } {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { EngineError } from '../../../src/errors.ts';
-import { parseKs } from '../../../indexer/commands/eval.command.ts';
+import { parseKs } from '../../../cli/commands/eval.command.ts';
 
 describe('clipdex eval --k', () => {
   it('defaults to 1,5,10 and sorts and de-duplicates a given list', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseIndexArgs } from '../../../indexer/cli-support/index-args.ts';
+import { parseIndexArgs } from '../../../cli/cli-support/index-args.ts';
 import { formatDuration } from '../../../indexer/progress/progress-reporter.ts';
 
 describe('indexer/parseIndexArgs', () => {

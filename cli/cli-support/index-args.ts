@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { physicalCoreCount } from '../../src/encoders/cpu-topology.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
-import { isImageName, isTextCorpusName } from '../discovery/media-types.ts';
-import { INDEX_DEFAULTS, type IndexRequest } from '../pipeline/index-request.ts';
+import { isImageName, isTextCorpusName } from '../../indexer/discovery/media-types.ts';
+import { INDEX_DEFAULTS, type IndexRequest } from '../../indexer/pipeline/index-request.ts';
 import { positiveInt, type ModelArgs } from './open-model.ts';
 
 export interface IndexArgs extends ModelArgs {

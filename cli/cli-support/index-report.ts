@@ -1,6 +1,6 @@
 /** How `clipdex index` reports a finished run: a JSON document for scripts, a few lines for people. */
 import type { Item } from '../../src/store/library.types.ts';
-import type { IndexSummary } from '../pipeline/index-run.ts';
+import type { IndexSummary } from '../../indexer/pipeline/index-run.ts';
 
 export interface IndexReport {
   readonly state: IndexSummary['state'];

@@ -9,10 +9,10 @@ import { parseIndexArgs, type IndexArgs } from '../cli-support/index-args.ts';
 import { buildReport, formatReport } from '../cli-support/index-report.ts';
 import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
 import { openModel } from '../cli-support/open-model.ts';
-import { countImageFiles } from '../discovery/count-files.ts';
-import { runIndex } from '../pipeline/index-run.ts';
-import { PreprocessPool } from '../pipeline/preprocess-pool.ts';
-import { createProgressReporter } from '../progress/progress-reporter.ts';
+import { countImageFiles } from '../../indexer/discovery/count-files.ts';
+import { runIndex } from '../../indexer/pipeline/index-run.ts';
+import { PreprocessPool } from '../../indexer/pipeline/preprocess-pool.ts';
+import { createProgressReporter } from '../../indexer/progress/progress-reporter.ts';
 
 export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const parsed = await parseIndexArgs(args, ctx.cwd);
