@@ -1,95 +1,106 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { EngineError } from '../../../src/errors.ts';
+import { fileURLToPath } from 'node:url';
 import { openLibrary } from '../../../src/store/open-library.ts';
-import { fingerprint, imageWrite, removeDir, tempDir, unitVector } from './store-test-context.ts';
+import { imageWrite, fingerprint, removeDir, tempDir, unitVector } from './store-test-context.ts';
 
 /**
- * Real ENOSPC and EROFS from a real filesystem: a tiny tmpfs mounted for the test (remounted
- * read-only for the second case). Root ignores chmod, so permission bits would prove nothing.
- * Needs CAP_SYS_ADMIN to mount; skipped (with a note) where that is not allowed.
+ * Full and write-protected disks, with no mount privileges: each case runs the store in a child
+ * process under a limit any user may set.
+ *  - Full disk: `ulimit -f` (RLIMIT_FSIZE; Node ignores SIGXFSZ, so writes past the limit come
+ *    back short or fail with EFBIG, which SQLite and hnswlib see just as they see ENOSPC).
+ *  - Write-protected: a chmod 0555 directory. Root ignores permission bits through
+ *    CAP_DAC_OVERRIDE, so as root the child runs without it (setpriv), or as `nobody`.
+ * Nothing here is skipped: each mechanism works for root and non-root alike on Linux.
  */
-function mount(args: string[]): boolean {
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'children', 'limited-writer.child.ts');
+
+interface Outcome {
+  code: string;
+  message: string;
+}
+interface Report {
+  committed?: number;
+  indexed?: number;
+  top?: unknown;
+  writeError?: Outcome | null;
+  writerError?: Outcome | null;
+  checkpointError?: Outcome | null;
+}
+
+function hasSetpriv(): boolean {
   try {
-    execFileSync('mount', args, { stdio: 'ignore' });
+    execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(EngineError);
-    return error as EngineError;
+/** Runs the child under `ulimit -f <blocks>` (512-byte blocks in POSIX sh) or without DAC override. */
+async function runChild(args: string[], limit: { fileBlocks?: number; writeProtected?: boolean }): Promise<Report> {
+  const node = [process.execPath, '--import', 'tsx', CHILD, ...args];
+  let command: string[] = node;
+  const options: { uid?: number; gid?: number } = {};
+  if (limit.fileBlocks !== undefined) command = ['sh', '-c', `ulimit -f ${limit.fileBlocks} && exec "$@"`, 'sh', ...node];
+  if (limit.writeProtected && process.getuid?.() === 0) {
+    if (hasSetpriv()) command = ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner', ...command];
+    else Object.assign(options, { uid: 65534, gid: 65534 });
   }
-  return expect.fail('expected a rejection');
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect(code, `child ${args.join(' ')} failed: ${stderr}`).to.equal(0);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Report;
 }
 
-function thrown(fn: () => unknown): EngineError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(EngineError);
-    return error as EngineError;
-  }
-  return expect.fail('expected an error');
-}
+describe('library store: full and write-protected disks (unprivileged)', function () {
+  let base: string;
 
-describe('library store: full and read-only disks', function () {
-  let mnt: string;
-  let mounted = false;
-
-  beforeEach(async function () {
-    mnt = await tempDir();
-    mounted = mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
-    if (!mounted) this.skip(); // not permitted to mount here (unprivileged CI)
+  beforeEach(async () => {
+    base = await tempDir();
+    await fs.chmod(base, 0o755); // mkdtemp is 0700; a child running as nobody must get in
   });
   afterEach(async () => {
-    if (mounted) execFileSync('umount', [mnt]);
-    await removeDir(mnt);
+    await fs.chmod(path.join(base, 'lib'), 0o755).catch(() => undefined);
+    await removeDir(base);
   });
 
   it('a full disk fails the write cleanly and loses nothing committed', async () => {
-    const dir = path.join(mnt, 'lib');
+    const dir = path.join(base, 'lib');
     const dim = 256;
-    const library = await openLibrary(dir, { fingerprint: fingerprint({ dim }) });
-    const rootId = library.ensureRoot(dir).id;
-    let committed = 0;
-    const error = thrown(() => {
-      for (;;) {
-        library.write({ items: Array.from({ length: 20 }, (_, i) => imageWrite(rootId, committed + i, { vector: unitVector(committed + i, dim) })) });
-        committed += 20;
-      }
-    });
-    expect(error.code).to.equal('IO_ERROR');
-    expect(error.message).to.match(/cannot write to library .+: no space left on device/);
+    // 1 MiB per file: the WAL reaches it after a few hundred 1 KiB vectors.
+    const filled = await runChild(['fill', dir, String(dim)], { fileBlocks: 2048 });
+    expect(filled.writeError?.code).to.equal('IO_ERROR');
+    expect(filled.writeError?.message).to.match(/cannot write to library .+: (no space left on device|disk I\/O error)/);
+    const committed = filled.committed!;
     expect(committed).to.be.greaterThan(0);
-    expect(library.counts('image').indexed).to.equal(committed);
-    expect(library.search('image', unitVector(3, dim), { k: 1 })[0]?.id).to.equal(4);
-    const saveError = await rejection(library.checkpoint());
-    expect(saveError.code).to.equal('IO_ERROR');
-    expect(saveError.message).to.match(/HNSW graph .+(incompletely|no space left)/);
-    await library.close().catch(() => undefined); // its checkpoint fails too, but it lets go
+    expect(filled.indexed).to.equal(committed);
+    expect(filled.top).to.equal(4);
 
+    // Even with the disk "fuller" (64 KiB per file, smaller than the graph), the writer opens and
+    // accepts a batch; saving the HNSW graph fails with a clear error and leaves no temp file.
+    const squeezed = await runChild(['open-write-checkpoint', dir, String(dim)], { fileBlocks: 128 });
+    expect(squeezed.indexed).to.equal(committed + 1);
+    expect(squeezed.checkpointError?.code).to.equal('IO_ERROR');
+    expect(squeezed.checkpointError?.message).to.match(/HNSW graph .+(incompletely|no space left|file too large|EFBIG)/);
+
+    // Once space is freed everything is there and findable.
     const reader = await openLibrary(dir, { readOnly: true });
-    expect(reader.graphSize('image')).to.equal(committed);
+    expect(reader.graphSize('image')).to.equal(committed + 1);
     await reader.close();
-    // Even with the disk still full, the writer opens (recovery is saved later) …
-    const writer = await openLibrary(dir, {});
-    expect(writer.counts('image').indexed).to.equal(committed);
-    await writer.close().catch(() => undefined);
-    // … and once space is freed everything is there and findable.
-    expect(mount(['-o', 'remount,size=8m', mnt])).to.equal(true);
     const after = await openLibrary(dir, { fingerprint: fingerprint({ dim }) });
     try {
-      expect(after.graphSize('image')).to.equal(committed);
+      expect(after.graphSize('image')).to.equal(committed + 1);
       expect(after.search('image', unitVector(committed - 1, dim), { k: 1 })[0]?.id).to.equal(committed);
-      after.write({ items: [imageWrite(rootId, 9999, { vector: unitVector(9999, dim) })] });
+      expect(after.search('image', unitVector(9999, dim), { k: 1 })[0]?.score).to.be.closeTo(1, 1e-6);
+      const rootId = after.ensureRoot(dir).id;
+      after.write({ items: [imageWrite(rootId, 10_000, { vector: unitVector(10_000, dim) })] });
       await after.checkpoint();
     } finally {
       await after.close();
@@ -97,24 +108,20 @@ describe('library store: full and read-only disks', function () {
     expect((await fs.readdir(dir)).filter((name) => name.includes('.tmp-'))).to.deep.equal([]);
   });
 
-  it('a read-only location refuses writers with a clear error and still opens read-only', async () => {
-    const dir = path.join(mnt, 'lib');
+  it('a write-protected location refuses writers with a clear error and still opens read-only', async () => {
+    const dir = path.join(base, 'lib');
     const library = await openLibrary(dir, { fingerprint: fingerprint() });
     const rootId = library.ensureRoot(dir).id;
     const ids = library.write({ items: [1, 2, 3].map((n) => imageWrite(rootId, n)) }).itemIds;
     await library.close();
-    expect(mount(['-o', 'remount,ro', mnt])).to.equal(true);
+    await fs.chmod(dir, 0o555);
 
-    const error = await rejection(openLibrary(dir, {}));
-    expect(error.code).to.equal('IO_ERROR');
-    expect(error.message).to.include('read-only').and.include('can still be opened read-only');
-    const reader = await openLibrary(dir, { readOnly: true });
-    try {
-      expect(reader.search('image', unitVector(2), { k: 1 })[0]).to.deep.equal({ id: ids[1], score: 1 });
-    } finally {
-      await reader.close();
-    }
-    expect(mount(['-o', 'remount,rw', mnt])).to.equal(true);
+    const report = await runChild(['open-both', dir, '16'], { writeProtected: true });
+    expect(report.writerError?.code).to.equal('IO_ERROR');
+    expect(report.writerError?.message).to.include('read-only').and.include('can still be opened read-only');
+    expect(report.top).to.deep.equal({ id: ids[1], score: 1 });
+
+    await fs.chmod(dir, 0o755);
     const writer = await openLibrary(dir, {});
     expect(writer.counts('image').indexed).to.equal(3);
     await writer.close();

@@ -17,6 +17,20 @@ describe('package config: context length', () => {
 });
 
 describe('package config: preprocessing', () => {
+  it('CLIP_MEAN / CLIP_STD are the values OpenAI published (not copied from our own code)', () => {
+    // openai/CLIP clip/clip.py `_transform`: Normalize((0.48145466, 0.4578275, 0.40821073),
+    // (0.26862954, 0.26130258, 0.27577711)); the same in openai/clip-vit-base-patch32's
+    // preprocessor_config.json (image_mean / image_std). Typed here from those sources.
+    expect([...CLIP_MEAN]).to.deep.equal([0.48145466, 0.4578275, 0.40821073]);
+    expect([...CLIP_STD]).to.deep.equal([0.26862954, 0.26130258, 0.27577711]);
+  });
+
+  it('an HF config without image_mean / image_std falls back to the published CLIP values', () => {
+    const spec = fromHuggingFace({ size: { shortest_edge: 224 }, crop_size: 224, do_normalize: true });
+    expect(spec.mean).to.deep.equal([0.48145466, 0.4578275, 0.40821073]);
+    expect(spec.std).to.deep.equal([0.26862954, 0.26130258, 0.27577711]);
+  });
+
   it('HF CLIPImageProcessor: shortest edge + centre crop, bicubic, CLIP mean/std', () => {
     const spec = fromHuggingFace({
       size: { shortest_edge: 224 },
