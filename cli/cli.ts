@@ -140,6 +140,17 @@ program
   .description('list files that failed to index, with the reason')
   .action(lazy(() => import('./commands/failures.command.ts')));
 
+program
+  .command('duplicates')
+  .requiredOption('--library <dir>', 'library directory')
+  .addOption(new Option('--tier <tier>', 'only this tier').choices(['exact', 'near', 'similar']))
+  .option('--near-distance <bits>', 'near: most differing perceptual-hash bits (of 64)')
+  .option('--near-min-score <cosine>', 'near: least embedding cosine confirming the same picture')
+  .option('--similar-min-score <cosine>', 'similar: least embedding cosine')
+  .option('--json', 'machine-readable output: {"groups": [{tier, keep, reason, items: [{id, uri, width, height, size, distance}]}]}')
+  .description('groups of exact duplicates, near duplicates (the same picture) and similar shots, with the file to keep')
+  .action(lazy(() => import('./commands/duplicates.command.ts')));
+
 const library = program.command('library').description('maintain a library directory');
 library
   .command('compact')

@@ -71,7 +71,7 @@ export async function planImage(file: ImageFile, ctx: ImagePlanContext): Promise
     const image = await ctx.preprocessor.preprocess(bytes, { maxPixels: ctx.maxPixels });
     return {
       type: 'encode-image',
-      draft: { ...base, contentHash, width: image.width, height: image.height, format: image.format },
+      draft: { ...base, contentHash, width: image.width, height: image.height, format: image.format, ...(image.phash === undefined ? {} : { phash: image.phash }) },
       pixels: image.pixels,
     };
   } catch (error) {

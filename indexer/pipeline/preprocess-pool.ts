@@ -83,7 +83,7 @@ export class PreprocessPool implements ImagePreprocessor {
       if (slot.pending.size === 0) worker.unref();
       if (!reply.ok) p.reject(new EngineError(reply.code as ErrorCode, reply.message));
       else if ('hash' in reply) p.resolve(reply.hash);
-      else p.resolve({ pixels: reply.pixels, width: reply.width, height: reply.height, format: reply.format });
+      else p.resolve({ pixels: reply.pixels, width: reply.width, height: reply.height, format: reply.format, ...(reply.phash === undefined ? {} : { phash: reply.phash }) });
     });
     const fail = (why: string): void => {
       slot.alive = false;

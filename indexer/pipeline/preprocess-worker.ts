@@ -18,7 +18,7 @@ export interface PreprocessJob {
 }
 
 export type PreprocessReply =
-  | { readonly id: number; readonly ok: true; readonly pixels: Float32Array; readonly width: number; readonly height: number; readonly format: string }
+  | { readonly id: number; readonly ok: true; readonly pixels: Float32Array; readonly width: number; readonly height: number; readonly format: string; readonly phash?: string }
   | { readonly id: number; readonly ok: true; readonly hash: string }
   | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
 
@@ -33,7 +33,7 @@ if (port) {
     }
     preprocessor.preprocess(job.bytes, job.maxPixels === undefined ? {} : { maxPixels: job.maxPixels }).then(
       (r) => {
-        const reply: PreprocessReply = { id: job.id, ok: true, pixels: r.pixels, width: r.width, height: r.height, format: r.format };
+        const reply: PreprocessReply = { id: job.id, ok: true, pixels: r.pixels, width: r.width, height: r.height, format: r.format, ...(r.phash === undefined ? {} : { phash: r.phash }) };
         port.postMessage(reply, [r.pixels.buffer as ArrayBuffer]);
       },
       (error: unknown) => {

@@ -29,6 +29,8 @@ export interface PreprocessedImage {
   readonly height: number;
   /** Decoder's name for the source format ('jpeg', 'png', 'webp', 'svg', …). */
   readonly format: string;
+  /** 64-bit perceptual hash (16 hex digits) of the decoded picture, for near-duplicate search. */
+  readonly phash?: string;
 }
 
 export interface PreprocessOptions {

@@ -4,6 +4,7 @@
  * 'fast' mode) → rescale + mean/std → CHW Float32Array.
  */
 import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../encoders/encoder.ts';
+import { perceptualHash } from './perceptual-hash.ts';
 import { pilResizeCrop } from './pil-resample.ts';
 import { cropRgb, planResize, toChwTensor } from './preprocess.ts';
 import { decodeImage, resizeRgbCubic } from './sharp-decoder.ts';
@@ -68,7 +69,8 @@ export class SharpImagePreprocessor implements ImagePreprocessor {
       : vips
         ? cropRgb(await resizeRgbCubic(decoded, plan.resizeWidth, plan.resizeHeight), window.left, window.top, window.width, window.height)
         : pilResizeCrop(decoded, plan.resizeWidth, plan.resizeHeight, this.spec.interpolation, window);
-    return { pixels: toChwTensor(cropped, this.spec), width: decoded.sourceWidth, height: decoded.sourceHeight, format: decoded.format };
+    // The hash sees the whole oriented picture (before the crop), at whatever size it was decoded.
+    return { pixels: toChwTensor(cropped, this.spec), width: decoded.sourceWidth, height: decoded.sourceHeight, format: decoded.format, phash: perceptualHash(decoded) };
   }
 
   /** The resize size when libvips should resample a source of width × height ('fast' only). */

@@ -38,6 +38,13 @@ export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly 
     clauses.push(`lower(format) IN (${filter.formats.map(() => '?').join(', ')})`);
     params.push(...filter.formats.map((format) => normaliseFormat(format)));
   }
+  if (filter.tags !== undefined) {
+    // Every listed tag (the items that carry all of them).
+    for (const tag of filter.tags) {
+      clauses.push('id IN (SELECT item_id FROM item_tags WHERE label = ?)');
+      params.push(tag);
+    }
+  }
   if (filter.pathPrefix !== undefined && filter.pathPrefix !== '') {
     const where = prefixToSql(filter.pathPrefix, roots);
     clauses.push(where.sql);

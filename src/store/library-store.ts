@@ -8,13 +8,15 @@ import { EngineError } from '../errors.ts';
 import { translateSqliteError, type Db } from './database.ts';
 import { rowToItem, type ItemRepository } from './item.repository.ts';
 import type {
-  IndexingRun, Item, ItemKind, Library, Root, StatusCounts, VectorHit, VectorSearchOptions, WriteBatch, WriteResult,
+  ImageSignature, IndexingRun, Item, ItemKind, Library, Root, StatusCounts, TagLabelSet, TagScore, TagSettings, VectorHit, VectorSearchOptions, WriteBatch, WriteResult,
 } from './library.types.ts';
 import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
 import { KINDS, type GraphRecovery, type ModalityGraphs } from './modality-graphs.ts';
+import type { PhashRepository } from './phash.repository.ts';
 import type { RootRepository } from './root.repository.ts';
 import type { RunRepository } from './run.repository.ts';
+import type { TagRepository } from './tag.repository.ts';
 import { scoreIds, searchGraph } from './vector-search.ts';
 import type { VectorRepository } from './vector.repository.ts';
 import { applyBatch, validateBatch } from './write-batch.ts';
@@ -24,7 +26,7 @@ export interface LibraryParts {
   readonly dir: string;
   readonly db: Db;
   readonly meta: LibraryMeta;
-  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository };
+  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository };
   readonly graphs: ModalityGraphs;
   readonly recovery: readonly GraphRecovery[];
   readonly lock: WriteLock | undefined;
@@ -204,6 +206,41 @@ export class LibraryStore implements Library {
       });
     }
     return reports;
+  }
+
+  // duplicates and tags
+  imageSignatures(afterId: number, limit: number): ImageSignature[] {
+    this.assertOpen();
+    return this.parts.repos.phash.page(afterId, limit);
+  }
+  perceptualHashes(ids: readonly number[]): Map<number, string> {
+    this.assertOpen();
+    return this.parts.repos.phash.byIds(ids);
+  }
+  tagLabelSet(): TagLabelSet | undefined {
+    this.assertOpen();
+    return this.parts.repos.tags.labelSet();
+  }
+  setTagLabels(labels: TagLabelSet['labels'], settings: TagSettings): void {
+    this.assertWritable();
+    for (const l of labels) {
+      if (l.vector.length !== this.parts.meta.dim) throw new EngineError('DIMENSION_MISMATCH', `label ${JSON.stringify(l.label)} has a ${l.vector.length}-d vector; this library holds ${this.parts.meta.dim}-d vectors`);
+    }
+    const { db, repos } = this.parts;
+    this.sql('store tag labels', () => db.transaction(() => repos.tags.replaceLabels(labels, settings))());
+  }
+  writeTags(entries: readonly { readonly itemId: number; readonly tags: readonly TagScore[] }[]): void {
+    this.assertWritable();
+    const { db, repos } = this.parts;
+    this.sql('store tags', () => db.transaction(() => { for (const e of entries) repos.tags.replaceItemTags(e.itemId, e.tags); })());
+  }
+  tagsFor(ids: readonly number[]): Map<number, TagScore[]> {
+    this.assertOpen();
+    return this.parts.repos.tags.byIds(ids);
+  }
+  imageVectors(afterId: number, limit: number): { id: number; vector: Float32Array }[] {
+    this.assertOpen();
+    return this.parts.repos.tags.imageVectors(afterId, limit);
   }
 
   // search

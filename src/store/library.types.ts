@@ -58,6 +58,51 @@ export interface ItemWrite {
   readonly error?: string | null;
   /** L2-normalised, length = the library's dim. */
   readonly vector?: Float32Array;
+  /**
+   * Images: 64-bit perceptual hash (16 hex digits) of the decoded pixels. Omitted: kept as is,
+   * or copied from an item with the same bytes; null: removed (the file no longer decodes).
+   */
+  readonly phash?: string | null;
+  /** Zero-shot tags (replace the item's tags when given; [] clears them). */
+  readonly tags?: readonly TagScore[];
+}
+
+/** One stored zero-shot tag: a configured label and its probability for the item. */
+export interface TagScore {
+  readonly label: string;
+  /** Softmax probability over the configured label set (0–1). */
+  readonly score: number;
+}
+
+/** The configured label set: each label's prompt-averaged text vector, and how tags are chosen. */
+export interface TagLabelSet {
+  readonly labels: readonly { readonly label: string; readonly vector: Float32Array }[];
+  readonly settings: TagSettings;
+}
+
+export interface TagSettings {
+  /** Keep labels whose probability is at least this. */
+  readonly threshold: number;
+  /** Prompt templates with `{}` for the label; their vectors are averaged. */
+  readonly templates: readonly string[];
+  /** Multiplier on cosines before the softmax. */
+  readonly logitScale: number;
+  /** At most this many tags per item (the most probable). */
+  readonly maxTags: number;
+}
+
+/** What duplicate search needs to know of one image. */
+export interface ImageSignature {
+  readonly id: number;
+  readonly uri: string;
+  readonly contentHash: string | null;
+  /** null: no perceptual hash (the image failed to decode, or was indexed before hashes existed). */
+  readonly phash: string | null;
+  readonly width: number | null;
+  readonly height: number | null;
+  readonly size: number | null;
+  readonly format: string | null;
+  readonly mtimeMs: number | null;
 }
 
 /** A file that moved: same content, new place; keeps its id and vector. */
@@ -105,6 +150,8 @@ export interface ItemFilter {
   readonly maxWidth?: number;
   readonly minHeight?: number;
   readonly maxHeight?: number;
+  /** Only items carrying every one of these stored tags. */
+  readonly tags?: readonly string[];
 }
 
 export interface VectorSearchOptions {
@@ -185,6 +232,25 @@ export interface Library {
   lastRun(): IndexingRun | undefined;
   /** Save HNSW graphs atomically (write, fsync, rename). Called periodically by writers. */
   checkpoint(): Promise<void>;
+
+  // duplicates and tags (issue 13)
+  /** Indexed images with their hashes, by id; paged by `afterId`. */
+  imageSignatures(afterId: number, limit: number): ImageSignature[];
+  /** Perceptual hashes of the given ids (those that have one). */
+  perceptualHashes(ids: readonly number[]): Map<number, string>;
+  /** The configured label set, or undefined when tagging is off. */
+  tagLabelSet(): TagLabelSet | undefined;
+  /**
+   * Replaces the label set (dropped labels lose their tags) and its settings. An empty list
+   * turns tagging off and removes every tag.
+   */
+  setTagLabels(labels: TagLabelSet['labels'], settings: TagSettings): void;
+  /** Replaces the tags of each given item. */
+  writeTags(entries: readonly { readonly itemId: number; readonly tags: readonly TagScore[] }[]): void;
+  /** Stored tags of the given ids, most probable first; ids without tags are absent. */
+  tagsFor(ids: readonly number[]): Map<number, TagScore[]>;
+  /** Live image vectors by id, paged by `afterId` (for tagging a whole library). */
+  imageVectors(afterId: number, limit: number): { id: number; vector: Float32Array }[];
 
   // search
   search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[];

@@ -13,8 +13,10 @@ import type { OpenLibraryOptions } from './library.types.ts';
 import { DEFAULT_HNSW, MetaRepository, type LibraryMeta } from './meta.repository.ts';
 import { loadMigrations, migrate, pendingMigrations } from './migrator.ts';
 import { ModalityGraphs } from './modality-graphs.ts';
+import { PhashRepository } from './phash.repository.ts';
 import { RootRepository } from './root.repository.ts';
 import { RunRepository } from './run.repository.ts';
+import { TagRepository } from './tag.repository.ts';
 import { VectorRepository } from './vector.repository.ts';
 import { acquireWriteLock, type WriteLock } from './write-lock.ts';
 
@@ -51,7 +53,7 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
       dir: root,
       db,
       meta,
-      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo },
+      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db) },
       graphs,
       recovery,
       lock,

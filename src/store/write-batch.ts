@@ -8,7 +8,9 @@ import { l2Normalize } from '../vector/vector-math.ts';
 import { toParams, type ItemRepository, type ItemRow } from './item.repository.ts';
 import type { ItemWrite, WriteBatch } from './library.types.ts';
 import type { MetaRepository } from './meta.repository.ts';
+import type { PhashRepository } from './phash.repository.ts';
 import type { RootRepository } from './root.repository.ts';
+import type { TagRepository } from './tag.repository.ts';
 import type { VectorRepository } from './vector.repository.ts';
 
 export interface BatchRepos {
@@ -16,6 +18,8 @@ export interface BatchRepos {
   readonly vectors: VectorRepository;
   readonly roots: RootRepository;
   readonly meta: MetaRepository;
+  readonly phash: PhashRepository;
+  readonly tags: TagRepository;
 }
 
 /** Checks a batch before any SQL runs; returns the normalised vector of each item write. */
@@ -29,6 +33,10 @@ export function validateBatch(batch: WriteBatch, dim: number): (Float32Array | u
     if (typeof item.uri !== 'string' || item.uri === '') throw new EngineError('INVALID_INPUT', `items[${i}]: uri must be a non-empty string`);
     if (!['indexed', 'failed', 'pending'].includes(item.status)) throw new EngineError('INVALID_INPUT', `${where}: unknown status ${String(item.status)}`);
     if (item.status === 'failed' && !item.error) throw new EngineError('INVALID_INPUT', `${where}: status 'failed' needs an error`);
+    if (typeof item.phash === 'string' && !/^[0-9a-f]{16}$/.test(item.phash)) throw new EngineError('INVALID_INPUT', `${where}: phash must be 16 lowercase hex digits`);
+    for (const tag of item.tags ?? []) {
+      if (typeof tag.label !== 'string' || !(tag.score >= 0 && tag.score <= 1)) throw new EngineError('INVALID_INPUT', `${where}: tags need a label and a score from 0 to 1`);
+    }
     if (!item.vector) return undefined;
     if (item.vector.length !== dim) {
       throw new EngineError('DIMENSION_MISMATCH', `${where}: vector has ${item.vector.length} dimensions but this library holds ${dim}-dimensional vectors`);
@@ -87,6 +95,7 @@ export function applyBatch(repos: BatchRepos, batch: WriteBatch, vectors: readon
     } else {
       setLive(id, false);
     }
+    if (write.kind === 'image') writeSignals(repos, id, write);
     return id;
   });
 
@@ -100,6 +109,15 @@ export function applyBatch(repos: BatchRepos, batch: WriteBatch, vectors: readon
 
   meta.setLastSeq(seq);
   return ids;
+}
+
+/** Perceptual hash and tags beside the item: a failed image has neither. */
+function writeSignals(repos: BatchRepos, id: number, write: ItemWrite): void {
+  if (write.status === 'failed' || write.phash === null) repos.phash.remove.run(id);
+  else if (write.phash !== undefined) repos.phash.put.run(id, write.phash);
+  else if (write.contentHash) repos.phash.copyFromTwin.run({ id, contentHash: write.contentHash });
+  if (write.status === 'failed') repos.tags.replaceItemTags(id, []);
+  else if (write.tags !== undefined) repos.tags.replaceItemTags(id, write.tags);
 }
 
 function upsertItem(repos: BatchRepos, write: ItemWrite, now: number): number {

@@ -1,0 +1,24 @@
+/**
+ * Default thresholds, chosen by measurement (bench/duplicates-eval.ts on the generated set with
+ * the bundled model; numbers in docs/duplicates.md). Hamming distance is model-independent;
+ * the cosines depend on the model, so both are overridable per call.
+ */
+import { EngineError } from '../errors.ts';
+import type { DuplicateThresholds } from './duplicate.types.ts';
+
+export const DEFAULT_DUPLICATE_THRESHOLDS: DuplicateThresholds = Object.freeze({
+  nearMaxDistance: 22,
+  nearMinCosine: 0.93,
+  similarMinCosine: 0.95,
+  neighbours: 16,
+});
+
+export function resolveThresholds(partial: Partial<DuplicateThresholds> = {}): DuplicateThresholds {
+  const t = { ...DEFAULT_DUPLICATE_THRESHOLDS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as DuplicateThresholds;
+  if (!Number.isInteger(t.nearMaxDistance) || t.nearMaxDistance < 0 || t.nearMaxDistance > 64) throw new EngineError('INVALID_INPUT', 'nearMaxDistance must be a whole number of bits from 0 to 64');
+  for (const key of ['nearMinCosine', 'similarMinCosine'] as const) {
+    if (!(t[key] >= -1 && t[key] <= 1)) throw new EngineError('INVALID_INPUT', `${key} must be a cosine from -1 to 1`);
+  }
+  if (!Number.isInteger(t.neighbours) || t.neighbours < 1 || t.neighbours > 1000) throw new EngineError('INVALID_INPUT', 'neighbours must be a whole number from 1 to 1000');
+  return t;
+}

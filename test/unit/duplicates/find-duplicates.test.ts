@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { chooseKeep } from '../../../src/duplicates/keep-choice.ts';
+import { findDuplicates, type DuplicateSource } from '../../../src/duplicates/find-duplicates.ts';
+import { UnionFind } from '../../../src/duplicates/union-find.ts';
+import type { ImageSignature } from '../../../src/store/library.types.ts';
+import { cosine } from '../../../src/vector/vector-math.ts';
+
+const T = { nearMaxDistance: 10, nearMinCosine: 0.9, similarMinCosine: 0.8, neighbours: 8 };
+
+function sig(id: number, extra: Partial<ImageSignature> = {}): ImageSignature {
+  return { id, uri: `img-${id}.jpg`, contentHash: `h${id}`, phash: '0000000000000000', width: 100, height: 100, size: 1000, format: 'jpeg', mtimeMs: 1000 + id, ...extra };
+}
+
+function unit(values: number[]): Float32Array {
+  const v = Float32Array.from(values);
+  const n = Math.hypot(...values);
+  return v.map((x) => x / n);
+}
+
+/** An in-memory library: exact k-NN over the given vectors. */
+function source(sigs: ImageSignature[], vectors: Map<number, Float32Array>): DuplicateSource {
+  return {
+    imageSignatures: (after, limit) => sigs.filter((s) => s.id > after).slice(0, limit),
+    getVector: (id) => vectors.get(id),
+    search: (_kind, q, { k }) => [...vectors].map(([id, v]) => ({ id, score: cosine(q, v) })).sort((a, b) => b.score - a.score).slice(0, k),
+    score: (q, ids) => ids.map((id) => ({ id, score: cosine(q, vectors.get(id)!) })),
+  };
+}
+
+describe('UnionFind', () => {
+  it('groups transitively and lists only sets with several members', () => {
+    const uf = new UnionFind();
+    uf.union(1, 2);
+    uf.union(3, 2);
+    uf.union(7, 8);
+    expect(uf.groups([1, 2, 3, 4, 7, 8])).to.deep.equal([[1, 2, 3], [7, 8]]);
+  });
+});
+
+describe('chooseKeep', () => {
+  it('prefers most pixels, then least compressed, then oldest, and says why', () => {
+    expect(chooseKeep([sig(1), sig(2, { width: 200 })])).to.deep.include({ reason: 'most pixels (200×100)' });
+    expect(chooseKeep([sig(1), sig(2, { size: 5000 })]).keep.id).to.equal(2);
+    const oldest = chooseKeep([sig(1, { mtimeMs: 50 }), sig(2, { mtimeMs: 10 })]);
+    expect(oldest.keep.id).to.equal(2);
+    expect(oldest.reason).to.match(/oldest/);
+  });
+});
+
+describe('findDuplicates', () => {
+  // 1 & 2: same bytes. 3: the same picture re-encoded (hash 2 bits away). 4: a similar shot
+  // (hash far, embedding close). 5: something else.
+  const sigs = [
+    sig(1, { contentHash: 'same', width: 400, height: 300 }),
+    sig(2, { contentHash: 'same', width: 400, height: 300 }),
+    sig(3, { phash: '0000000000000003', width: 200, height: 150 }),
+    sig(4, { phash: 'ffffffff00000000' }),
+    sig(5, { phash: '00000000ffffffff' }),
+    sig(6, { phash: null }),
+  ];
+  const vectors = new Map([
+    [1, unit([1, 0, 0, 0])],
+    [2, unit([1, 0, 0, 0])],
+    [3, unit([1, 0.1, 0, 0])],
+    [4, unit([1, 0.6, 0, 0])],
+    [5, unit([0, 0, 1, 0])],
+    [6, unit([0, 0, 0.2, 1])],
+  ]);
+
+  it('keeps the tiers apart and nests them without reporting a pair twice', () => {
+    const report = findDuplicates(source(sigs, vectors), T);
+    expect(report.groups.map((g) => [g.tier, g.keep, g.items.map((m) => m.id)])).to.deep.equal([
+      ['exact', 1, [1, 2]],
+      ['near', 1, [1, 3]],
+      ['similar', 1, [1, 4]],
+    ]);
+    const near = report.groups[1]!;
+    expect(near.items[1]).to.deep.include({ id: 3, distance: 2 });
+    expect(report.groups[2]!.items[1]!.distance).to.be.closeTo(1 - cosine(vectors.get(1)!, vectors.get(4)!), 1e-3);
+    expect(report.withoutHash).to.equal(1);
+  });
+
+  it('reports one tier on request', () => {
+    const report = findDuplicates(source(sigs, vectors), T, ['near']);
+    expect(report.groups.map((g) => g.tier)).to.deep.equal(['near']);
+  });
+
+  it('never calls an image without a hash a near duplicate', () => {
+    const noHash = sigs.map((s) => (s.id === 3 ? { ...s, phash: null } : s));
+    const report = findDuplicates(source(noHash, vectors), T);
+    expect(report.groups.filter((g) => g.tier === 'near')).to.have.length(0);
+    expect(report.groups.find((g) => g.tier === 'similar')!.items.map((m) => m.id)).to.deep.equal([1, 3, 4]);
+  });
+});
