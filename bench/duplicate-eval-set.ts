@@ -128,7 +128,9 @@ async function applyEdit(png: Buffer, variant: Variant, rand: () => number): Pro
       const bytes = await sharp(png).composite([{ input: Buffer.from(svg), gravity: 'southeast' }]).png().toBuffer();
       return { bytes, ext: 'png' };
     }
-    default:
+    case 'source':
+    case 'other-style':
+    case 'look-alike':
       throw new Error(`not an edit: ${variant}`);
   }
 }

@@ -54,11 +54,11 @@ export function scoreReport(report: DuplicateReport, files: readonly EvalFile[],
   const byFamily = new Map<string, EvalFile[]>();
   for (const f of files) byFamily.set(f.family, [...(byFamily.get(f.family) ?? []), f]);
   for (const fam of byFamily.values()) {
-    for (let i = 0; i < fam.length; i++) for (let j = i + 1; j < fam.length; j++) {
+    for (let i = 0; i < fam.length; i++) {for (let j = i + 1; j < fam.length; j++) {
       const p = key(fam[i]!.file, fam[j]!.file);
       if (bytesOf(fam[i]!.file) === bytesOf(fam[j]!.file)) exactTruth.add(p);
       else nearTruth.add(p);
-    }
+    }}
   }
   const pr = (pred: Set<string>, truth: Set<string>) => {
     let hit = 0;
@@ -66,19 +66,19 @@ export function scoreReport(report: DuplicateReport, files: readonly EvalFile[],
     return { precision: pred.size ? hit / pred.size : 1, recall: truth.size ? hit / truth.size : 1, pairs: pred.size };
   };
   const missedByVariant: Record<string, number> = {};
-  for (const p of nearTruth) if (!nearPred.has(p)) {
+  for (const p of nearTruth) {if (!nearPred.has(p)) {
     const [a, b] = p.split('|') as [string, string];
     const v = meta.get(a)!.variant === 'source' ? meta.get(b)!.variant : meta.get(a)!.variant;
     missedByVariant[v] = (missedByVariant[v] ?? 0) + 1;
-  }
+  }}
   let simPairs = 0;
   let cross = 0;
   for (const g of report.groups.filter((x) => x.tier === 'similar')) {
     const uris = g.items.map((m) => m.uri);
-    for (let i = 0; i < uris.length; i++) for (let j = i + 1; j < uris.length; j++) {
+    for (let i = 0; i < uris.length; i++) {for (let j = i + 1; j < uris.length; j++) {
       simPairs++;
       if (meta.get(uris[i]!)?.concept !== meta.get(uris[j]!)?.concept) cross++;
-    }
+    }}
   }
   void idToUri;
   return { exact: pr(exactPred, exactTruth), near: { ...pr(nearPred, nearTruth), missedByVariant }, similar: { pairs: simPairs, crossConcept: cross, crossConceptRate: simPairs ? cross / simPairs : 0 } };
@@ -108,10 +108,10 @@ async function main(): Promise<void> {
       console.log(`  similar  ${s.similar.pairs} pairs, cross-concept ${s.similar.crossConcept} (${(100 * s.similar.crossConceptRate).toFixed(1)} %)`);
       if (values.sweep) {
         console.log('sweep (near P / R / similar cross-concept %):');
-        for (const c of [0.8, 0.85, 0.9, 0.93, 0.95]) for (const d of [10, 14, 18, 22, 26, 30]) {
+        for (const c of [0.8, 0.85, 0.9, 0.93, 0.95]) {for (const d of [10, 14, 18, 22, 26, 30]) {
           const r = run({ ...DEFAULT_DUPLICATE_THRESHOLDS, nearMaxDistance: d, nearMinCosine: c, similarMinCosine: Math.min(c, DEFAULT_DUPLICATE_THRESHOLDS.similarMinCosine) });
           console.log(`  cos ≥ ${c.toFixed(2)} bits ≤ ${String(d).padStart(2)}: ${r.near.precision.toFixed(3)} / ${r.near.recall.toFixed(3)} / ${(100 * r.similar.crossConceptRate).toFixed(1)}`);
-        }
+        }}
         for (const c of [0.75, 0.8, 0.85, 0.9, 0.95]) {
           const r = run({ ...DEFAULT_DUPLICATE_THRESHOLDS, similarMinCosine: c });
           console.log(`  similar ≥ ${c.toFixed(2)}: ${r.similar.pairs} pairs, cross-concept ${(100 * r.similar.crossConceptRate).toFixed(1)} %`);

@@ -6,7 +6,7 @@ import type { RawRgb } from '../../../src/image/sharp-decoder.ts';
 function picture(width: number, height: number, opts: { shift?: number; gain?: number; seed?: number } = {}): RawRgb {
   const data = new Uint8Array(width * height * 3);
   const seed = opts.seed ?? 1;
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+  for (let y = 0; y < height; y++) {for (let x = 0; x < width; x++) {
     const u = x / width + (opts.shift ?? 0);
     const v = y / height;
     const a = Math.exp(-((u - 0.3) ** 2 + (v - 0.4 * seed) ** 2) * 20);
@@ -16,7 +16,7 @@ function picture(width: number, height: number, opts: { shift?: number; gain?: n
     data[p] = Math.min(255, base);
     data[p + 1] = Math.min(255, base * 0.8);
     data[p + 2] = Math.min(255, 255 - base * 0.5);
-  }
+  }}
   return { data, width, height };
 }
 
