@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { physicalCoreCount } from '../src/encoders/cpu-topology.ts';
+import { availableCpus } from '../src/encoders/cpu-topology.ts';
 import { SharpImagePreprocessor } from '../src/image/image-preprocessor.ts';
 import { loadModel } from '../src/model/load-model.ts';
 import { CLIP_MEAN, CLIP_STD } from '../src/model/package-config.ts';
@@ -73,7 +73,7 @@ for (const variant of ['fp32', 'int8']) {
 }
 
 const base = rows[0]!;
-console.log(`\nViT-B/32-shaped CLIP, CPU, ${os.availableParallelism()} logical CPUs, ${physicalCoreCount()} physical core(s) detected (default threads)`);
+console.log(`\nViT-B/32-shaped CLIP, CPU, ${os.availableParallelism()} logical CPUs, ${availableCpus()} available to clipdex`);
 console.log(
   `medians of ${REPEATS} runs; image batch ${IMAGE_BATCH}, text batch ${TEXT_BATCH} (~14 tokens each, ` +
     `${trim ? 'padding trimmed: inert for this graph' : 'padded to 77'}); query = one 7-token text\n`,

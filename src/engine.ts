@@ -11,6 +11,7 @@
  */
 import type { ClipModel, DeviceRequest } from './encoders/encoder.ts';
 import { loadModel } from './model/load-model.ts';
+import type { ThreadSettings } from './model/tower-threads.ts';
 import { SearchService } from './search/search.service.ts';
 import type { Library } from './store/library.types.ts';
 import { openLibrary } from './store/open-library.ts';
@@ -20,8 +21,10 @@ export interface EngineOptions {
   /** A model package directory (already resolved from a name by the caller). */
   readonly modelDir: string;
   readonly device?: DeviceRequest;
-  /** ONNX Runtime intra-op threads; default chosen from physical cores. */
+  /** ONNX Runtime intra-op threads for both towers; without it, `calibration` decides. */
   readonly threads?: number;
+  /** Time each tower's thread count (cached); without it and without `threads`: every available CPU. */
+  readonly calibration?: ThreadSettings['calibration'];
   /** Open the library without the write lock (search only). */
   readonly readOnly?: boolean;
   /** Refuse query images above this many pixels. */
@@ -40,6 +43,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
   const model = await loadModel(options.modelDir, {
     ...(options.device === undefined ? {} : { device: options.device }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.calibration === undefined ? {} : { calibration: options.calibration }),
   });
   let library: Library;
   try {

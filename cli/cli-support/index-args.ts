@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { physicalCoreCount } from '../../src/encoders/cpu-topology.ts';
+import { availableCpus } from '../../src/encoders/cpu-topology.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
 import { isImageName, isTextCorpusName } from '../../indexer/discovery/media-types.ts';
 import { INDEX_DEFAULTS, type IndexRequest } from '../../indexer/pipeline/index-request.ts';
@@ -33,6 +33,8 @@ export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning'> & {
   readonly libraryDir: string;
   /** Worker threads for decode + preprocess; 0 = on the main thread. */
   readonly decodeWorkers: number;
+  /** Whether --decode-workers was given (then it is not rebalanced). */
+  readonly decodeWorkersSet: boolean;
 };
 
 export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<ParsedIndexArgs> {
@@ -74,6 +76,7 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
         ? Math.min(32, Math.max(INDEX_DEFAULTS.concurrency, os.availableParallelism(), 2 * decodeWorkers))
         : positiveInt(args.concurrency, '--concurrency', 256),
     decodeWorkers,
+    decodeWorkersSet: args.decodeWorkers !== undefined,
     maxPixels: args.maxPixels === undefined ? INDEX_DEFAULTS.maxPixels : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
     retryFailed: args.retryFailed === true,
   };
@@ -89,11 +92,11 @@ async function existingFile(raw: string, cwd: string): Promise<string> {
 }
 
 /**
- * One decode worker per physical core but one (left to the encoder and the main thread), at most
- * 8. A single-core machine decodes on the main thread: workers would only add copies.
+ * One decode worker per available CPU but one (left to the encoder and the main thread), at most
+ * 8. A single-CPU process decodes on the main thread: workers would only add copies.
  */
-export function defaultDecodeWorkers(): number {
-  return Math.min(8, Math.max(0, physicalCoreCount() - 1));
+export function defaultDecodeWorkers(cpus = availableCpus()): number {
+  return Math.min(8, Math.max(0, cpus - 1));
 }
 
 function nonNegativeInt(value: string, flag: string, max: number): number {

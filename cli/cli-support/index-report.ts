@@ -1,4 +1,5 @@
 /** How `clipdex index` reports a finished run: a JSON document for scripts, a few lines for people. */
+import type { ThreadChoice } from '../../src/encoders/thread-calibration.ts';
 import type { Item } from '../../src/store/library.types.ts';
 import type { IndexSummary } from '../../indexer/pipeline/index-run.ts';
 
@@ -14,11 +15,21 @@ export interface IndexReport {
   readonly pairs: number;
   readonly captionsWithoutImage: number;
   readonly imagesPerSecond: number;
+  /** What the run used of the machine, and why (absent when the caller did not say). */
+  readonly resources?: IndexResources;
   /** Items currently failed in the library (this run's and earlier), first 100. */
   readonly failures: ReadonlyArray<{ readonly uri: string; readonly kind: string; readonly error: string | null }>;
 }
 
-export function buildReport(summary: IndexSummary, library: string, model: IndexReport['model'], failed: readonly Item[]): IndexReport {
+export interface IndexResources {
+  /** CPUs available to the process (affinity and cgroup quota applied). */
+  readonly cpus: number;
+  /** ONNX intra-op threads per tower and how they were chosen. */
+  readonly encoderThreads: { readonly text: Omit<ThreadChoice, 'trials'>; readonly vision: Omit<ThreadChoice, 'trials'> };
+  readonly decodeWorkers: { readonly count: number; readonly source: 'flag' | 'default' | 'balanced'; readonly reason: string };
+}
+
+export function buildReport(summary: IndexSummary, library: string, model: IndexReport['model'], failed: readonly Item[], resources?: IndexResources): IndexReport {
   const seconds = summary.elapsedMs / 1000;
   const s = summary.stats;
   return {
@@ -33,6 +44,7 @@ export function buildReport(summary: IndexSummary, library: string, model: Index
     pairs: s.pairs,
     captionsWithoutImage: s.captionsWithoutImage,
     imagesPerSecond: Math.round(((s.images.indexed + s.images.reused) / Math.max(seconds, 1e-3)) * 10) / 10,
+    ...(resources ? { resources } : {}),
     failures: failed.slice(0, 100).map((i) => ({ uri: i.uri, kind: i.kind, error: i.error })),
   };
 }
@@ -44,6 +56,15 @@ export function formatReport(r: IndexReport): string {
     `${r.state === 'finished' ? 'done' : 'interrupted'} in ${r.seconds}s (${r.imagesPerSecond} images/s, model ${r.model.name} on ${r.model.executionProvider})`,
     `images: ${i.indexed} indexed, ${i.reused} reused, ${i.moved} moved, ${i.touched} touched, ${i.unchanged} unchanged, ${i.deleted} deleted, ${i.failed} failed`,
   ];
+  const res = r.resources;
+  if (res) {
+    const enc = res.encoderThreads;
+    lines.push(
+      `${res.cpus} CPU${res.cpus === 1 ? '' : 's'}: vision encoder ${enc.vision.threads} thread${enc.vision.threads === 1 ? '' : 's'} (${enc.vision.source}: ${enc.vision.reason}), ` +
+        `text encoder ${enc.text.threads} (${enc.text.source}: ${enc.text.reason})`,
+      `decode workers ${res.decodeWorkers.count} (${res.decodeWorkers.source}: ${res.decodeWorkers.reason})`,
+    );
+  }
   if (t.indexed + t.reused + t.unchanged + t.deleted + t.failed > 0) {
     lines.push(`texts:  ${t.indexed} indexed, ${t.reused} reused, ${t.unchanged} unchanged, ${t.deleted} deleted` + (r.pairs && t.indexed + t.reused > 0 ? `, ${r.pairs} caption links` : ''));
   }

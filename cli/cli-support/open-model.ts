@@ -5,9 +5,11 @@
 import os from 'node:os';
 import type { DeviceRequest } from '../../src/encoders/encoder.ts';
 import { EngineError } from '../../src/errors.ts';
+import { CalibrationCache } from '../../src/model/calibration-cache.ts';
 import { loadModel } from '../../src/model/load-model.ts';
 import { defaultModelCacheDir } from '../../src/model/model-cache.ts';
 import { resolveModel } from '../../src/model/resolve-model.ts';
+import type { ThreadSettings } from '../../src/model/tower-threads.ts';
 import type { CommandContext } from '../command-context.ts';
 
 export interface ModelArgs {
@@ -32,9 +34,17 @@ export function threadsOf(args: ModelArgs): number | undefined {
   return args.threads === undefined ? undefined : positiveInt(args.threads, '--threads');
 }
 
-export async function openModel(args: ModelArgs, ctx: CommandContext) {
+/**
+ * `--threads n` for both towers, else a calibration per tower remembered in the model cache
+ * (measured once per machine and model; `clipdex model info` shows it).
+ */
+export function threadSettings(args: ModelArgs, ctx: CommandContext, cacheDir = defaultModelCacheDir(ctx.env, os.homedir())): ThreadSettings {
   const threads = threadsOf(args);
-  return loadModel(modelDirFor(args, ctx), { device: deviceOf(args), ...(threads ? { threads } : {}) });
+  return threads === undefined ? { calibration: { cache: new CalibrationCache(cacheDir) } } : { threads };
+}
+
+export async function openModel(args: ModelArgs, ctx: CommandContext, extra: { readonly spinning?: boolean } = {}) {
+  return loadModel(modelDirFor(args, ctx), { device: deviceOf(args), ...threadSettings(args, ctx), ...extra });
 }
 
 export function positiveInt(value: string | number, flag: string, max = 1_000_000): number {

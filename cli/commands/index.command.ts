@@ -3,6 +3,8 @@
  * manifests to a library, doing only what changed since the last run. Exits 0 when the run
  * finished, even if some files failed (they are listed); non-zero only if it could not run.
  */
+import { availableCpus } from '../../src/encoders/cpu-topology.ts';
+import type { ThreadChoice } from '../../src/encoders/thread-calibration.ts';
 import { openLibrary } from '../../src/store/open-library.ts';
 import { writeJson, writeLine, ExitError, type CommandContext } from '../command-context.ts';
 import { parseIndexArgs, type IndexArgs } from '../cli-support/index-args.ts';
@@ -16,7 +18,9 @@ import { createProgressReporter } from '../../indexer/progress/progress-reporter
 
 export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const parsed = await parseIndexArgs(args, ctx.cwd);
-  let model = await openModel(args, ctx);
+  // With decode workers sharing the CPUs, idle ONNX threads must sleep, not spin on a core.
+  const spinning = parsed.decodeWorkers === 0;
+  let model = await openModel(args, ctx, { spinning });
   try {
     let library;
     try {
@@ -26,7 +30,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
       const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
       if (!dir) throw withModelHint(error);
       await model.close();
-      model = await openModel({ ...args, model: dir }, ctx);
+      model = await openModel({ ...args, model: dir }, ctx, { spinning });
       library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
     }
     const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.decodeWorkers) : undefined;
@@ -51,7 +55,24 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
           },
         },
       ).finally(() => progress.stop());
-      const report = buildReport(summary, parsed.libraryDir, { name: model.fingerprint.name, id: model.fingerprint.id, executionProvider: model.executionProvider }, library.listFailed(100));
+      const cpus = availableCpus();
+      const brief = ({ threads, source, reason }: ThreadChoice) => ({ threads, source, reason });
+      const resources = {
+        cpus,
+        encoderThreads: { text: brief(model.details.threads.text), vision: brief(model.details.threads.vision) },
+        decodeWorkers: {
+          count: parsed.decodeWorkers,
+          source: parsed.decodeWorkersSet ? ('flag' as const) : ('default' as const),
+          reason: parsed.decodeWorkersSet ? 'set by --decode-workers' : `one per available CPU but one (${cpus} CPUs)`,
+        },
+      };
+      const report = buildReport(
+        summary,
+        parsed.libraryDir,
+        { name: model.fingerprint.name, id: model.fingerprint.id, executionProvider: model.executionProvider },
+        library.listFailed(100),
+        resources,
+      );
       if (args.json) writeJson(ctx.stdout, { ...report, warnings });
       else {
         for (const w of warnings.slice(0, 20)) writeLine(ctx.stderr, `warning: ${w}`);

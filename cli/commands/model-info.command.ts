@@ -6,6 +6,7 @@
 import type { DeviceRequest } from '../../src/encoders/encoder.ts';
 import { EngineError } from '../../src/errors.ts';
 import { describeModel, formatModelDescription } from '../../src/model/describe-model.ts';
+import { CalibrationCache } from '../../src/model/calibration-cache.ts';
 import { loadModel } from '../../src/model/load-model.ts';
 import { resolveModel } from '../../src/model/resolve-model.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
@@ -21,14 +22,15 @@ export interface ModelInfoArgs {
 }
 
 export async function run(args: ModelInfoArgs, ctx: CommandContext): Promise<void> {
-  const dir = resolveModel(args._[0], modelCacheDir(ctx, args.cacheDir));
+  const cacheDir = modelCacheDir(ctx, args.cacheDir);
+  const dir = resolveModel(args._[0], cacheDir);
   const threads = args.threads === undefined ? undefined : Number(args.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     throw new EngineError('INVALID_INPUT', `--threads must be a positive integer, got ${args.threads}`);
   }
   const model = await loadModel(dir, {
     ...(args.device ? { device: args.device } : {}),
-    ...(threads ? { threads } : {}),
+    ...(threads ? { threads } : { calibration: { cache: new CalibrationCache(cacheDir) } }),
     ...(args.variant ? { variant: args.variant } : {}),
   });
   try {

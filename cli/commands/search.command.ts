@@ -9,7 +9,7 @@ import { EngineError, fromFsError } from '../../src/errors.ts';
 import type { QueryTerm } from '../../src/search/search.types.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
 import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
-import { deviceOf, modelDirFor, positiveInt, threadsOf, type ModelArgs } from '../cli-support/open-model.ts';
+import { deviceOf, modelDirFor, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
 
 export interface SearchArgs extends ModelArgs {
   readonly _: readonly (string | readonly string[])[];
@@ -32,9 +32,8 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
     const file = path.resolve(ctx.cwd, args.image);
     terms.push({ image: await readFile(file).catch((e: unknown) => Promise.reject(fromFsError(e, args.image ?? file))) });
   }
-  const threads = threadsOf(args);
   const open = (modelDir: string) =>
-    openEngine({ libraryDir: path.resolve(ctx.cwd, args.library), modelDir, device: deviceOf(args), readOnly: true, ...(threads ? { threads } : {}) });
+    openEngine({ libraryDir: path.resolve(ctx.cwd, args.library), modelDir, device: deviceOf(args), readOnly: true, ...threadSettings(args, ctx) });
   const engine = await open(modelDirFor(args, ctx)).catch((error: unknown) => {
     // No --model: search with the model the library was built with, if we have it.
     const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;

@@ -11,7 +11,7 @@ import { makeThumbnail } from '../../src/image/sharp-decoder.ts';
 import { startServer, type RunningServer } from '../../server/main.ts';
 import { defaultServerConfig, serverConfig } from '../../server/server-config.ts';
 import { writeLine, type CommandContext } from '../command-context.ts';
-import { deviceOf, modelDirFor, positiveInt, threadsOf, type ModelArgs } from '../cli-support/open-model.ts';
+import { deviceOf, modelDirFor, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
 import { libraryModelDir } from '../cli-support/library-model.ts';
 
 export interface ServeArgs extends ModelArgs {
@@ -52,7 +52,7 @@ function portOf(raw: string | number | undefined): number {
 export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (server: RunningServer) => void): Promise<void> {
   if (!args.library) throw new EngineError('INVALID_INPUT', '--library <dir> is required');
   const libraryDir = path.resolve(ctx.cwd, args.library);
-  const threads = threadsOf(args);
+  const threads = threadSettings(args, ctx);
   const config = serverConfig({
     host: args.host ?? '127.0.0.1',
     port: portOf(args.port),
@@ -70,7 +70,7 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
   });
 
   const open = (modelDir: string) =>
-    openEngine({ libraryDir, modelDir, device: deviceOf(args), readOnly: true, ...(threads === undefined ? {} : { threads }) });
+    openEngine({ libraryDir, modelDir, device: deviceOf(args), readOnly: true, ...threads });
   const engine = await open(modelDirFor(args, ctx)).catch((error: unknown) => {
     // No --model: serve with the model the library was built with, as `search` does, if we have it.
     const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;

@@ -1,49 +1,46 @@
 /**
- * Counts physical CPU cores for the default ONNX Runtime thread count. Extra intra-op threads on
- * hyperthreads of the same core only add contention (measured in bench/encode.ts), so we want cores,
- * not logical CPUs. Reads Linux sysfs/procfs; elsewhere falls back to half the logical CPUs.
+ * How many CPUs this process may really use, and which machine it is on. No guessing about
+ * hyperthreads or hypervisors: whether a second thread helps is measured (thread-calibration.ts).
+ * This only bounds what is worth measuring: the CPUs in the process's affinity mask
+ * (`taskset`, cpusets: `os.availableParallelism()`), lowered by a cgroup v2 CPU quota (containers).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
-function readText(path: string): string | undefined {
+/** The machine identity a thread calibration is valid for. */
+export interface CpuSignature {
+  /** CPU model string, e.g. "AMD EPYC 7B13". */
+  readonly model: string;
+  /** CPUs available to this process (affinity and quota applied). */
+  readonly count: number;
+}
+
+/** cgroup v2 `cpu.max` → CPUs the quota allows (rounded up), or undefined when unlimited/absent. */
+export function quotaCpus(cpuMax: string | undefined): number | undefined {
+  const [quota, period] = (cpuMax ?? '').trim().split(/\s+/);
+  if (!quota || quota === 'max' || !period) return undefined;
+  const q = Number(quota);
+  const p = Number(period);
+  if (!Number.isFinite(q) || !Number.isFinite(p) || q <= 0 || p <= 0) return undefined;
+  return Math.max(1, Math.ceil(q / p));
+}
+
+function readCpuMax(): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync('/sys/fs/cgroup/cpu.max', 'utf8');
   } catch {
     return undefined;
   }
 }
 
-/** Distinct (package, core) pairs from sysfs, or undefined when sysfs has no topology. */
-function sysfsCores(): number | undefined {
-  let cpus: string[];
-  try {
-    cpus = readdirSync('/sys/devices/system/cpu').filter((name) => /^cpu\d+$/.test(name));
-  } catch {
-    return undefined;
-  }
-  const cores = new Set<string>();
-  for (const cpu of cpus) {
-    const base = `/sys/devices/system/cpu/${cpu}/topology`;
-    const core = readText(`${base}/core_id`)?.trim();
-    const pkg = readText(`${base}/physical_package_id`)?.trim();
-    if (core === undefined || pkg === undefined) return undefined;
-    cores.add(`${pkg}:${core}`);
-  }
-  return cores.size > 0 ? cores.size : undefined;
+/** CPUs this process may run on at once: the affinity mask, lowered by a cgroup quota. At least 1. */
+export function availableCpus(): number {
+  const affinity = Math.max(1, os.availableParallelism());
+  const quota = quotaCpus(readCpuMax());
+  return quota === undefined ? affinity : Math.min(affinity, quota);
 }
 
-/**
- * Physical cores available to this process. Cloud vCPUs are usually hyperthreads that a
- * hypervisor presents as separate single-thread cores, so under a hypervisor whose guest
- * topology shows one thread per core we count two vCPUs as one core.
- */
-export function physicalCoreCount(): number {
-  const logical = Math.max(1, os.availableParallelism());
-  const cores = sysfsCores();
-  if (cores === undefined) return Math.max(1, Math.floor(logical / 2));
-  const underHypervisor = /\bhypervisor\b/.test(readText('/proc/cpuinfo') ?? '');
-  const perCore = logical / cores;
-  const physical = underHypervisor && perCore <= 1 ? Math.ceil(cores / 2) : cores;
-  return Math.max(1, Math.min(physical, logical));
+export function cpuSignature(): CpuSignature {
+  const model = os.cpus()[0]?.model.trim() ?? 'unknown';
+  return { model: model || 'unknown', count: availableCpus() };
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { EngineError, fromFsError } from '../errors.ts';
-import { physicalCoreCount } from './cpu-topology.ts';
+import { availableCpus } from './cpu-topology.ts';
 import type { DeviceRequest, ExecutionProviderName } from './encoder.ts';
 import { float16ToFloat32, float32ToFloat16 } from './float16.ts';
 
@@ -33,8 +33,18 @@ export interface OutputTensor {
 
 export interface OnnxSessionOptions {
   readonly device?: DeviceRequest;
-  /** Intra-op threads; default: physical cores (hyperthreads only add contention). */
+  /** Intra-op threads; default: every CPU available (calibration, in load-model, usually decides). */
   readonly threads?: number;
+  /**
+   * Let idle intra-op threads spin (ORT's default: lowest latency). Off when other work shares the
+   * CPUs, e.g. decode workers while indexing: a spinning thread burns the core they need.
+   */
+  readonly spinning?: boolean;
+}
+
+/** The ONNX Runtime version, part of a calibration's key (a new runtime may scale differently). */
+export function runtimeVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common;
 }
 
 const CUDA_FIX =
@@ -78,22 +88,23 @@ export class OnnxSession {
     } catch (error) {
       throw fromFsError(error, `ONNX graph ${file}`);
     }
-    const threads = options.threads ?? physicalCoreCount();
+    const threads = options.threads ?? availableCpus();
+    const spinning = options.spinning ?? true;
     if (!Number.isInteger(threads) || threads < 1) {
       throw new EngineError('INVALID_INPUT', `threads must be a positive integer, got ${threads}`);
     }
     const request = options.device ?? 'auto';
     if (request === 'auto') {
       if (!cudaProviderInstalled()) {
-        const session = await create(file, 'cpu', threads);
+        const session = await create(file, 'cpu', threads, spinning);
         return new OnnxSession(session, file, 'cpu', 'auto: CUDA provider not installed, using CPU', threads);
       }
       try {
-        const session = await create(file, 'cuda', threads);
+        const session = await create(file, 'cuda', threads, spinning);
         return new OnnxSession(session, file, 'cuda', undefined, threads);
       } catch (error) {
         if (error instanceof EngineError && error.code !== 'PROVIDER_UNAVAILABLE') throw error;
-        const session = await create(file, 'cpu', threads);
+        const session = await create(file, 'cpu', threads, spinning);
         const reason = error instanceof Error ? error.message : String(error);
         return new OnnxSession(session, file, 'cpu', `auto: CUDA could not start (${reason}), using CPU`, threads);
       }
@@ -102,7 +113,7 @@ export class OnnxSession {
       // Checked up front: ORT would print a native stack trace before failing the same way.
       throw new EngineError('PROVIDER_UNAVAILABLE', `execution provider 'cuda' is unavailable: the CUDA provider library is not installed. ${CUDA_FIX}`);
     }
-    const session = await create(file, request, threads);
+    const session = await create(file, request, threads, spinning);
     return new OnnxSession(session, file, request, undefined, threads);
   }
 
@@ -140,8 +151,9 @@ export class OnnxSession {
   }
 }
 
-async function create(file: string, provider: ExecutionProviderName, threads: number): Promise<ort.InferenceSession> {
+async function create(file: string, provider: ExecutionProviderName, threads: number, spinning: boolean): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
+    ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     executionProviders: [provider],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,

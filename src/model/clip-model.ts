@@ -3,6 +3,7 @@ import type { ClipModel, ExecutionProviderName, ImagePreprocessor, ModelFingerpr
 import type { ClipImageEncoder } from '../encoders/clip-image.encoder.ts';
 import type { ClipTextEncoder } from '../encoders/clip-text.encoder.ts';
 import type { GraphValue, OnnxSession } from '../encoders/onnx-session.ts';
+import type { ThreadChoice } from '../encoders/thread-calibration.ts';
 
 export interface GraphDetails {
   /** Relative to the package directory. */
@@ -32,7 +33,8 @@ export interface ModelDetails {
   readonly vision: GraphDetails;
   /** Why the provider differs from the request (auto fallback). */
   readonly providerNote: string | undefined;
-  readonly threads: number;
+  /** Intra-op threads per tower, and how each was chosen (flag, measured, cached, …). */
+  readonly threads: { readonly text: ThreadChoice; readonly vision: ThreadChoice };
 }
 
 export class LoadedClipModel implements ClipModel {

@@ -28,6 +28,8 @@ export interface FingerprintInput {
   /** Paths relative to dir. */
   readonly files: readonly string[];
   readonly preprocess: PreprocessSpec;
+  /** sha256 already computed for some of `files` (relative path → hex), so they are not read twice. */
+  readonly known?: ReadonlyMap<string, string>;
 }
 
 /** Key order fixed so the JSON (and the hash) never depends on object construction order. */
@@ -38,7 +40,7 @@ function canonicalSpec(spec: PreprocessSpec): unknown[] {
 export async function computeFingerprint(input: FingerprintInput): Promise<ModelFingerprint> {
   const files: Record<string, string> = {};
   // Forward slashes so the id is the same on Windows.
-  for (const rel of [...new Set(input.files)].sort()) files[rel.split(path.sep).join('/')] = await sha256File(path.join(input.dir, rel));
+  for (const rel of [...new Set(input.files)].sort()) files[rel.split(path.sep).join('/')] = input.known?.get(path.normalize(rel)) ?? (await sha256File(path.join(input.dir, rel)));
   const canonical = JSON.stringify([1, input.layout, input.dim, input.contextLength, Object.entries(files).sort(), canonicalSpec(input.preprocess)]);
   const id = createHash('sha256').update(canonical).digest('hex').slice(0, 24);
   return { id, name: input.name, layout: input.layout, dim: input.dim, files, preprocess: input.preprocess };

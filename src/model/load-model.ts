@@ -20,13 +20,14 @@ import { SharpImagePreprocessor } from '../image/image-preprocessor.ts';
 import { LoadedClipModel } from './clip-model.ts';
 import { detectLayout } from './detect-layout.ts';
 import { computeFingerprint } from './fingerprint.ts';
+import { calibrateTower, planTowerThreads, type ThreadSettings } from './tower-threads.ts';
 import { configContextLength, configTextClean, readJsonFile, readPreprocessSpec, resolveContextLength } from './package-config.ts';
 
-export interface LoadModelOptions {
+export interface LoadModelOptions extends ThreadSettings {
   /** Execution provider: 'auto' (default) = CUDA when installed, else CPU. */
   readonly device?: DeviceRequest;
-  /** ONNX Runtime intra-op threads; default: physical cores. */
-  readonly threads?: number;
+  /** Let idle ONNX threads spin (default true; the indexer turns it off so decoders get the CPU). */
+  readonly spinning?: boolean;
   /** HF dtype variant: 'fp32' (default when present), 'quantized', 'fp16', 'int8', 'uint8', 'q4', … */
   readonly variant?: string;
 }
@@ -37,12 +38,18 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const config = await readJsonFile(root, files.config);
   const tokenizerDir = path.join(root, files.tokenizerDir);
   const tokenizerFiles = await readTokenizerFiles(tokenizerDir);
-  const sessionOptions = { ...(options.device ? { device: options.device } : {}), ...(options.threads ? { threads: options.threads } : {}) };
+  const openAt = (file: string) => (threads: number) =>
+    OnnxSession.open(file, { ...(options.device ? { device: options.device } : {}), ...(options.spinning === false ? { spinning: false } : {}), threads });
+  const textFile = path.join(root, files.textGraph);
+  const visionFile = path.join(root, files.visionGraph);
+  const hashes = new Map<string, string>();
+  const textThreads = await planTowerThreads(textFile, options, hashes);
+  const visionThreads = await planTowerThreads(visionFile, options, hashes);
   const sessions: OnnxSession[] = [];
   try {
-    const textSession = await OnnxSession.open(path.join(root, files.textGraph), sessionOptions);
+    let textSession = await openAt(textFile)(textThreads.initial);
     sessions.push(textSession);
-    const visionSession = await OnnxSession.open(path.join(root, files.visionGraph), sessionOptions);
+    let visionSession = await openAt(visionFile)(visionThreads.initial);
     sessions.push(visionSession);
     const textPlan = planTextGraph(textSession);
     const imagePlan = planImageGraph(visionSession);
@@ -82,12 +89,25 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       contextLength,
       files: hashed.map((f) => path.normalize(f)),
       preprocess,
+      known: new Map([...hashes].map(([file, hash]) => [path.relative(root, file), hash])),
     });
 
     // Short queries cost far less when not padded to 77; only where padding provably changes nothing.
     const trimPadding = await new ClipTextEncoder(textSession, textPlan, tokenizer, textDim, fingerprint.id).paddingIsInert();
-    const text = new ClipTextEncoder(textSession, textPlan, tokenizer, textDim, fingerprint.id, trimPadding);
-    const image = new ClipImageEncoder(visionSession, imagePlan, size, imageDim, fingerprint.id);
+    const textEncoder = (s: OnnxSession) => new ClipTextEncoder(s, textPlan, tokenizer, textDim, fingerprint.id, trimPadding);
+    const imageEncoder = (s: OnnxSession) => new ClipImageEncoder(s, imagePlan, size, imageDim, fingerprint.id);
+
+    // Threads: the text tower is timed on one query (the latency that matters), the vision tower
+    // on a small batch (the indexer's throughput). Sessions opened to compare are closed here.
+    const QUERY = ['a photo of a dog playing on the beach'];
+    const textCal = await calibrateTower(textSession, textThreads, options, openAt(textFile), (s) => textEncoder(s).encodeBatch(QUERY), 1);
+    sessions[0] = textSession = textCal.session;
+    const probeImages = Array.from({ length: visionThreads.pending ? await probeBatch(imageEncoder(visionSession), imagePlan.fixedBatch, size) : 0 }, () => blankImage(size));
+    const visionCal = await calibrateTower(visionSession, visionThreads, options, openAt(visionFile), (s) => imageEncoder(s).encodeBatch(probeImages), probeImages.length);
+    sessions[1] = visionSession = visionCal.session;
+
+    const text = textEncoder(textSession);
+    const image = imageEncoder(visionSession);
     const graph = (session: OnnxSession, inputs: readonly string[], output: string, fixedBatch: number | undefined) => ({
       file: path.relative(root, session.file),
       inputs: session.inputs,
@@ -115,7 +135,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
         text: graph(textSession, textInputs, textPlan.output.name, textPlan.fixedBatch),
         vision: graph(visionSession, [imagePlan.input.name], imagePlan.output.name, imagePlan.fixedBatch),
         providerNote: textSession.providerNote,
-        threads: textSession.threads,
+        threads: { text: textCal.choice, vision: visionCal.choice },
       },
       sessions,
     );
@@ -123,4 +143,18 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     await Promise.all(sessions.map((s) => s.close()));
     throw error;
   }
+}
+
+const blankImage = (size: readonly [number, number]): Float32Array => new Float32Array(3 * size[0] * size[1]).fill(0.5);
+
+/**
+ * Images per vision probe: about 20 ms of work at the opening thread count, 1–16, so a 64-px
+ * tower is timed on a batch (as the indexer runs it) and a ViT-B/32 stays within the time budget.
+ */
+async function probeBatch(encoder: ClipImageEncoder, fixedBatch: number | undefined, size: readonly [number, number]): Promise<number> {
+  if (fixedBatch !== undefined) return fixedBatch;
+  const t = performance.now();
+  await encoder.encodeBatch([blankImage(size)]);
+  const ms = performance.now() - t;
+  return Math.max(1, Math.min(16, Math.round(20 / Math.max(ms, 0.5))));
 }

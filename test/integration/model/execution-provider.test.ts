@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { physicalCoreCount } from '../../../src/encoders/cpu-topology.ts';
+import { availableCpus } from '../../../src/encoders/cpu-topology.ts';
 import { cudaProviderInstalled, OnnxSession } from '../../../src/encoders/onnx-session.ts';
 import { isEngineError } from '../../../src/errors.ts';
 import { loadModel } from '../../../src/model/load-model.ts';
@@ -63,9 +63,9 @@ describe('execution providers (real ONNX Runtime on this machine)', () => {
     await hf.close();
   });
 
-  it('defaults intra-op threads to physical cores and refuses nonsense thread counts', async () => {
+  it('defaults intra-op threads to the available CPUs and refuses nonsense thread counts', async () => {
     const session = await OnnxSession.open(GRAPH, { device: 'cpu' });
-    expect(session.threads).to.equal(physicalCoreCount());
+    expect(session.threads).to.equal(availableCpus());
     expect(session.threads).to.be.at.least(1);
     await session.close();
     const error = await OnnxSession.open(GRAPH, { device: 'cpu', threads: 0 }).catch((e: unknown) => e);

@@ -32,7 +32,9 @@ describe('clipdex model info', () => {
     expect(text).to.include('text  int32[1, 77]');
     expect(text).to.include('embedding  float32[1, 12]  ← embedding');
     expect(text).to.include('squash to 40×40');
-    expect(text).to.include('provider    cpu, 1 intra-op thread');
+    expect(text).to.include('provider    cpu');
+    expect(text).to.include('threads     text 1 (flag: set by --threads)');
+    expect(text).to.include('vision 1 (flag: set by --threads)');
     expect(text).to.include('fixed 1, run item by item');
   });
 

@@ -1,0 +1,109 @@
+/**
+ * Picks a tower's ONNX Runtime intra-op thread count by timing it, not by guessing from the CPU
+ * topology: on one 2-vCPU cloud machine a second thread doubles throughput, on another (two
+ * hyperthreads of one core) it slows the tower down. The caller opens one session per candidate;
+ * this module only decides which candidates to try, times them round-robin (so a burst of load
+ * from another process hurts every candidate alike) and picks.
+ */
+
+/** How a tower's thread count was chosen, with the numbers behind it (`model info`, index summary). */
+export interface ThreadChoice {
+  readonly threads: number;
+  /**
+   * 'flag': the user's --threads; 'measured': timed just now; 'cached': timed earlier on this
+   * machine for this graph; 'single-cpu': only one CPU is available, nothing to measure;
+   * 'fallback': timing failed, so the default stands; 'default': not calibrated (library use, GPU).
+   */
+  readonly source: 'flag' | 'measured' | 'cached' | 'single-cpu' | 'fallback' | 'default';
+  /** One line for people, e.g. "2 threads: 41.3 items/s vs 22.0 with 1". */
+  readonly reason: string;
+  /** Median items/s per candidate, when measured (or cached). */
+  readonly trials: readonly ThreadTrial[];
+}
+
+export interface ThreadTrial {
+  readonly threads: number;
+  readonly itemsPerSecond: number;
+}
+
+export interface CalibrationOptions {
+  /** Stop starting new timing rounds after this long (each candidate still gets `minRounds`). */
+  readonly budgetMs?: number;
+  readonly minRounds?: number;
+  readonly maxRounds?: number;
+  /** More threads must be this much faster to win (they cost the other pipeline stages CPU). */
+  readonly tolerance?: number;
+  readonly now?: () => number;
+}
+
+export const CALIBRATION_DEFAULTS = { budgetMs: 300, minRounds: 2, maxRounds: 5, tolerance: 0.1 } as const;
+
+/** Thread counts worth timing on `cpus` CPUs: 1, 2, 4, … and `cpus` itself, at most `max`. */
+export function threadCandidates(cpus: number, max = 16): number[] {
+  const top = Math.max(1, Math.min(Math.floor(cpus), max));
+  const out: number[] = [];
+  for (let n = 1; n < top; n *= 2) out.push(n);
+  out.push(top);
+  return [...new Set(out)];
+}
+
+/** The fastest candidate, except that fewer threads win when within `tolerance` of it. */
+export function pickThreads(trials: readonly ThreadTrial[], tolerance: number = CALIBRATION_DEFAULTS.tolerance): ThreadTrial {
+  const valid = trials.filter((t) => Number.isFinite(t.itemsPerSecond) && t.itemsPerSecond > 0);
+  if (valid.length === 0) throw new Error('no candidate produced a usable timing');
+  const best = valid.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
+  const fewest = [...valid].sort((a, b) => a.threads - b.threads).find((t) => t.itemsPerSecond >= best.itemsPerSecond / (1 + tolerance));
+  return fewest ?? best;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/**
+ * Times `run(threads)` (one probe of `items` items) for every candidate, round-robin, after one
+ * untimed warm-up each, and picks. Never throws: a failing or nonsensical timing gives a
+ * 'fallback' choice of `fallbackThreads` (the session that is already open and known to work).
+ */
+export async function calibrateThreads(
+  candidates: readonly number[],
+  items: number,
+  run: (threads: number) => Promise<unknown>,
+  fallbackThreads: number,
+  options: CalibrationOptions = {},
+): Promise<ThreadChoice> {
+  const { budgetMs, minRounds, maxRounds, tolerance } = { ...CALIBRATION_DEFAULTS, ...options };
+  const now = options.now ?? (() => performance.now());
+  if (candidates.length <= 1) {
+    const threads = candidates[0] ?? 1;
+    return { threads, source: 'single-cpu', reason: `${threads} CPU available to this process: nothing to measure`, trials: [] };
+  }
+  try {
+    for (const t of candidates) await run(t); // warm-up: the first run plans and allocates
+    const times = new Map<number, number[]>(candidates.map((t) => [t, []]));
+    const started = now();
+    for (let round = 0; round < maxRounds; round += 1) {
+      if (round >= minRounds && now() - started > budgetMs) break;
+      for (const t of candidates) {
+        const t0 = now();
+        await run(t);
+        times.get(t)!.push(now() - t0);
+      }
+    }
+    const trials = candidates.map((threads) => ({ threads, itemsPerSecond: (items * 1000) / median(times.get(threads)!) }));
+    const chosen = pickThreads(trials, tolerance);
+    return { threads: chosen.threads, source: 'measured', reason: describeTrials(chosen, trials), trials };
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { threads: fallbackThreads, source: 'fallback', reason: `calibration failed (${why}); using ${fallbackThreads}`, trials: [] };
+  }
+}
+
+/** "2 threads: 41.3/s (1: 22.0/s)". */
+export function describeTrials(chosen: ThreadTrial, trials: readonly ThreadTrial[]): string {
+  const others = trials.filter((t) => t.threads !== chosen.threads).map((t) => `${t.threads}: ${t.itemsPerSecond.toFixed(1)}/s`);
+  const unit = chosen.threads === 1 ? 'thread' : 'threads';
+  return `${chosen.threads} ${unit} ${chosen.itemsPerSecond.toFixed(1)}/s${others.length ? ` (${others.join(', ')})` : ''}`;
+}
