@@ -48,9 +48,9 @@ export function runtimeVersion(): string {
 }
 
 const CUDA_FIX =
-  'onnxruntime-node installs without its CUDA binaries here (.npmrc: onnxruntime-node-install=skip). ' +
-  'On a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` ' +
-  '(or `npm install --onnxruntime-node-install=cuda12`), or choose --device cpu.';
+  'onnxruntime-node installs without its CUDA binaries here (package.json allowScripts skips its download script). ' +
+  'On a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, run `npm run cuda:install` in the clipdex folder ' +
+  '(= node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12), or choose --device cpu.';
 const WEBGPU_FIX = 'WebGPU needs a GPU adapter with Vulkan, Metal or D3D12 drivers; choose --device cpu on machines without one.';
 
 /** Whether the CUDA provider library sits next to ORT's native binding (it is downloaded on demand). */

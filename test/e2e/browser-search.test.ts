@@ -4,7 +4,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.ts';
 import { REPO, sharedFixture, startTestServer, type Fixture, type TestServer } from './server-harness.ts';
 
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
@@ -21,10 +22,7 @@ describe('browser e2e: the search page', function () {
     fx = await sharedFixture();
     t = await startTestServer(fx.libraryDir);
     await mkdir(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {

@@ -38,7 +38,7 @@ describe('execution providers (real ONNX Runtime on this machine)', () => {
     if (cudaProviderInstalled()) this.skip();
     const error = await OnnxSession.open(GRAPH, { device: 'cuda', threads: 1 }).catch((e: unknown) => e);
     expect(isEngineError(error, 'PROVIDER_UNAVAILABLE')).to.equal(true);
-    expect((error as Error).message).to.include('ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node');
+    expect((error as Error).message).to.include('npm run cuda:install');
     expect((error as Error).message).to.include('--device cpu');
   });
 
