@@ -1,5 +1,6 @@
-// Type-aware linting plus the layer rules: server/ and indexer/ use src/ only through its
-// public modules, src/ never reaches outward, and each native library has one home.
+// Type-aware linting plus the layer rules: src/ never reaches outward, server/ and indexer/ never
+// import each other (cli/ composes them), encoders/ and store/ never import each other, and each
+// native library has one home.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -7,6 +8,8 @@ const native = (name, home) => ({
   group: [name],
   message: `${name} is imported only in ${home}; use the interface it exports.`,
 });
+
+const outward = { group: ['**/server/**', '**/indexer/**', '**/cli/**'], message: 'src/ must not depend on server/, indexer/ or cli/.' };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'server/public/**', 'bench/node_modules/**', 'bench/.data/**', 'test-artifacts/**', 'training/**', 'fixtures/**', 'bin/**', '*.cjs', '*.mjs'] },
@@ -26,14 +29,24 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [outward] }] },
+  },
+  {
+    // Encoders run graphs; the store keeps vectors. They meet only in neutral data (src/shared, src/vector).
+    files: ['src/encoders/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            { group: ['**/server/**', '**/indexer/**'], message: 'src/ must not depend on server/ or indexer/.' },
-          ],
-        },
+        { patterns: [outward, { group: ['**/store/**', '**/model/**', '**/search/**'], message: 'src/encoders/ must not depend on store/, model/ or search/: share plain data through src/shared/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [outward, { group: ['**/encoders/**', '**/model/**', '**/search/**'], message: 'src/store/ must not depend on encoders/, model/ or search/: share plain data through src/shared/.' }] },
       ],
     },
   },

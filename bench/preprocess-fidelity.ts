@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PreprocessSpec } from '../src/encoders/encoder.ts';
+import type { PreprocessSpec } from '../src/image/preprocess.types.ts';
 import { SharpImagePreprocessor } from '../src/image/image-preprocessor.ts';
 import { pilResizeCrop } from '../src/image/pil-resample.ts';
 import { cropRgb, planResize, toChwTensor } from '../src/image/preprocess.ts';

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
-import type { ClipModel } from '../src/encoders/encoder.ts';
+import type { ClipModel } from '../src/model/model.types.ts';
 import { microBatchImageEncoder, microBatchTextEncoder } from '../src/encoders/micro-batcher.ts';
 import { SearchService } from '../src/search/search.service.ts';
 import type { Library } from '../src/store/library.types.ts';

@@ -9,7 +9,8 @@
  *   await engine.close();
  * }
  */
-import type { ClipModel, DeviceRequest } from './encoders/encoder.ts';
+import type { ClipModel } from './model/model.types.ts';
+import type { DeviceRequest } from './encoders/encoder.ts';
 import { loadModel } from './model/load-model.ts';
 import type { ThreadSettings } from './model/tower-threads.ts';
 import { SearchService } from './search/search.service.ts';

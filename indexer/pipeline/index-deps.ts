@@ -2,7 +2,7 @@
  * The slices of the library and model the pipeline uses. Naming them keeps the pipeline honest
  * about its dependencies and lets unit tests pass small in-memory fakes.
  */
-import type { ClipModel } from '../../src/encoders/encoder.ts';
+import type { ClipModel } from '../../src/model/model.types.ts';
 import type { Library } from '../../src/store/library.types.ts';
 
 export type IndexLibrary = Pick<

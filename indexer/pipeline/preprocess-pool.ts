@@ -5,7 +5,7 @@
  * fails only the images it held, and the pool carries on with the rest.
  */
 import { Worker } from 'node:worker_threads';
-import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../../src/encoders/encoder.ts';
+import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../../src/image/preprocess.types.ts';
 import { EngineError, type ErrorCode } from '../../src/errors.ts';
 import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
 

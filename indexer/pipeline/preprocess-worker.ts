@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PreprocessSpec } from '../../src/encoders/encoder.ts';
+import type { PreprocessSpec } from '../../src/image/preprocess.types.ts';
 import { isEngineError } from '../../src/errors.ts';
 import { SharpImagePreprocessor } from '../../src/image/image-preprocessor.ts';
 

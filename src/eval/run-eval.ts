@@ -3,7 +3,7 @@
  * preprocessor, tokenizer and ONNX towers — so the numbers describe what users get.
  */
 import { readFile } from 'node:fs/promises';
-import type { ClipModel } from '../encoders/encoder.ts';
+import type { ClipModel } from '../model/model.types.ts';
 import { EngineError, fromFsError } from '../errors.ts';
 import type { EvalManifest } from './eval-manifest.ts';
 import { computeRecall, type RecallAtK } from './recall.ts';

@@ -3,7 +3,7 @@
  * → resize of the kept window (centre crop; Pillow-exact, or libvips cubic for big reductions in
  * 'fast' mode) → rescale + mean/std → CHW Float32Array.
  */
-import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../encoders/encoder.ts';
+import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from './preprocess.types.ts';
 import { perceptualHash } from './perceptual-hash.ts';
 import { pilResizeCrop } from './pil-resample.ts';
 import { cropRgb, planResize, toChwTensor } from './preprocess.ts';

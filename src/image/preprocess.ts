@@ -3,7 +3,7 @@
  * rescale + mean/std normalisation into a CHW float tensor. The geometry follows torchvision's
  * Resize(int) + CenterCrop, which openai/CLIP and open_clip use.
  */
-import type { PreprocessSpec } from '../encoders/encoder.ts';
+import type { PreprocessSpec } from './preprocess.types.ts';
 import type { RawRgb } from './sharp-decoder.ts';
 
 export interface ResizePlan {

@@ -1,5 +1,8 @@
 /** The ClipModel loadModel returns: both towers, the preprocessor, identity, and what `model info` shows. */
-import type { ClipModel, ExecutionProviderName, ImagePreprocessor, ModelFingerprint, ModelLayout } from '../encoders/encoder.ts';
+import type { ClipModel } from './model.types.ts';
+import type { ExecutionProviderName } from '../encoders/encoder.ts';
+import type { ImagePreprocessor } from '../image/preprocess.types.ts';
+import type { ModelFingerprint, ModelLayout } from '../shared/model-fingerprint.ts';
 import type { ClipImageEncoder } from '../encoders/clip-image.encoder.ts';
 import type { ClipTextEncoder } from '../encoders/clip-text.encoder.ts';
 import type { GraphValue, OnnxSession } from '../encoders/onnx-session.ts';

@@ -5,7 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelLayout } from '../encoders/encoder.ts';
+import type { ModelLayout } from '../shared/model-fingerprint.ts';
 import { EngineError, fromFsError } from '../errors.ts';
 
 export interface LayoutFiles {

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import type { ModelFingerprint, ModelLayout, PreprocessSpec } from '../encoders/encoder.ts';
+import type { ModelFingerprint, ModelLayout } from '../shared/model-fingerprint.ts';
+import type { PreprocessSpec } from '../image/preprocess.types.ts';
 import { fromFsError } from '../errors.ts';
 
 export async function sha256File(file: string): Promise<string> {

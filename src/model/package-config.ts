@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelLayout, PreprocessSpec } from '../encoders/encoder.ts';
+import type { ModelLayout } from '../shared/model-fingerprint.ts';
+import type { PreprocessSpec } from '../image/preprocess.types.ts';
 import { parseTextClean, type TextClean } from '../encoders/text-clean.ts';
 import { EngineError, fromFsError } from '../errors.ts';
 import type { LayoutFiles } from './detect-layout.ts';

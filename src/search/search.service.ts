@@ -2,7 +2,8 @@
  * Turns a query (words, a photo, an item, a raw vector, or a weighted mix of them) into ranked,
  * hydrated hits from one modality of a library.
  */
-import type { ImageEncoder, ImagePreprocessor, PreprocessOptions, TextEncoder } from '../encoders/encoder.ts';
+import type { ImageEncoder, TextEncoder } from '../encoders/encoder.ts';
+import type { ImagePreprocessor, PreprocessOptions } from '../image/preprocess.types.ts';
 import { EngineError } from '../errors.ts';
 import type { Library } from '../store/library.types.ts';
 import { weightedMix } from '../vector/vector-math.ts';

@@ -3,7 +3,7 @@
  * (derived) and, for writers, the write lock. Created by openLibrary().
  */
 import path from 'node:path';
-import type { ModelFingerprint } from '../encoders/encoder.ts';
+import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
 import { EngineError } from '../errors.ts';
 import { translateSqliteError, type Db } from './database.ts';
 import { rowToItem, type ItemRepository } from './item.repository.ts';

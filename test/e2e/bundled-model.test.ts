@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { ClipModel } from '../../src/encoders/encoder.ts';
+import type { ClipModel } from '../../src/model/model.types.ts';
 import { bundledModelDir } from '../../src/model/bundled-model.ts';
 import { loadModel } from '../../src/model/load-model.ts';
 import { dot } from '../../src/vector/vector-math.ts';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { PreprocessSpec } from '../../../src/encoders/encoder.ts';
+import type { PreprocessSpec } from '../../../src/image/preprocess.types.ts';
 import { toChwTensor } from '../../../src/image/preprocess.ts';
 import { CLIP_MEAN, CLIP_STD } from '../../../src/model/package-config.ts';
 import { FIXTURES } from './model-test-dirs.ts';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import type { ImageEncoder, ImagePreprocessor, TextEncoder } from '../../../src/encoders/encoder.ts';
+import type { ImageEncoder, TextEncoder } from '../../../src/encoders/encoder.ts';
+import type { ImagePreprocessor } from '../../../src/image/preprocess.types.ts';
 import { EngineError } from '../../../src/errors.ts';
 import type { EvalManifest } from '../../../src/eval/eval-manifest.ts';
 import { runEval } from '../../../src/eval/run-eval.ts';

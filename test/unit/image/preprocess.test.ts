@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { PreprocessSpec } from '../../../src/encoders/encoder.ts';
+import type { PreprocessSpec } from '../../../src/image/preprocess.types.ts';
 import { pilResizeCrop } from '../../../src/image/pil-resample.ts';
 import { cropRgb, planResize, roundHalfEven, toChwTensor } from '../../../src/image/preprocess.ts';
 

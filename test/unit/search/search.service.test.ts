@@ -2,7 +2,8 @@
 // the real store and model are exercised in the integration and e2e tiers).
 import { expect } from 'chai';
 import { EngineError } from '../../../src/errors.ts';
-import type { ImageEncoder, ImagePreprocessor, TextEncoder } from '../../../src/encoders/encoder.ts';
+import type { ImageEncoder, TextEncoder } from '../../../src/encoders/encoder.ts';
+import type { ImagePreprocessor } from '../../../src/image/preprocess.types.ts';
 import { SearchService } from '../../../src/search/search.service.ts';
 import type { Item, Library, VectorHit, VectorSearchOptions } from '../../../src/store/library.types.ts';
 import { dot, l2Normalize } from '../../../src/vector/vector-math.ts';
