@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { cudaProviderInstalled, OnnxSession } from '../../src/encoders/onnx-session.ts';
 import { openEngine, type Engine } from '../../src/engine.ts';
 import { makeThumbnail } from '../../src/image/sharp-decoder.ts';
 import { bundledModelDir } from '../../src/model/bundled-model.ts';
@@ -116,4 +117,16 @@ export { solidPng } from '../helpers/png-bytes.ts';
 
 export interface ErrorJson {
   readonly error: { readonly code: string; readonly message: string; readonly requestId: string };
+}
+
+/**
+ * The provider the default device ('auto') must end on, worked out independently of the code
+ * under test: CUDA when its provider is installed and a session starts on it, else the CPU.
+ */
+export async function autoProvider(): Promise<string> {
+  if (!cudaProviderInstalled()) return 'cpu';
+  const graph = path.join(REPO, 'fixtures/models/formats/huggingface/onnx/text_model.onnx');
+  const session = await OnnxSession.open(graph, { device: 'cuda', threads: 1 }).catch(() => undefined);
+  await session?.close();
+  return session ? 'cuda' : 'cpu';
 }

@@ -9,7 +9,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 function ciTest(fixture: string): { status: number | null; output: string } {
   const env = { ...process.env };
   delete env.CI;
-  const result = spawnSync(path.join(ROOT, '.ci/test'), [path.join('test/fixtures/ci', fixture)], { cwd: ROOT, env, encoding: 'utf8' });
+  const result = spawnSync(path.join(ROOT, '.ci/test'), [path.join('test/fixtures/ci', fixture)], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 

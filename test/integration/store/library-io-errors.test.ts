@@ -40,13 +40,18 @@ function hasSetpriv(): boolean {
 }
 
 /** Runs the child under `ulimit -f <blocks>` (512-byte blocks in POSIX sh) or without DAC override. */
-async function runChild(args: string[], limit: { fileBlocks?: number; writeProtected?: boolean }): Promise<Report> {
+async function runChild(
+  args: string[],
+  limit: { fileBlocks?: number; writeProtected?: boolean },
+): Promise<Report> {
   const node = [process.execPath, '--import', 'tsx', CHILD, ...args];
   let command: string[] = node;
   const options: { uid?: number; gid?: number } = {};
-  if (limit.fileBlocks !== undefined) command = ['sh', '-c', `ulimit -f ${limit.fileBlocks} && exec "$@"`, 'sh', ...node];
+  if (limit.fileBlocks !== undefined)
+    command = ['sh', '-c', `ulimit -f ${limit.fileBlocks} && exec "$@"`, 'sh', ...node];
   if (limit.writeProtected && process.getuid?.() === 0) {
-    if (hasSetpriv()) command = ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner', ...command];
+    if (hasSetpriv())
+      command = ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner', ...command];
     else Object.assign(options, { uid: 65534, gid: 65534 });
   }
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -77,7 +82,9 @@ describe('library store: full and write-protected disks (unprivileged)', functio
     // 1 MiB per file: the WAL reaches it after a few hundred 1 KiB vectors.
     const filled = await runChild(['fill', dir, String(dim)], { fileBlocks: 2048 });
     expect(filled.writeError?.code).to.equal('IO_ERROR');
-    expect(filled.writeError?.message).to.match(/cannot write to library .+: (no space left on device|disk I\/O error)/);
+    expect(filled.writeError?.message).to.match(
+      /cannot write to library .+: (no space left on device|disk I\/O error)/,
+    );
     const committed = filled.committed!;
     expect(committed).to.be.greaterThan(0);
     expect(filled.indexed).to.equal(committed);
@@ -88,7 +95,9 @@ describe('library store: full and write-protected disks (unprivileged)', functio
     const squeezed = await runChild(['open-write-checkpoint', dir, String(dim)], { fileBlocks: 128 });
     expect(squeezed.indexed).to.equal(committed + 1);
     expect(squeezed.checkpointError?.code).to.equal('IO_ERROR');
-    expect(squeezed.checkpointError?.message).to.match(/HNSW graph .+(incompletely|no space left|file too large|EFBIG)/);
+    expect(squeezed.checkpointError?.message).to.match(
+      /HNSW graph .+(incompletely|no space left|file too large|EFBIG)/,
+    );
 
     // Once space is freed everything is there and findable.
     const reader = await openLibrary(dir, { readOnly: true });

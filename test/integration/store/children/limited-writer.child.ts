@@ -16,7 +16,9 @@ const [mode, dir, dimArg] = process.argv.slice(2) as [string, string, string];
 const dim = Number(dimArg);
 
 function describe(error: unknown): { code: string; message: string } {
-  return isEngineError(error) ? { code: error.code, message: error.message } : { code: 'NOT_ENGINE_ERROR', message: String(error) };
+  return isEngineError(error)
+    ? { code: error.code, message: error.message }
+    : { code: 'NOT_ENGINE_ERROR', message: String(error) };
 }
 
 const report: Record<string, unknown> = { mode };
@@ -26,7 +28,11 @@ if (mode === 'fill') {
   let committed = 0;
   try {
     for (;;) {
-      library.write({ items: Array.from({ length: 20 }, (_, i) => imageWrite(rootId, committed + i, { vector: unitVector(committed + i, dim) })) });
+      library.write({
+        items: Array.from({ length: 20 }, (_, i) =>
+          imageWrite(rootId, committed + i, { vector: unitVector(committed + i, dim) }),
+        ),
+      });
       committed += 20;
     }
   } catch (error) {
