@@ -6,7 +6,7 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { ClipModel } from '../src/model/model.types.ts';
 import { microBatchImageEncoder, microBatchTextEncoder } from '../src/encoders/micro-batcher.ts';
@@ -89,6 +89,13 @@ export async function startServer(parts: ServerParts, config: ServerConfig): Pro
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let stopping: Promise<void> | undefined;
+  // Responses still to be sent when stopping begins end their connection (`Connection: close`),
+  // so the server closes as soon as they are answered instead of waiting out the grace period.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/`,
     port,
@@ -102,6 +109,7 @@ export async function startServer(parts: ServerParts, config: ServerConfig): Pro
           resolve();
         });
         server.closeIdleConnections();
+        for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
       });
       return stopping;
     },

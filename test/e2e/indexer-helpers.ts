@@ -56,11 +56,11 @@ export const cleanup = (dir: string | undefined): Promise<void> => (dir ? rm(dir
 /**
  * Fills `dest` with `copies` distinct variants of every demo image: the same pixels, but a
  * PNG tEXt chunk makes each file's bytes (and so its content hash) unique, so every file must
- * really be decoded and encoded.
+ * really be decoded and encoded. `limit` caps how many demo images are used.
  */
-export async function makeDistinctPngs(dest: string, copies: number): Promise<number> {
+export async function makeDistinctPngs(dest: string, copies: number, limit = Infinity): Promise<number> {
   const src = path.join(REPO, 'fixtures', 'demo', 'images');
-  const names = (await readdir(src)).filter((n) => n.endsWith('.png'));
+  const names = (await readdir(src)).filter((n) => n.endsWith('.png')).slice(0, limit);
   for (const name of names) {
     const png = await readFile(path.join(src, name));
     for (let c = 0; c < copies; c += 1) await writeFile(path.join(dest, `${c}-${name}`), withTextChunk(png, `clipdex-copy-${c}`));

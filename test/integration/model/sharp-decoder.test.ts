@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import sharp from 'sharp';
@@ -16,7 +18,48 @@ async function code(promise: Promise<unknown>): Promise<string | undefined> {
   return isEngineError(error) ? error.code : `not an EngineError: ${String(error)}`;
 }
 
+const solid = (r: number, g: number, b: number, size = 16) => sharp({ create: { width: size, height: size, channels: 3, background: { r, g, b } } }).png().toBuffer();
+
 describe('sharp decoder (real libvips)', () => {
+  it('an animated GIF decodes to its first frame only (one frame tall, the first frame\'s colour)', async () => {
+    const gif = await sharp([await solid(255, 0, 0), await solid(0, 0, 255)], { join: { animated: true } }).gif().toBuffer();
+    expect((await sharp(gif).metadata()).pages).to.equal(2);
+    const decoded = await decodeImage(gif);
+    expect([decoded.width, decoded.height, decoded.format]).to.deep.equal([16, 16, 'gif']);
+    const pixels = Array.from(decoded.data);
+    for (let i = 0; i < pixels.length; i += 3) expect(pixels.slice(i, i + 3)).to.deep.equal([255, 0, 0]);
+  });
+
+  it('an SVG is rendered without fetching or embedding external resources', async () => {
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests += 1;
+      void solid(255, 0, 0, 64).then((png) => res.writeHead(200, { 'content-type': 'image/png' }).end(png));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const local = path.join(FIXTURES, 'images', 'grey.png');
+    try {
+      // A blue square on white, plus an external image over HTTP and a local file over the left half.
+      const svg = Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64">` +
+          `<rect x="16" y="16" width="32" height="32" fill="#0000ff"/>` +
+          `<image x="0" y="0" width="64" height="64" href="http://127.0.0.1:${port}/red.png"/>` +
+          `<image x="0" y="0" width="32" height="64" xlink:href="file://${local}"/>` +
+          `</svg>`,
+      );
+      const decoded = await decodeImage(svg);
+      expect([decoded.width, decoded.height, decoded.format]).to.deep.equal([64, 64, 'svg']);
+      const at = (x: number, y: number) => Array.from(decoded.data.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
+      expect(at(2, 2), 'corner: white, not the external red or the local file').to.deep.equal([255, 255, 255]);
+      expect(at(20, 32), 'left half: the blue square, not the local file').to.deep.equal([0, 0, 255]);
+      expect(at(40, 32)).to.deep.equal([0, 0, 255]);
+      expect(requests).to.equal(0);
+    } finally {
+      server.close();
+    }
+  });
+
   it('applies EXIF orientation (stored 300×200, orientation 6 → 200×300)', async () => {
     const decoded = await decodeImage(image('exif-rotated.jpg'));
     expect([decoded.width, decoded.height, decoded.format]).to.deep.equal([200, 300, 'jpeg']);
