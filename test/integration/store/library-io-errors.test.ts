@@ -47,12 +47,13 @@ async function runChild(
   const node = [process.execPath, '--import', 'tsx', CHILD, ...args];
   let command: string[] = node;
   const options: { uid?: number; gid?: number } = {};
-  if (limit.fileBlocks !== undefined)
+  if (limit.fileBlocks !== undefined) {
     command = ['sh', '-c', `ulimit -f ${limit.fileBlocks} && exec "$@"`, 'sh', ...node];
+  }
   if (limit.writeProtected && process.getuid?.() === 0) {
-    if (hasSetpriv())
+    if (hasSetpriv()) {
       command = ['setpriv', '--bounding-set=-dac_override,-dac_read_search,-fowner', ...command];
-    else Object.assign(options, { uid: 65534, gid: 65534 });
+    } else Object.assign(options, { uid: 65534, gid: 65534 });
   }
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   let stdout = '';
