@@ -35,6 +35,8 @@ export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning'> & {
   readonly decodeWorkers: number;
   /** Whether --decode-workers was given (then it is not rebalanced). */
   readonly decodeWorkersSet: boolean;
+  /** Most decode workers the run may balance up to (= decodeWorkers when set by the flag). */
+  readonly maxDecodeWorkers: number;
 };
 
 export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<ParsedIndexArgs> {
@@ -77,6 +79,7 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
         : positiveInt(args.concurrency, '--concurrency', 256),
     decodeWorkers,
     decodeWorkersSet: args.decodeWorkers !== undefined,
+    maxDecodeWorkers: args.decodeWorkers === undefined ? maxDecodeWorkers() : decodeWorkers,
     maxPixels: args.maxPixels === undefined ? INDEX_DEFAULTS.maxPixels : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
     retryFailed: args.retryFailed === true,
   };
@@ -97,6 +100,11 @@ async function existingFile(raw: string, cwd: string): Promise<string> {
  */
 export function defaultDecodeWorkers(cpus = availableCpus()): number {
   return Math.min(8, Math.max(0, cpus - 1));
+}
+
+/** The balancer may go up to one worker per CPU (when the encoder starves), at most 8; none on one CPU. */
+export function maxDecodeWorkers(cpus = availableCpus()): number {
+  return cpus <= 1 ? 0 : Math.min(8, cpus);
 }
 
 function nonNegativeInt(value: string, flag: string, max: number): number {

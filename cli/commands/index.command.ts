@@ -33,7 +33,8 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
       model = await openModel({ ...args, model: dir }, ctx, { spinning });
       library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
     }
-    const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.decodeWorkers) : undefined;
+    const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.maxDecodeWorkers, { active: parsed.decodeWorkers }) : undefined;
+    const balance = pool && !parsed.decodeWorkersSet && parsed.maxDecodeWorkers > 1 ? { pool, min: 1, max: parsed.maxDecodeWorkers } : undefined;
     try {
       const progress = createProgressReporter(args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines', ctx.stderr);
       const warnings: string[] = [];
@@ -46,6 +47,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
         library,
         { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint, ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}) },
         {
+          ...(balance ? { balance } : {}),
           onStart: (stats) => {
             progress.start(stats);
             countImageFiles(parsed.folders, parsed.filter, ctx.signal).then(
@@ -60,11 +62,13 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
       const resources = {
         cpus,
         encoderThreads: { text: brief(model.details.threads.text), vision: brief(model.details.threads.vision) },
-        decodeWorkers: {
-          count: parsed.decodeWorkers,
-          source: parsed.decodeWorkersSet ? ('flag' as const) : ('default' as const),
-          reason: parsed.decodeWorkersSet ? 'set by --decode-workers' : `one per available CPU but one (${cpus} CPUs)`,
-        },
+        decodeWorkers: summary.balance
+          ? { count: summary.balance.final, source: 'balanced' as const, reason: summary.balance.reason }
+          : {
+              count: parsed.decodeWorkers,
+              source: parsed.decodeWorkersSet ? ('flag' as const) : ('default' as const),
+              reason: parsed.decodeWorkersSet ? 'set by --decode-workers' : cpus <= 1 ? 'one CPU: decoding on the main thread' : `one per available CPU but one (${cpus} CPUs)`,
+            },
       };
       const report = buildReport(
         summary,

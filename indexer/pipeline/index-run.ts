@@ -12,6 +12,7 @@ import type { IndexLibrary, IndexModel } from './index-deps.ts';
 import type { IndexRequest } from './index-request.ts';
 import { emptyStats, flattenStats, type IndexStats } from './index-stats.ts';
 import { produceSources } from './source-producer.ts';
+import { StageBalancer, type BalanceReport, type BalancerOptions } from './stage-balancer.ts';
 import type { WorkUnit } from './work-unit.ts';
 
 export interface IndexSummary {
@@ -19,11 +20,23 @@ export interface IndexSummary {
   readonly state: 'finished' | 'interrupted';
   readonly elapsedMs: number;
   readonly stats: IndexStats;
+  /** How the decode workers were balanced against the encoder, when they were. */
+  readonly balance?: BalanceReport;
+}
+
+/** The part of the preprocess pool the balancer drives. */
+export interface DecodeScaler {
+  readonly active: number;
+  readonly completed: number;
+  setActive(n: number): void;
+  busyMs(): number;
 }
 
 export interface IndexRunHooks {
   /** Receives the live counters once, before work starts (for progress reporting). */
   readonly onStart?: (stats: IndexStats) => void;
+  /** Adjust the number of decode workers within [min, max] from the observed stage rates. */
+  readonly balance?: { readonly pool: DecodeScaler; readonly min: number; readonly max: number; readonly options?: BalancerOptions };
 }
 
 const DELETE_CHUNK = 1000;
@@ -39,6 +52,16 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
   let stopped = false;
   const aborted = (): boolean => req.signal?.aborted === true;
   const state = { seen: new Set<string>(), deletionScopes: [] as DeletionScope[], stopped: () => stopped || aborted() };
+  const balance = hooks.balance;
+  const balancer = balance ? new StageBalancer(balance.min, balance.max, balance.pool.active, balance.options) : undefined;
+  let waitMs = 0;
+  const rebalance = (): void => {
+    if (!balance || !balancer) return;
+    const nowMs = performance.now();
+    const counters = { nowMs, encodeMs: stats.encodeMs, waitMs, decodeBusyMs: balance.pool.busyMs(), decoded: balance.pool.completed, encoded: stats.images.indexed };
+    const next = balancer.observe(counters);
+    if (next !== undefined) balance.pool.setActive(next);
+  };
 
   const producer = produceSources(req, library, model, stats, channel, state).then(
     () => channel.close(),
@@ -46,9 +69,12 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
   );
   try {
     for (;;) {
+      const waited = performance.now();
       const unit = await channel.pull();
+      waitMs += performance.now() - waited;
       if (unit === undefined) break;
       await writer.add(unit);
+      rebalance();
       if (aborted()) break;
     }
     if (!aborted()) await writer.flush();
@@ -80,5 +106,5 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
   await writer.checkpoint();
   const finalState = interrupted ? 'interrupted' : 'finished';
   library.finishRun(run.id, finalState, flattenStats(stats));
-  return { runId: run.id, state: finalState, elapsedMs: performance.now() - started, stats };
+  return { runId: run.id, state: finalState, elapsedMs: performance.now() - started, stats, ...(balancer ? { balance: balancer.report() } : {}) };
 }

@@ -3,6 +3,10 @@
  * more than one physical core. Same spec, same results as the model's own preprocessor (each
  * worker runs that very class); tensors come back by transfer, not copy. A worker that dies
  * fails only the images it held, and the pool carries on with the rest.
+ *
+ * Of its `size` workers only `active` take jobs (spawned on first use), so the indexer can add
+ * decoders when the encoder starves and drop them when it is the encoder that needs the CPUs
+ * (stage-balancer.ts); `busyMs` and `completed` are what it observes.
  */
 import { Worker } from 'node:worker_threads';
 import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../../src/image/preprocess.types.ts';
@@ -25,23 +29,58 @@ interface Slot {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
   alive: boolean;
+  /** Time with at least one job in the worker, closed intervals only; `since` opens the current one. */
+  busyMs: number;
+  since: number | undefined;
 }
 
 export class PreprocessPool implements ImagePreprocessor {
   readonly #slots: Slot[] = [];
+  readonly #max: number;
+  #active: number;
   #nextId = 1;
   #closed = false;
+  #completed = 0;
 
   constructor(
     readonly spec: PreprocessSpec,
     size: number,
+    options: { readonly active?: number } = {},
   ) {
     if (!Number.isInteger(size) || size < 1) throw new EngineError('INVALID_INPUT', 'a preprocess pool needs at least one worker');
-    for (let i = 0; i < size; i += 1) this.#slots.push(this.#spawn());
+    this.#max = size;
+    this.#active = size;
+    this.setActive(options.active ?? size);
   }
 
+  /** Live workers spawned so far. */
   get size(): number {
     return this.#slots.filter((s) => s.alive).length;
+  }
+
+  get maxSize(): number {
+    return this.#max;
+  }
+
+  /** Workers that take new jobs. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Lets `n` workers (1…size) take new jobs; jobs already queued on the others finish there. */
+  setActive(n: number): void {
+    this.#active = Math.max(1, Math.min(this.#max, Math.floor(n)));
+    while (!this.#closed && this.#slots.length < this.#active) this.#slots.push(this.#spawn());
+  }
+
+  /** Summed over workers: milliseconds during which a worker held at least one job. */
+  busyMs(now = performance.now()): number {
+    return this.#slots.reduce((sum, s) => sum + s.busyMs + (s.since === undefined ? 0 : now - s.since), 0);
+  }
+
+  /** Images preprocessed (or failed) so far. */
+  get completed(): number {
+    return this.#completed;
   }
 
   preprocess(bytes: Uint8Array, options: PreprocessOptions = {}): Promise<PreprocessedImage> {
@@ -56,11 +95,13 @@ export class PreprocessPool implements ImagePreprocessor {
 
   #run(job: Omit<PreprocessJob, 'id'>): Promise<PreprocessedImage | string> {
     if (this.#closed) return Promise.reject(new EngineError('CLOSED', 'the preprocess pool is closed'));
-    const live = this.#slots.filter((s) => s.alive);
+    const enabled = this.#slots.slice(0, this.#active).filter((s) => s.alive);
+    const live = enabled.length > 0 ? enabled : this.#slots.filter((s) => s.alive);
     if (live.length === 0) return Promise.reject(new EngineError('INTERNAL', 'every preprocess worker has exited'));
     const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      if (slot.pending.size === 0) slot.since = performance.now();
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref(); // busy workers keep the process alive, idle ones do not
       slot.worker.postMessage({ ...job, id } satisfies PreprocessJob);
@@ -75,18 +116,25 @@ export class PreprocessPool implements ImagePreprocessor {
 
   #spawn(): Slot {
     const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { spec: this.spec } });
-    const slot: Slot = { worker, pending: new Map(), alive: true };
+    const slot: Slot = { worker, pending: new Map(), alive: true, busyMs: 0, since: undefined };
     worker.on('message', (reply: PreprocessReply) => {
       const p = slot.pending.get(reply.id);
       if (!p) return;
       slot.pending.delete(reply.id);
-      if (slot.pending.size === 0) worker.unref();
+      if (!('hash' in reply)) this.#completed += 1;
+      if (slot.pending.size === 0) {
+        worker.unref();
+        if (slot.since !== undefined) slot.busyMs += performance.now() - slot.since;
+        slot.since = undefined;
+      }
       if (!reply.ok) p.reject(new EngineError(reply.code as ErrorCode, reply.message));
       else if ('hash' in reply) p.resolve(reply.hash);
       else p.resolve({ pixels: reply.pixels, width: reply.width, height: reply.height, format: reply.format, ...(reply.phash === undefined ? {} : { phash: reply.phash }) });
     });
     const fail = (why: string): void => {
       slot.alive = false;
+      if (slot.since !== undefined) slot.busyMs += performance.now() - slot.since;
+      slot.since = undefined;
       for (const p of slot.pending.values()) p.reject(new EngineError('INTERNAL', `preprocess worker ${why}`));
       slot.pending.clear();
     };
