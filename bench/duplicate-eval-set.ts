@@ -16,8 +16,28 @@ import sharp from 'sharp';
 
 export const DEMO_IMAGES = fileURLToPath(new URL('../fixtures/demo/images/', import.meta.url));
 
-export type Variant = 'source' | 'copy' | 'jpeg' | 'resize' | 'crop' | 'exif-rotate' | 'brightness' | 'contrast' | 'watermark' | 'other-style' | 'look-alike';
-export const EDITS: readonly Variant[] = ['copy', 'jpeg', 'resize', 'crop', 'exif-rotate', 'brightness', 'contrast', 'watermark'];
+export type Variant =
+  | 'source'
+  | 'copy'
+  | 'jpeg'
+  | 'resize'
+  | 'crop'
+  | 'exif-rotate'
+  | 'brightness'
+  | 'contrast'
+  | 'watermark'
+  | 'other-style'
+  | 'look-alike';
+export const EDITS: readonly Variant[] = [
+  'copy',
+  'jpeg',
+  'resize',
+  'crop',
+  'exif-rotate',
+  'brightness',
+  'contrast',
+  'watermark',
+];
 
 export interface EvalFile {
   /** Relative to the set's folder. */
@@ -52,8 +72,15 @@ export async function generateEvalSet(dir: string, options: EvalSetOptions): Pro
     const name = demo[i * step]!;
     const dest = `demo-${name}`;
     await copyFile(path.join(DEMO_IMAGES, name), path.join(dir, dest));
-    const concept = name.replace(/-(noto|twemoji|fluent-emoji-flat|fluent-emoji|emojione|openmoji|blobmoji|[a-z]+)\.png$/, '');
-    sources.push({ name: dest, bytes: await sharp(path.join(dir, dest)).png().toBuffer(), concept: `demo:${concept}` });
+    const concept = name.replace(
+      /-(noto|twemoji|fluent-emoji-flat|fluent-emoji|emojione|openmoji|blobmoji|[a-z]+)\.png$/,
+      '',
+    );
+    sources.push({
+      name: dest,
+      bytes: await sharp(path.join(dir, dest)).png().toBuffer(),
+      concept: `demo:${concept}`,
+    });
     out.push({ file: dest, family: dest, concept: `demo:${concept}`, variant: 'source' });
   }
   for (let i = 0; i < options.photos; i++) {
@@ -64,9 +91,19 @@ export async function generateEvalSet(dir: string, options: EvalSetOptions): Pro
     sources.push({ name, bytes: await sharp(path.join(dir, name)).png().toBuffer(), concept });
     out.push({ file: name, family: name, concept, variant: 'source' });
     await writeFile(path.join(dir, `${concept}-sketch.png`), await renderScene(scene, 'sketch', 0, i));
-    out.push({ file: `${concept}-sketch.png`, family: `${concept}-sketch.png`, concept, variant: 'other-style' });
+    out.push({
+      file: `${concept}-sketch.png`,
+      family: `${concept}-sketch.png`,
+      concept,
+      variant: 'other-style',
+    });
     await writeFile(path.join(dir, `${concept}-burst.jpg`), await renderScene(scene, 'photo', 1, i + 7919));
-    out.push({ file: `${concept}-burst.jpg`, family: `${concept}-burst.jpg`, concept, variant: 'look-alike' });
+    out.push({
+      file: `${concept}-burst.jpg`,
+      family: `${concept}-burst.jpg`,
+      concept,
+      variant: 'look-alike',
+    });
   }
   let e = 0;
   for (const src of sources) {
@@ -77,14 +114,24 @@ export async function generateEvalSet(dir: string, options: EvalSetOptions): Pro
       const file = `${base}~${variant}-${j}.${made.ext}`;
       if (variant === 'copy') await copyFile(path.join(dir, src.name), path.join(dir, file));
       else await writeFile(path.join(dir, file), made.bytes);
-      out.push({ file, family: src.name, concept: src.concept, variant, ...(made.param === undefined ? {} : { param: made.param }) });
+      out.push({
+        file,
+        family: src.name,
+        concept: src.concept,
+        variant,
+        ...(made.param === undefined ? {} : { param: made.param }),
+      });
     }
   }
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(out, null, 1));
   return out;
 }
 
-async function applyEdit(png: Buffer, variant: Variant, rand: () => number): Promise<{ bytes: Buffer; ext: string; param?: number }> {
+async function applyEdit(
+  png: Buffer,
+  variant: Variant,
+  rand: () => number,
+): Promise<{ bytes: Buffer; ext: string; param?: number }> {
   const img = sharp(png);
   const { width = 1, height = 1 } = await img.metadata();
   const between = (lo: number, hi: number): number => lo + rand() * (hi - lo);
@@ -93,11 +140,22 @@ async function applyEdit(png: Buffer, variant: Variant, rand: () => number): Pro
       return { bytes: png, ext: 'png' };
     case 'jpeg': {
       const q = Math.round(between(30, 90));
-      return { bytes: await sharp(png).flatten({ background: '#ffffff' }).jpeg({ quality: q }).toBuffer(), ext: 'jpg', param: q };
+      return {
+        bytes: await sharp(png).flatten({ background: '#ffffff' }).jpeg({ quality: q }).toBuffer(),
+        ext: 'jpg',
+        param: q,
+      };
     }
     case 'resize': {
       const s = between(0.25, 0.8);
-      return { bytes: await sharp(png).resize(Math.max(8, Math.round(width * s)), Math.max(8, Math.round(height * s))).png().toBuffer(), ext: 'png', param: round2(s) };
+      return {
+        bytes: await sharp(png)
+          .resize(Math.max(8, Math.round(width * s)), Math.max(8, Math.round(height * s)))
+          .png()
+          .toBuffer(),
+        ext: 'png',
+        param: round2(s),
+      };
     }
     case 'crop': {
       const keep = between(0.85, 0.98);
@@ -105,27 +163,54 @@ async function applyEdit(png: Buffer, variant: Variant, rand: () => number): Pro
       const h = Math.round(height * keep);
       const left = Math.floor(rand() * (width - w + 1));
       const top = Math.floor(rand() * (height - h + 1));
-      return { bytes: await sharp(png).extract({ left, top, width: w, height: h }).png().toBuffer(), ext: 'png', param: round2(keep) };
+      return {
+        bytes: await sharp(png).extract({ left, top, width: w, height: h }).png().toBuffer(),
+        ext: 'png',
+        param: round2(keep),
+      };
     }
     case 'exif-rotate': {
       // Pixels stored turned, with the EXIF orientation that turns them back: the same picture.
-      const [orientation, turn] = ([[6, 270], [3, 180], [8, 90]] as const)[Math.floor(rand() * 3)]!;
-      const bytes = await sharp(await sharp(png).flatten({ background: '#ffffff' }).rotate(turn).toBuffer()).jpeg({ quality: 92 }).withMetadata({ orientation }).toBuffer();
+      const [orientation, turn] = (
+        [
+          [6, 270],
+          [3, 180],
+          [8, 90],
+        ] as const
+      )[Math.floor(rand() * 3)]!;
+      const bytes = await sharp(await sharp(png).flatten({ background: '#ffffff' }).rotate(turn).toBuffer())
+        .jpeg({ quality: 92 })
+        .withMetadata({ orientation })
+        .toBuffer();
       return { bytes, ext: 'jpg', param: orientation };
     }
     case 'brightness': {
       const f = 1 + (rand() < 0.5 ? -1 : 1) * between(0.05, 0.15);
-      return { bytes: await sharp(png).modulate({ brightness: f }).png().toBuffer(), ext: 'png', param: round2(f) };
+      return {
+        bytes: await sharp(png).modulate({ brightness: f }).png().toBuffer(),
+        ext: 'png',
+        param: round2(f),
+      };
     }
     case 'contrast': {
       const f = 1 + (rand() < 0.5 ? -1 : 1) * between(0.05, 0.15);
-      return { bytes: await sharp(png).linear(f, 128 * (1 - f)).png().toBuffer(), ext: 'png', param: round2(f) };
+      return {
+        bytes: await sharp(png)
+          .linear(f, 128 * (1 - f))
+          .png()
+          .toBuffer(),
+        ext: 'png',
+        param: round2(f),
+      };
     }
     case 'watermark': {
       const w = Math.max(12, Math.round(width * 0.3));
       const h = Math.max(6, Math.round(height * 0.08));
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="white" fill-opacity="0.45"/><text x="50%" y="75%" font-size="${Math.round(h * 0.8)}" text-anchor="middle" fill="black" fill-opacity="0.7">© clipdex</text></svg>`;
-      const bytes = await sharp(png).composite([{ input: Buffer.from(svg), gravity: 'southeast' }]).png().toBuffer();
+      const bytes = await sharp(png)
+        .composite([{ input: Buffer.from(svg), gravity: 'southeast' }])
+        .png()
+        .toBuffer();
       return { bytes, ext: 'png' };
     }
     case 'source':
@@ -152,32 +237,64 @@ const H = 240;
 
 function sceneSpec(seed: number): Scene {
   const rand = mulberry32(seed * 31 + 5);
-  const color = (): string => `rgb(${Math.floor(rand() * 256)},${Math.floor(rand() * 256)},${Math.floor(rand() * 256)})`;
+  const color = (): string =>
+    `rgb(${Math.floor(rand() * 256)},${Math.floor(rand() * 256)},${Math.floor(rand() * 256)})`;
   const shapes: Shape[] = [];
   const n = 3 + Math.floor(rand() * 4);
-  for (let i = 0; i < n; i++) shapes.push({ kind: rand() < 0.5 ? 'circle' : 'rect', x: rand() * W, y: rand() * H, r: 15 + rand() * 50, color: color() });
+  for (let i = 0; i < n; i++)
+    {shapes.push({
+      kind: rand() < 0.5 ? 'circle' : 'rect',
+      x: rand() * W,
+      y: rand() * H,
+      r: 15 + rand() * 50,
+      color: color(),
+    });}
   return { background: [color(), color()], shapes };
 }
 
 /** 'photo': filled shapes on a gradient, with grain; 'sketch': outlines on paper. `jitter` moves shapes (a look-alike shot). */
-async function renderScene(scene: Scene, style: 'photo' | 'sketch', jitter: number, noiseSeed: number): Promise<Buffer> {
+async function renderScene(
+  scene: Scene,
+  style: 'photo' | 'sketch',
+  jitter: number,
+  noiseSeed: number,
+): Promise<Buffer> {
   const rand = mulberry32(noiseSeed + 99);
   const move = (): number => (jitter ? (rand() - 0.5) * 40 : 0);
   const body = scene.shapes
     .map((s) => {
       const x = s.x + move();
       const y = s.y + move();
-      const paint = style === 'photo' ? `fill="${s.color}"` : `fill="none" stroke="${s.color}" stroke-width="4"`;
-      return s.kind === 'circle' ? `<circle cx="${x}" cy="${y}" r="${s.r}" ${paint}/>` : `<rect x="${x - s.r}" y="${y - s.r * 0.7}" width="${2 * s.r}" height="${1.4 * s.r}" ${paint}/>`;
+      const paint =
+        style === 'photo' ? `fill="${s.color}"` : `fill="none" stroke="${s.color}" stroke-width="4"`;
+      return s.kind === 'circle'
+        ? `<circle cx="${x}" cy="${y}" r="${s.r}" ${paint}/>`
+        : `<rect x="${x - s.r}" y="${y - s.r * 0.7}" width="${2 * s.r}" height="${1.4 * s.r}" ${paint}/>`;
     })
     .join('');
-  const bg = style === 'photo'
-    ? `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${scene.background[0]}"/><stop offset="1" stop-color="${scene.background[1]}"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>`
-    : '<rect width="100%" height="100%" fill="#f4f1ea"/>';
-  const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${bg}${body}</svg>`);
+  const bg =
+    style === 'photo'
+      ? `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${scene.background[0]}"/><stop offset="1" stop-color="${scene.background[1]}"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>`
+      : '<rect width="100%" height="100%" fill="#f4f1ea"/>';
+  const svg = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${bg}${body}</svg>`,
+  );
   if (style === 'sketch') return sharp(svg).png().toBuffer();
-  const grain = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 128, g: 128, b: 128 }, noise: { type: 'gaussian', mean: 128, sigma: 12 } } }).png().toBuffer();
-  return sharp(await sharp(svg).png().toBuffer()).composite([{ input: grain, tile: true, blend: 'overlay' }]).jpeg({ quality: 90 }).toBuffer();
+  const grain = await sharp({
+    create: {
+      width: 64,
+      height: 64,
+      channels: 3,
+      background: { r: 128, g: 128, b: 128 },
+      noise: { type: 'gaussian', mean: 128, sigma: 12 },
+    },
+  })
+    .png()
+    .toBuffer();
+  return sharp(await sharp(svg).png().toBuffer())
+    .composite([{ input: grain, tile: true, blend: 'overlay' }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 function round2(x: number): number {

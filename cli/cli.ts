@@ -129,7 +129,9 @@ program
   .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
   .option('--threads <n>', 'ONNX Runtime intra-op threads')
   .addOption(deviceOption())
-  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score}]}')
+  .option('--tag <label>', 'only images carrying this stored tag (repeatable: all of them)', collect)
+  .option('--collapse <mode>', '"near": one hit per near-duplicate group')
+  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score, tags?}]}')
   .description('find images or texts by words or by an example image')
   .action(lazy(() => import('./commands/search.command.ts')));
 program
@@ -150,6 +152,21 @@ program
   .option('--json', 'machine-readable output: {"groups": [{tier, keep, reason, items: [{id, uri, width, height, size, distance}]}]}')
   .description('groups of exact duplicates, near duplicates (the same picture) and similar shots, with the file to keep')
   .action(lazy(() => import('./commands/duplicates.command.ts')));
+
+program
+  .command('tag')
+  .requiredOption('--library <dir>', 'library directory')
+  .option('--labels <file>', 'UTF-8 text, one label per line (blank lines skipped, repeats kept once; at most 10000)')
+  .option('--threshold <p>', 'keep labels with at least this zero-shot probability (default 0.2)')
+  .option('--template <text>', "prompt template with {} for the label (repeatable; default '{}', 'a photo of {}', 'an emoji of {}')", collect)
+  .option('--max-tags <n>', 'at most this many tags per image (default 5)')
+  .option('--clear', 'turn tagging off and remove every tag')
+  .option('--model <dir|name>', 'model directory or pulled model name (default: the one the library was built with)')
+  .option('--threads <n>', 'ONNX Runtime intra-op threads')
+  .addOption(deviceOption())
+  .option('--json', 'machine-readable output')
+  .description('tag every image zero-shot against a list of labels and keep tagging new images on `index`')
+  .action(lazy(() => import('./commands/tag.command.ts')));
 
 const library = program.command('library').description('maintain a library directory');
 library

@@ -16,6 +16,7 @@ import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { timeout } from './middleware/timeout.ts';
 import { classifyRoutes } from './routes/classify.routes.ts';
+import { duplicatesRoutes } from './routes/duplicates.routes.ts';
 import { healthRoutes } from './routes/health.routes.ts';
 import { itemRoutes } from './routes/items.routes.ts';
 import { searchRoutes } from './routes/search.routes.ts';
@@ -47,10 +48,11 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
   app.use(healthRoutes(deps));
-  app.use(['/api/search', '/api/items', '/api/classify'], libraryRefresh(deps.library, config.refreshIntervalMs, config.log));
+  app.use(['/api/search', '/api/items', '/api/classify', '/api/duplicates'], libraryRefresh(deps.library, config.refreshIntervalMs, config.log));
   app.use(searchRoutes(deps));
   app.use(itemRoutes(deps));
   app.use(classifyRoutes(deps));
+  app.use(duplicatesRoutes(deps));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m', fallthrough: true }));
 
   app.use(notFound);

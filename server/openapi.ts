@@ -37,6 +37,8 @@ const searchParams = [
   ...['minSize', 'maxSize', 'minWidth', 'maxWidth', 'minHeight', 'maxHeight'].map((n) => q(n, 'bytes or pixels', { type: 'number' })),
   q('modifiedAfter', 'epoch ms or ISO date'),
   q('modifiedBefore', 'epoch ms or ISO date'),
+  q('tags', 'comma-separated stored tags; only items carrying every one'),
+  q('collapse', "'near': one hit per near-duplicate group", { type: 'string', enum: ['near'] }),
 ];
 const searchResponse = { '200': { description: 'one page of hits', content: json(ref('SearchPage')) } };
 const uploadBodies = (jsonSchema: Json) => ({
@@ -102,6 +104,11 @@ export function openApiDocument(version: string): Json {
                   description: 'for a caption: the image it describes',
                   properties: { id: { type: 'integer' }, uri: { type: 'string' }, thumbnailUrl: { type: 'string' } },
                 },
+                tags: {
+                  type: 'array',
+                  description: 'stored zero-shot tags, most probable first',
+                  items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } },
+                },
               },
             },
           ],
@@ -128,7 +135,7 @@ export function openApiDocument(version: string): Json {
         },
         post: {
           summary: 'Search by words, a photo, items or a weighted mix (negative weights push away)',
-          parameters: searchParams.filter((p) => ['target', 'k', 'cursor', 'minScore', 'sort'].includes(p.name)),
+          parameters: searchParams.filter((p) => ['target', 'k', 'cursor', 'minScore', 'sort', 'collapse'].includes(p.name)),
           requestBody: uploadBodies(ref('SearchBody')),
           responses: { ...searchResponse, ...errors(400, 404, 413, 415, 422, 503) },
         },
@@ -159,6 +166,23 @@ export function openApiDocument(version: string): Json {
           summary: 'Items nearest to this one, in either modality',
           parameters: [idParam, ...searchParams],
           responses: { ...searchResponse, ...errors(400, 404) },
+        },
+      },
+      '/api/duplicates': {
+        get: {
+          summary: 'Duplicate groups in three tiers: exact (same bytes), near (the same picture), similar (not duplicates)',
+          parameters: [
+            q('tier', 'only this tier', { type: 'string', enum: ['exact', 'near', 'similar'] }),
+            q('cursor', 'nextCursor of the previous page'),
+            q('k', 'groups per page', { type: 'integer', minimum: 1, maximum: 200, default: 50 }),
+          ],
+          responses: {
+            '200': {
+              description: '{groups: [{tier, keep, reason, items: [{id, uri, width, height, size, distance, thumbnailUrl}]}], total, images, withoutHash, nextCursor}',
+              content: json({ type: 'object' }),
+            },
+            ...errors(400),
+          },
         },
       },
       '/api/classify': {

@@ -28,7 +28,8 @@ const TITLES: Record<DuplicateTier, string> = {
 
 export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<void> {
   const tier = args.tier as DuplicateTier | undefined;
-  if (tier !== undefined && !DUPLICATE_TIERS.includes(tier)) throw new EngineError('INVALID_INPUT', `--tier must be one of ${DUPLICATE_TIERS.join(', ')}`);
+  if (tier !== undefined && !DUPLICATE_TIERS.includes(tier))
+    {throw new EngineError('INVALID_INPUT', `--tier must be one of ${DUPLICATE_TIERS.join(', ')}`);}
   const num = (v: string | undefined, flag: string): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -44,9 +45,15 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
   try {
     const report = findDuplicates(library, thresholds, tier ? [tier] : undefined);
     if (args.json) {
-      const body = { groups: report.groups.map((g) => ({ tier: g.tier, keep: g.keep, reason: g.reason, items: g.items })), images: report.images, withoutHash: report.withoutHash };
+      const body = {
+        groups: report.groups.map((g) => ({ tier: g.tier, keep: g.keep, reason: g.reason, items: g.items })),
+        images: report.images,
+        withoutHash: report.withoutHash,
+      };
       // Large reports to a pipe: wait until written, the entry file exits right after.
-      await new Promise<void>((resolve, reject) => ctx.stdout.write(`${JSON.stringify(body, null, 2)}\n`, (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        ctx.stdout.write(`${JSON.stringify(body, null, 2)}\n`, (e) => (e ? reject(e) : resolve())),
+      );
       return;
     }
     for (const t of tier ? [tier] : DUPLICATE_TIERS) {
@@ -58,7 +65,10 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
       }
     }
     if (report.withoutHash > 0) {
-      writeLine(ctx.stdout, `${report.withoutHash} of ${report.images} images have no perceptual hash (indexed before hashing existed): only exact and similar apply to them`);
+      writeLine(
+        ctx.stdout,
+        `${report.withoutHash} of ${report.images} images have no perceptual hash (indexed before hashing existed): only exact and similar apply to them`,
+      );
     }
   } finally {
     await library.close();

@@ -15,6 +15,7 @@ import { countImageFiles } from '../../indexer/discovery/count-files.ts';
 import { runIndex } from '../../indexer/pipeline/index-run.ts';
 import { PreprocessPool } from '../../indexer/pipeline/preprocess-pool.ts';
 import { createProgressReporter } from '../../indexer/progress/progress-reporter.ts';
+import { tagVector } from '../../src/tags/zero-shot-tagger.ts';
 
 export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const parsed = await parseIndexArgs(args, ctx.cwd);
@@ -38,6 +39,8 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
     try {
       const progress = createProgressReporter(args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines', ctx.stderr);
       const warnings: string[] = [];
+      // A configured label set (clipdex tag) tags new images as they are written.
+      const tagSet = library.tagLabelSet();
       const summary = await runIndex(
         {
           ...parsed,
@@ -45,7 +48,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
           onWarning: (m) => (warnings.length < 1000 ? warnings.push(m) : undefined),
         },
         library,
-        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint, ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}) },
+        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint, ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}), ...(tagSet ? { tag: (v: Float32Array) => tagVector(v, tagSet) } : {}) },
         {
           ...(balance ? { balance } : {}),
           onStart: (stats) => {

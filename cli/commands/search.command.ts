@@ -19,6 +19,8 @@ export interface SearchArgs extends ModelArgs {
   readonly k?: string;
   readonly minScore?: string;
   readonly json?: boolean;
+  readonly tag?: string[];
+  readonly collapse?: string;
 }
 
 export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> {
@@ -41,14 +43,23 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
     return open(dir);
   });
   try {
-    const page = await engine.search.search({ target: args.target ?? 'image', terms, k, ...(minScore === undefined ? {} : { minScore }) });
-    const results = page.results.map(({ item, score }) => ({
+    if (args.collapse !== undefined && args.collapse !== 'near') throw new EngineError('INVALID_INPUT', `--collapse takes "near" (got "${args.collapse}")`);
+    const page = await engine.search.search({
+      target: args.target ?? 'image',
+      terms,
+      k,
+      ...(minScore === undefined ? {} : { minScore }),
+      ...(args.tag?.length ? { filter: { tags: args.tag } } : {}),
+      ...(args.collapse === 'near' ? { collapse: 'near' as const } : {}),
+    });
+    const results = page.results.map(({ item, score, tags }) => ({
       id: item.id,
       kind: item.kind,
       uri: item.uri,
       ...(item.text === null ? {} : { text: item.text }),
       path: engine.library.resolvePath(item),
       score: Math.round(score * 1e6) / 1e6,
+      ...(tags === undefined ? {} : { tags }),
     }));
     if (args.json) return writeJson(ctx.stdout, { results });
     if (results.length === 0) return writeLine(ctx.stdout, 'no results');

@@ -87,7 +87,8 @@ export class BatchWriter {
       const vectors = await this.#encode(texts.map((t) => t.text), (b) => this.model.text.encodeBatch(b));
       texts.forEach((txt, i) => encoded.push(toWrite(txt.draft, vectors[i])));
     }
-    const items = encoded.map((e) => e.write);
+    const tag = this.model.tag;
+    const items = encoded.map((e) => (tag && e.write.kind === 'image' && e.write.status === 'indexed' && e.write.vector ? { ...e.write, tags: tag(e.write.vector) } : e.write));
     const linked = pairs.filter((p) => this.#pairResolvable(p, items));
     this.stats.captionsWithoutImage += pairs.length - linked.length;
 

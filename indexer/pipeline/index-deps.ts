@@ -3,7 +3,7 @@
  * about its dependencies and lets unit tests pass small in-memory fakes.
  */
 import type { ClipModel } from '../../src/model/model.types.ts';
-import type { Library } from '../../src/store/library.types.ts';
+import type { Library, TagScore } from '../../src/store/library.types.ts';
 
 export type IndexLibrary = Pick<
   Library,
@@ -26,4 +26,6 @@ export type IndexModel = Pick<ClipModel, 'text' | 'image' | 'preprocessor'> & {
   readonly fingerprint?: { readonly id: string };
   /** sha256 hex off the main thread, when a worker pool is there to do it. */
   readonly hash?: (bytes: Uint8Array) => Promise<string>;
+  /** While a label set is configured: the zero-shot tags of a new image's vector. */
+  readonly tag?: (vector: Float32Array) => TagScore[];
 };

@@ -283,6 +283,19 @@ function card(hit, index) {
   node.querySelector('.fill').style.width = `${Math.round(rel * 100)}%`;
   node.querySelector('.uri').textContent = hit.uri;
   node.querySelector('.uri').title = hit.uri;
+  if (hit.tags?.length) {
+    // Stored zero-shot tags (clipdex tag): one small chip each, probability on hover.
+    const tags = document.createElement('p');
+    tags.className = 'tags';
+    for (const t of hit.tags) {
+      const chip = document.createElement('span');
+      chip.className = 'tag';
+      chip.textContent = t.label;
+      chip.title = `tag probability ${t.score.toFixed(2)}`;
+      tags.append(chip);
+    }
+    node.append(tags);
+  }
   return node;
 }
 

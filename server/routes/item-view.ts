@@ -30,6 +30,8 @@ export interface HitView extends ItemView {
   readonly score: number;
   /** For a caption: the image it describes (the first linked one); null otherwise. */
   readonly linkedImage: LinkedImageView | null;
+  /** Stored zero-shot tags ({label, score}, most probable first); [] when none. */
+  readonly tags: readonly { readonly label: string; readonly score: number }[];
 }
 
 export function thumbnailVersion(item: Item): string {
@@ -55,5 +57,5 @@ export function itemView(item: Item): ItemView {
 export function hitView(hit: SearchHit, linkedImage?: Item): HitView {
   const image = linkedImage ? { id: linkedImage.id, uri: linkedImage.uri, thumbnailUrl: itemView(linkedImage).thumbnailUrl! } : null;
   // Scores travel rounded: six digits are far below what distinguishes two results.
-  return { ...itemView(hit.item), score: Math.round(hit.score * 1e6) / 1e6, linkedImage: image };
+  return { ...itemView(hit.item), score: Math.round(hit.score * 1e6) / 1e6, linkedImage: image, tags: hit.tags ?? [] };
 }

@@ -40,6 +40,7 @@ function request(options: Options, terms: QueryTerm[], filter: ItemFilter | unde
     sort: options.sort,
     ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
     ...(options.minScore === undefined ? {} : { minScore: options.minScore }),
+    ...(options.collapse === undefined ? {} : { collapse: options.collapse }),
     ...(filter === undefined ? {} : { filter }),
   };
 }

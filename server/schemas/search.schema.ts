@@ -29,6 +29,10 @@ const formats = z
   .union([z.array(z.string().trim().min(1).max(16)).max(32), z.string().trim().min(1).max(400)])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0));
 
+const tags = z
+  .union([z.array(z.string().trim().min(1).max(200)).max(32), z.string().trim().min(1).max(2000)])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((t) => t.trim()).filter((t) => t.length > 0));
+
 export const filterSchema = z
   .object({
     pathPrefix: z.string().min(1).max(1000).optional(),
@@ -41,6 +45,8 @@ export const filterSchema = z
     maxWidth: nonNegative.optional(),
     minHeight: nonNegative.optional(),
     maxHeight: nonNegative.optional(),
+    /** Only items carrying every one of these stored tags (array, or comma-separated in a query string). */
+    tags: tags.optional(),
   })
   .strict();
 
@@ -56,6 +62,8 @@ export const searchOptionsSchema = z.object({
   cursor: z.string().min(1).max(512).optional(),
   minScore: minScore.optional(),
   sort: z.enum(['score', 'date']).default('score'),
+  /** 'near': one hit per near-duplicate group. */
+  collapse: z.enum(['near']).optional(),
 });
 
 const weight = z.number().finite().refine((w) => w !== 0, 'a weight of 0 does nothing; leave the term out').default(1);

@@ -8,7 +8,13 @@
  * per representative through the library's vector index, so the scan costs one search per image.
  */
 import type { ImageSignature, Library } from '../store/library.types.ts';
-import type { DuplicateGroup, DuplicateMember, DuplicateReport, DuplicateThresholds, DuplicateTier } from './duplicate.types.ts';
+import type {
+  DuplicateGroup,
+  DuplicateMember,
+  DuplicateReport,
+  DuplicateThresholds,
+  DuplicateTier,
+} from './duplicate.types.ts';
 import { chooseKeep } from './keep-choice.ts';
 import { hashWords, popcount32 } from '../image/perceptual-hash.ts';
 import { UnionFind } from './union-find.ts';
@@ -17,9 +23,13 @@ export type DuplicateSource = Pick<Library, 'imageSignatures' | 'getVector' | 's
 
 const PAGE = 5000;
 
-export function findDuplicates(source: DuplicateSource, thresholds: DuplicateThresholds, tiers?: readonly DuplicateTier[]): DuplicateReport {
+export function findDuplicates(
+  source: DuplicateSource,
+  thresholds: DuplicateThresholds,
+  tiers?: readonly DuplicateTier[],
+): DuplicateReport {
   const byId = new Map<number, ImageSignature>();
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = source.imageSignatures(after, PAGE);
     for (const s of page) byId.set(s.id, s);
     if (page.length < PAGE) break;
@@ -44,7 +54,15 @@ export function findDuplicates(source: DuplicateSource, thresholds: DuplicateThr
     if (ids.length < 2) continue;
     const choice = chooseKeep(ids.map((id) => byId.get(id)!));
     for (const id of ids) rep1.set(id, choice.keep.id);
-    if (want('exact')) groups.push(group('exact', choice, ids.map((id) => byId.get(id)!), () => 0));
+    if (want('exact'))
+      {groups.push(
+        group(
+          'exact',
+          choice,
+          ids.map((id) => byId.get(id)!),
+          () => 0,
+        ),
+      );}
   }
   const reps1 = all.filter((s) => (rep1.get(s.id) ?? s.id) === s.id);
   if (!want('near') && !want('similar')) return report(groups, all, words);
@@ -64,7 +82,8 @@ export function findDuplicates(source: DuplicateSource, thresholds: DuplicateThr
       const other = rep1.get(hit.id) ?? hit.id;
       if (other <= s.id || !byId.has(other)) continue; // each unordered pair once
       if (hit.score >= thresholds.similarMinCosine) edges.push({ a: s.id, b: other, cosine: hit.score });
-      if (hit.score >= thresholds.nearMinCosine && hamming(words, s.id, other) <= thresholds.nearMaxDistance) near.union(s.id, other);
+      if (hit.score >= thresholds.nearMinCosine && hamming(words, s.id, other) <= thresholds.nearMaxDistance)
+        {near.union(s.id, other);}
     }
   }
 
@@ -74,7 +93,8 @@ export function findDuplicates(source: DuplicateSource, thresholds: DuplicateThr
     const members = ids.map((id) => byId.get(id)!);
     const choice = chooseKeep(members);
     for (const id of ids) rep2.set(id, choice.keep.id);
-    if (want('near')) groups.push(group('near', choice, members, (m) => hamming(words, choice.keep.id, m.id)));
+    if (want('near'))
+      {groups.push(group('near', choice, members, (m) => hamming(words, choice.keep.id, m.id)));}
   }
 
   // Tier 3: similar shots, over near representatives.
@@ -97,15 +117,34 @@ export function findDuplicates(source: DuplicateSource, thresholds: DuplicateThr
   return report(groups, all, words);
 }
 
-function report(groups: DuplicateGroup[], all: readonly ImageSignature[], words: Map<number, unknown>): DuplicateReport {
+function report(
+  groups: DuplicateGroup[],
+  all: readonly ImageSignature[],
+  words: Map<number, unknown>,
+): DuplicateReport {
   const order: Record<DuplicateTier, number> = { exact: 0, near: 1, similar: 2 };
   groups.sort((a, b) => order[a.tier] - order[b.tier] || b.items.length - a.items.length || a.keep - b.keep);
   return { groups, images: all.length, withoutHash: all.length - words.size };
 }
 
-function group(tier: DuplicateTier, choice: ReturnType<typeof chooseKeep>, members: readonly ImageSignature[], distance: (m: ImageSignature) => number): DuplicateGroup {
-  const member = (m: ImageSignature): DuplicateMember => ({ id: m.id, uri: m.uri, width: m.width, height: m.height, size: m.size, distance: m.id === choice.keep.id ? 0 : distance(m) });
-  const rest = members.filter((m) => m.id !== choice.keep.id).map(member).sort((a, b) => a.distance - b.distance || a.id - b.id);
+function group(
+  tier: DuplicateTier,
+  choice: ReturnType<typeof chooseKeep>,
+  members: readonly ImageSignature[],
+  distance: (m: ImageSignature) => number,
+): DuplicateGroup {
+  const member = (m: ImageSignature): DuplicateMember => ({
+    id: m.id,
+    uri: m.uri,
+    width: m.width,
+    height: m.height,
+    size: m.size,
+    distance: m.id === choice.keep.id ? 0 : distance(m),
+  });
+  const rest = members
+    .filter((m) => m.id !== choice.keep.id)
+    .map(member)
+    .sort((a, b) => a.distance - b.distance || a.id - b.id);
   return { tier, keep: choice.keep.id, reason: choice.reason, items: [member(choice.keep), ...rest] };
 }
 

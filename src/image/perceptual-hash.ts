@@ -10,7 +10,9 @@ import type { RawRgb } from './sharp-decoder.ts';
 const N = 32;
 const K = 8;
 /** cos((2x + 1) u π / 2N) for u < K, x < N. */
-const COS = Float64Array.from({ length: K * N }, (_, i) => Math.cos(((2 * (i % N) + 1) * Math.floor(i / N) * Math.PI) / (2 * N)));
+const COS = Float64Array.from({ length: K * N }, (_, i) =>
+  Math.cos(((2 * (i % N) + 1) * Math.floor(i / N) * Math.PI) / (2 * N)),
+);
 
 /** 16 lowercase hex digits. */
 export function perceptualHash(image: RawRgb): string {
@@ -39,17 +41,21 @@ export function perceptualHash(image: RawRgb): string {
   }
   // Separable DCT, low frequencies only: rows (N × K), then columns (K × K).
   const rows = new Float64Array(N * K);
-  for (let y = 0; y < N; y++) {for (let u = 0; u < K; u++) {
-    let s = 0;
-    for (let x = 0; x < N; x++) s += grey[y * N + x]! * COS[u * N + x]!;
-    rows[y * K + u] = s;
-  }}
+  for (let y = 0; y < N; y++) {
+    for (let u = 0; u < K; u++) {
+      let s = 0;
+      for (let x = 0; x < N; x++) s += grey[y * N + x]! * COS[u * N + x]!;
+      rows[y * K + u] = s;
+    }
+  }
   const coef = new Float64Array(K * K);
-  for (let v = 0; v < K; v++) {for (let u = 0; u < K; u++) {
-    let s = 0;
-    for (let y = 0; y < N; y++) s += rows[y * K + u]! * COS[v * N + y]!;
-    coef[v * K + u] = s;
-  }}
+  for (let v = 0; v < K; v++) {
+    for (let u = 0; u < K; u++) {
+      let s = 0;
+      for (let y = 0; y < N; y++) s += rows[y * K + u]! * COS[v * N + y]!;
+      coef[v * K + u] = s;
+    }
+  }
   const ac = Array.from(coef.subarray(1)).sort((a, b) => a - b);
   const median = (ac[31]! + ac[32]!) / 2;
   let hex = '';

@@ -4,6 +4,8 @@
  */
 import type { ImageEncoder, TextEncoder } from '../encoders/encoder.ts';
 import type { ImagePreprocessor, PreprocessOptions } from '../image/preprocess.types.ts';
+import { collapseNear } from '../duplicates/collapse-near.ts';
+import { DEFAULT_DUPLICATE_THRESHOLDS } from '../duplicates/duplicate-thresholds.ts';
 import { EngineError } from '../errors.ts';
 import type { Library } from '../store/library.types.ts';
 import { weightedMix } from '../vector/vector-math.ts';
@@ -68,7 +70,9 @@ export class SearchService {
     // Sorting by date or cutting automatically needs the whole relevant set; plain score
     // order needs only as deep as this page (+1 to know whether another page follows).
     const wholeSet = request.sort === 'date' || minScore === 'auto';
-    const depth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : offset + k + 1);
+    // Collapsing near duplicates drops hits, so look deeper to still fill the page.
+    const wanted = (offset + k + 1) * (request.collapse === 'near' ? 4 : 1);
+    const depth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : wanted);
     if (offset >= MAX_RESULT_DEPTH) return { results: [], nextCursor: null };
 
     let hits = this.deps.library.search(request.target, query, {
@@ -89,7 +93,12 @@ export class SearchService {
     if (request.sort === 'date') {
       hydrated = hydrated.sort((a, b) => (b.item.mtimeMs ?? 0) - (a.item.mtimeMs ?? 0) || b.score - a.score);
     }
-    const page = hydrated.slice(offset, offset + k);
+    if (request.collapse === 'near') hydrated = collapseNear(hydrated, this.deps.library, DEFAULT_DUPLICATE_THRESHOLDS);
+    let page = hydrated.slice(offset, offset + k);
+    if (request.target === 'image' && page.length > 0) {
+      const tags = this.deps.library.tagsFor(page.map((h) => h.item.id));
+      page = page.map((h) => ({ ...h, tags: tags.get(h.item.id) ?? [] }));
+    }
     const more = hydrated.length > offset + k && offset + k < MAX_RESULT_DEPTH;
     return { results: page, nextCursor: more ? encodeCursor({ offset: offset + k }) : null };
   }

@@ -1,5 +1,5 @@
 /** The query language shared by the CLI, the HTTP API and the page. */
-import type { Item, ItemFilter, ItemKind } from '../store/library.types.ts';
+import type { Item, ItemFilter, ItemKind, TagScore } from '../store/library.types.ts';
 
 /** One part of a query. Weights default to 1; negative weights push results away. */
 export type QueryTerm =
@@ -22,12 +22,16 @@ export interface SearchRequest {
   /** 'score' (default) or 'date': newest first within the relevant set. */
   readonly sort?: 'score' | 'date';
   readonly excludeIds?: readonly number[];
+  /** 'near': one hit per near-duplicate group (the best-scoring one). */
+  readonly collapse?: 'near';
 }
 
 export interface SearchHit {
   readonly item: Item;
   /** Cosine similarity of the (combined) query vector and the item's vector. */
   readonly score: number;
+  /** Stored zero-shot tags (images), most probable first. */
+  readonly tags?: readonly TagScore[];
 }
 
 export interface SearchPage {

@@ -25,7 +25,9 @@ export class PhashRepository {
   private readonly pageStmt: Statement<[number, number], SignatureRow>;
 
   constructor(private readonly db: Db) {
-    this.put = db.prepare('INSERT INTO image_phash (item_id, phash) VALUES (?, ?) ON CONFLICT (item_id) DO UPDATE SET phash = excluded.phash');
+    this.put = db.prepare(
+      'INSERT INTO image_phash (item_id, phash) VALUES (?, ?) ON CONFLICT (item_id) DO UPDATE SET phash = excluded.phash',
+    );
     this.remove = db.prepare('DELETE FROM image_phash WHERE item_id = ?');
     this.copyFromTwin = db.prepare(
       `INSERT OR IGNORE INTO image_phash (item_id, phash)
@@ -41,7 +43,15 @@ export class PhashRepository {
 
   page(afterId: number, limit: number): ImageSignature[] {
     return this.pageStmt.all(afterId, limit).map((r) => ({
-      id: r.id, uri: r.uri, contentHash: r.content_hash, phash: r.phash, width: r.width, height: r.height, size: r.size, format: r.format, mtimeMs: r.mtime_ms,
+      id: r.id,
+      uri: r.uri,
+      contentHash: r.content_hash,
+      phash: r.phash,
+      width: r.width,
+      height: r.height,
+      size: r.size,
+      format: r.format,
+      mtimeMs: r.mtime_ms,
     }));
   }
 
@@ -49,7 +59,11 @@ export class PhashRepository {
     const out = new Map<number, string>();
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT item_id, phash FROM image_phash WHERE item_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { item_id: number; phash: string }[];
+      const rows = this.db
+        .prepare(
+          `SELECT item_id, phash FROM image_phash WHERE item_id IN (${chunk.map(() => '?').join(',')})`,
+        )
+        .all(...chunk) as { item_id: number; phash: string }[];
       for (const r of rows) out.set(r.item_id, r.phash);
     }
     return out;

@@ -20,7 +20,9 @@ export class TagRepository {
   constructor(private readonly db: Db) {
     this.labelsStmt = db.prepare('SELECT label, vector FROM tag_labels ORDER BY position');
     this.settingsStmt = db.prepare('SELECT value FROM meta WHERE key = ?');
-    this.putSettings = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.putSettings = db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
     this.upsertLabel = db.prepare(
       'INSERT INTO tag_labels (label, position, vector) VALUES (@label, @position, @vector) ON CONFLICT (label) DO UPDATE SET position = excluded.position, vector = excluded.vector',
     );
@@ -36,7 +38,9 @@ export class TagRepository {
     const labels = this.labelsStmt.all().map((r) => ({ label: r.label, vector: fromBlob(r.vector) }));
     if (labels.length === 0) return undefined;
     const row = this.settingsStmt.get(SETTINGS_KEY);
-    const settings = row ? (JSON.parse(row.value) as TagSettings) : { threshold: 0.1, templates: ['{}'], logitScale: 100, maxTags: 5 };
+    const settings = row
+      ? (JSON.parse(row.value) as TagSettings)
+      : { threshold: 0.1, templates: ['{}'], logitScale: 100, maxTags: 5 };
     return { labels, settings };
   }
 
@@ -46,7 +50,9 @@ export class TagRepository {
     const current = this.db.prepare('SELECT label FROM tag_labels').pluck().all() as string[];
     const drop = this.db.prepare('DELETE FROM tag_labels WHERE label = ?');
     for (const label of current) if (!keep.has(label)) drop.run(label);
-    labels.forEach((l, position) => this.upsertLabel.run({ label: l.label, position, vector: toBlob(l.vector) }));
+    labels.forEach((l, position) =>
+      this.upsertLabel.run({ label: l.label, position, vector: toBlob(l.vector) }),
+    );
     this.putSettings.run(SETTINGS_KEY, JSON.stringify(settings));
   }
 
@@ -61,7 +67,9 @@ export class TagRepository {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
       const rows = this.db
-        .prepare(`SELECT item_id, label, score FROM item_tags WHERE item_id IN (${chunk.map(() => '?').join(',')}) ORDER BY item_id, score DESC, label`)
+        .prepare(
+          `SELECT item_id, label, score FROM item_tags WHERE item_id IN (${chunk.map(() => '?').join(',')}) ORDER BY item_id, score DESC, label`,
+        )
         .all(...chunk) as { item_id: number; label: string; score: number }[];
       for (const r of rows) {
         const list = out.get(r.item_id) ?? [];

@@ -11,7 +11,12 @@ import { openLibrary } from '../../src/store/open-library.ts';
 import { clipdex, clipdexJson } from './indexer-helpers.ts';
 
 interface Report {
-  groups: Array<{ tier: string; keep: number; reason: string; items: Array<{ id: number; uri: string; width: number; height: number; size: number; distance: number }> }>;
+  groups: Array<{
+    tier: string;
+    keep: number;
+    reason: string;
+    items: Array<{ id: number; uri: string; width: number; height: number; size: number; distance: number }>;
+  }>;
   withoutHash: number;
 }
 
@@ -37,12 +42,19 @@ describe('clipdex duplicates (e2e)', function () {
     const family = new Map(files.map((f) => [f.file, f.family]));
     const exact = report.groups.filter((g) => g.tier === 'exact');
     expect(exact).to.have.length(1);
-    expect(exact[0]!.items.map((m) => m.uri).sort()).to.deep.equal(files.filter((f) => f.variant === 'source' || f.variant === 'copy').filter((f) => f.family === files.find((x) => x.variant === 'copy')!.family).map((f) => f.file).sort());
+    expect(exact[0]!.items.map((m) => m.uri).sort()).to.deep.equal(
+      files
+        .filter((f) => f.variant === 'source' || f.variant === 'copy')
+        .filter((f) => f.family === files.find((x) => x.variant === 'copy')!.family)
+        .map((f) => f.file)
+        .sort(),
+    );
     for (const g of report.groups) {
       expect(g).to.have.keys('tier', 'keep', 'reason', 'items');
       expect(g.items[0]!.id).to.equal(g.keep);
       expect(g.items[0]).to.have.keys('id', 'uri', 'width', 'height', 'size', 'distance');
-      if (g.tier !== 'similar') expect(new Set(g.items.map((m) => family.get(m.uri))).size, JSON.stringify(g)).to.equal(1);
+      if (g.tier !== 'similar')
+        {expect(new Set(g.items.map((m) => family.get(m.uri))).size, JSON.stringify(g)).to.equal(1);}
     }
     const near = report.groups.filter((g) => g.tier === 'near');
     expect(near.length).to.be.at.least(1);

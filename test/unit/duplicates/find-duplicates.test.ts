@@ -8,7 +8,18 @@ import { cosine } from '../../../src/vector/vector-math.ts';
 const T = { nearMaxDistance: 10, nearMinCosine: 0.9, similarMinCosine: 0.8, neighbours: 8 };
 
 function sig(id: number, extra: Partial<ImageSignature> = {}): ImageSignature {
-  return { id, uri: `img-${id}.jpg`, contentHash: `h${id}`, phash: '0000000000000000', width: 100, height: 100, size: 1000, format: 'jpeg', mtimeMs: 1000 + id, ...extra };
+  return {
+    id,
+    uri: `img-${id}.jpg`,
+    contentHash: `h${id}`,
+    phash: '0000000000000000',
+    width: 100,
+    height: 100,
+    size: 1000,
+    format: 'jpeg',
+    mtimeMs: 1000 + id,
+    ...extra,
+  };
 }
 
 function unit(values: number[]): Float32Array {
@@ -22,7 +33,11 @@ function source(sigs: ImageSignature[], vectors: Map<number, Float32Array>): Dup
   return {
     imageSignatures: (after, limit) => sigs.filter((s) => s.id > after).slice(0, limit),
     getVector: (id) => vectors.get(id),
-    search: (_kind, q, { k }) => [...vectors].map(([id, v]) => ({ id, score: cosine(q, v) })).sort((a, b) => b.score - a.score).slice(0, k),
+    search: (_kind, q, { k }) =>
+      [...vectors]
+        .map(([id, v]) => ({ id, score: cosine(q, v) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, k),
     score: (q, ids) => ids.map((id) => ({ id, score: cosine(q, vectors.get(id)!) })),
   };
 }
@@ -33,7 +48,10 @@ describe('UnionFind', () => {
     uf.union(1, 2);
     uf.union(3, 2);
     uf.union(7, 8);
-    expect(uf.groups([1, 2, 3, 4, 7, 8])).to.deep.equal([[1, 2, 3], [7, 8]]);
+    expect(uf.groups([1, 2, 3, 4, 7, 8])).to.deep.equal([
+      [1, 2, 3],
+      [7, 8],
+    ]);
   });
 });
 
@@ -76,7 +94,10 @@ describe('findDuplicates', () => {
     ]);
     const near = report.groups[1]!;
     expect(near.items[1]).to.deep.include({ id: 3, distance: 2 });
-    expect(report.groups[2]!.items[1]!.distance).to.be.closeTo(1 - cosine(vectors.get(1)!, vectors.get(4)!), 1e-3);
+    expect(report.groups[2]!.items[1]!.distance).to.be.closeTo(
+      1 - cosine(vectors.get(1)!, vectors.get(4)!),
+      1e-3,
+    );
     expect(report.withoutHash).to.equal(1);
   });
 

@@ -1,22 +1,33 @@
 import { expect } from 'chai';
-import { hammingDistance, hashWords, perceptualHash, popcount32 } from '../../../src/image/perceptual-hash.ts';
+import {
+  hammingDistance,
+  hashWords,
+  perceptualHash,
+  popcount32,
+} from '../../../src/image/perceptual-hash.ts';
 import type { RawRgb } from '../../../src/image/sharp-decoder.ts';
 
 /** A smooth two-blob picture; `shift` moves the blobs, `gain` scales brightness. */
-function picture(width: number, height: number, opts: { shift?: number; gain?: number; seed?: number } = {}): RawRgb {
+function picture(
+  width: number,
+  height: number,
+  opts: { shift?: number; gain?: number; seed?: number } = {},
+): RawRgb {
   const data = new Uint8Array(width * height * 3);
   const seed = opts.seed ?? 1;
-  for (let y = 0; y < height; y++) {for (let x = 0; x < width; x++) {
-    const u = x / width + (opts.shift ?? 0);
-    const v = y / height;
-    const a = Math.exp(-((u - 0.3) ** 2 + (v - 0.4 * seed) ** 2) * 20);
-    const b = Math.exp(-((u - 0.7) ** 2 + (v - 0.7) ** 2) * 30);
-    const base = (60 + 150 * a + 120 * b * (seed % 2)) * (opts.gain ?? 1);
-    const p = (y * width + x) * 3;
-    data[p] = Math.min(255, base);
-    data[p + 1] = Math.min(255, base * 0.8);
-    data[p + 2] = Math.min(255, 255 - base * 0.5);
-  }}
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const u = x / width + (opts.shift ?? 0);
+      const v = y / height;
+      const a = Math.exp(-((u - 0.3) ** 2 + (v - 0.4 * seed) ** 2) * 20);
+      const b = Math.exp(-((u - 0.7) ** 2 + (v - 0.7) ** 2) * 30);
+      const base = (60 + 150 * a + 120 * b * (seed % 2)) * (opts.gain ?? 1);
+      const p = (y * width + x) * 3;
+      data[p] = Math.min(255, base);
+      data[p + 1] = Math.min(255, base * 0.8);
+      data[p + 2] = Math.min(255, 255 - base * 0.5);
+    }
+  }
   return { data, width, height };
 }
 

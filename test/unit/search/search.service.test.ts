@@ -37,6 +37,8 @@ function fakeLibrary(vectors: Map<number, Float32Array>): Library {
     },
     getItems: (ids) => ids.map((id) => items.get(id)!).filter(Boolean),
     getVector: (id) => vectors.get(id),
+    tagsFor: () => new Map(),
+    perceptualHashes: () => new Map(),
   };
   return partial as Library;
 }
