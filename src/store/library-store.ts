@@ -1,6 +1,7 @@
 /**
- * An open library: the Library contract over one SQLite database (the truth), two HNSW graphs
- * (derived) and, for writers, the write lock. Created by openLibrary().
+ * An open library: the Library contract over one SQLite database (the truth), each modality's
+ * vector index (a tail plus sealed HNSW segments, derived) and, for writers, the write lock.
+ * Created by openLibrary().
  */
 import path from 'node:path';
 import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
@@ -12,7 +13,7 @@ import type {
 } from './library.types.ts';
 import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
-import { KINDS, type GraphRecovery, type ModalityGraphs } from './modality-graphs.ts';
+import { KINDS, type GraphRecovery, type KindInfo, type VectorSegments } from './vector-segments.ts';
 import type { PhashRepository } from './phash.repository.ts';
 import type { RootRepository } from './root.repository.ts';
 import type { RunRepository } from './run.repository.ts';
@@ -26,16 +27,19 @@ export interface LibraryParts {
   readonly dir: string;
   readonly db: Db;
   readonly meta: LibraryMeta;
+  readonly schemaVersion: number;
   readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository };
-  readonly graphs: ModalityGraphs;
+  readonly segments: VectorSegments;
   readonly recovery: readonly GraphRecovery[];
+  /** Problems opening met and repaired (dropped segments), for the log. */
+  readonly warnings: readonly string[];
   readonly lock: WriteLock | undefined;
   readonly efSearch: number;
 }
 
 export interface CompactionReport {
   readonly kind: ItemKind;
-  /** Live vectors in the rebuilt graph. */
+  /** Live vectors in the rebuilt segments. */
   readonly vectors: number;
   /** Live vectors in SQLite; equals `vectors` unless something is badly wrong. */
   readonly indexedInDatabase: number;
@@ -45,12 +49,27 @@ export interface CompactionReport {
   readonly ms: number;
 }
 
+/** What `clipdex library info` shows. */
+export interface LibraryInfo {
+  readonly dir: string;
+  readonly libraryId: string;
+  readonly schemaVersion: number;
+  readonly model: { readonly name: string; readonly id: string; readonly dim: number; readonly dir: string | null };
+  readonly kinds: readonly (KindInfo & { readonly indexed: number })[];
+  /** Vector changes newer than this are replayed from SQLite at open. */
+  readonly mark: number;
+  readonly warnings: readonly { readonly at: string; readonly kind: ItemKind; readonly message: string }[];
+  readonly backgroundError: string | null;
+}
+
 export class LibraryStore implements Library {
   readonly dir: string;
   readonly fingerprint: ModelFingerprint;
   readonly readOnly: boolean;
   /** What opening did to each HNSW graph (loaded, replayed, rebuilt), for logs and tests. */
   readonly recovery: readonly GraphRecovery[];
+  /** Problems opening repaired (segments dropped and rebuilt from SQLite), for the log. */
+  readonly warnings: readonly string[];
   private closing: Promise<void> | undefined;
 
   constructor(private readonly parts: LibraryParts) {
@@ -58,6 +77,7 @@ export class LibraryStore implements Library {
     this.fingerprint = parts.meta.fingerprint;
     this.readOnly = parts.lock === undefined;
     this.recovery = parts.recovery;
+    this.warnings = parts.warnings;
   }
 
   get isOpen(): boolean {
@@ -151,7 +171,30 @@ export class LibraryStore implements Library {
   /** Live vectors in the HNSW graph of a kind (equals the SQLite count once caught up). */
   graphSize(kind: ItemKind): number {
     this.assertOpen();
-    return this.parts.graphs.index(kind).size;
+    return this.parts.segments.size(kind);
+  }
+
+  /** Segments, tail, model and warnings, for `clipdex library info`. */
+  info(): LibraryInfo {
+    this.assertOpen();
+    const { meta, repos, segments } = this.parts;
+    const seg = segments.info();
+    return {
+      dir: this.dir,
+      libraryId: meta.libraryId,
+      schemaVersion: this.parts.schemaVersion,
+      model: { name: meta.fingerprint.name, id: meta.fingerprint.id, dim: meta.dim, dir: repos.meta.modelDir() ?? null },
+      kinds: seg.kinds.map((k) => ({ ...k, indexed: repos.items.counts(k.kind).indexed })),
+      mark: seg.mark,
+      warnings: seg.warnings.map((w) => ({ at: new Date(w.at).toISOString(), kind: w.kind, message: w.message })),
+      backgroundError: segments.lastBackgroundError ?? null,
+    };
+  }
+
+  /** Segment files with their recorded sha256, for `library verify`. */
+  segmentFiles() {
+    this.assertOpen();
+    return this.parts.segments.entries();
   }
 
   // writes
@@ -166,7 +209,7 @@ export class LibraryStore implements Library {
     const vectors = validateBatch(batch, meta.dim);
     const { db, repos } = this.parts;
     const itemIds = this.sql(`cannot write to library ${this.dir}`, () => db.transaction(() => applyBatch(repos, batch, vectors, Date.now()))());
-    this.parts.graphs.catchUp();
+    this.parts.segments.catchUp();
     return { itemIds };
   }
   startRun(): IndexingRun {
@@ -183,25 +226,29 @@ export class LibraryStore implements Library {
   }
   async checkpoint(): Promise<void> {
     this.assertOpen();
-    if (this.readOnly) return; // readers never write files; their graphs live in memory only
-    await this.parts.graphs.checkpoint();
+    if (this.readOnly) return; // readers never write files; their tails live in memory only
+    await this.parts.segments.checkpoint();
   }
-  /** Rebuilds both graphs from SQLite, dropping deleted slots, and saves them. */
+  /** Waits for background seals and merges (benchmarks and tests; never needed for correctness). */
+  async idle(): Promise<void> {
+    this.assertOpen();
+    await this.parts.segments.idle();
+  }
+  /** Rebuilds each kind's segments from SQLite in parallel, dropping deleted slots, and saves them. */
   async compact(): Promise<CompactionReport[]> {
     this.assertWritable();
     const reports: CompactionReport[] = [];
+    const { segments } = this.parts;
     for (const kind of KINDS) {
-      const before = this.parts.graphs.index(kind);
-      const slotsBefore = before.slots;
+      const slotsBefore = segments.slots(kind);
       const started = performance.now();
-      await this.parts.graphs.compact(kind);
-      const after = this.parts.graphs.index(kind);
+      await segments.compact(kind);
       reports.push({
         kind,
-        vectors: after.size,
+        vectors: segments.size(kind),
         indexedInDatabase: this.parts.repos.vectors.liveCount(kind),
         slotsBefore,
-        slotsAfter: after.slots,
+        slotsAfter: segments.slots(kind),
         ms: performance.now() - started,
       });
     }
@@ -246,8 +293,9 @@ export class LibraryStore implements Library {
   // search
   search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[] {
     this.assertOpen();
-    const { meta, graphs, repos, db } = this.parts;
-    return searchGraph({ index: graphs.index(kind), db, vectors: repos.vectors, roots: repos.roots.list(), dim: meta.dim, efSearch: this.parts.efSearch }, kind, query, options);
+    const { meta, segments, repos, db } = this.parts;
+    const index = { search: (q: Float32Array, k: number, ef: number, filter?: (label: number) => boolean) => segments.search(kind, q, k, ef, filter) };
+    return searchGraph({ index, db, vectors: repos.vectors, roots: repos.roots.list(), dim: meta.dim, efSearch: this.parts.efSearch }, kind, query, options);
   }
   score(query: Float32Array, ids: readonly number[]): VectorHit[] {
     this.assertOpen();
@@ -255,7 +303,7 @@ export class LibraryStore implements Library {
   }
   refresh(): void {
     this.assertOpen();
-    this.parts.graphs.catchUp();
+    this.parts.segments.refresh();
   }
 
   close(): Promise<void> {
@@ -264,10 +312,9 @@ export class LibraryStore implements Library {
   }
 
   private async shutdown(): Promise<void> {
-    const { graphs, db, lock } = this.parts;
+    const { segments, db, lock } = this.parts;
     try {
-      await graphs.idle();
-      if (lock) await graphs.checkpoint();
+      await segments.close();
     } finally {
       // Leave the file in rollback-journal mode so it can be opened read-only from read-only
       // media (WAL needs a writable -shm). Fails harmlessly while readers are attached.

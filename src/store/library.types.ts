@@ -197,6 +197,19 @@ export interface OpenLibraryOptions {
   readonly create?: boolean;
   /** HNSW parameters for a newly created library. */
   readonly hnsw?: { readonly m?: number; readonly efConstruction?: number; readonly efSearch?: number };
+  /**
+   * Directory the model in use was loaded from; writers record it so later commands without
+   * --model can load the same model (the fingerprint still decides whether it is the same).
+   */
+  readonly modelDir?: string;
+  /** Segment tuning (tests and benchmarks); the defaults suit libraries of any size. */
+  readonly segments?: {
+    readonly tailLimit?: number;
+    readonly mergeFactor?: number;
+    readonly purgeRatio?: number;
+    readonly workers?: number;
+    readonly merge?: boolean;
+  };
 }
 
 /** An open library directory. Owns its database handle, HNSW graphs and write lock. */

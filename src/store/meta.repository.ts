@@ -68,6 +68,15 @@ export class MetaRepository {
     };
   }
 
+  /** Directory the library's model was last loaded from (a hint: the fingerprint decides). */
+  modelDir(): string | undefined {
+    return this.getStmt.get('model_dir')?.value;
+  }
+
+  setModelDir(dir: string): void {
+    this.setStmt.run('model_dir', dir);
+  }
+
   /** Highest sequence number handed out; rows up to it are committed. */
   lastSeq(): number {
     return Number(this.require('vector_seq'));

@@ -1,7 +1,8 @@
 /**
  * Opens (or creates) a library directory: takes the write lock unless read-only, opens and
- * migrates the database, checks the model fingerprint, loads or rebuilds the HNSW graphs and
- * replays what they missed. Everything opened so far is closed again if a later step fails.
+ * migrates the database, checks the model fingerprint, loads the sealed HNSW segments (rebuilding
+ * any that fail their check) and replays what they miss. Everything opened so far is closed again
+ * if a later step fails.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +13,11 @@ import { describe, LibraryStore } from './library-store.ts';
 import type { OpenLibraryOptions } from './library.types.ts';
 import { DEFAULT_HNSW, MetaRepository, type LibraryMeta } from './meta.repository.ts';
 import { loadMigrations, migrate, pendingMigrations } from './migrator.ts';
-import { ModalityGraphs } from './modality-graphs.ts';
 import { PhashRepository } from './phash.repository.ts';
 import { RootRepository } from './root.repository.ts';
 import { RunRepository } from './run.repository.ts';
 import { TagRepository } from './tag.repository.ts';
+import { DEFAULT_SEGMENT_OPTIONS, VectorSegments } from './vector-segments.ts';
 import { VectorRepository } from './vector.repository.ts';
 import { acquireWriteLock, type WriteLock } from './write-lock.ts';
 
@@ -37,42 +38,45 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
   let lock: WriteLock | undefined;
   let db: Db | undefined;
   try {
-    if (!readOnly) {
-      lock = acquireWriteLock(root);
-      removeAbandonedTempFiles(root);
-    }
+    if (!readOnly) lock = acquireWriteLock(root);
     db = openDatabase(dbFile, { readOnly, create: !readOnly });
     const meta = readOrCreateMeta(db, root, readOnly, options);
     const vectors = new VectorRepository(db);
     const metaRepo = new MetaRepository(db);
     const runs = new RunRepository(db);
     if (!readOnly) runs.markOrphansInterrupted(Date.now());
+    if (!readOnly && options.modelDir !== undefined && metaRepo.modelDir() !== options.modelDir) metaRepo.setModelDir(options.modelDir);
     const identity = { libraryId: meta.libraryId, modelId: meta.fingerprint.id, dim: meta.dim };
-    const { graphs, recovery } = await ModalityGraphs.open(root, identity, meta.hnsw, vectors, metaRepo);
+    const { segments, recovery, warnings } = await VectorSegments.open({
+      dir: root,
+      dbFile,
+      identity,
+      params: meta.hnsw,
+      vectors,
+      meta: metaRepo,
+      readOnly,
+      options: { ...DEFAULT_SEGMENT_OPTIONS, ...definedOnly(options.segments) },
+    });
+    const schemaVersion = (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
     const library = new LibraryStore({
       dir: root,
       db,
       meta,
+      schemaVersion,
       repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db) },
-      graphs,
+      segments,
       recovery,
+      warnings,
       lock,
       efSearch: options.hnsw?.efSearch ?? meta.hnsw.efSearch,
     });
-    // Save recovered graphs now so the next open is fast; a full disk must not stop the open.
-    if (!readOnly && graphs.dirty) await library.checkpoint().catch(() => undefined);
+    // Seal what was replayed or recovered now so the next open is fast; a full disk must not stop the open.
+    if (!readOnly && segments.isDirty) await library.checkpoint().catch(() => undefined);
     return library;
   } catch (error) {
     db?.close();
     lock?.release();
     throw translateSqliteError(error, `cannot open library ${root}`);
-  }
-}
-
-/** Temp files of a checkpoint a dead writer never finished; only the lock holder may remove them. */
-function removeAbandonedTempFiles(root: string): void {
-  for (const name of fs.readdirSync(root)) {
-    if (/\.hnsw(\.json)?\.tmp-\d+$/.test(name)) fs.rmSync(path.join(root, name), { force: true });
   }
 }
 

@@ -16,8 +16,11 @@ export const MAX_EF = 10_000;
 /** Allowed sets up to this size are scored exactly instead of searched approximately. */
 export const BRUTE_FORCE_LIMIT = 2_000;
 
+/** What search needs of an index: top-k by cosine distance with an optional label filter. */
+export type SearchableIndex = Pick<VectorIndex, 'search'>;
+
 export interface SearchContext {
-  readonly index: VectorIndex;
+  readonly index: SearchableIndex;
   readonly db: Db;
   readonly vectors: VectorRepository;
   readonly roots: readonly Root[];

@@ -43,6 +43,7 @@ export class VectorRepository {
   private readonly sinceStmt: Statement<[number], VectorRow>;
   private readonly liveOfKindStmt: Statement<[ItemKind], VectorRow>;
   private readonly liveCountStmt: Statement<[ItemKind], { n: number }>;
+  private readonly liveIdsStmt: Statement<[ItemKind], { item_id: number; seq: number }>;
 
   constructor(private readonly db: Db) {
     this.upsertStmt = db.prepare(
@@ -54,6 +55,7 @@ export class VectorRepository {
     this.sinceStmt = db.prepare('SELECT item_id, kind, seq, live, vector FROM vectors WHERE seq > ? ORDER BY seq');
     this.liveOfKindStmt = db.prepare('SELECT item_id, kind, seq, live, vector FROM vectors WHERE kind = ? AND live = 1 ORDER BY item_id');
     this.liveCountStmt = db.prepare('SELECT count(*) AS n FROM vectors WHERE kind = ? AND live = 1');
+    this.liveIdsStmt = db.prepare('SELECT item_id, seq FROM vectors WHERE kind = ? AND live = 1 ORDER BY item_id');
   }
 
   put(itemId: number, kind: ItemKind, seq: number, vector: Float32Array): void {
@@ -93,6 +95,11 @@ export class VectorRepository {
 
   *liveOfKind(kind: ItemKind): IterableIterator<VectorOp> {
     for (const row of this.liveOfKindStmt.iterate(kind)) yield rowToOp(row);
+  }
+
+  /** Ids and seqs of the live vectors of a kind, without the vectors (index-only scan). */
+  *liveIds(kind: ItemKind): IterableIterator<{ itemId: number; seq: number }> {
+    for (const row of this.liveIdsStmt.iterate(kind)) yield { itemId: row.item_id, seq: row.seq };
   }
 
   liveCount(kind: ItemKind): number {

@@ -53,6 +53,12 @@ export class HnswIndex implements VectorIndex {
     for (const label of graph.getIdsList()) index.setState(label, LIVE);
     for (const label of deleted) {
       if (index.state(label) !== LIVE) throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
+      // A graph saved after mark-delete already carries the flag; a sealed segment gets it here.
+      try {
+        graph.markDelete(label);
+      } catch {
+        // already marked in the file
+      }
       index.setState(label, DELETED);
     }
     return index;
@@ -100,6 +106,17 @@ export class HnswIndex implements VectorIndex {
     this.graph.setEf(Math.max(ef, limit));
     const result = this.graph.searchKnn(Array.from(query), limit, filter);
     return result.neighbors.map((label, i) => ({ label, distance: result.distances[i]! }));
+  }
+
+  /** Labels searches can return. */
+  liveLabels(): number[] {
+    const out: number[] = [];
+    for (let label = 0; label < this.states.length; label++) if (this.states[label] === LIVE) out.push(label);
+    return out;
+  }
+
+  get deleted(): number {
+    return this.deletedCount;
   }
 
   deletedLabels(): number[] {

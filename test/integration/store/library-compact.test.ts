@@ -17,6 +17,7 @@ describe('library store: compaction', function () {
     const library = await openLibrary(dir, { fingerprint: fingerprint() });
     const rootId = library.ensureRoot(path.join(dir, 'media')).id;
     ids = library.write({ items: Array.from({ length: 100 }, (_, i) => imageWrite(rootId, i)) }).itemIds;
+    await library.checkpoint(); // sealed, so the deletions below leave tombstoned slots
     library.write({ deletions: ids.slice(0, 30) });
     library.write({ items: [{ kind: 'text', rootId, uri: 't.txt#1', text: 'hello', status: 'indexed', vector: unitVector(5000) }] });
     await library.close();

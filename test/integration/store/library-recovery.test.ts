@@ -8,15 +8,11 @@ import { fingerprint, imageWrite, removeDir, tempDir, unitVector } from './store
 
 /**
  * A crash image: the library's files exactly as a kill at this instant would leave them on
- * disk (the database with its WAL, graphs as last checkpointed), copied while the writer is
+ * disk (the database with its WAL, segments as last checkpointed), copied while the writer is
  * still running and has not closed anything.
  */
 async function crashImage(from: string, to: string): Promise<void> {
-  await fs.mkdir(to, { recursive: true });
-  for (const name of await fs.readdir(from)) {
-    if (name === 'writer.lock' || name.endsWith('-shm')) continue;
-    await fs.copyFile(path.join(from, name), path.join(to, name));
-  }
+  await fs.cp(from, to, { recursive: true, filter: (src) => !src.endsWith('writer.lock') && !src.endsWith('-shm') });
 }
 
 async function openError(dir: string, options: Parameters<typeof openLibrary>[1]): Promise<EngineError> {
@@ -76,27 +72,39 @@ describe('library store: recovery', function () {
   });
 
   for (const damage of ['missing', 'truncated', 'garbage', 'foreign'] as const) {
-    it(`rebuilds a ${damage} HNSW graph from SQLite`, async () => {
+    it(`rebuilds a ${damage} HNSW segment from SQLite, with a warning`, async () => {
       library = await openLibrary(dir, { fingerprint: fingerprint() });
       const rootId = library.ensureRoot(path.join(dir, 'media')).id;
       const ids = library.write({ items: Array.from({ length: 25 }, (_, i) => imageWrite(rootId, i)) }).itemIds;
+      await library.checkpoint();
+      const [segment] = library.info().kinds[0]!.segments;
       await library.close();
-      const graph = path.join(dir, 'image.hnsw');
+      const graph = path.join(dir, 'segments', segment!.file);
       if (damage === 'missing') await fs.rm(graph);
       if (damage === 'truncated') await fs.truncate(graph, 1000);
       if (damage === 'garbage') await fs.writeFile(graph, Buffer.alloc((await fs.stat(graph)).size, 7));
       if (damage === 'foreign') {
         const other = await openLibrary(path.join(dir, 'other'), { fingerprint: fingerprint() });
         other.write({ items: [imageWrite(other.ensureRoot(dir).id, 1)] });
+        await other.checkpoint();
+        const [theirs] = other.info().kinds[0]!.segments;
         await other.close();
-        await fs.copyFile(path.join(dir, 'other', 'image.hnsw'), graph);
-        await fs.copyFile(path.join(dir, 'other', 'image.hnsw.json'), `${graph}.json`);
+        await fs.copyFile(path.join(dir, 'other', 'segments', theirs!.file), graph);
       }
       library = await openLibrary(dir, {});
       expect(library.recovery[0]).to.include({ kind: 'image', action: 'rebuilt' });
+      expect(library.recovery[0]?.reason).to.include(segment!.file);
       expect(library.recovery[1]).to.include({ kind: 'text', action: 'loaded' });
+      expect(library.warnings).to.have.length(1);
+      expect(library.info().warnings.map((w) => w.message)).to.deep.equal(library.warnings);
       expect(library.graphSize('image')).to.equal(25);
       expect(library.search('image', unitVector(9), { k: 1 })[0]?.id).to.equal(ids[9]);
+      for (const [n, id] of ids.entries()) expect(library.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(id);
+      // Repaired for good: the next open loads what the last one rebuilt.
+      await library.close();
+      library = await openLibrary(dir, { readOnly: true });
+      expect(library.recovery.map((r) => r.action)).to.deep.equal(['loaded', 'loaded']);
+      expect(library.info().warnings).to.have.length(1); // still shown by `library info`
     });
   }
 

@@ -1,0 +1,722 @@
+/**
+ * Each modality's vector index as a mutable tail plus sealed, immutable HNSW segments, kept in
+ * step with the `vectors` table (the truth).
+ *
+ * - Every vector change lands in the tail (searched exactly). A change to a label that lives in
+ *   a segment tombstones that copy (in memory: hnswlib's mark-delete; on disk: the manifest's
+ *   deleted list). Nothing rewrites a sealed file.
+ * - checkpoint() seals the tail into a new segment file (built off-thread when large) and writes
+ *   the manifest; a tail that outgrows `tailLimit` between checkpoints is sealed in the
+ *   background. Small segments are merged into bigger ones, and segments with more than 20%
+ *   deleted are purged, by worker threads in the background.
+ * - Opening loads the manifest's segments after a cheap integrity check and replays only rows
+ *   newer than the manifest's mark. A segment that fails the check is dropped (with a warning)
+ *   and its vectors rebuilt from SQLite; results are never wrong, only slower for a while.
+ * - Readers pick up new segments and tombstones when the manifest changes (refresh()).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { EngineError, fromFsError } from '../errors.ts';
+import { HnswIndex } from '../vector/hnsw-index.ts';
+import type { VectorIndexHit } from '../vector/vector-index.ts';
+import { l2Normalize } from '../vector/vector-math.ts';
+import { ExactTail } from './exact-tail.ts';
+import type { ItemKind } from './library.types.ts';
+import type { HnswParams, MetaRepository } from './meta.repository.ts';
+import { buildSegment, type BuildJob, type BuiltSegment } from './segment-build.ts';
+import { quickHash } from './segment-files.ts';
+import {
+  manifestStamp, readManifest, segmentFileName, segmentsDir, writeManifest, SEGMENTS_DIR,
+  type Manifest, type SegmentEntry, type SegmentIdentity, type SegmentWarning,
+} from './segment-manifest.ts';
+import { SegmentPool } from './segment-pool.ts';
+import type { VectorOp, VectorRepository } from './vector.repository.ts';
+
+export const KINDS: readonly ItemKind[] = ['image', 'text'];
+
+/** What opening did to each modality: loaded as saved, or (partly) rebuilt from SQLite, and why. */
+export interface GraphRecovery {
+  readonly kind: ItemKind;
+  readonly action: 'loaded' | 'rebuilt';
+  readonly reason?: string;
+  /** Vector changes replayed on top of the loaded segments. */
+  readonly replayed: number;
+}
+
+export interface SegmentOptions {
+  /** Tail size that triggers a background seal between checkpoints. */
+  readonly tailLimit: number;
+  /** Merge this many segments of one size tier into one. */
+  readonly mergeFactor: number;
+  /** Purge a segment when more than this share of it is deleted. */
+  readonly purgeRatio: number;
+  /** Worker threads for seals, merges and rebuilds (default: one per core). */
+  readonly workers?: number;
+  /** Merge in the background (off for tests that need a fixed layout). */
+  readonly merge: boolean;
+}
+
+/**
+ * 8192 × 512-d is 16 MiB of tail, scanned exactly in ~3 ms on one core of this machine; the
+ * indexer's 30 s checkpoints seal it long before that in practice (bench/store-scale.ts).
+ */
+export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = { tailLimit: 8192, mergeFactor: 4, purgeRatio: 0.2, merge: true };
+
+/** Tails up to this size are sealed on the calling thread: a worker costs more to start. */
+const INLINE_BUILD_LIMIT = 1024;
+/** Bigger builds are split over the workers (parallel rebuilds). */
+const PARALLEL_BUILD_MIN = 32_768;
+const MAX_SEGMENT_BUILD = 262_144;
+/** Segments smaller than this share the bottom merge tier. */
+const TIER_BASE = 2048;
+
+interface Segment {
+  readonly id: number;
+  readonly file: string;
+  readonly count: number;
+  readonly bytes: number;
+  readonly quick: string;
+  readonly sha256: string;
+  readonly index: HnswIndex;
+  readonly deleted: number[];
+}
+
+/** Where a label's live vector is: the tail, a tail being sealed, or a segment. */
+interface Holder {
+  readonly id: number;
+  readonly tail?: ExactTail;
+  readonly segment?: Segment;
+}
+
+interface KindState {
+  tail: Holder;
+  frozen: Holder[];
+  segments: Holder[];
+  /** label → holder id (0: nowhere). Ids are dense, so an array beats a Map. */
+  loc: Int32Array;
+}
+
+export interface SegmentInfo {
+  readonly id: number;
+  readonly file: string;
+  readonly count: number;
+  readonly deleted: number;
+  readonly bytes: number;
+}
+
+export interface KindInfo {
+  readonly kind: ItemKind;
+  readonly segments: readonly SegmentInfo[];
+  readonly tail: number;
+  readonly live: number;
+  readonly bytes: number;
+}
+
+export interface StoreDeps {
+  readonly dir: string;
+  readonly dbFile: string;
+  readonly identity: SegmentIdentity;
+  readonly params: HnswParams;
+  readonly vectors: VectorRepository;
+  readonly meta: MetaRepository;
+  readonly readOnly: boolean;
+  readonly options: SegmentOptions;
+}
+
+export class VectorSegments {
+  private readonly kinds: Record<ItemKind, KindState>;
+  private nextHolder = 1;
+  private applied: number;
+  private nextId: number;
+  private warnings: SegmentWarning[];
+  private stamp: string | undefined;
+  private dirty = false;
+  private sealing: Promise<void> | undefined;
+  private merging: Promise<void> | undefined;
+  private reloading: Promise<void> | undefined;
+  private manifestWrite: Promise<void> = Promise.resolve();
+  private backgroundError: unknown;
+  private closed = false;
+  private readonly pool: SegmentPool;
+
+  private constructor(
+    private readonly deps: StoreDeps,
+    manifest: Manifest | undefined,
+  ) {
+    this.applied = manifest?.mark ?? 0;
+    this.nextId = manifest?.nextId ?? 1;
+    this.warnings = [...(manifest?.warnings ?? [])];
+    this.pool = new SegmentPool(deps.options.workers);
+    const empty = (): KindState => ({ tail: this.holder({ tail: new ExactTail(deps.identity.dim) }), frozen: [], segments: [], loc: new Int32Array(1024) });
+    this.kinds = { image: empty(), text: empty() };
+  }
+
+  static async open(deps: StoreDeps): Promise<{ segments: VectorSegments; recovery: GraphRecovery[]; warnings: string[] }> {
+    const { dir, identity, readOnly } = deps;
+    const segDir = segmentsDir(dir);
+    if (!readOnly) fs.mkdirSync(segDir, { recursive: true });
+    const read = readManifest(dir, identity);
+    const manifest = read.ok ? read.manifest : undefined;
+    const set = new VectorSegments(deps, manifest);
+    if (read.ok) set.stamp = read.stamp;
+    const reasons: Record<ItemKind, string[]> = { image: [], text: [] };
+    if (!read.ok && !read.missing) for (const kind of KINDS) reasons[kind].push(read.reason);
+    if (!read.ok && read.missing && KINDS.some((kind) => deps.vectors.liveCount(kind) > 0)) {
+      for (const kind of KINDS) if (deps.vectors.liveCount(kind) > 0) reasons[kind].push('no segment manifest (first open since the segment format, or the manifest was removed)');
+    }
+
+    const loaded = await Promise.all((manifest?.segments ?? []).map(async (entry) => ({ entry, outcome: await loadSegment(segDir, entry, identity.dim) })));
+    for (const { entry, outcome } of loaded) {
+      if (outcome.ok) set.install(entry.kind, outcome.segment);
+      else reasons[entry.kind].push(`segment ${entry.file}: ${outcome.reason}`);
+    }
+    if (!readOnly) removeLeftovers(dir, new Set(loaded.filter((l) => l.outcome.ok).map((l) => l.entry.file)));
+
+    const replayed = set.catchUp();
+    const mark = manifest?.mark ?? 0;
+    for (const kind of KINDS) {
+      // Vectors the dropped segments held (rows at or below the mark) come back from SQLite;
+      // a count that disagrees with the database gets the same reconciliation.
+      if (reasons[kind].length > 0 || set.size(kind) !== deps.vectors.liveCount(kind)) {
+        const fixed = set.reconcile(kind, mark);
+        if (reasons[kind].length === 0 && fixed > 0) reasons[kind].push(`segments disagreed with the database on ${fixed} vectors`);
+      }
+    }
+    const warnings: string[] = [];
+    const recovery: GraphRecovery[] = KINDS.map((kind) => {
+      if (reasons[kind].length === 0) return { kind, action: 'loaded', replayed: replayed[kind] };
+      const reason = reasons[kind].join('; ');
+      const message = `${kind} vectors: ${reason}; rebuilt from the database`;
+      warnings.push(message);
+      set.warnings = [...set.warnings, { at: Date.now(), kind, message }].slice(-20);
+      set.dirty = true;
+      return { kind, action: 'rebuilt', reason, replayed: replayed[kind] };
+    });
+    return { segments: set, recovery, warnings };
+  }
+
+  /** Live vectors of a kind across tail and segments. */
+  size(kind: ItemKind): number {
+    const st = this.kinds[kind];
+    let n = st.tail.tail!.size;
+    for (const h of st.frozen) n += h.tail!.size;
+    for (const h of st.segments) n += h.segment!.index.size;
+    return n;
+  }
+
+  /** Slots: live plus tombstoned copies still in segment files. */
+  slots(kind: ItemKind): number {
+    const st = this.kinds[kind];
+    let n = st.tail.tail!.size;
+    for (const h of st.frozen) n += h.tail!.size;
+    for (const h of st.segments) n += h.segment!.index.slots;
+    return n;
+  }
+
+  /** Whether changes exist that the manifest on disk lacks. */
+  get isDirty(): boolean {
+    return this.dirty || KINDS.some((kind) => this.kinds[kind].tail.tail!.size > 0);
+  }
+
+  /** Fans out over tail and segments and merges by exact cosine distance. */
+  search(kind: ItemKind, query: Float32Array, k: number, ef: number, filter?: (label: number) => boolean): VectorIndexHit[] {
+    const st = this.kinds[kind];
+    const q = l2Normalize(query);
+    const hits: VectorIndexHit[] = [];
+    for (const h of st.segments) hits.push(...h.segment!.index.search(q, k, ef, filter));
+    for (const h of st.frozen) hits.push(...h.tail!.search(q, k, filter));
+    hits.push(...st.tail.tail!.search(q, k, filter));
+    hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
+    return hits.slice(0, k);
+  }
+
+  /** Applies committed vector changes not seen yet; returns how many per kind. */
+  catchUp(): Record<ItemKind, number> {
+    const counts: Record<ItemKind, number> = { image: 0, text: 0 };
+    for (const op of this.deps.vectors.since(this.applied)) {
+      this.apply(op);
+      counts[op.kind]++;
+      this.applied = Math.max(this.applied, op.seq);
+    }
+    if (!this.deps.readOnly && !this.closed && !this.sealing && KINDS.some((kind) => this.kinds[kind].tail.tail!.size >= this.deps.options.tailLimit)) {
+      this.sealing = this.sealAll().catch((error: unknown) => void (this.backgroundError = error)).finally(() => (this.sealing = undefined));
+    }
+    return counts;
+  }
+
+  /** Readers: replay new rows, and load new segments when the writer's manifest changed. */
+  refresh(): void {
+    this.catchUp();
+    if (!this.deps.readOnly || this.reloading || this.closed) return;
+    const stamp = manifestStamp(this.deps.dir);
+    if (stamp === undefined || stamp === this.stamp) return;
+    this.reloading = this.reload()
+      .catch(() => undefined)
+      .finally(() => (this.reloading = undefined));
+  }
+
+  /** Seals the tails, writes the manifest if anything changed, then lets merges run. */
+  async checkpoint(): Promise<void> {
+    this.assertWriter();
+    await this.waitSealing();
+    this.sealing = this.sealAll();
+    try {
+      await this.sealing;
+    } finally {
+      this.sealing = undefined;
+    }
+    await this.saveManifest();
+    this.scheduleMerge();
+  }
+
+  /** Waits for background seals and merges in flight. */
+  async idle(): Promise<void> {
+    while (this.sealing || this.merging || this.reloading) {
+      await Promise.all([this.sealing, this.merging, this.reloading].map((p) => p?.catch(() => undefined)));
+    }
+  }
+
+  /** Rebuilds one kind's segments from SQLite, in parallel, without deleted slots. */
+  async compact(kind: ItemKind): Promise<void> {
+    this.assertWriter();
+    await this.stopMerging();
+    await this.waitSealing();
+    this.catchUp();
+    const from = this.applied;
+    const ids = Int32Array.from(Array.from(this.deps.vectors.liveIds(kind), (r) => r.itemId));
+    const built = await this.buildMany(kind, ids, undefined);
+    const old = this.kinds[kind];
+    const fresh: KindState = { tail: this.holder({ tail: new ExactTail(this.deps.identity.dim) }), frozen: [], segments: [], loc: new Int32Array(old.loc.length) };
+    this.kinds[kind] = fresh;
+    for (const segment of built) this.install(kind, segment);
+    for (const op of this.deps.vectors.since(from)) if (op.kind === kind) this.apply(op);
+    this.dirty = true;
+    await this.saveManifest();
+    for (const h of old.segments) fs.rmSync(path.join(segmentsDir(this.deps.dir), h.segment!.file), { force: true });
+  }
+
+  /** The last failure of a background seal or merge (they are retried), for `library info`. */
+  get lastBackgroundError(): string | undefined {
+    const e = this.backgroundError;
+    return e === undefined ? undefined : e instanceof Error ? e.message : String(e);
+  }
+
+  info(): { kinds: KindInfo[]; warnings: readonly SegmentWarning[]; mark: number } {
+    const kinds = KINDS.map((kind) => {
+      const st = this.kinds[kind];
+      const segments = st.segments.map(({ segment: s }) => ({ id: s!.id, file: s!.file, count: s!.count, deleted: s!.index.deleted, bytes: s!.bytes }));
+      return {
+        kind,
+        segments,
+        tail: st.tail.tail!.size + st.frozen.reduce((n, h) => n + h.tail!.size, 0),
+        live: this.size(kind),
+        bytes: segments.reduce((n, s) => n + s.bytes, 0),
+      };
+    });
+    return { kinds, warnings: this.warnings, mark: this.manifestMark() };
+  }
+
+  /** Full check of every segment file against its recorded sha256 and layout. */
+  entries(): { kind: ItemKind; file: string; sha256: string; bytes: number; labels: number[] }[] {
+    return KINDS.flatMap((kind) => this.kinds[kind].segments.map(({ segment: s }) => ({ kind, file: path.join(segmentsDir(this.deps.dir), s!.file), sha256: s!.sha256, bytes: s!.bytes, labels: s!.index.liveLabels() })));
+  }
+
+  /** Stops merges, finishes seals; a writer seals its tails and saves the manifest. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.stopMerging();
+      await this.waitSealing();
+      if (!this.deps.readOnly) await this.checkpointForClose();
+      await this.reloading?.catch(() => undefined);
+    } finally {
+      this.closed = true;
+      await this.pool.close();
+    }
+  }
+
+  private async checkpointForClose(): Promise<void> {
+    this.sealing = this.sealAll();
+    try {
+      await this.sealing;
+    } finally {
+      this.sealing = undefined;
+    }
+    await this.saveManifest();
+  }
+
+  // --- state changes -------------------------------------------------------------------------
+
+  private holder(content: { tail?: ExactTail; segment?: Segment }): Holder {
+    return { id: this.nextHolder++, ...content };
+  }
+
+  private at(st: KindState, label: number): number {
+    return label < st.loc.length ? st.loc[label]! : 0;
+  }
+
+  private place(st: KindState, label: number, holder: number): void {
+    if (label >= st.loc.length) {
+      const grown = new Int32Array(Math.max(st.loc.length * 2, label + 1));
+      grown.set(st.loc);
+      st.loc = grown;
+    }
+    st.loc[label] = holder;
+  }
+
+  private find(st: KindState, id: number): Holder | undefined {
+    if (st.tail.id === id) return st.tail;
+    return st.frozen.find((h) => h.id === id) ?? st.segments.find((h) => h.id === id);
+  }
+
+  /** One vector change: stale copies are tombstoned, a live vector goes to the tail. */
+  private apply(op: VectorOp): void {
+    const st = this.kinds[op.kind];
+    this.evict(st, op.itemId);
+    if (op.live) {
+      st.tail.tail!.add(op.itemId, op.vector, op.seq);
+      this.place(st, op.itemId, st.tail.id);
+    }
+  }
+
+  private evict(st: KindState, label: number): void {
+    const where = this.at(st, label);
+    if (where === 0) return;
+    const holder = this.find(st, where);
+    if (holder?.tail) holder.tail.remove(label);
+    if (holder?.segment) {
+      holder.segment.index.remove(label);
+      holder.segment.deleted.push(label);
+      this.dirty = true;
+    }
+    st.loc[label] = 0;
+  }
+
+  private install(kind: ItemKind, segment: Segment): Holder {
+    const st = this.kinds[kind];
+    const holder = this.holder({ segment });
+    st.segments.push(holder);
+    for (const label of segment.index.liveLabels()) {
+      // A label live in two places means the files disagree with each other: trust neither copy
+      // beyond the first; reconcile() and replay put the truth back.
+      if (this.at(st, label) !== 0) {
+        segment.index.remove(label);
+        segment.deleted.push(label);
+        continue;
+      }
+      this.place(st, label, holder.id);
+    }
+    return holder;
+  }
+
+  /**
+   * Makes a kind agree with SQLite after segments were dropped: live rows at or below `mark`
+   * that no segment holds go to the tail (the next seal rebuilds them), and copies of labels
+   * SQLite no longer holds live are tombstoned. Returns how many labels it fixed.
+   */
+  private reconcile(kind: ItemKind, mark: number): number {
+    const st = this.kinds[kind];
+    // Everything newer than the mark was replayed already: what no holder has is older.
+    const live = new Set<number>();
+    const missing = new Map<number, number>();
+    for (const { itemId, seq } of this.deps.vectors.liveIds(kind)) {
+      live.add(itemId);
+      if (this.at(st, itemId) === 0) missing.set(itemId, Math.min(seq, mark));
+    }
+    const ids = [...missing.keys()];
+    let fixed = 0;
+    for (let i = 0; i < ids.length; i += 5000) {
+      for (const [id, vector] of this.deps.vectors.getLive(ids.slice(i, i + 5000))) {
+        st.tail.tail!.add(id, vector, missing.get(id)!);
+        this.place(st, id, st.tail.id);
+        fixed++;
+      }
+    }
+    for (const h of st.segments) {
+      for (const label of h.segment!.index.liveLabels()) {
+        if (live.has(label)) continue;
+        this.evict(st, label);
+        fixed++;
+      }
+    }
+    return fixed;
+  }
+
+  /** Seals every non-empty tail; failures put the vectors back into the tail. */
+  private async sealAll(): Promise<void> {
+    for (const kind of KINDS) {
+      const st = this.kinds[kind];
+      if (st.tail.tail!.size === 0) continue;
+      const frozen = st.tail;
+      st.tail = this.holder({ tail: new ExactTail(this.deps.identity.dim) });
+      st.frozen.push(frozen);
+      try {
+        const segments = await this.buildMany(kind, frozen.tail!.labels(), frozen.tail!);
+        if (this.closed) return;
+        for (const segment of segments) {
+          const holder = this.holder({ segment });
+          st.segments.push(holder);
+          for (const label of segment.index.liveLabels()) {
+            if (frozen.tail!.has(label) && this.at(st, label) === frozen.id) this.place(st, label, holder.id);
+            else {
+              segment.index.remove(label); // changed while the segment was being built
+              segment.deleted.push(label);
+            }
+          }
+        }
+        this.dirty = true;
+      } catch (error) {
+        this.thaw(st, frozen);
+        throw error;
+      } finally {
+        st.frozen = st.frozen.filter((h) => h !== frozen);
+      }
+    }
+  }
+
+  /** A failed seal: what is still current in the frozen tail returns to the live tail. */
+  private thaw(st: KindState, frozen: Holder): void {
+    const tail = frozen.tail!;
+    for (const label of tail.labels()) {
+      if (this.at(st, label) !== frozen.id) continue;
+      st.tail.tail!.add(label, tail.vector(label)!, tail.seq(label)!);
+      this.place(st, label, st.tail.id);
+    }
+  }
+
+  /** Builds segments from a tail (its vectors) or from SQLite (ids only), in parallel when big. */
+  private async buildMany(kind: ItemKind, labels: Int32Array, tail: ExactTail | undefined): Promise<Segment[]> {
+    if (labels.length === 0) return [];
+    const workers = this.pool.maxWorkers;
+    const chunks = labels.length < PARALLEL_BUILD_MIN ? 1 : Math.max(workers, Math.ceil(labels.length / MAX_SEGMENT_BUILD));
+    const per = Math.ceil(labels.length / chunks);
+    const dim = this.deps.identity.dim;
+    const jobs: BuildJob[] = [];
+    for (let i = 0; i < labels.length; i += per) {
+      const part = labels.slice(i, i + per);
+      let vectors: Float32Array | undefined;
+      if (tail) {
+        vectors = new Float32Array(part.length * dim);
+        part.forEach((label, j) => vectors!.set(tail.vector(label)!, j * dim));
+      }
+      const id = this.nextId++;
+      jobs.push({
+        file: path.join(segmentsDir(this.deps.dir), segmentFileName(kind, id)),
+        dim, m: this.deps.params.m, efConstruction: this.deps.params.efConstruction,
+        labels: part, ...(vectors ? { vectors } : { dbFile: this.deps.dbFile }), what: kind,
+      });
+    }
+    const built = await Promise.allSettled(jobs.map((job) => (job.labels.length <= INLINE_BUILD_LIMIT ? buildSegment(job) : this.pool.build(job))));
+    const failed = built.find((b) => b.status === 'rejected');
+    const segments: Segment[] = [];
+    for (const [i, b] of built.entries()) {
+      if (b.status !== 'fulfilled') continue;
+      try {
+        segments.push(await toSegment(jobs[i]!, b.value, dim));
+      } catch (error) {
+        await removeFiles(jobs.map((j) => j.file));
+        throw error;
+      }
+    }
+    if (failed) {
+      await removeFiles(jobs.map((j) => j.file));
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    return segments;
+  }
+
+  // --- merges --------------------------------------------------------------------------------
+
+  private scheduleMerge(): void {
+    if (!this.deps.options.merge || this.merging || this.closed || this.deps.readOnly) return;
+    const pick = this.pickMerge();
+    if (!pick) return;
+    this.merging = this.merge(pick.kind, pick.sources)
+      .catch((error: unknown) => {
+        if (!(error instanceof EngineError && (error.code === 'ABORTED' || error.code === 'CLOSED'))) this.backgroundError = error;
+      })
+      .finally(() => {
+        this.merging = undefined;
+        if (!this.backgroundError) this.scheduleMerge();
+      });
+  }
+
+  /** Tiered: FACTOR segments of one size tier merge into one; a segment >20% deleted is purged. */
+  private pickMerge(): { kind: ItemKind; sources: Holder[] } | undefined {
+    const { mergeFactor, purgeRatio } = this.deps.options;
+    for (const kind of KINDS) {
+      const segs = this.kinds[kind].segments;
+      const purge = segs.find((h) => h.segment!.index.deleted > purgeRatio * h.segment!.count);
+      if (purge) return { kind, sources: [purge] };
+      const tiers = new Map<number, Holder[]>();
+      for (const h of segs) {
+        const live = Math.max(1, h.segment!.index.size);
+        const tier = live <= TIER_BASE ? 0 : Math.floor(Math.log(live / TIER_BASE) / Math.log(mergeFactor)) + 1;
+        tiers.set(tier, [...(tiers.get(tier) ?? []), h]);
+      }
+      for (const tier of [...tiers.keys()].sort((a, b) => a - b)) {
+        const members = tiers.get(tier)!;
+        if (members.length >= mergeFactor) {
+          return { kind, sources: members.sort((a, b) => a.segment!.index.size - b.segment!.index.size).slice(0, mergeFactor) };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Merges sources into one segment built from SQLite; the sources stay valid until it commits. */
+  private async merge(kind: ItemKind, sources: Holder[]): Promise<void> {
+    const st = this.kinds[kind];
+    const labels = Int32Array.from(sources.flatMap((h) => h.segment!.index.liveLabels()));
+    const built = await this.buildMany(kind, labels, undefined);
+    if (this.closed || sources.some((h) => !st.segments.includes(h))) {
+      await removeFiles(built.map((s) => path.join(segmentsDir(this.deps.dir), s.file)));
+      return;
+    }
+    const sourceIds = new Set(sources.map((h) => h.id));
+    st.segments = st.segments.filter((h) => !sourceIds.has(h.id));
+    for (const segment of built) {
+      const holder = this.holder({ segment });
+      st.segments.push(holder);
+      for (const label of segment.index.liveLabels()) {
+        if (sourceIds.has(this.at(st, label))) this.place(st, label, holder.id);
+        else {
+          segment.index.remove(label); // deleted or re-embedded during the merge
+          segment.deleted.push(label);
+        }
+      }
+    }
+    this.dirty = true;
+    await this.saveManifest();
+    await removeFiles(sources.map((h) => path.join(segmentsDir(this.deps.dir), h.segment!.file)));
+  }
+
+  private async stopMerging(): Promise<void> {
+    if (!this.merging) return;
+    await this.pool.cancel();
+    await this.merging.catch(() => undefined);
+  }
+
+  private async waitSealing(): Promise<void> {
+    while (this.sealing) await this.sealing.catch(() => undefined);
+  }
+
+  // --- manifest ------------------------------------------------------------------------------
+
+  private manifestMark(): number {
+    let min: number | undefined;
+    for (const kind of KINDS) {
+      const st = this.kinds[kind];
+      for (const h of [st.tail, ...st.frozen]) {
+        const m = h.tail!.minSeq();
+        if (m !== undefined && (min === undefined || m < min)) min = m;
+      }
+    }
+    return min === undefined ? this.applied : min - 1;
+  }
+
+  private snapshot(): Manifest {
+    const segments: SegmentEntry[] = KINDS.flatMap((kind) =>
+      this.kinds[kind].segments.map(({ segment: s }) => ({
+        id: s!.id, kind, file: s!.file, count: s!.count, bytes: s!.bytes, quick: s!.quick, sha256: s!.sha256, deleted: [...s!.deleted],
+      })),
+    );
+    return { format: 2, ...this.deps.identity, mark: this.manifestMark(), nextId: this.nextId, segments, warnings: this.warnings, savedAt: Date.now() };
+  }
+
+  /** Manifest writes are serialised; each writes the state current when it starts. */
+  private saveManifest(): Promise<void> {
+    const run = this.manifestWrite.then(async () => {
+      if (!this.dirty && this.stamp !== undefined) return;
+      this.dirty = false;
+      try {
+        await writeManifest(this.deps.dir, this.snapshot());
+        this.stamp = manifestStamp(this.deps.dir);
+      } catch (error) {
+        this.dirty = true;
+        throw fromFsError(error, `cannot save the HNSW graph segment manifest in ${segmentsDir(this.deps.dir)}`);
+      }
+    });
+    this.manifestWrite = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertWriter(): void {
+    if (this.deps.readOnly) throw new EngineError('INVALID_INPUT', 'a read-only library cannot change its segments');
+  }
+
+  // --- readers -------------------------------------------------------------------------------
+
+  /** Swaps in the writer's latest manifest: reuses loaded segments, loads new ones, replays. */
+  private async reload(): Promise<void> {
+    const read = readManifest(this.deps.dir, this.deps.identity);
+    if (!read.ok) return;
+    const manifest = read.manifest;
+    const current = new Map<number, Segment>();
+    for (const kind of KINDS) for (const h of this.kinds[kind].segments) current.set(h.segment!.id, h.segment!);
+    const segDir = segmentsDir(this.deps.dir);
+    const loaded = await Promise.all(
+      manifest.segments.map(async (entry) => {
+        const have = current.get(entry.id);
+        if (have && have.file === entry.file && have.sha256 === entry.sha256) {
+          for (const label of entry.deleted) have.index.remove(label);
+          return { entry, outcome: { ok: true as const, segment: { ...have, deleted: [...new Set([...have.deleted, ...entry.deleted])] } } };
+        }
+        return { entry, outcome: await loadSegment(segDir, entry, this.deps.identity.dim) };
+      }),
+    );
+    // A file the writer merged away meanwhile: keep the current view and try at the next change.
+    if (this.closed || loaded.some((l) => !l.outcome.ok)) return;
+    for (const kind of KINDS) {
+      const old = this.kinds[kind];
+      this.kinds[kind] = { tail: this.holder({ tail: new ExactTail(this.deps.identity.dim) }), frozen: [], segments: [], loc: new Int32Array(old.loc.length) };
+    }
+    for (const { entry, outcome } of loaded) if (outcome.ok) this.install(entry.kind, outcome.segment);
+    this.applied = manifest.mark;
+    this.stamp = read.stamp;
+    this.catchUp();
+  }
+}
+
+type SegmentLoad = { readonly ok: true; readonly segment: Segment } | { readonly ok: false; readonly reason: string };
+
+/** Loads one segment after the cheap check: size and sampled-block hash match the manifest. */
+async function loadSegment(segDir: string, entry: SegmentEntry, dim: number): Promise<SegmentLoad> {
+  const file = path.join(segDir, entry.file);
+  try {
+    const { bytes, quick } = quickHash(file);
+    if (bytes !== entry.bytes) return { ok: false, reason: `file is ${bytes} bytes, the manifest says ${entry.bytes} (truncated or replaced)` };
+    if (quick !== entry.quick) return { ok: false, reason: 'contents do not match the manifest (overwritten, or from another library)' };
+    const index = await HnswIndex.load(file, dim, entry.deleted);
+    if (index.slots !== entry.count) return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };
+    return { ok: true, segment: { id: entry.id, file: entry.file, count: entry.count, bytes, quick, sha256: entry.sha256, index, deleted: [...entry.deleted] } };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { ok: false, reason: code === 'ENOENT' ? 'file is missing' : error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function toSegment(job: BuildJob, built: BuiltSegment, dim: number): Promise<Segment> {
+  const index = await HnswIndex.load(job.file, dim, []);
+  const id = Number(/-(\d+)\.hnsw$/.exec(job.file)?.[1]);
+  return { id, file: path.basename(job.file), count: built.labels.length, bytes: built.bytes, quick: built.quick, sha256: built.sha256, index, deleted: [] };
+}
+
+async function removeFiles(files: readonly string[]): Promise<void> {
+  await Promise.all(files.map((f) => fs.promises.rm(f, { force: true }).catch(() => undefined)));
+}
+
+/**
+ * Files a dead writer left: temp files, segments no manifest names, and the single-graph files
+ * of the format before segments. Only the lock holder calls this.
+ */
+function removeLeftovers(dir: string, keep: ReadonlySet<string>): void {
+  for (const name of fs.readdirSync(dir)) {
+    if (/^(image|text)\.hnsw(\.json)?(\.tmp-\d+)?$/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+  }
+  const segDir = path.join(dir, SEGMENTS_DIR);
+  for (const name of fs.readdirSync(segDir)) {
+    if (name === 'manifest.json' || keep.has(name)) continue;
+    if (/\.tmp-/.test(name) || /\.hnsw$/.test(name)) fs.rmSync(path.join(segDir, name), { force: true });
+  }
+}
