@@ -54,7 +54,11 @@ export interface SegmentOptions {
   readonly workers?: number;
   /** Merge in the background (off for tests that need a fixed layout). */
   readonly merge: boolean;
+  /** Called at each step of seals and merges (crash tests use it to time their kills). */
+  readonly onEvent?: (event: SegmentEvent) => void;
 }
+
+export type SegmentEvent = 'seal-start' | 'seal-built' | 'merge-start' | 'merge-built' | 'manifest-saved';
 
 /**
  * 8192 × 512-d is 16 MiB of tail, scanned exactly in ~3 ms on one core of this machine; the
@@ -272,7 +276,7 @@ export class VectorSegments {
   /** Waits for background seals and merges in flight. */
   async idle(): Promise<void> {
     while (this.sealing || this.merging || this.reloading) {
-      await Promise.all([this.sealing, this.merging, this.reloading].map((p) => p?.catch(() => undefined)));
+      await Promise.all([this.sealing, this.merging, this.reloading].map((p) => (p ? p.catch(() => undefined) : Promise.resolve())));
     }
   }
 
@@ -298,7 +302,7 @@ export class VectorSegments {
   /** The last failure of a background seal or merge (they are retried), for `library info`. */
   get lastBackgroundError(): string | undefined {
     const e = this.backgroundError;
-    return e === undefined ? undefined : e instanceof Error ? e.message : String(e);
+    return e === undefined ? undefined : e instanceof Error ? e.message : JSON.stringify(e);
   }
 
   info(): { kinds: KindInfo[]; warnings: readonly SegmentWarning[]; mark: number } {
@@ -451,8 +455,10 @@ export class VectorSegments {
       st.tail = this.holder({ tail: new ExactTail(this.deps.identity.dim) });
       st.frozen.push(frozen);
       try {
-        const segments = await this.buildMany(kind, frozen.tail!.labels(), frozen.tail!);
+        this.emit('seal-start');
+        const segments = await this.buildMany(kind, frozen.tail!.labels(), frozen.tail);
         if (this.closed) return;
+        this.emit('seal-built');
         for (const segment of segments) {
           const holder = this.holder({ segment });
           st.segments.push(holder);
@@ -520,7 +526,7 @@ export class VectorSegments {
     }
     if (failed) {
       await removeFiles(jobs.map((j) => j.file));
-      throw (failed as PromiseRejectedResult).reason;
+      throw failed.reason;
     }
     return segments;
   }
@@ -568,7 +574,9 @@ export class VectorSegments {
   private async merge(kind: ItemKind, sources: Holder[]): Promise<void> {
     const st = this.kinds[kind];
     const labels = Int32Array.from(sources.flatMap((h) => h.segment!.index.liveLabels()));
+    this.emit('merge-start');
     const built = await this.buildMany(kind, labels, undefined);
+    this.emit('merge-built');
     if (this.closed || sources.some((h) => !st.segments.includes(h))) {
       await removeFiles(built.map((s) => path.join(segmentsDir(this.deps.dir), s.file)));
       return;
@@ -632,6 +640,7 @@ export class VectorSegments {
       try {
         await writeManifest(this.deps.dir, this.snapshot());
         this.stamp = manifestStamp(this.deps.dir);
+        this.emit('manifest-saved');
       } catch (error) {
         this.dirty = true;
         throw fromFsError(error, `cannot save the HNSW graph segment manifest in ${segmentsDir(this.deps.dir)}`);
@@ -639,6 +648,10 @@ export class VectorSegments {
     });
     this.manifestWrite = run.catch(() => undefined);
     return run;
+  }
+
+  private emit(event: SegmentEvent): void {
+    this.deps.options.onEvent?.(event);
   }
 
   private assertWriter(): void {

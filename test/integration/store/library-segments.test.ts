@@ -1,0 +1,156 @@
+import { expect } from 'chai';
+import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LibraryStore } from '../../../src/store/library-store.ts';
+import { openLibrary } from '../../../src/store/open-library.ts';
+import { spawnChild } from './child-process.ts';
+import { expectIntactLoop } from './library-check.ts';
+import { fingerprint, imageWrite, removeDir, tempDir, unitVector } from './store-test-context.ts';
+
+/** Bytes this process has handed to write(2)/pwrite(2) so far (Linux). */
+function bytesWritten(): number | undefined {
+  try {
+    const match = /^wchar:\s+(\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function segmentStats(dir: string): Promise<Map<string, { ino: number; size: number; mtimeMs: number }>> {
+  const out = new Map<string, { ino: number; size: number; mtimeMs: number }>();
+  for (const name of await fs.readdir(path.join(dir, 'segments'))) {
+    if (!name.endsWith('.hnsw')) continue;
+    const st = await fs.stat(path.join(dir, 'segments', name));
+    out.set(name, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  return out;
+}
+
+describe('library store: segments', function () {
+  this.timeout(120_000);
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
+
+  it('an incremental run of 100 items into a 20k-item library touches no sealed segment', async () => {
+    const dim = 64;
+    const fp = fingerprint({ dim });
+    const library = await openLibrary(dir, { fingerprint: fp, hnsw: { m: 8, efConstruction: 40 } });
+    const rootId = library.ensureRoot(path.join(dir, 'media')).id;
+    for (let i = 0; i < 20_000; i += 2000) {
+      library.write({ items: Array.from({ length: 2000 }, (_, j) => imageWrite(rootId, i + j, { vector: unitVector(i + j, dim) })) });
+    }
+    await library.compact(); // one sealed layout, no merges pending
+    await library.close();
+    const before = await segmentStats(dir);
+    const graphBytes = [...before.values()].reduce((n, s) => n + s.size, 0);
+    expect(before.size).to.be.at.least(1);
+
+    const written = bytesWritten();
+    const run = await openLibrary(dir, { fingerprint: fp });
+    expect(run.recovery.map((r) => [r.action, r.replayed])).to.deep.equal([['loaded', 0], ['loaded', 0]]);
+    const ids = run.write({ items: Array.from({ length: 100 }, (_, j) => imageWrite(rootId, 50_000 + j, { vector: unitVector(50_000 + j, dim) })) }).itemIds;
+    await run.checkpoint();
+    expect(run.search('image', unitVector(50_042, dim), { k: 1 })[0]?.id).to.equal(ids[42]);
+    expect(run.search('image', unitVector(12_345, dim), { k: 1 })[0]?.id).to.equal(12_346);
+    await run.close();
+    const after = await segmentStats(dir);
+    for (const [name, st] of before) expect(after.get(name), `${name} untouched`).to.deep.equal(st);
+    expect(after.size).to.equal(before.size + 1); // the 100 new vectors, sealed
+    if (written !== undefined) {
+      const total = bytesWritten()! - written;
+      expect(total, `${total} bytes written vs ${graphBytes} graph bytes`).to.be.below(0.1 * graphBytes);
+    }
+  });
+
+  it('merges small segments and purges deleted ones in the background, results unchanged', async () => {
+    const library = await openLibrary(dir, { fingerprint: fingerprint(), segments: { mergeFactor: 3 } });
+    try {
+      const rootId = library.ensureRoot(path.join(dir, 'media')).id;
+      const ids: number[] = [];
+      for (let b = 0; b < 5; b++) {
+        ids.push(...library.write({ items: Array.from({ length: 200 }, (_, j) => imageWrite(rootId, b * 200 + j)) }).itemIds);
+        await library.checkpoint();
+      }
+      await library.idle();
+      const merged = library.info().kinds[0]!.segments;
+      expect(merged.length).to.be.below(5);
+      expect(merged.reduce((n, s) => n + s.count, 0)).to.equal(1000);
+      // Delete 30% of the biggest segment: it gets purged.
+      const biggest = merged.reduce((a, b) => (b.count > a.count ? b : a));
+      library.write({ deletions: ids.slice(0, Math.ceil(biggest.count * 0.3)) });
+      await library.checkpoint();
+      await library.idle();
+      const purged = library.info().kinds[0]!;
+      expect(purged.segments.every((s) => s.deleted === 0)).to.equal(true);
+      expect(purged.live).to.equal(1000 - Math.ceil(biggest.count * 0.3));
+      for (let n = 0; n < 1000; n += 37) {
+        const hit = library.search('image', unitVector(n), { k: 1 })[0];
+        if (n < Math.ceil(biggest.count * 0.3)) expect(hit?.id).to.not.equal(ids[n]);
+        else expect(hit?.id).to.equal(ids[n]);
+      }
+      const files = (await fs.readdir(path.join(dir, 'segments'))).filter((f) => f.endsWith('.hnsw'));
+      expect(files.sort()).to.deep.equal(purged.segments.map((s) => s.file).sort()); // merged-away files are gone
+    } finally {
+      await library.close();
+    }
+  });
+
+  it('a reader picks up new segments and tombstones without a restart', async () => {
+    const writer = await openLibrary(dir, { fingerprint: fingerprint(), segments: { mergeFactor: 2 } });
+    let reader: LibraryStore | undefined;
+    try {
+      const rootId = writer.ensureRoot(path.join(dir, 'media')).id;
+      const first = writer.write({ items: Array.from({ length: 300 }, (_, j) => imageWrite(rootId, j)) }).itemIds;
+      await writer.checkpoint();
+      reader = await openLibrary(dir, { readOnly: true });
+      expect(reader.info().kinds[0]!.segments).to.have.length(1);
+      const second = writer.write({ items: Array.from({ length: 300 }, (_, j) => imageWrite(rootId, 1000 + j)) }).itemIds;
+      writer.write({ deletions: first.slice(0, 10) });
+      await writer.checkpoint();
+      await writer.idle(); // two segments merge into one
+      reader.refresh();
+      await reader.idle();
+      const view = reader.info().kinds[0]!;
+      expect(view.segments.map((s) => s.file)).to.deep.equal(writer.info().kinds[0]!.segments.map((s) => s.file));
+      expect(view.tail).to.equal(0);
+      expect(reader.graphSize('image')).to.equal(590);
+      expect(reader.search('image', unitVector(1005), { k: 1 })[0]?.id).to.equal(second[5]);
+      expect(reader.search('image', unitVector(3), { k: 5 }).map((h) => h.id)).to.not.include(first[3]);
+      // A deletion not yet sealed reaches the reader through SQLite alone.
+      writer.write({ deletions: [second[7]!] });
+      reader.refresh();
+      expect(reader.search('image', unitVector(1007), { k: 5 }).map((h) => h.id)).to.not.include(second[7]);
+    } finally {
+      await reader?.close();
+      await writer.close();
+    }
+  });
+
+  for (const event of ['seal-start', 'seal-built', 'merge-start', 'merge-built', 'manifest-saved'] as const) {
+    it(`loses nothing when killed -9 at ${event}`, async () => {
+      const batch = 600;
+      const child = spawnChild('segment-loop.child.ts', [dir, String(batch)]);
+      await child.waitFor(/^committed 4$/);
+      await child.waitFor(new RegExp(`^event ${event}$`));
+      child.process.kill('SIGKILL');
+      expect((await child.exited).signal).to.equal('SIGKILL');
+      const library = await openLibrary(dir, { segments: { merge: false } });
+      try {
+        expect(library.warnings).to.deep.equal([]);
+        expectIntactLoop(library, batch, 4);
+      } finally {
+        await library.close();
+      }
+      const leftovers = (await fs.readdir(path.join(dir, 'segments'))).filter((name) => name.includes('.tmp-'));
+      expect(leftovers).to.deep.equal([]);
+    });
+  }
+});
