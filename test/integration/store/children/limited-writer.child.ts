@@ -5,7 +5,8 @@
  * Prints one JSON line describing what happened.
  * Usage: node --import tsx limited-writer.child.ts <mode> <library dir> <dim>
  *   fill                   create the library and write batches of 20 until a write fails
- *   open-write-checkpoint  open as the writer, add item 9999, save the graphs, close
+ *   open-write-checkpoint  open as the writer, add item 9999, checkpoint (seals just that vector),
+ *                          compact (rewrites every segment: the big write), close
  *   open-both              try the writer (expected to fail), then open read-only and search
  */
 import { isEngineError } from '../../../../src/errors.ts';
@@ -49,6 +50,7 @@ if (mode === 'fill') {
   writer.write({ items: [imageWrite(rootId, 9999, { vector: unitVector(9999, dim) })] });
   report.indexed = writer.counts('image').indexed;
   report.checkpointError = await writer.checkpoint().then(() => null, describe);
+  report.compactError = await writer.compact().then(() => null, describe);
   report.closeError = await writer.close().then(() => null, describe);
 } else if (mode === 'open-both') {
   report.writerError = await openLibrary(dir, {}).then(async (writer) => {
