@@ -4,6 +4,7 @@
  * calls process.exit.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_PAGE_SIZE } from '../src/defaults.ts';
 import { EngineError } from '../src/errors.ts';
 import { ExitError, type CommandContext } from './command-context.ts';
 
@@ -124,7 +125,7 @@ program
   .requiredOption('--library <dir>', 'library directory')
   .option('--image <file>', 'search by an example image instead of words')
   .addOption(new Option('--target <kind>', 'what to return').choices(['image', 'text']).default('image'))
-  .option('--k <n>', 'number of results', '10')
+  .option('--k <n>', 'number of results', String(DEFAULT_PAGE_SIZE))
   .option('--min-score <x>', 'drop results below this cosine similarity, or "auto"')
   .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
   .option('--threads <n>', 'ONNX Runtime intra-op threads')

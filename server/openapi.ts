@@ -3,6 +3,7 @@
  * from the same zod schemas that validate them, so the document cannot drift from the code.
  */
 import { z } from 'zod';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../src/defaults.ts';
 import { classifyBodySchema } from './routes/classify.routes.ts';
 import { searchBodySchema } from './schemas/search.schema.ts';
 
@@ -28,7 +29,7 @@ const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integ
 
 const searchParams = [
   q('target', 'modality of the results', { type: 'string', enum: ['image', 'text'], default: 'image' }),
-  q('k', 'page size', { type: 'integer', minimum: 1, maximum: 200, default: 24 }),
+  q('k', 'page size', { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }),
   q('cursor', 'nextCursor of the previous page'),
   q('minScore', "cosine cut-off from -1 to 1, or 'auto' (where the scores drop off)"),
   q('sort', 'order of the relevant set', { type: 'string', enum: ['score', 'date'], default: 'score' }),

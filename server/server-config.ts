@@ -18,8 +18,6 @@ export interface ServerConfig {
   readonly requestTimeoutMs: number;
   /** Newly committed items (a concurrent `clipdex index`) are looked for at most this often. */
   readonly refreshIntervalMs: number;
-  /** Largest k (page size) a client may ask for. */
-  readonly maxK: number;
   /** Micro-batching of concurrent query encodes; window 0 with batch 1 turns it off. */
   readonly microBatch: { readonly enabled: boolean; readonly windowMs: number; readonly maxBatch: number };
   /** Recent text queries whose vectors are kept (paging re-asks the same words); 0 = off. */
@@ -39,7 +37,6 @@ export const defaultServerConfig: ServerConfig = Object.freeze({
   maxPixels: 100_000_000,
   requestTimeoutMs: 30_000,
   refreshIntervalMs: 1_000,
-  maxK: 200,
   microBatch: Object.freeze({ enabled: true, windowMs: 3, maxBatch: 32 }),
   queryCacheSize: 1024,
   thumbnailCacheBytes: 64 * 1024 * 1024,

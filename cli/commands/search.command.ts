@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/defaults.ts';
 import { openEngine } from '../../src/engine.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
 import type { QueryTerm } from '../../src/search/search.types.ts';
@@ -26,7 +27,7 @@ export interface SearchArgs extends ModelArgs {
 export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> {
   const words = args._.flat().join(' ').trim();
   if (!words && !args.image) throw new EngineError('INVALID_INPUT', 'give words to search for, or --image <file>');
-  const k = args.k === undefined ? 10 : positiveInt(args.k, '--k', 200);
+  const k = args.k === undefined ? DEFAULT_PAGE_SIZE : positiveInt(args.k, '--k', MAX_PAGE_SIZE);
   const minScore = parseMinScore(args.minScore);
   const terms: QueryTerm[] = [];
   if (words) terms.push({ text: words });

@@ -1,6 +1,5 @@
 // clipdex search page: plain ES module, no build step. State lives in the URL so every search
 // can be shared or bookmarked (a dropped photo stays in this tab's sessionStorage instead).
-const PAGE = 30;
 const PHOTO_MAX_SIDE = 640; // the model sees ~224 px; a smaller upload is faster and never hits the limit
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -128,7 +127,7 @@ function tuneTerms() {
 }
 
 function buildRequest(cursor) {
-  const p = new URLSearchParams({ target: state.target, k: String(PAGE) });
+  const p = new URLSearchParams({ target: state.target }); // k: the server's default page size
   if (cursor) p.set('cursor', cursor);
   if (state.auto) p.set('minScore', 'auto');
   if (state.sort !== 'score') p.set('sort', state.sort);
@@ -144,7 +143,7 @@ function buildRequest(cursor) {
   if (tune.length) {
     // A weighted mix goes as JSON terms: the base query plus the refinements.
     const terms = [...(state.q ? [{ text: state.q }] : []), ...(state.like ? [{ itemId: state.like }] : []), ...tune];
-    const body = { terms, target: state.target, k: PAGE, sort: state.sort };
+    const body = { terms, target: state.target, sort: state.sort };
     if (cursor) body.cursor = cursor;
     if (state.auto) body.minScore = 'auto';
     return ['/api/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }];

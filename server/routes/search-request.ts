@@ -3,6 +3,7 @@
  * bytes, "similar to item N") into the search service's one `SearchRequest`.
  */
 import type { z } from 'zod';
+import { MAX_TERMS } from '../../src/defaults.ts';
 import type { QueryTerm, SearchRequest } from '../../src/search/search.types.ts';
 import type { ItemFilter } from '../../src/store/library.types.ts';
 import {
@@ -12,7 +13,6 @@ import {
   searchOptionsQuerySchema,
   searchQuerySchema,
   termSchema,
-  MAX_TERMS,
   type searchOptionsSchema,
 } from '../schemas/search.schema.ts';
 import { parseJsonField, validate } from '../schemas/validate.ts';

@@ -3,10 +3,7 @@
  * JSON bodies as typed values; both end as one `SearchRequest` for the search service.
  */
 import { z } from 'zod';
-import { MAX_PAGE_SIZE } from '../../src/search/search.types.ts';
-
-export const MAX_QUERY_CHARS = 1000;
-export const MAX_TERMS = 16;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_CHARS, MAX_TERMS } from '../../src/defaults.ts';
 
 const dateMs = z.union([
   z.number().finite(),
@@ -58,7 +55,7 @@ const minScore = z.union([
 /** Options shared by every way of asking (query string, JSON, multipart fields). */
 export const searchOptionsSchema = z.object({
   target: z.enum(['image', 'text']).default('image'),
-  k: z.coerce.number().int('k must be a whole number').min(1).max(MAX_PAGE_SIZE).default(24),
+  k: z.coerce.number().int('k must be a whole number').min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
   cursor: z.string().min(1).max(512).optional(),
   minScore: minScore.optional(),
   sort: z.enum(['score', 'date']).default('score'),

@@ -11,15 +11,8 @@ import type { Library } from '../store/library.types.ts';
 import { weightedMix } from '../vector/vector-math.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { autoCutoff } from './score-cutoff.ts';
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  MAX_RESULT_DEPTH,
-  type QueryTerm,
-  type SearchHit,
-  type SearchPage,
-  type SearchRequest,
-} from './search.types.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RESULT_DEPTH } from '../defaults.ts';
+import type { QueryTerm, SearchHit, SearchPage, SearchRequest } from './search.types.ts';
 
 export interface SearchServiceDeps {
   readonly text: TextEncoder;

@@ -12,7 +12,7 @@ export interface SearchRequest {
   /** Which modality's items to return. */
   readonly target: ItemKind;
   readonly terms: readonly QueryTerm[];
-  /** Page size (default 20, at most MAX_PAGE_SIZE). */
+  /** Page size (default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE; src/defaults.ts). */
   readonly k?: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   readonly cursor?: string;
@@ -39,8 +39,3 @@ export interface SearchPage {
   /** Pass back as `cursor` for the next page; null when there is none. */
   readonly nextCursor: string | null;
 }
-
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 200;
-/** Deepest rank reachable by paging: HNSW search cost grows with it. */
-export const MAX_RESULT_DEPTH = 2000;

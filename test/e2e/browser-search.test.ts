@@ -5,6 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
+import { DEFAULT_PAGE_SIZE } from '../../src/defaults.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { REPO, sharedFixture, startTestServer, type Fixture, type TestServer } from './server-harness.ts';
 
@@ -111,10 +112,10 @@ describe('browser e2e: the search page', function () {
     // The page asks exactly what the API documents: the base item plus the weighted refinements.
     const terms = [{ itemId: Number(like) }, { itemId: Number(second), weight: 0.5 }, { itemId: Number(first), weight: -0.5 }];
     const api = (await (
-      await fetch(`${t.base}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ terms, k: 30 }) })
+      await fetch(`${t.base}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ terms }) })
     ).json()) as { results: { id: number }[] };
-    await until(`document.querySelectorAll('#results .card').length >= ${Math.min(30, api.results.length)}`);
-    expect((await cardIds()).slice(0, 30)).to.deep.equal(api.results.map((h) => String(h.id)));
+    await until(`document.querySelectorAll('#results .card').length >= ${Math.min(DEFAULT_PAGE_SIZE, api.results.length)}`);
+    expect((await cardIds()).slice(0, DEFAULT_PAGE_SIZE)).to.deep.equal(api.results.map((h) => String(h.id)));
     await page.screenshot({ path: path.join(ARTIFACTS, 'browser-refine.png'), fullPage: false });
     await page.locator('#tune-clear').click();
     await page.waitForURL((u) => !u.searchParams.has('more') && !u.searchParams.has('less'));

@@ -1,0 +1,16 @@
+/**
+ * One home for the defaults and limits that the CLI, the engine, the HTTP schemas (and so the OpenAPI
+ * document) and the page share, so they cannot drift. The page (server/public) asks without `k` and
+ * gets DEFAULT_PAGE_SIZE from the server.
+ */
+
+/** Results per page when the caller does not say. */
+export const DEFAULT_PAGE_SIZE = 24;
+/** Largest page a caller may ask for (`k`). */
+export const MAX_PAGE_SIZE = 200;
+/** Deepest rank reachable by paging: HNSW search cost grows with it. */
+export const MAX_RESULT_DEPTH = 2000;
+/** Longest query text, in characters. */
+export const MAX_QUERY_CHARS = 1000;
+/** Most terms in one weighted query. */
+export const MAX_TERMS = 16;
