@@ -13,6 +13,7 @@ import { microBatchImageEncoder, microBatchTextEncoder } from '../src/encoders/m
 import { SearchService } from '../src/search/search.service.ts';
 import type { Library } from '../src/store/library.types.ts';
 import { createApp } from './app.ts';
+import { answerClientErrors } from './client-error.ts';
 import { listenError } from './listen-error.ts';
 import { cachedTextEncoder } from './query-cache.ts';
 import type { AppDeps } from './app-deps.ts';
@@ -82,6 +83,7 @@ export async function startServer(parts: ServerParts, config: ServerConfig): Pro
   } catch (error) {
     throw listenError(error, config.host, config.port);
   }
+  answerClientErrors(server);
   // Slow-loris guards: a client must send its headers and body in bounded time.
   server.headersTimeout = 20_000;
   server.requestTimeout = config.requestTimeoutMs + 5_000;

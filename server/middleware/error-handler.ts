@@ -45,6 +45,10 @@ function fromFrameworkError(error: unknown): EngineError | undefined {
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return new EngineError('UNSUPPORTED_MEDIA', 'unsupported request body encoding');
   }
+  // body-parser passes zlib's own error (no `type`) when a gzip/deflate/br body does not inflate.
+  if (e.status === 400 && typeof e.code === 'string' && (e.code.startsWith('Z_') || e.code.startsWith('ERR__ERROR'))) {
+    return new EngineError('INVALID_INPUT', `request body does not match its Content-Encoding: ${String(e.message)}`);
+  }
   if (e.name === 'MulterError') {
     const field = typeof e.field === 'string' ? ` (field '${e.field}')` : '';
     return new EngineError('INVALID_INPUT', `bad multipart upload: ${String(e.message)}${field}`);

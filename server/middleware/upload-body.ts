@@ -43,9 +43,13 @@ export function uploadBody(maxBytes: number): RequestHandler {
 
 /** The uploaded image bytes, from whichever body form carried them. */
 export function uploadedImage(req: express.Request): Uint8Array | undefined {
-  if (req.file) return new Uint8Array(req.file.buffer.buffer, req.file.buffer.byteOffset, req.file.buffer.byteLength);
+  // An empty image is the same mistake however it is sent: 400, never a decode attempt (415).
+  if (req.file) {
+    if (req.file.size === 0) throw new EngineError('INVALID_INPUT', 'empty image: the image field holds 0 bytes');
+    return new Uint8Array(req.file.buffer.buffer, req.file.buffer.byteOffset, req.file.buffer.byteLength);
+  }
   if (Buffer.isBuffer(req.body)) {
-    if (req.body.byteLength === 0) throw new EngineError('INVALID_INPUT', 'empty image body');
+    if (req.body.byteLength === 0) throw new EngineError('INVALID_INPUT', 'empty image: the request body holds 0 bytes');
     return new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength);
   }
   return undefined;

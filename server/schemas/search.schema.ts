@@ -4,6 +4,10 @@
  */
 import { z } from 'zod';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_CHARS, MAX_TERMS } from '../../src/defaults.ts';
+import { FILTER_FORMATS, isFilterFormat } from '../../src/store/item-filter.ts';
+
+const tooLong = (_name: string) => `longer than the limit of ${MAX_QUERY_CHARS} characters`;
+const queryText = (name: string) => z.string().trim().min(1, `${name} must not be empty`).max(MAX_QUERY_CHARS, tooLong(name));
 
 const dateMs = z.union([
   z.number().finite(),
@@ -24,7 +28,13 @@ const dateMs = z.union([
 const nonNegative = z.coerce.number().finite().nonnegative();
 const formats = z
   .union([z.array(z.string().trim().min(1).max(16)).max(32), z.string().trim().min(1).max(400)])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0));
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0))
+  .superRefine((list, ctx) => {
+    const unknown = list.filter((f) => !isFilterFormat(f));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown format ${unknown.map((f) => `'${f}'`).join(', ')}; known: ${FILTER_FORMATS.join(', ')}` });
+    }
+  });
 
 const tags = z
   .union([z.array(z.string().trim().min(1).max(200)).max(32), z.string().trim().min(1).max(2000)])
@@ -73,7 +83,7 @@ export const base64Image = z
   .transform((s) => new Uint8Array(Buffer.from(s, 'base64')));
 
 export const termSchema = z.union([
-  z.object({ text: z.string().trim().min(1).max(MAX_QUERY_CHARS), weight }).strict(),
+  z.object({ text: queryText('text'), weight }).strict(),
   z.object({ itemId: z.number().int().positive(), weight }).strict(),
   z.object({ image: base64Image, weight }).strict(),
   z.object({ vector: z.array(z.number().finite()).min(1).max(8192), weight }).strict(),
@@ -82,7 +92,7 @@ export const termSchema = z.union([
 /** POST /api/search as JSON. */
 export const searchBodySchema = searchOptionsSchema
   .extend({
-    q: z.string().trim().min(1).max(MAX_QUERY_CHARS).optional(),
+    q: queryText('q').optional(),
     image: base64Image.optional(),
     terms: z.array(termSchema).min(1).max(MAX_TERMS).optional(),
     filter: filterSchema.optional(),
@@ -92,17 +102,28 @@ export const searchBodySchema = searchOptionsSchema
     message: 'give q (words), image (base64) or terms',
   });
 
-/** GET /api/search: flat query-string parameters, filters included. */
-export const searchQuerySchema = searchOptionsSchema.extend({
-  q: z.string({ error: 'missing q (the words to search for)' }).trim().min(1, 'q must not be empty').max(MAX_QUERY_CHARS),
-  ...filterSchema.shape,
-});
+/**
+ * GET /api/search: flat query-string parameters, filters included. Strict like the JSON body: an
+ * unknown parameter (a misspelt filter) is a 400, not a silently unfiltered answer.
+ */
+export const searchQuerySchema = searchOptionsSchema
+  .extend({
+    q: z
+      .string({ error: (iss) => (iss.input === undefined ? 'missing q (the words to search for)' : 'q must be one string') })
+      .trim()
+      .min(1, 'q must not be empty')
+      .max(MAX_QUERY_CHARS, tooLong('q')),
+    ...filterSchema.shape,
+  })
+  .strict();
 
 /** Options for requests that carry the query elsewhere (upload, item id): no q required. */
-export const searchOptionsQuerySchema = searchOptionsSchema.extend({
-  q: z.string().trim().min(1).max(MAX_QUERY_CHARS).optional(),
-  ...filterSchema.shape,
-});
+export const searchOptionsQuerySchema = searchOptionsSchema
+  .extend({
+    q: queryText('q').optional(),
+    ...filterSchema.shape,
+  })
+  .strict();
 
 /** Multipart fields: everything is a string; filter and terms may come as JSON text. */
 export const searchFieldsSchema = searchOptionsQuerySchema.extend({

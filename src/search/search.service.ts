@@ -8,7 +8,7 @@ import { collapseNear } from '../duplicates/collapse-near.ts';
 import { DEFAULT_DUPLICATE_THRESHOLDS } from '../duplicates/duplicate-thresholds.ts';
 import { EngineError } from '../errors.ts';
 import type { Library } from '../store/library.types.ts';
-import { weightedMix } from '../vector/vector-math.ts';
+import { dot, l2Normalize, weightedSum } from '../vector/vector-math.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { autoCutoff } from './score-cutoff.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RESULT_DEPTH } from '../defaults.ts';
@@ -41,7 +41,13 @@ export class SearchService {
     const parts = await Promise.all(
       terms.map(async (term) => ({ vector: await this.embedTerm(term), weight: term.weight ?? 1 })),
     );
-    return weightedMix(parts);
+    // Terms of unit length: a sum this short relative to the weights has no direction left to search in.
+    const sum = weightedSum(parts);
+    const scale = parts.reduce((s, p) => s + Math.abs(p.weight), 0);
+    if (Math.sqrt(dot(sum, sum)) <= 1e-4 * scale) {
+      throw new EngineError('INVALID_INPUT', 'the weighted terms cancel each other out: the query has no direction to search in');
+    }
+    return l2Normalize(sum);
   }
 
   async search(request: SearchRequest): Promise<SearchPage> {
@@ -118,6 +124,8 @@ export class SearchService {
         `query vector has ${term.vector.length} dimensions; this library's model has ${this.deps.library.fingerprint.dim}`,
       );
     }
-    return term.vector;
+    const unit = l2Normalize(term.vector);
+    if (!unit.some((x) => x !== 0)) throw new EngineError('INVALID_INPUT', 'a query vector must not be all zeros');
+    return unit;
   }
 }

@@ -53,6 +53,13 @@ export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly 
   return { sql: clauses.join(' AND '), params };
 }
 
+/** Format names a filter may ask for (decoder names plus the usual extensions for them). */
+export const FILTER_FORMATS: readonly string[] = Object.freeze(['jpeg', 'jpg', 'png', 'webp', 'avif', 'gif', 'tiff', 'tif', 'svg', 'heif', 'heic', 'bmp', 'jp2', 'jxl']);
+
+export function isFilterFormat(format: string): boolean {
+  return FILTER_FORMATS.includes(format.toLowerCase().replace(/^\./, ''));
+}
+
 function normaliseFormat(format: string): string {
   const lower = format.toLowerCase().replace(/^\./, '');
   return lower === 'jpg' ? 'jpeg' : lower === 'tif' ? 'tiff' : lower;

@@ -23,14 +23,15 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return denom === 0 ? 0 : dot(a, b) / denom;
 }
 
-/** Weighted sum of vectors (weights may be negative), then L2-normalised. */
-export function weightedMix(parts: readonly { vector: Float32Array; weight: number }[]): Float32Array {
+/** Weighted sum of vectors (weights may be negative), not normalised. */
+export function weightedSum(parts: readonly { vector: Float32Array; weight: number }[]): Float32Array {
   const first = parts[0];
-  if (!first) throw new RangeError('weightedMix: no vectors');
+  if (!first) throw new RangeError('weightedSum: no vectors');
   const out = new Float32Array(first.vector.length);
   for (const { vector, weight } of parts) {
-    if (vector.length !== out.length) throw new RangeError('weightedMix: lengths differ');
+    if (vector.length !== out.length) throw new RangeError('weightedSum: lengths differ');
     for (let i = 0; i < out.length; i++) out[i]! += weight * vector[i]!;
   }
-  return l2Normalize(out);
+  return out;
 }
+
