@@ -10,7 +10,9 @@ import { MODEL_DIR, REPO, demoRows, removeFixture } from './server-harness.ts';
 const children: ChildProcessWithoutNullStreams[] = [];
 
 function clipdex(args: string[], cwd = REPO): { child: ChildProcessWithoutNullStreams; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/clipdex.js'), ...args], { cwd });
+  // A temp model cache: thread calibrations (and anything else cached) never land in ~/.cache.
+  const env = { ...process.env, CLIPDEX_CACHE: path.join(os.tmpdir(), 'clipdex-e2e-cache') };
+  const child = spawn(process.execPath, [path.join(REPO, 'bin/clipdex.js'), ...args], { cwd, env });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
