@@ -10,6 +10,11 @@ import { requestId } from '../../../server/middleware/request-id.ts';
 import { timeout } from '../../../server/middleware/timeout.ts';
 
 describe('server middleware', () => {
+  // The slow handler finishes only when the test lets it, after the timeout has answered: the
+  // order is fixed by the test, not by racing two real-clock sleeps.
+  let releaseSlow!: () => void;
+  const slowReleased = new Promise<void>((r) => (releaseSlow = r));
+  let lateFound: Promise<boolean> | undefined;
   let server: Server;
   let base: string;
   const logged: string[] = [];
@@ -18,9 +23,13 @@ describe('server middleware', () => {
     const app = express();
     app.use(requestId());
     app.use(timeout(50));
-    app.get('/slow', async (_req, res) => {
-      await new Promise((r) => setTimeout(r, 300));
-      if (!res.headersSent) res.json({ late: true });
+    app.get('/slow', (_req, res) => {
+      // Resolves with whether the response was already sent when the handler finally finished.
+      lateFound = slowReleased.then(() => {
+        const alreadySent = res.headersSent;
+        if (!alreadySent) res.json({ late: true });
+        return alreadySent;
+      });
     });
     app.get('/bug', () => {
       throw new TypeError('secret internals at /home/me/library.db');
@@ -37,12 +46,18 @@ describe('server middleware', () => {
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => server.close());
+  after(() => {
+    releaseSlow();
+    server.close();
+  });
 
   it('answers 503 TIMEOUT when a handler runs past the budget', async () => {
     const res = await fetch(`${base}/slow`);
     expect(res.status).to.equal(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('TIMEOUT');
+    // The handler's late result is dropped: its response was already sent.
+    releaseSlow();
+    expect(await lateFound).to.equal(true);
   });
 
   it('turns an unexpected exception into a generic 500 with the request id, logging the details', async () => {
