@@ -1,6 +1,6 @@
 // Time is driven explicitly: a fake clock (@sinonjs/fake-timers) replaces setTimeout and
 // setImmediate, so "waits for the window" and "does not wait" are exact, not real-clock races.
-import FakeTimers, { type InstalledClock } from '@sinonjs/fake-timers';
+import FakeTimers, { type Clock } from '@sinonjs/fake-timers';
 import { expect } from 'chai';
 import { MicroBatcher, microBatchTextEncoder } from '../../../src/encoders/micro-batcher.ts';
 import type { TextEncoder } from '../../../src/encoders/encoder.ts';
@@ -20,7 +20,7 @@ function tracked<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => 
 }
 
 describe('MicroBatcher', () => {
-  let clock: InstalledClock;
+  let clock: Clock;
   beforeEach(() => {
     clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
   });
