@@ -51,6 +51,11 @@ describe('browser e2e: the search page', function () {
       await page.waitForTimeout(50);
     }
   };
+  /** Opens the page on a search of its own, so each test runs alone (`--grep`) as well as in order. */
+  const openSearch = async (query = fx.rows[3]!.captions[0]!) => {
+    await page.goto(`${t.base}/?q=${encodeURIComponent(query)}`);
+    await cards('image').first().waitFor();
+  };
   const focused = (key: 'id' | 'index') => page.evaluate<string | undefined>(`document.activeElement?.closest('.card')?.dataset.${key}`);
 
   it('type a query, press Enter, see image results with thumbnails and scores', async () => {
@@ -72,9 +77,13 @@ describe('browser e2e: the search page', function () {
   });
 
   it('scrolls to load every page (cursor paging), without duplicates', async () => {
-    for (let i = 0; i < 10 && (await cards('image').count()) < fx.rows.length; i++) {
+    await openSearch();
+    // Each scroll must make the page fetch and show more: wait for the cards, not for a fixed time.
+    for (let i = 0; i < 10; i++) {
+      const before = await cards('image').count();
+      if (before >= fx.rows.length) break;
       await page.mouse.wheel(0, 4000);
-      await page.waitForTimeout(150);
+      await until(`document.querySelectorAll('#results .card').length > ${before}`);
     }
     const ids = await cardIds();
     expect(ids).to.have.length(fx.rows.length);
@@ -82,6 +91,7 @@ describe('browser e2e: the search page', function () {
   });
 
   it('is usable by keyboard: / focuses search, arrows move between results, Enter finds similar', async () => {
+    await openSearch();
     await page.keyboard.press('/');
     expect(await page.evaluate('document.activeElement?.id')).to.equal('q');
     await page.locator('#results .pick').first().focus();
@@ -100,7 +110,11 @@ describe('browser e2e: the search page', function () {
   });
 
   it('refines with "less like this" / "more like this": a weighted query, shown in the URL', async () => {
-    const like = new URL(page.url()).searchParams.get('like')!;
+    const top = (await (await fetch(`${t.base}/api/search?q=${encodeURIComponent(fx.rows[3]!.captions[0]!)}&k=1`)).json()) as { results: { id: number }[] };
+    const like = String(top.results[0]!.id);
+    await page.goto(`${t.base}/?like=${like}`);
+    await page.locator('#like-chip').waitFor();
+    await cards('image').first().waitFor();
     const [first, second] = await cardIds();
     await page.locator('#results .card').first().locator('.less').click();
     await page.waitForURL((u) => u.searchParams.get('less') === first);
@@ -136,6 +150,7 @@ describe('browser e2e: the search page', function () {
   });
 
   it('accepts a dropped photo (synthetic drag and drop)', async () => {
+    await page.goto(`${t.base}/?target=text`);
     const row = 9;
     const b64 = (await readFile(path.join(fx.corpus, fx.rows[row]!.image))).toString('base64');
     // Runs in the page: a real DataTransfer holding a File, dispatched as drag events.

@@ -113,7 +113,11 @@ describe('server e2e: clipdex demo and clipdex serve', function () {
     expect(await missing.exit).to.not.equal(0);
     expect(missing.output()).to.match(/nope/);
 
-    const library = path.join(tmp, 'demo-library');
+    // Its own one-image library: the test must not depend on the demo test having run first.
+    const library = path.join(tmp, 'port-library');
+    const image = path.join(REPO, 'fixtures/demo/images/grinning-face-twemoji.png');
+    const indexed = clipdex(['index', image, '--library', library, '--model', MODEL_DIR, '--threads', '1']);
+    expect(await indexed.exit, indexed.output()).to.equal(0);
     const a = clipdex(['serve', '--library', library, '--model', MODEL_DIR, '--port', '0', '--threads', '1']);
     const url = await waitForUrl(a.output, a.exit);
     const port = new URL(url).port;
