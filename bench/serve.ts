@@ -1,9 +1,11 @@
 /**
- * bench/serve: what micro-batching of query encodes buys a loaded server.
+ * bench/serve: what calibrated threads and micro-batching of query encodes buy a loaded server.
  *
- *   npx tsx bench/serve.ts [--model <dir>] [--duration 3] [--runs 3] [--connections 1,8,64] [--images 64]
+ *   npx tsx bench/serve.ts [--model <dir>] [--duration 3] [--runs 3] [--connections 1,8,64] [--images 64] [--threads calibrated|N]
  *
- * Starts `clipdex serve` three times (separate processes, one ONNX thread each, query cache off)
+ * First, in process: one text query's encode p50 with the default (calibrated) threads against 1
+ * thread, interleaved. Then starts `clipdex serve` three times (separate processes, calibrated
+ * threads unless --threads, query cache off)
  * on a library of demo images: micro-batched as served by default (a 3 ms window, used only under
  * load), micro-batched with no window, and one query per encoder run. autocannon then drives
  * text→image searches — every request a different caption — at each concurrency, interleaving the
@@ -20,7 +22,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
+import os from 'node:os';
+import { availableCpus } from '../src/encoders/cpu-topology.ts';
 import { bundledModelDir } from '../src/model/bundled-model.ts';
+import { CalibrationCache } from '../src/model/calibration-cache.ts';
+import { loadModel } from '../src/model/load-model.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CLI = path.join(REPO, 'bin/clipdex.js');
@@ -31,8 +37,11 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     connections: { type: 'string', default: '1,8,64' },
     images: { type: 'string', default: '64' },
+    threads: { type: 'string', default: 'calibrated' },
   },
 });
+const CACHE = path.join(REPO, 'bench/.data/cache');
+const threadFlags = values.threads === 'calibrated' ? [] : ['--threads', values.threads];
 const modelDir = path.resolve(values.model ?? bundledModelDir());
 const duration = Number(values.duration);
 const levels = values.connections.split(',').map(Number);
@@ -94,8 +103,8 @@ const MODES: readonly Mode[] = [
 
 async function startServer(library: string, mode: Mode) {
   // The query cache is off: every request must pay for its encode, or repeats would flatter all modes.
-  const args = [CLI, 'serve', '--library', library, '--model', modelDir, '--port', '0', '--threads', '1', '--query-cache', '0', ...mode.flags];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [CLI, 'serve', '--library', library, '--model', modelDir, '--port', '0', ...threadFlags, '--query-cache', '0', ...mode.flags];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLIPDEX_CACHE: CACHE } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -162,6 +171,29 @@ async function load(url: string, queries: string[], connections: number, seconds
 }
 
 const { dir, queries } = await ensureLibrary();
+
+/** One text query's encode latency, defaults (calibrated threads) against 1 thread, interleaved. */
+async function queryEncode(): Promise<{ calibrated: number; one: number; threads: string }> {
+  const calibrated = await loadModel(modelDir, { device: 'cpu', calibration: { cache: new CalibrationCache(path.join(CACHE, 'models')) } });
+  const one = await loadModel(modelDir, { device: 'cpu', threads: 1 });
+  const times = { calibrated: [] as number[], one: [] as number[] };
+  try {
+    for (let i = 0; i < 300; i++) {
+      for (const [key, model] of [['calibrated', calibrated], ['one', one]] as const) {
+        const t = performance.now();
+        await model.text.encodeOne(queries[i % queries.length]!);
+        if (i >= 20) times[key].push(performance.now() - t);
+      }
+    }
+  } finally {
+    await calibrated.close();
+    await one.close();
+  }
+  const m = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const t = calibrated.details.threads.text;
+  return { calibrated: m(times.calibrated), one: m(times.one), threads: `${t.threads} (${t.source}: ${t.reason})` };
+}
+const encode = await queryEncode();
 const servers = await Promise.all(MODES.map((mode) => startServer(dir, mode)));
 const samples = new Map<string, Result[]>();
 try {
@@ -197,7 +229,12 @@ const results = new Map<string, Result>(
   ]),
 );
 
-console.log(`\nbench/serve — text→image GET /api/search, model ${path.basename(modelDir)}, medians of ${runs} × ${duration}s per cell, 1 ONNX thread`);
+console.log(`\nbench/serve — ${availableCpus()} CPU(s) available (${os.cpus()[0]?.model ?? '?'}); model ${path.basename(modelDir)}`);
+console.log(
+  `text-query encode p50: ${encode.calibrated.toFixed(2)} ms with the default threads (text tower ${encode.threads}), ` +
+    `${encode.one.toFixed(2)} ms with 1 thread: ${(encode.calibrated / encode.one).toFixed(2)}× (goal ≤ 0.6 where a second thread helps)`,
+);
+console.log(`text→image GET /api/search, medians of ${runs} × ${duration}s per cell, ONNX threads: ${values.threads}`);
 const cell = (r: Result) => `${r.rps.toFixed(0).padStart(6)} ${String(r.p50).padStart(4)} ${String(r.p99).padStart(4)} ${r.meanBatch.toFixed(1).padStart(5)}`;
 console.log(`clients | ${MODES.map((m) => `${m.name}: req/s  p50  p99 batch`.padStart(29)).join(' | ')} | ratio vs one-by-one`);
 for (const c of levels) {
@@ -210,3 +247,8 @@ for (const c of levels) {
   );
 }
 console.log('latencies in ms; batch = mean queries per text-encoder run');
+const top = Math.max(...levels);
+const lo = Math.min(...levels);
+const hi = results.get(`batched:${top}`);
+const low = results.get(`batched:${lo}`);
+if (hi && low && top !== lo) console.log(`throughput ${top} clients ÷ ${lo} client${lo === 1 ? '' : 's'}, micro-batched: ${(hi.rps / low.rps).toFixed(2)}× (goal ≥ 1.5)`);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { availableCpus } from '../../src/encoders/cpu-topology.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
+import type { PreprocessFidelity } from '../../src/image/image-preprocessor.ts';
 import { isImageName, isTextCorpusName } from '../../indexer/discovery/media-types.ts';
 import { INDEX_DEFAULTS, type IndexRequest } from '../../indexer/pipeline/index-request.ts';
 import { positiveInt, type ModelArgs } from './open-model.ts';
@@ -24,6 +25,7 @@ export interface IndexArgs extends ModelArgs {
   readonly batchSize?: string;
   readonly concurrency?: string;
   readonly decodeWorkers?: string;
+  readonly decode?: string;
   readonly maxPixels?: string;
   readonly retryFailed?: boolean;
   readonly json?: boolean;
@@ -37,6 +39,8 @@ export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning'> & {
   readonly decodeWorkersSet: boolean;
   /** Most decode workers the run may balance up to (= decodeWorkers when set by the flag). */
   readonly maxDecodeWorkers: number;
+  /** 'fast' (default): libvips resamples big photos; 'exact': the Pillow port always. */
+  readonly decode: PreprocessFidelity;
 };
 
 export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<ParsedIndexArgs> {
@@ -80,6 +84,7 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     decodeWorkers,
     decodeWorkersSet: args.decodeWorkers !== undefined,
     maxDecodeWorkers: args.decodeWorkers === undefined ? maxDecodeWorkers() : decodeWorkers,
+    decode: decodeOf(args.decode),
     maxPixels: args.maxPixels === undefined ? INDEX_DEFAULTS.maxPixels : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
     retryFailed: args.retryFailed === true,
   };
@@ -105,6 +110,11 @@ export function defaultDecodeWorkers(cpus = availableCpus()): number {
 /** The balancer may go up to one worker per CPU (when the encoder starves), at most 8; none on one CPU. */
 export function maxDecodeWorkers(cpus = availableCpus()): number {
   return cpus <= 1 ? 0 : Math.min(8, cpus);
+}
+
+function decodeOf(value: string | undefined): PreprocessFidelity {
+  if (value === undefined || value === 'fast' || value === 'exact') return value ?? 'fast';
+  throw new EngineError('INVALID_INPUT', `--decode must be fast or exact (got "${value}")`);
 }
 
 function nonNegativeInt(value: string, flag: string, max: number): number {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import type { DeviceRequest } from '../../src/encoders/encoder.ts';
 import { EngineError } from '../../src/errors.ts';
 import { CalibrationCache } from '../../src/model/calibration-cache.ts';
-import { loadModel } from '../../src/model/load-model.ts';
+import { loadModel, type LoadModelOptions } from '../../src/model/load-model.ts';
 import { defaultModelCacheDir } from '../../src/model/model-cache.ts';
 import { resolveModel } from '../../src/model/resolve-model.ts';
 import type { ThreadSettings } from '../../src/model/tower-threads.ts';
@@ -43,7 +43,7 @@ export function threadSettings(args: ModelArgs, ctx: CommandContext, cacheDir = 
   return threads === undefined ? { calibration: { cache: new CalibrationCache(cacheDir) } } : { threads };
 }
 
-export async function openModel(args: ModelArgs, ctx: CommandContext, extra: { readonly spinning?: boolean } = {}) {
+export async function openModel(args: ModelArgs, ctx: CommandContext, extra: Pick<LoadModelOptions, 'spinning' | 'decode'> = {}) {
   return loadModel(modelDirFor(args, ctx), { device: deviceOf(args), ...threadSettings(args, ctx), ...extra });
 }
 

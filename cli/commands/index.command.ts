@@ -21,7 +21,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const parsed = await parseIndexArgs(args, ctx.cwd);
   // With decode workers sharing the CPUs, idle ONNX threads must sleep, not spin on a core.
   const spinning = parsed.decodeWorkers === 0;
-  let model = await openModel(args, ctx, { spinning });
+  let model = await openModel(args, ctx, { spinning, decode: parsed.decode });
   try {
     let library;
     try {
@@ -31,10 +31,10 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
       const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
       if (!dir) throw withModelHint(error);
       await model.close();
-      model = await openModel({ ...args, model: dir }, ctx, { spinning });
+      model = await openModel({ ...args, model: dir }, ctx, { spinning, decode: parsed.decode });
       library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
     }
-    const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.maxDecodeWorkers, { active: parsed.decodeWorkers }) : undefined;
+    const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.maxDecodeWorkers, { active: parsed.decodeWorkers, fidelity: parsed.decode }) : undefined;
     const balance = pool && !parsed.decodeWorkersSet && parsed.maxDecodeWorkers > 1 ? { pool, min: 1, max: parsed.maxDecodeWorkers } : undefined;
     try {
       const progress = createProgressReporter(args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines', ctx.stderr);

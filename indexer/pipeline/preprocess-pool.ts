@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../../src/image/preprocess.types.ts';
 import { EngineError, type ErrorCode } from '../../src/errors.ts';
+import type { PreprocessFidelity } from '../../src/image/image-preprocessor.ts';
 import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
 
 /**
@@ -41,12 +42,14 @@ export class PreprocessPool implements ImagePreprocessor {
   #nextId = 1;
   #closed = false;
   #completed = 0;
+  readonly #fidelity: PreprocessFidelity | undefined;
 
   constructor(
     readonly spec: PreprocessSpec,
     size: number,
-    options: { readonly active?: number } = {},
+    options: { readonly active?: number; readonly fidelity?: PreprocessFidelity } = {},
   ) {
+    this.#fidelity = options.fidelity;
     if (!Number.isInteger(size) || size < 1) throw new EngineError('INVALID_INPUT', 'a preprocess pool needs at least one worker');
     this.#max = size;
     this.#active = size;
@@ -115,7 +118,7 @@ export class PreprocessPool implements ImagePreprocessor {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { spec: this.spec } });
+    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { spec: this.spec, ...(this.#fidelity ? { fidelity: this.#fidelity } : {}) } });
     const slot: Slot = { worker, pending: new Map(), alive: true, busyMs: 0, since: undefined };
     worker.on('message', (reply: PreprocessReply) => {
       const p = slot.pending.get(reply.id);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PreprocessSpec } from '../../src/image/preprocess.types.ts';
 import { isEngineError } from '../../src/errors.ts';
-import { SharpImagePreprocessor } from '../../src/image/image-preprocessor.ts';
+import { SharpImagePreprocessor, type PreprocessFidelity } from '../../src/image/image-preprocessor.ts';
 
 export interface PreprocessJob {
   readonly id: number;
@@ -24,7 +24,8 @@ export type PreprocessReply =
 
 const port = parentPort;
 if (port) {
-  const preprocessor = new SharpImagePreprocessor((workerData as { spec: PreprocessSpec }).spec);
+  const data = workerData as { spec: PreprocessSpec; fidelity?: PreprocessFidelity };
+  const preprocessor = new SharpImagePreprocessor(data.spec, data.fidelity ? { fidelity: data.fidelity } : {});
   port.on('message', (job: PreprocessJob) => {
     if (job.kind === 'hash') {
       const reply: PreprocessReply = { id: job.id, ok: true, hash: createHash('sha256').update(job.bytes).digest('hex') };

@@ -16,7 +16,7 @@ import { staticDim } from '../encoders/graph-io.ts';
 import { OnnxSession } from '../encoders/onnx-session.ts';
 import { ClipTokenizer, readTokenizerFiles, tokenizerMaxLength } from '../encoders/tokenizer.ts';
 import { EngineError } from '../errors.ts';
-import { SharpImagePreprocessor } from '../image/image-preprocessor.ts';
+import { SharpImagePreprocessor, type PreprocessFidelity } from '../image/image-preprocessor.ts';
 import { LoadedClipModel } from './clip-model.ts';
 import { detectLayout } from './detect-layout.ts';
 import { computeFingerprint } from './fingerprint.ts';
@@ -26,6 +26,8 @@ import { configContextLength, configTextClean, readJsonFile, readPreprocessSpec,
 export interface LoadModelOptions extends ThreadSettings {
   /** Execution provider: 'auto' (default) = CUDA when installed, else CPU. */
   readonly device?: DeviceRequest;
+  /** Image decoding: 'fast' (default; libvips resamples big photos) or 'exact' (Pillow-exact always). */
+  readonly decode?: PreprocessFidelity;
   /** Let idle ONNX threads spin (default true; the indexer turns it off so decoders get the CPU). */
   readonly spinning?: boolean;
   /** HF dtype variant: 'fp32' (default when present), 'quantized', 'fp16', 'int8', 'uint8', 'q4', … */
@@ -120,7 +122,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       fingerprint,
       text,
       image,
-      new SharpImagePreprocessor(preprocess),
+      new SharpImagePreprocessor(preprocess, options.decode ? { fidelity: options.decode } : {}),
       textSession.provider,
       {
         dir: root,

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseIndexArgs } from '../../../cli/cli-support/index-args.ts';
+import { defaultDecodeWorkers, maxDecodeWorkers, parseIndexArgs } from '../../../cli/cli-support/index-args.ts';
 import { formatDuration } from '../../../indexer/progress/progress-reporter.ts';
 
 describe('indexer/parseIndexArgs', () => {
@@ -41,6 +41,21 @@ describe('indexer/parseIndexArgs', () => {
     expect(await codeOf({ _: ['photos'], library: 'lib', batchSize: '0' })).to.equal('INVALID_INPUT');
     expect(await codeOf({ _: ['photos'], library: 'lib', captions: ['photos'] })).to.equal('INVALID_INPUT');
     expect(await codeOf({ _: [], library: 'lib', retryFailed: true })).to.equal('no error');
+  });
+
+  it('decode workers: the flag fixes them, else balanced from CPUs − 1 up to the CPUs; --decode fast|exact', async () => {
+    const set = await parseIndexArgs({ _: ['photos'], library: 'lib', decodeWorkers: '3', decode: 'exact' }, dir);
+    expect(set).to.include({ decodeWorkers: 3, maxDecodeWorkers: 3, decodeWorkersSet: true, decode: 'exact' });
+    const dflt = await parseIndexArgs({ _: ['photos'], library: 'lib' }, dir);
+    expect(dflt.decodeWorkersSet).to.equal(false);
+    expect(dflt.decode).to.equal('fast');
+    expect(dflt.maxDecodeWorkers).to.be.at.least(dflt.decodeWorkers);
+    expect(defaultDecodeWorkers(1)).to.equal(0);
+    expect(maxDecodeWorkers(1)).to.equal(0);
+    expect([defaultDecodeWorkers(2), maxDecodeWorkers(2)]).to.deep.equal([1, 2]);
+    expect([defaultDecodeWorkers(64), maxDecodeWorkers(64)]).to.deep.equal([8, 8]);
+    const bad = await parseIndexArgs({ _: ['photos'], library: 'lib', decode: 'shrink' }, dir).catch((e: unknown) => e);
+    expect(bad).to.have.property('code', 'INVALID_INPUT');
   });
 });
 
