@@ -86,6 +86,7 @@ program
   .option('--threads <n>', 'ONNX Runtime intra-op threads', '1')
   .option('--batch-size <n>', 'images/captions per encoder call', '64')
   .option('--cache-dir <dir>', 'model cache (default $CLIPDEX_CACHE/models or ~/.cache/clipdex/models)')
+  .option('--rerank [k]', "re-rank each query's first-stage top k (default 32) with the model's image–text matching stage")
   .option('--json', 'machine-readable output: {t2i:{r1,r5,r10}, i2t:{…}, images, captions} in percent')
   .description('retrieval recall@K (text→image and image→text) of a model on an image–caption manifest')
   .action(lazy(() => import('./commands/eval.command.ts')));
@@ -128,12 +129,13 @@ program
   .addOption(new Option('--target <kind>', 'what to return').choices(['image', 'text']).default('image'))
   .option('--k <n>', 'number of results', String(DEFAULT_PAGE_SIZE))
   .option('--min-score <x>', 'drop results below this cosine similarity, or "auto"')
+  .option('--rerank [k]', "re-rank the first-stage top k (default 32) with the model's image–text matching stage")
   .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
   .option('--threads <n>', 'ONNX Runtime intra-op threads')
   .addOption(deviceOption())
   .option('--tag <label>', 'only images carrying this stored tag (repeatable: all of them)', collect)
   .option('--collapse <mode>', '"near": one hit per near-duplicate group')
-  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score, tags?}]}')
+  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score, tags?, scores?}]}')
   .description('find images or texts by words or by an example image')
   .action(lazy(() => import('./commands/search.command.ts')));
 program

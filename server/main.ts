@@ -56,6 +56,8 @@ export function buildDeps(parts: ServerParts, config: ServerConfig): AppDeps {
     preprocessor: parts.model.preprocessor,
     library: parts.library,
     imageLimits: { maxPixels: config.maxPixels },
+    ...(parts.model.itm ? { itm: parts.model.itm } : {}),
+    modelName: parts.model.fingerprint.name,
   });
   return {
     config,

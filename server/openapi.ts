@@ -33,6 +33,9 @@ const searchParams = [
   q('cursor', 'nextCursor of the previous page'),
   q('minScore', "cosine cut-off from -1 to 1, or 'auto' (where the scores drop off)"),
   q('sort', 'order of the relevant set', { type: 'string', enum: ['score', 'date'], default: 'score' }),
+  q('rerank', "second stage: 'true' re-ranks the first-stage top 32 with the model's image–text matching stage, a number re-ranks that many", {
+    type: 'string',
+  }),
   q('pathPrefix', 'only items under this relative path'),
   q('formats', 'comma-separated image formats, e.g. jpeg,png'),
   ...['minSize', 'maxSize', 'minWidth', 'maxWidth', 'minHeight', 'maxHeight'].map((n) => q(n, 'bytes or pixels', { type: 'number' })),
@@ -99,7 +102,12 @@ export function openApiDocument(version: string): Json {
             {
               type: 'object',
               properties: {
-                score: { type: 'number', description: 'cosine similarity' },
+                score: { type: 'number', description: 'the number the list is ranked by: cosine similarity, or for re-ranked hits itm + the dual-encoder logit' },
+                scores: {
+                  type: 'object',
+                  description: 'per-stage scores; re-ranked hits carry vector (cosine) and itm (image–text matching logit)',
+                  properties: { vector: { type: ['number', 'null'] }, itm: { type: 'number' } },
+                },
                 linkedImage: {
                   type: ['object', 'null'],
                   description: 'for a caption: the image it describes',
@@ -121,6 +129,11 @@ export function openApiDocument(version: string): Json {
             results: { type: 'array', items: ref('Hit') },
             nextCursor: { type: ['string', 'null'] },
             tookMs: { type: 'number' },
+            rerank: {
+              type: ['object', 'null'],
+              description: 'present when the second stage ran',
+              properties: { stage: { type: 'string' }, k: { type: 'integer' }, reranked: { type: 'integer' } },
+            },
           },
         },
         SearchBody: schemaOf(searchBodySchema),
@@ -136,7 +149,7 @@ export function openApiDocument(version: string): Json {
         },
         post: {
           summary: 'Search by words, a photo, items or a weighted mix (negative weights push away)',
-          parameters: searchParams.filter((p) => ['target', 'k', 'cursor', 'minScore', 'sort', 'collapse'].includes(p.name)),
+          parameters: searchParams.filter((p) => ['target', 'k', 'cursor', 'minScore', 'sort', 'collapse', 'rerank'].includes(p.name)),
           requestBody: uploadBodies(ref('SearchBody')),
           responses: { ...searchResponse, ...errors(400, 404, 413, 415, 422, 503) },
         },

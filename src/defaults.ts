@@ -14,3 +14,5 @@ export const MAX_RESULT_DEPTH = 2000;
 export const MAX_QUERY_CHARS = 1000;
 /** Most terms in one weighted query. */
 export const MAX_TERMS = 16;
+/** Deepest first-stage window the second stage (ITM re-ranking) re-orders; BLIP re-ranks 256. */
+export const MAX_RERANK_K = 256;

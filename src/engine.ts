@@ -61,6 +61,8 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     image: model.image,
     preprocessor: model.preprocessor,
     library,
+    ...(model.itm ? { itm: model.itm } : {}),
+    modelName: model.fingerprint.name,
     ...(options.maxQueryPixels === undefined ? {} : { imageLimits: { maxPixels: options.maxQueryPixels } }),
   });
   let closed = false;

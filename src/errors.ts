@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ABORTED' // cancelled through an AbortSignal
   | 'TIMEOUT'
   | 'UNAUTHORIZED'
+  | 'RERANK_UNAVAILABLE' // re-ranking asked of a model that has no image–text matching stage
   | 'INTERNAL';
 
 export class EngineError extends Error {

@@ -13,6 +13,7 @@ import { loadModel } from '../../src/model/load-model.ts';
 import { resolveModel } from '../../src/model/resolve-model.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
 import { modelCacheDir } from './model-cache-dir.ts';
+import { parseRerank } from '../cli-support/rerank-arg.ts';
 
 export interface EvalArgs {
   readonly manifest?: string;
@@ -23,6 +24,7 @@ export interface EvalArgs {
   readonly json?: boolean;
   readonly threads?: string;
   readonly batchSize?: string;
+  readonly rerank?: boolean | string;
 }
 
 export function parseKs(text: string | undefined): number[] {
@@ -60,8 +62,10 @@ export async function run(args: EvalArgs, ctx: CommandContext): Promise<void> {
 
   const model = await loadModel(modelDir, { threads, device: 'cpu', ...(args.variant ? { variant: args.variant } : {}) });
   try {
+    const rerank = parseRerank(args.rerank);
     const report = await runEval(model, manifest, {
       ks,
+      ...(rerank ? { rerank } : {}),
       batchSize,
       signal: ctx.signal,
       onProgress: (done, total, phase) => {
@@ -76,6 +80,7 @@ export async function run(args: EvalArgs, ctx: CommandContext): Promise<void> {
     writeLine(ctx.stdout, `model     ${modelDir}`);
     writeLine(ctx.stdout, `manifest  ${manifestPath}`);
     writeLine(ctx.stdout, `${report.images} images (${report.queryImages} with captions), ${report.captions} captions`);
+    if (report.rerank) writeLine(ctx.stdout, `re-ranked  top ${report.rerank.k} per query with ${report.rerank.stage} (score = ${report.rerank.score})`);
     writeLine(ctx.stdout, `          ${ks.map((k) => `R@${k}`.padStart(7)).join('')}`);
     const row = (name: string, r: Record<string, number>) => `${name.padEnd(10)}${ks.map((k) => r[`r${k}`]!.toFixed(1).padStart(7)).join('')}`;
     writeLine(ctx.stdout, row('text→img', report.t2i));

@@ -48,7 +48,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
           onWarning: (m) => (warnings.length < 1000 ? warnings.push(m) : undefined),
         },
         library,
-        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint, ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}), ...(tagSet ? { tag: (v: Float32Array) => tagVector(v, tagSet) } : {}) },
+        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint, ...(model.itm ? { itm: model.itm } : {}), ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}), ...(tagSet ? { tag: (v: Float32Array) => tagVector(v, tagSet) } : {}) },
         {
           ...(balance ? { balance } : {}),
           onStart: (stats) => {

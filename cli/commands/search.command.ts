@@ -7,10 +7,11 @@ import path from 'node:path';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/defaults.ts';
 import { openEngine } from '../../src/engine.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
-import type { QueryTerm } from '../../src/search/search.types.ts';
+import type { HitScores, QueryTerm } from '../../src/search/search.types.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
 import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
 import { deviceOf, modelDirFor, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
+import { parseRerank } from '../cli-support/rerank-arg.ts';
 
 export interface SearchArgs extends ModelArgs {
   readonly _: readonly (string | readonly string[])[];
@@ -19,6 +20,7 @@ export interface SearchArgs extends ModelArgs {
   readonly target?: 'image' | 'text';
   readonly k?: string;
   readonly minScore?: string;
+  readonly rerank?: boolean | string;
   readonly json?: boolean;
   readonly tag?: string[];
   readonly collapse?: string;
@@ -29,6 +31,7 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
   if (!words && !args.image) throw new EngineError('INVALID_INPUT', 'give words to search for, or --image <file>');
   const k = args.k === undefined ? DEFAULT_PAGE_SIZE : positiveInt(args.k, '--k', MAX_PAGE_SIZE);
   const minScore = parseMinScore(args.minScore);
+  const rerank = parseRerank(args.rerank);
   const terms: QueryTerm[] = [];
   if (words) terms.push({ text: words });
   if (args.image) {
@@ -52,8 +55,9 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
       ...(minScore === undefined ? {} : { minScore }),
       ...(args.tag?.length ? { filter: { tags: args.tag } } : {}),
       ...(args.collapse === 'near' ? { collapse: 'near' as const } : {}),
+      ...(rerank === undefined ? {} : { rerank }),
     });
-    const results = page.results.map(({ item, score, tags }) => ({
+    const results = page.results.map(({ item, score, tags, scores }) => ({
       id: item.id,
       kind: item.kind,
       uri: item.uri,
@@ -61,13 +65,26 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
       path: engine.library.resolvePath(item),
       score: Math.round(score * 1e6) / 1e6,
       ...(tags === undefined ? {} : { tags }),
+      ...(scores === undefined ? {} : { scores: roundScores(scores) }),
     }));
-    if (args.json) return writeJson(ctx.stdout, { results });
+    if (args.json) return writeJson(ctx.stdout, { results, ...(page.rerank ? { rerank: page.rerank } : {}) });
     if (results.length === 0) return writeLine(ctx.stdout, 'no results');
-    for (const r of results) writeLine(ctx.stdout, `${r.score.toFixed(3)}  ${r.text !== undefined ? JSON.stringify(r.text) : (r.path ?? r.uri)}`);
+    if (page.rerank) writeLine(ctx.stdout, `re-ranked the top ${page.rerank.reranked} with ${page.rerank.stage} (score = itm + dual-encoder logit)`);
+    for (const r of results) {
+      const { itm: logit, vector } = r.scores ?? {};
+      const itm = typeof logit === 'number' ? `  (itm ${logit.toFixed(2)}, cosine ${vector?.toFixed(3) ?? '?'})` : '';
+      writeLine(ctx.stdout, `${r.score.toFixed(3)}  ${r.text !== undefined ? JSON.stringify(r.text) : (r.path ?? r.uri)}${itm}`);
+    }
   } finally {
     await engine.close();
   }
+}
+
+function roundScores(scores: HitScores): HitScores {
+  const round = (x: number) => Math.round(x * 1e6) / 1e6;
+  const out: Record<string, number | null | undefined> = {};
+  for (const [key, value] of Object.entries(scores) as [string, number | null | undefined][]) out[key] = typeof value === 'number' ? round(value) : value;
+  return out;
 }
 
 function parseMinScore(raw: string | undefined): number | 'auto' | undefined {

@@ -79,9 +79,18 @@ export class BatchWriter {
     this.#pairs = [];
 
     const encoded: Array<{ write: ItemWrite; outcome: Outcome }> = [...writes];
+    const itm = this.model.itm?.info.sharesPixels ? this.model.itm : undefined;
     if (images.length) {
-      const vectors = await this.#encode(images.map((i) => i.pixels), (b) => this.model.image.encodeBatch(b));
-      images.forEach((img, i) => encoded.push(toWrite(img.draft, vectors[i])));
+      const pixels = images.map((i) => i.pixels);
+      const vectors = await this.#encode(pixels, (b) => this.model.image.encodeBatch(b));
+      // The re-ranking stage's image states come from the same pixels; an image whose states fail
+      // is still indexed (re-ranking derives them from its file later).
+      const states = itm ? await itm.imageFeatures(pixels).catch(() => undefined) : undefined;
+      images.forEach((img, i) => {
+        const out = toWrite(img.draft, vectors[i]);
+        const features = states?.[i];
+        encoded.push(features && out.write.status === 'indexed' ? { ...out, write: { ...out.write, itmFeatures: features } } : out);
+      });
     }
     if (texts.length) {
       const vectors = await this.#encode(texts.map((t) => t.text), (b) => this.model.text.encodeBatch(b));
@@ -93,7 +102,13 @@ export class BatchWriter {
     this.stats.captionsWithoutImage += pairs.length - linked.length;
 
     const fingerprintId = this.model.fingerprint?.id;
-    this.library.write({ items, moves: moves.map((m) => m.move), pairs: linked, ...(fingerprintId ? { fingerprintId } : {}) });
+    this.library.write({
+      items,
+      moves: moves.map((m) => m.move),
+      pairs: linked,
+      ...(fingerprintId ? { fingerprintId } : {}),
+      ...(itm ? { itmStageId: itm.info.id } : {}),
+    });
 
     this.stats.batches += 1;
     this.stats.pairs += linked.length;

@@ -22,7 +22,7 @@ export type IndexLibrary = Pick<
 >;
 
 /** With a fingerprint, every batch carries its id so the store can refuse vectors of another model. */
-export type IndexModel = Pick<ClipModel, 'text' | 'image' | 'preprocessor'> & {
+export type IndexModel = Pick<ClipModel, 'text' | 'image' | 'preprocessor' | 'itm'> & {
   readonly fingerprint?: { readonly id: string };
   /** sha256 hex off the main thread, when a worker pool is there to do it. */
   readonly hash?: (bytes: Uint8Array) => Promise<string>;

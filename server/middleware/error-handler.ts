@@ -19,6 +19,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
   TOO_LARGE: 413,
   UNSUPPORTED_MEDIA: 415,
   DIMENSION_MISMATCH: 422,
+  RERANK_UNAVAILABLE: 422,
   ABORTED: 499,
   INTERNAL: 500,
   IO_ERROR: 500,

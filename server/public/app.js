@@ -4,7 +4,7 @@ const PHOTO_MAX_SIDE = 640; // the model sees ~224 px; a smaller upload is faste
 const $ = (id) => document.getElementById(id);
 const els = {
   form: $('search'), q: $('q'), file: $('file'), status: $('status'), grid: $('results'),
-  sentinel: $('sentinel'), empty: $('empty'), drop: $('drop'), auto: $('auto'), sort: $('sort'),
+  sentinel: $('sentinel'), empty: $('empty'), drop: $('drop'), auto: $('auto'), sort: $('sort'), rerank: $('rerank'),
   photoChip: $('photo-chip'), photoPreview: $('photo-preview'), photoClear: $('photo-clear'),
   likeChip: $('like-chip'), likeLabel: $('like-label'), likeClear: $('like-clear'),
   tuneChip: $('tune-chip'), tuneLabel: $('tune-label'), tuneClear: $('tune-clear'),
@@ -13,12 +13,12 @@ const els = {
 const MORE = 0.5;
 const LESS = -0.5;
 
-const state = { q: '', target: 'image', like: null, photo: null, auto: false, sort: 'score', more: [], less: [] };
+const state = { q: '', target: 'image', like: null, photo: null, auto: false, sort: 'score', rerank: false, more: [], less: [] };
 
 function idList(text) {
   return (text ?? '').split(',').map(Number).filter((n) => Number.isSafeInteger(n) && n > 0).slice(0, 7);
 }
-let page = { cursor: null, loading: false, seq: 0, count: 0, top: 0 };
+let page = { cursor: null, loading: false, seq: 0, count: 0, top: 0, rerank: null };
 
 // ---------- URL state ----------
 function readUrl() {
@@ -29,6 +29,7 @@ function readUrl() {
   state.like = Number.isSafeInteger(like) && like > 0 ? like : null;
   state.auto = p.get('auto') === '1';
   state.sort = p.get('sort') === 'date' ? 'date' : 'score';
+  state.rerank = p.get('rerank') === '1';
   state.photo = p.get('photo') === '1' ? photoFromSession() : null;
   state.more = idList(p.get('more'));
   state.less = idList(p.get('less'));
@@ -42,6 +43,7 @@ function writeUrl(push) {
   if (state.target !== 'image') p.set('target', state.target);
   if (state.auto) p.set('auto', '1');
   if (state.sort !== 'score') p.set('sort', state.sort);
+  if (state.rerank) p.set('rerank', '1');
   if (state.more.length) p.set('more', state.more.join(','));
   if (state.less.length) p.set('less', state.less.join(','));
   const url = p.size ? `?${p}` : location.pathname;
@@ -54,6 +56,9 @@ function syncControls() {
   document.querySelector(`input[name=target][value=${state.target}]`).checked = true;
   els.auto.checked = state.auto;
   els.sort.value = state.sort;
+  els.rerank.checked = state.rerank;
+  // Re-ranking orders by match, so it and date order exclude each other.
+  els.sort.disabled = state.rerank;
   els.photoChip.hidden = !state.photo;
   if (state.photo) els.photoPreview.src = state.photo.url;
   els.likeChip.hidden = !state.like;
@@ -130,7 +135,8 @@ function buildRequest(cursor) {
   const p = new URLSearchParams({ target: state.target }); // k: the server's default page size
   if (cursor) p.set('cursor', cursor);
   if (state.auto) p.set('minScore', 'auto');
-  if (state.sort !== 'score') p.set('sort', state.sort);
+  if (state.sort !== 'score' && !state.rerank) p.set('sort', state.sort);
+  if (state.rerank) p.set('rerank', 'true');
   const tune = tuneTerms();
   if (state.photo) {
     const form = new FormData();
@@ -143,7 +149,8 @@ function buildRequest(cursor) {
   if (tune.length) {
     // A weighted mix goes as JSON terms: the base query plus the refinements.
     const terms = [...(state.q ? [{ text: state.q }] : []), ...(state.like ? [{ itemId: state.like }] : []), ...tune];
-    const body = { terms, target: state.target, sort: state.sort };
+    const body = { terms, target: state.target, sort: state.rerank ? 'score' : state.sort };
+    if (state.rerank) body.rerank = true;
     if (cursor) body.cursor = cursor;
     if (state.auto) body.minScore = 'auto';
     return ['/api/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }];
@@ -162,7 +169,7 @@ function hasQuery() {
 
 async function load(reset) {
   if (reset) {
-    page = { cursor: null, loading: false, seq: page.seq + 1, count: 0, top: 0 };
+    page = { cursor: null, loading: false, seq: page.seq + 1, count: 0, top: 0, rerank: null };
     els.grid.replaceChildren();
   }
   els.empty.hidden = hasQuery();
@@ -184,14 +191,16 @@ async function load(reset) {
       page.cursor = null;
       return;
     }
-    if (reset) page.top = body.results[0]?.score ?? 0;
+    if (reset) page.top = Math.max(0, ...body.results.map(cosine));
+    if (reset) page.rerank = body.rerank ?? null;
     for (const hit of body.results) els.grid.append(card(hit, page.count++));
     page.cursor = body.nextCursor;
     const what = state.target === 'image' ? 'image' : 'text';
     setStatus(
       page.count === 0
         ? `No ${what}s found${state.auto ? ' above the relevance cut-off' : ''}.`
-        : `${page.count}${page.cursor ? '+' : ''} ${what}${page.count === 1 ? '' : 's'} · ${body.tookMs} ms`,
+        : `${page.count}${page.cursor ? '+' : ''} ${what}${page.count === 1 ? '' : 's'} · ${body.tookMs} ms` +
+            (page.rerank ? ` · top ${page.rerank.reranked} re-ranked by image–text matching (${page.rerank.stage})` : ''),
     );
   } catch (error) {
     if (seq === page.seq) showError(`Could not reach the server (${error.message}).`);
@@ -275,10 +284,15 @@ function card(hit, index) {
       img.hidden = false;
     }
   }
-  node.querySelector('.num').textContent = hit.score.toFixed(3);
-  node.querySelector('.score').title = `cosine similarity ${hit.score.toFixed(4)}`;
+  const itm = hit.scores?.itm;
+  node.querySelector('.num').textContent = cosine(hit).toFixed(3);
+  node.querySelector('.score').title =
+    itm === undefined
+      ? `cosine similarity ${cosine(hit).toFixed(4)}`
+      : `re-ranked: match ${itm.toFixed(2)} (image–text matching) + dual-encoder ${(hit.score - itm).toFixed(2)}; cosine ${cosine(hit).toFixed(4)}`;
+  if (itm !== undefined) node.classList.add('reranked');
   // Cosines of one query cluster within a few tenths: the bar spans the 0.25 below the best hit.
-  const rel = Math.max(0.02, Math.min(1, 1 - (page.top - hit.score) / 0.25));
+  const rel = Math.max(0.02, Math.min(1, 1 - (page.top - cosine(hit)) / 0.25));
   node.querySelector('.fill').style.width = `${Math.round(rel * 100)}%`;
   node.querySelector('.uri').textContent = hit.uri;
   node.querySelector('.uri').title = hit.uri;
@@ -296,6 +310,11 @@ function card(hit, index) {
     node.append(tags);
   }
   return node;
+}
+
+/** The first-stage cosine of a hit (re-ranked hits rank by another number, kept in `score`). */
+function cosine(hit) {
+  return hit.scores?.vector ?? hit.score;
 }
 
 /** Arrow keys move between results in reading order, rows included. */
@@ -343,6 +362,10 @@ for (const radio of document.querySelectorAll('input[name=target]')) {
 els.auto.addEventListener('change', () => {
   state.auto = els.auto.checked;
   go(false);
+});
+els.rerank.addEventListener('change', () => {
+  state.rerank = els.rerank.checked;
+  go(true);
 });
 els.sort.addEventListener('change', () => {
   state.sort = els.sort.value;

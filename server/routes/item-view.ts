@@ -1,5 +1,5 @@
 /** The JSON shape of items and hits, the same on every route. */
-import type { SearchHit } from '../../src/search/search.types.ts';
+import type { HitScores, SearchHit } from '../../src/search/search.types.ts';
 import type { Item } from '../../src/store/library.types.ts';
 
 export interface ItemView {
@@ -26,8 +26,10 @@ export interface LinkedImageView {
 }
 
 export interface HitView extends ItemView {
-  /** Cosine similarity of the query vector and the item's vector. */
+  /** The number the list is ranked by: cosine similarity, or for re-ranked hits itm + the dual-encoder logit. */
   readonly score: number;
+  /** Per-stage scores when there is more than one stage (re-ranked hits: vector and itm). */
+  readonly scores?: HitScores;
   /** For a caption: the image it describes (the first linked one); null otherwise. */
   readonly linkedImage: LinkedImageView | null;
   /** Stored zero-shot tags ({label, score}, most probable first); [] when none. */
@@ -57,5 +59,7 @@ export function itemView(item: Item): ItemView {
 export function hitView(hit: SearchHit, linkedImage?: Item): HitView {
   const image = linkedImage ? { id: linkedImage.id, uri: linkedImage.uri, thumbnailUrl: itemView(linkedImage).thumbnailUrl! } : null;
   // Scores travel rounded: six digits are far below what distinguishes two results.
-  return { ...itemView(hit.item), score: Math.round(hit.score * 1e6) / 1e6, linkedImage: image, tags: hit.tags ?? [] };
+  const round = (x: number) => Math.round(x * 1e6) / 1e6;
+  const scores = hit.scores ? (Object.fromEntries(Object.entries(hit.scores).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as HitScores) : undefined;
+  return { ...itemView(hit.item), score: round(hit.score), ...(scores ? { scores } : {}), linkedImage: image, tags: hit.tags ?? [] };
 }

@@ -41,6 +41,7 @@ function request(options: Options, terms: QueryTerm[], filter: ItemFilter | unde
     ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
     ...(options.minScore === undefined ? {} : { minScore: options.minScore }),
     ...(options.collapse === undefined ? {} : { collapse: options.collapse }),
+    ...(options.rerank === undefined ? {} : { rerank: options.rerank }),
     ...(filter === undefined ? {} : { filter }),
   };
 }

@@ -20,6 +20,7 @@ export async function runSearch(deps: AppDeps, request: SearchRequest) {
     target: request.target,
     results: page.results.map((hit) => hitView(hit, imageOf(hit))),
     nextCursor: page.nextCursor,
+    rerank: page.rerank ?? null,
     tookMs: Math.round((performance.now() - started) * 10) / 10,
   };
 }

@@ -3,7 +3,7 @@
  * JSON bodies as typed values; both end as one `SearchRequest` for the search service.
  */
 import { z } from 'zod';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_CHARS, MAX_TERMS } from '../../src/defaults.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_CHARS, MAX_RERANK_K, MAX_TERMS } from '../../src/defaults.ts';
 import { FILTER_FORMATS, isFilterFormat } from '../../src/store/item-filter.ts';
 
 const tooLong = (_name: string) => `longer than the limit of ${MAX_QUERY_CHARS} characters`;
@@ -62,11 +62,29 @@ const minScore = z.union([
   z.coerce.number().min(-1, 'minScore is a cosine: from -1 to 1').max(1, 'minScore is a cosine: from -1 to 1'),
 ]);
 
+const rerankK = z.number().int('rerank k must be a whole number').min(1).max(MAX_RERANK_K);
+/** `rerank`: true | false | {k} in JSON; 'true' | 'false' | '1' | a number k in query strings and form fields. */
+const rerank = z
+  .union([
+    z.boolean(),
+    z.object({ k: rerankK.optional() }).strict(),
+    z.enum(['true', 'false', '1', '0', '']).transform((s) => s !== 'false' && s !== '0'),
+    z
+      .string()
+      .regex(/^\d+$/, 'rerank is true, false or a number k')
+      .transform(Number)
+      .pipe(rerankK)
+      .transform((k) => ({ k })),
+  ])
+  .transform((v): { k?: number } | undefined => (v === false ? undefined : v === true || v.k === undefined ? {} : { k: v.k }));
+
 /** Options shared by every way of asking (query string, JSON, multipart fields). */
 export const searchOptionsSchema = z.object({
   target: z.enum(['image', 'text']).default('image'),
   k: z.coerce.number().int('k must be a whole number').min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().min(1).max(512).optional(),
+  // Re-ranked searches carry their re-ranked window (8 bytes per hit) in the cursor.
+  cursor: z.string().min(1).max(4096).optional(),
+  rerank: rerank.optional(),
   minScore: minScore.optional(),
   sort: z.enum(['score', 'date']).default('score'),
   /** 'near': one hit per near-duplicate group. */

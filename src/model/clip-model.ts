@@ -7,6 +7,7 @@ import type { ClipImageEncoder } from '../encoders/clip-image.encoder.ts';
 import type { ClipTextEncoder } from '../encoders/clip-text.encoder.ts';
 import type { GraphValue, OnnxSession } from '../encoders/onnx-session.ts';
 import type { ThreadChoice } from '../encoders/thread-calibration.ts';
+import type { ItmStage } from '../rerank/itm.types.ts';
 
 export interface GraphDetails {
   /** Relative to the package directory. */
@@ -51,6 +52,7 @@ export class LoadedClipModel implements ClipModel {
     readonly executionProvider: ExecutionProviderName,
     readonly details: ModelDetails,
     private readonly sessions: readonly OnnxSession[],
+    readonly itm: ItmStage | undefined = undefined,
   ) {}
 
   get isClosed(): boolean {
@@ -61,6 +63,6 @@ export class LoadedClipModel implements ClipModel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.sessions.map((s) => s.close()));
+    await Promise.all([...this.sessions.map((s) => s.close()), this.itm?.close()]);
   }
 }

@@ -1,7 +1,12 @@
 /** What `clipdex model info` shows about a loaded model, as data and as text lines. */
 import type { GraphValue } from '../encoders/onnx-session.ts';
 import type { ThreadChoice } from '../encoders/thread-calibration.ts';
+import type { ItmInfo } from '../rerank/itm.types.ts';
 import type { GraphDetails, LoadedClipModel } from './clip-model.ts';
+
+function itmScore(info: ItmInfo): string {
+  return info.dualWeight === 0 ? 'itm' : `itm + ${info.dualWeight} × ${info.dualLogitScale} × cosine`;
+}
 
 export interface ModelDescription {
   readonly name: string;
@@ -24,6 +29,17 @@ export interface ModelDescription {
   readonly text: GraphDetails;
   readonly vision: GraphDetails;
   readonly files: Readonly<Record<string, string>>;
+  /** The second search stage (image–text matching re-ranker), or null when the package has none. */
+  readonly itm: {
+    readonly name: string;
+    readonly dir: string;
+    readonly id: string;
+    readonly imageFeatures: ItmInfo['imageFeatures'];
+    readonly featureBytes: number;
+    readonly defaultK: number;
+    readonly score: string;
+    readonly files: Readonly<Record<string, string>>;
+  } | null;
 }
 
 export function describeModel(model: LoadedClipModel): ModelDescription {
@@ -48,6 +64,18 @@ export function describeModel(model: LoadedClipModel): ModelDescription {
     text: d.text,
     vision: d.vision,
     files: model.fingerprint.files,
+    itm: model.itm
+      ? {
+          name: model.itm.info.name,
+          dir: model.itm.info.dir,
+          id: model.itm.info.id,
+          imageFeatures: model.itm.info.imageFeatures,
+          featureBytes: model.itm.info.featureBytes,
+          defaultK: model.itm.info.defaultK,
+          score: itmScore(model.itm.info),
+          files: model.itm.info.files,
+        }
+      : null,
   };
 }
 
@@ -85,5 +113,9 @@ export function formatModelDescription(m: ModelDescription): string[] {
     `            vision ${threadLine(m.threads.vision)}`,
     ...graphLines('text graph ', m.text),
     ...graphLines('vision graph', m.vision),
+    m.itm
+      ? `re-rank     ${m.itm.name}  (${m.itm.dir}): image–text matching over the top ${m.itm.defaultK} by default; score = ${m.itm.score}; ` +
+        `stores ${m.itm.featureBytes} B of image states per image (${m.itm.imageFeatures.map((f) => `${f.name} [${f.shape.join('×')}]`).join(', ')})`
+      : 're-rank     none (this model has no image–text matching stage; --rerank is refused)',
   ];
 }

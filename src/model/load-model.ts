@@ -17,6 +17,9 @@ import { OnnxSession } from '../encoders/onnx-session.ts';
 import { ClipTokenizer, readTokenizerFiles, tokenizerMaxLength } from '../encoders/tokenizer.ts';
 import { EngineError } from '../errors.ts';
 import { SharpImagePreprocessor, type PreprocessFidelity } from '../image/image-preprocessor.ts';
+import { findItmPackage } from '../rerank/itm-package.ts';
+import { loadItmStage } from '../rerank/onnx-itm.stage.ts';
+import type { ItmStage } from '../rerank/itm.types.ts';
 import { LoadedClipModel } from './clip-model.ts';
 import { detectLayout } from './detect-layout.ts';
 import { computeFingerprint } from './fingerprint.ts';
@@ -32,6 +35,8 @@ export interface LoadModelOptions extends ThreadSettings {
   readonly spinning?: boolean;
   /** HF dtype variant: 'fp32' (default when present), 'quantized', 'fp16', 'int8', 'uint8', 'q4', … */
   readonly variant?: string;
+  /** Load the ITM (re-ranking) package found beside the model, if any (default true). */
+  readonly itm?: boolean;
 }
 
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedClipModel> {
@@ -118,6 +123,11 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       fixedBatch: fixedBatch ?? null,
     });
     const textInputs = [textPlan.ids, textPlan.mask, textPlan.tokenTypes].flatMap((v) => (v ? [v.name] : []));
+    const itmDir = options.itm === false ? undefined : findItmPackage(root);
+    // Reads configs and hashes files only; its sessions open on first use.
+    const itm: ItmStage | undefined = itmDir
+      ? await loadItmStage(itmDir, { basePreprocess: preprocess, ...(options.device ? { device: options.device } : {}), threads: options.threads ?? textThreads.initial, ...(options.variant ? { variant: options.variant } : {}) })
+      : undefined;
     return new LoadedClipModel(
       fingerprint,
       text,
@@ -140,6 +150,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
         threads: { text: textCal.choice, vision: visionCal.choice },
       },
       sessions,
+      itm,
     );
   } catch (error) {
     await Promise.all(sessions.map((s) => s.close()));

@@ -2,16 +2,19 @@
  * Turns a query (words, a photo, an item, a raw vector, or a weighted mix of them) into ranked,
  * hydrated hits from one modality of a library.
  */
+import { readFile } from 'node:fs/promises';
 import type { ImageEncoder, TextEncoder } from '../encoders/encoder.ts';
 import type { ImagePreprocessor, PreprocessOptions } from '../image/preprocess.types.ts';
 import { collapseNear } from '../duplicates/collapse-near.ts';
 import { DEFAULT_DUPLICATE_THRESHOLDS } from '../duplicates/duplicate-thresholds.ts';
-import { EngineError } from '../errors.ts';
+import { EngineError, fromFsError } from '../errors.ts';
+import type { ItmStage } from '../rerank/itm.types.ts';
+import { checkRerankQuery, rerankWindow, type RerankSources } from '../rerank/rerank-window.ts';
 import type { Library } from '../store/library.types.ts';
 import { dot, l2Normalize, weightedSum } from '../vector/vector-math.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, type RerankWindowState } from './cursor.ts';
 import { autoCutoff } from './score-cutoff.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RESULT_DEPTH } from '../defaults.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RERANK_K, MAX_RESULT_DEPTH } from '../defaults.ts';
 import type { QueryTerm, SearchHit, SearchPage, SearchRequest } from './search.types.ts';
 
 export interface SearchServiceDeps {
@@ -21,6 +24,10 @@ export interface SearchServiceDeps {
   readonly library: Library;
   /** Limits applied to query images (uploads). */
   readonly imageLimits?: PreprocessOptions;
+  /** The model's image–text matching stage, when it has one (enables `rerank`). */
+  readonly itm?: ItmStage;
+  /** Model name for errors (default: the library's). */
+  readonly modelName?: string;
 }
 
 export class SearchService {
@@ -55,11 +62,13 @@ export class SearchService {
     if (!Number.isInteger(k) || k < 1 || k > MAX_PAGE_SIZE) {
       throw new EngineError('INVALID_INPUT', `k must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
-    const offset = request.cursor === undefined ? 0 : decodeCursor(request.cursor).offset;
+    const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
+    const offset = cursor?.offset ?? 0;
     const minScore = request.minScore;
     if (typeof minScore === 'number' && !(minScore >= -1 && minScore <= 1)) {
       throw new EngineError('INVALID_INPUT', 'minScore must be a number from -1 to 1, or "auto"');
     }
+    const rerankK = this.rerankDepth(request);
     const query = await this.embedTerms(request.terms);
     const excludeIds = [
       ...(request.excludeIds ?? []),
@@ -71,7 +80,7 @@ export class SearchService {
     const wholeSet = request.sort === 'date' || minScore === 'auto';
     // Collapsing near duplicates drops hits, so look deeper to still fill the page.
     const wanted = (offset + k + 1) * (request.collapse === 'near' ? 4 : 1);
-    const depth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : wanted);
+    const depth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : Math.max(wanted, rerankK ?? 0));
     if (offset >= MAX_RESULT_DEPTH) return { results: [], nextCursor: null };
 
     let hits = this.deps.library.search(request.target, query, {
@@ -93,13 +102,74 @@ export class SearchService {
       hydrated = hydrated.sort((a, b) => (b.item.mtimeMs ?? 0) - (a.item.mtimeMs ?? 0) || b.score - a.score);
     }
     if (request.collapse === 'near') hydrated = collapseNear(hydrated, this.deps.library, DEFAULT_DUPLICATE_THRESHOLDS);
+    let window: RerankWindowState | undefined;
+    let rerank: SearchPage['rerank'];
+    if (rerankK !== undefined && this.deps.itm) {
+      const size = Math.min(rerankK, hydrated.length);
+      const head = hydrated.slice(0, size);
+      const reranked = cursor?.rerank ? this.fromWindow(cursor.rerank, head) : await this.rerankHead(request, head);
+      hydrated = [...reranked, ...hydrated.slice(size)];
+      window = { ids: reranked.map((h) => h.item.id), itm: reranked.map((h) => h.scores?.itm ?? 0) };
+      rerank = { stage: this.deps.itm.info.name, k: rerankK, reranked: size };
+    }
     let page = hydrated.slice(offset, offset + k);
     if (request.target === 'image' && page.length > 0) {
       const tags = this.deps.library.tagsFor(page.map((h) => h.item.id));
       page = page.map((h) => ({ ...h, tags: tags.get(h.item.id) ?? [] }));
     }
     const more = hydrated.length > offset + k && offset + k < MAX_RESULT_DEPTH;
-    return { results: page, nextCursor: more ? encodeCursor({ offset: offset + k }) : null };
+    const nextCursor = more ? encodeCursor({ offset: offset + k, ...(window ? { rerank: window } : {}) }) : null;
+    return { results: page, nextCursor, ...(rerank ? { rerank } : {}) };
+  }
+
+  /** The re-ranking depth a request asks for (undefined: no second stage), checked up front. */
+  private rerankDepth(request: SearchRequest): number | undefined {
+    if (request.rerank === undefined) return undefined;
+    const name = this.deps.modelName ?? this.deps.library.fingerprint.name;
+    checkRerankQuery(request.terms, request.target, this.deps.itm, name);
+    if (request.sort === 'date') throw new EngineError('INVALID_INPUT', 're-ranking orders by match; it cannot be combined with sort=date');
+    const k = request.rerank.k ?? this.deps.itm?.info.defaultK ?? 32;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_RERANK_K) {
+      throw new EngineError('INVALID_INPUT', `rerank k must be an integer from 1 to ${MAX_RERANK_K}`);
+    }
+    return k;
+  }
+
+  private async rerankHead(request: SearchRequest, head: readonly SearchHit[]): Promise<SearchHit[]> {
+    const library = this.deps.library;
+    const stage = this.deps.itm!;
+    const sources: RerankSources = {
+      storedFeatures: (ids) => library.getItmFeatures(stage.info.id, ids),
+      getItem: (id) => library.getItem(id),
+      readImage: async (item) => {
+        const file = library.resolvePath(item);
+        if (file === null) throw new EngineError('NOT_FOUND', `item ${item.id} has no file to read image states from`);
+        return readFile(file).catch((error: unknown) => Promise.reject(fromFsError(error, `image states of item ${item.id}`)));
+      },
+    };
+    const reranked = await rerankWindow(stage, request.terms, request.target, head, sources);
+    return reranked.map((h) => ({ item: h.item, score: h.score, scores: { vector: h.vector, itm: h.itm } }));
+  }
+
+  /**
+   * A later page: the window's order and ITM logits come from the cursor; only ids that are still
+   * in this (re-run) first-stage window count, so a cursor cannot smuggle in other items.
+   */
+  private fromWindow(state: RerankWindowState, head: readonly SearchHit[]): SearchHit[] {
+    const stage = this.deps.itm!;
+    const mix = stage.info.dualWeight * stage.info.dualLogitScale;
+    const byId = new Map(head.map((h) => [h.item.id, h]));
+    const out: SearchHit[] = [];
+    state.ids.forEach((id, i) => {
+      const hit = byId.get(id);
+      if (!hit) return;
+      byId.delete(id);
+      const itm = state.itm[i]!;
+      out.push({ item: hit.item, score: itm + mix * hit.score, scores: { vector: hit.score, itm } });
+    });
+    // Items that entered the window since the first page (newly indexed) follow, first-stage order.
+    for (const hit of byId.values()) out.push({ ...hit, scores: { vector: hit.score } });
+    return out;
   }
 
   private async embedTerm(term: QueryTerm): Promise<Float32Array> {

@@ -24,18 +24,42 @@ export interface SearchRequest {
   readonly excludeIds?: readonly number[];
   /** 'near': one hit per near-duplicate group (the best-scoring one). */
   readonly collapse?: 'near';
+  /**
+   * Second stage: re-rank the first-stage top `k` (default: the ITM stage's, 32) with the model's
+   * image–text matching stage. Needs words for image targets, a photo or image item for texts.
+   * Later pages (cursor) page through the same re-ranked order without re-running it.
+   */
+  readonly rerank?: RerankOptions;
+}
+
+export interface RerankOptions {
+  readonly k?: number;
+}
+
+/** Per-stage scores of a hit (#12 adds keyword/fused legs beside these). */
+export interface HitScores {
+  /** First-stage cosine. */
+  readonly vector?: number;
+  /** Image–text matching logit (re-ranked hits only). */
+  readonly itm?: number;
 }
 
 export interface SearchHit {
   readonly item: Item;
-  /** Cosine similarity of the (combined) query vector and the item's vector. */
+  /**
+   * The number the list is ranked by: the cosine of the (combined) query vector and the item's
+   * vector, or, for re-ranked hits, itm + the stage's dual-encoder mix (see `scores`).
+   */
   readonly score: number;
   /** Stored zero-shot tags (images), most probable first. */
   readonly tags?: readonly TagScore[];
+  readonly scores?: HitScores;
 }
 
 export interface SearchPage {
   readonly results: readonly SearchHit[];
   /** Pass back as `cursor` for the next page; null when there is none. */
   readonly nextCursor: string | null;
+  /** Present when the second stage ran: which stage, how deep, and how many hits it re-ordered. */
+  readonly rerank?: { readonly stage: string; readonly k: number; readonly reranked: number };
 }

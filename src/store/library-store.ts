@@ -15,6 +15,7 @@ import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
 import { KINDS, type GraphRecovery, type KindInfo, type VectorSegments } from './vector-segments.ts';
 import type { PhashRepository } from './phash.repository.ts';
+import type { ItmFeatureRepository } from './itm-feature.repository.ts';
 import type { RootRepository } from './root.repository.ts';
 import type { RunRepository } from './run.repository.ts';
 import type { TagRepository } from './tag.repository.ts';
@@ -28,7 +29,7 @@ export interface LibraryParts {
   readonly db: Db;
   readonly meta: LibraryMeta;
   readonly schemaVersion: number;
-  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository };
+  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository; itm?: ItmFeatureRepository };
   readonly segments: VectorSegments;
   readonly recovery: readonly GraphRecovery[];
   /** Problems opening met and repaired (dropped segments), for the log. */
@@ -149,6 +150,15 @@ export class LibraryStore implements Library {
   getVector(id: number): Float32Array | undefined {
     this.assertOpen();
     return this.parts.repos.vectors.get(id)?.vector;
+  }
+  getItmFeatures(stageId: string, ids: readonly number[]): Map<number, Uint8Array> {
+    this.assertOpen();
+    return this.parts.repos.itm?.getMany(stageId, ids) ?? new Map<number, Uint8Array>();
+  }
+  /** Images holding states of this ITM stage (for status and tests). */
+  itmFeatureCount(stageId: string): number {
+    this.assertOpen();
+    return this.parts.repos.itm?.count(stageId) ?? 0;
   }
   linkedItems(id: number): Item[] {
     this.assertOpen();

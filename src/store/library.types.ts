@@ -65,6 +65,8 @@ export interface ItemWrite {
   readonly phash?: string | null;
   /** Zero-shot tags (replace the item's tags when given; [] clears them). */
   readonly tags?: readonly TagScore[];
+  /** Image states of the re-ranking stage named by the batch's `itmStageId` (images only). */
+  readonly itmFeatures?: Uint8Array;
 }
 
 /** One stored zero-shot tag: a configured label and its probability for the item. */
@@ -131,6 +133,8 @@ export interface WriteBatch {
    * the library's, the batch is refused with MODEL_MISMATCH (the guard against mixing models).
    */
   readonly fingerprintId?: string;
+  /** Id of the ITM stage whose image states the items' `itmFeatures` hold. */
+  readonly itmStageId?: string;
 }
 
 export interface WriteResult {
@@ -236,6 +240,8 @@ export interface Library {
   iterateRoot(rootId: number): IterableIterator<Item>;
   listFailed(limit?: number): Item[];
   getVector(id: number): Float32Array | undefined;
+  /** Stored image states of an ITM stage for these items (items without any are absent). */
+  getItmFeatures(stageId: string, ids: readonly number[]): Map<number, Uint8Array>;
   /** Caption texts linked to an image, or images linked to a text (deleted ones left out). */
   linkedItems(id: number): Item[];
   counts(kind: ItemKind): StatusCounts;

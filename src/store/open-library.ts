@@ -9,6 +9,7 @@ import path from 'node:path';
 import { EngineError, fromFsError } from '../errors.ts';
 import { openDatabase, translateSqliteError, type Db } from './database.ts';
 import { ItemRepository } from './item.repository.ts';
+import { ItmFeatureRepository } from './itm-feature.repository.ts';
 import { describe, LibraryStore } from './library-store.ts';
 import type { OpenLibraryOptions } from './library.types.ts';
 import { DEFAULT_HNSW, MetaRepository, type LibraryMeta } from './meta.repository.ts';
@@ -63,7 +64,7 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
       db,
       meta,
       schemaVersion,
-      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db) },
+      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db), itm: new ItmFeatureRepository(db) },
       segments,
       recovery,
       warnings,

@@ -5,6 +5,7 @@
  */
 import { EngineError } from '../errors.ts';
 import { l2Normalize } from '../vector/vector-math.ts';
+import type { ItmFeatureRepository } from './itm-feature.repository.ts';
 import { toParams, type ItemRepository, type ItemRow } from './item.repository.ts';
 import type { ItemWrite, WriteBatch } from './library.types.ts';
 import type { MetaRepository } from './meta.repository.ts';
@@ -20,6 +21,7 @@ export interface BatchRepos {
   readonly meta: MetaRepository;
   readonly phash: PhashRepository;
   readonly tags: TagRepository;
+  readonly itm?: ItmFeatureRepository;
 }
 
 /** Checks a batch before any SQL runs; returns the normalised vector of each item write. */
@@ -85,6 +87,7 @@ export function applyBatch(repos: BatchRepos, batch: WriteBatch, vectors: readon
     const id = upsertItem(repos, write, now);
     const vector = vectors[i];
     if (write.status === 'indexed') {
+      if (write.itmFeatures && batch.itmStageId !== undefined && write.kind === 'image') repos.itm?.put(id, batch.itmStageId, write.itmFeatures);
       if (vector) {
         repos.vectors.put(id, write.kind, nextSeq(), vector);
       } else if (repos.vectors.get(id)) {

@@ -1,0 +1,129 @@
+"""The ITM fusion head: clipdex-mini's (frozen) text token states read the (frozen) image trunk's
+patch states through cross-attention, then a match logit is read at the first [EOS] token.
+
+Inputs, as the exported graph takes them:
+  input_ids     int64 [B, S]         tokenizer output, padded with 0 ([PAD]) after [EOS]
+  image_tokens  f32   [B, 5, 256]    the dual encoder's image embedding + the 2×2 last-stage grid
+  image_grid    f32   [B, 16, 128]   the 4×4 third-stage grid
+Output: itm_logits f32 [B] (higher = better match; a listwise logit comparable across candidates).
+"""
+import math
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class Attn(nn.Module):
+    def __init__(self, width, heads):
+        super().__init__()
+        self.heads = heads
+        self.q = nn.Linear(width, width)
+        self.kv = nn.Linear(width, 2 * width)
+        self.out = nn.Linear(width, width)
+
+    def forward(self, x, ctx, bias):
+        b, n, w = x.shape
+        m = ctx.shape[1]
+        hd = w // self.heads
+        q = self.q(x).reshape(b, n, self.heads, hd).transpose(1, 2)
+        k, v = self.kv(ctx).chunk(2, dim=-1)
+        k = k.reshape(b, m, self.heads, hd).transpose(1, 2)
+        v = v.reshape(b, m, self.heads, hd).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hd))
+        if bias is not None:
+            att = att + bias
+        y = att.softmax(dim=-1) @ v
+        return self.out(y.transpose(1, 2).reshape(b, n, w))
+
+
+class FusionLayer(nn.Module):
+    def __init__(self, width, heads):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(width)
+        self.self_att = Attn(width, heads)
+        self.ln2 = nn.LayerNorm(width)
+        self.cross = Attn(width, heads)
+        self.ln3 = nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+    def forward(self, x, pad_bias, img):
+        h = self.ln1(x)
+        x = x + self.self_att(h, h, pad_bias)
+        x = x + self.cross(self.ln2(x), img, None)
+        return x + self.mlp(self.ln3(x))
+
+
+class ItmHead(nn.Module):
+    """Fusion over precomputed text states (B,S,192) and image states (N,5,256)+(N,16,128).
+
+    `img_index` maps each pair to its image row, so image projections run once per distinct image.
+    """
+
+    def __init__(self, width=128, heads=4, layers=2, text_width=192, n_tokens=5, n_grid=16):
+        super().__init__()
+        self.txt_in = nn.Linear(text_width, width)
+        self.img_tok = nn.Linear(256, width)
+        self.img_grid = nn.Linear(128, width)
+        self.img_pos = nn.Parameter(torch.randn(n_tokens + n_grid, width) * 0.02)
+        self.img_ln = nn.LayerNorm(width)
+        self.layers = nn.ModuleList([FusionLayer(width, heads) for _ in range(layers)])
+        self.ln = nn.LayerNorm(width)
+        self.head = nn.Linear(width, 1)
+
+    def image_states(self, tokens, grid):
+        x = torch.cat([self.img_tok(tokens), self.img_grid(grid)], dim=1) + self.img_pos
+        return self.img_ln(x)
+
+    def forward(self, text_states, input_ids, eos_id, tokens, grid, img_index=None):
+        img = self.image_states(tokens, grid)
+        if img_index is not None:
+            img = img[img_index]
+        pad_bias = (input_ids == 0).to(text_states.dtype)[:, None, None, :] * -1e4
+        x = self.txt_in(text_states)
+        for layer in self.layers:
+            x = layer(x, pad_bias, img)
+        eos_pos = (input_ids == eos_id).to(torch.int32).argmax(dim=1)
+        pooled = self.ln(x[torch.arange(x.shape[0]), eos_pos])
+        return self.head(pooled).squeeze(-1)
+
+
+def text_states(tower, input_ids):
+    """clipdex-mini's text token states after its final LayerNorm (before pooling)."""
+    n = input_ids.shape[1]
+    x = tower.tok(input_ids) + tower.pos[:n]
+    mask = tower.causal[:n, :n]
+    for layer in tower.layers:
+        x = layer(x, mask)
+    return tower.ln(x)
+
+
+class ItmModel(nn.Module):
+    """Export wrapper: input_ids + image states → logits (text tower inside, frozen)."""
+
+    def __init__(self, tower, head, eos_id):
+        super().__init__()
+        self.tower = tower
+        self.head_ = head
+        self.eos_id = eos_id
+
+    def forward(self, input_ids, image_tokens, image_grid):
+        return self.head_(text_states(self.tower, input_ids), input_ids, self.eos_id, image_tokens, image_grid)
+
+
+class ItmVision(nn.Module):
+    """Export wrapper: pixel_values → the image states stored at index time."""
+
+    def __init__(self, vision):
+        super().__init__()
+        self.vision = vision
+
+    def forward(self, pixel_values):
+        embed, g4, g3 = self.vision.features(pixel_values)
+        b = pixel_values.shape[0]
+        tokens = torch.cat([embed.unsqueeze(1), g4.flatten(2).transpose(1, 2)], dim=1)
+        return tokens, g3.flatten(2).transpose(1, 2).reshape(b, 16, 128)
+
+
+def image_states_from(vision, pixel_values):
+    return ItmVision(vision)(pixel_values)
