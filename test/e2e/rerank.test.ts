@@ -88,7 +88,7 @@ describe('re-ranking with the bundled ITM stage (e2e)', function () {
     let cursor: string | null = null;
     do {
       const query = new URLSearchParams({ q: 'face', k: '7', rerank: '200', pathPrefix: prefix, ...(cursor ? { cursor } : {}) });
-      const page = (await (await fetch(`${test.base}/api/search?${query}`)).json()) as PageJson;
+      const page = (await (await fetch(`${test.base}/api/search?${query.toString()}`)).json()) as PageJson;
       seen.push(...page.results.map((h) => h.id));
       cursor = page.nextCursor;
     } while (cursor);
