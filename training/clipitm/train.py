@@ -95,7 +95,10 @@ def gather(cache, caps_idx, imgs):
     index = torch.tensor([uniq.setdefault(key, len(uniq)) for key in imgs])
     rows = torch.tensor([r for r, _ in uniq])
     views = torch.tensor([v for _, v in uniq])
-    return states, ids, cache["tokens"][rows, views].float(), cache["grid"][rows, views].float(), index
+    tokens = cache["tokens"][rows, views].float()
+    # The dual encoder's logit of each pair (its image embedding is token 0 of the stored states).
+    dual = DUAL_SCALE * (tokens[index, 0] * cache["cap_embed"][torch.tensor(caps_idx)]).sum(-1)
+    return states, ids, tokens, cache["grid"][rows, views].float(), index, dual
 
 
 @torch.no_grad()
@@ -138,6 +141,7 @@ def main():
     ap.add_argument("--width", type=int, default=128)
     ap.add_argument("--eval-every", type=float, default=10)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--dual-weight", type=float, default=1.0, help="weight of the dual logit added in the loss (0: plain ITM)")
     args = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "1")))
     torch.manual_seed(args.seed)
@@ -146,6 +150,9 @@ def main():
     cache = torch.load(args.cache)
     sampler = Sampler(cache, caps, rng)
     head = ItmHead(width=args.width, layers=args.layers)
+    if args.dual_weight > 0:
+        torch.nn.init.zeros_(head.head.weight)  # start exactly at the dual encoder's ranking
+        torch.nn.init.zeros_(head.head.bias)
     decay = [p for n, p in head.named_parameters() if p.ndim >= 2 and "pos" not in n]
     no_decay = [p for n, p in head.named_parameters() if not (p.ndim >= 2 and "pos" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.wd}, {"params": no_decay, "weight_decay": 0}], lr=args.lr)
@@ -170,8 +177,11 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         caps_idx, imgs = sampler.batch(args.concepts)
-        states, ids, tokens, grid, index = gather(cache, caps_idx, imgs)
-        logits = head(states, ids, caps.eos, tokens, grid, index).view(-1, group)
+        states, ids, tokens, grid, index, dual = gather(cache, caps_idx, imgs)
+        # Residual training: the score that ranks is itm + dual logit (what the engine ranks by),
+        # so the head learns what the dual encoder gets wrong instead of re-learning what it knows.
+        itm = head(states, ids, caps.eos, tokens, grid, index)
+        logits = (itm + args.dual_weight * dual).view(-1, group)
         loss = F.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long))
         opt.zero_grad(set_to_none=True)
         loss.backward()
