@@ -2,7 +2,8 @@
 // permutation of the first-stage window, deterministic, pages through one re-ranked order, works
 // with filters, survives k beyond the hit count, and is refused by models without an ITM stage.
 import { expect } from 'chai';
-import type { ImageEncoder, ImagePreprocessor, TextEncoder } from '../../../src/encoders/encoder.ts';
+import type { ImageEncoder, TextEncoder } from '../../../src/encoders/encoder.ts';
+import type { ImagePreprocessor } from '../../../src/image/preprocess.types.ts';
 import { isEngineError } from '../../../src/errors.ts';
 import type { ItmInfo, ItmStage } from '../../../src/rerank/itm.types.ts';
 import { encodeCursor } from '../../../src/search/cursor.ts';
