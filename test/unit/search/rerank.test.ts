@@ -44,6 +44,7 @@ function fakeLibrary(kind: 'image' | 'text', withStates = true): Library {
     getVector: (id) => (items.has(id) ? vectorOf(id) : undefined),
     getItmFeatures: (_stage, ids) => new Map(withStates ? ids.map((id) => [id, states(id)]) : []),
     resolvePath: (item) => `/nowhere/${item.uri}`,
+    tagsFor: () => new Map(),
   };
   return partial as Library;
 }
