@@ -21,7 +21,7 @@ describe('e2e: Ctrl-C (SIGINT) in the middle of clipdex index', function () {
     dir = await tempDir();
     const photos = path.join(dir, 'photos');
     await mkdir(photos);
-    const total = await makeDistinctPngs(photos, 1, 160);
+    const total = await makeDistinctPngs(photos, 1, 120);
     const lib = path.join(dir, 'library');
     const args = [
       'index',

@@ -228,12 +228,8 @@ describe('e2e: the real `clipdex serve` process and its flags', function () {
   });
 
   it('new items from a concurrent `clipdex index` are searchable within a second, at the default settings', async () => {
-    const local = path.join(tmp, 'refresh');
-    const localCorpus = path.join(local, 'corpus');
-    const localLibrary = path.join(local, 'library');
-    await writeCorpus(localCorpus, rows.slice(0, 3));
-    await indexCorpus(localCorpus, localLibrary);
-    const s = await serve(localLibrary, []);
+    // The shared library holds rows 0-4; this test adds 5-9 (no other test depends on its size).
+    const s = await serve(library, []);
     const newcomer = path.basename(rows[8]!.image);
     const search = async () => {
       const res = await fetch(`${s.url}api/search?q=${encodeURIComponent(rows[8]!.captions[0]!)}&k=20`);
@@ -252,8 +248,8 @@ describe('e2e: the real `clipdex serve` process and its flags', function () {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    await writeCorpus(localCorpus, rows);
-    await indexCorpus(localCorpus, localLibrary);
+    await writeCorpus(corpus, rows);
+    await indexCorpus(corpus, library);
     indexed = Date.now();
     // Every request sent more than a second after the indexer committed sees the newcomer.
     while (polls.filter((p) => p.sentAt > indexed + 1000).length < 3) {

@@ -5,6 +5,8 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { loadModel } from '../../src/model/load-model.ts';
+import { openLibrary } from '../../src/store/open-library.ts';
 import { MODEL_DIR, REPO, demoRows, removeFixture } from './server-harness.ts';
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -113,11 +115,11 @@ describe('server e2e: clipdex demo and clipdex serve', function () {
     expect(await missing.exit).to.not.equal(0);
     expect(missing.output()).to.match(/nope/);
 
-    // Its own one-image library: the test must not depend on the demo test having run first.
+    // Its own (empty) library for the bundled model: the test must not depend on the demo test having run first.
     const library = path.join(tmp, 'port-library');
-    const image = path.join(REPO, 'fixtures/demo/images/grinning-face-twemoji.png');
-    const indexed = clipdex(['index', image, '--library', library, '--model', MODEL_DIR, '--threads', '1']);
-    expect(await indexed.exit, indexed.output()).to.equal(0);
+    const model = await loadModel(MODEL_DIR, { device: 'cpu', threads: 1 });
+    await (await openLibrary(library, { fingerprint: model.fingerprint })).close();
+    await model.close();
     const a = clipdex(['serve', '--library', library, '--model', MODEL_DIR, '--port', '0', '--threads', '1']);
     const url = await waitForUrl(a.output, a.exit);
     const port = new URL(url).port;

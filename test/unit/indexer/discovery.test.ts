@@ -53,7 +53,9 @@ describe('indexer/BoundedChannel', () => {
       }
       ch.close();
     })();
-    await new Promise((r) => setTimeout(r, 10));
+    // Pushes into free space settle as promise jobs: once this turn's jobs have run, the producer
+    // has filled the channel and is waiting (no real-clock sleep).
+    await new Promise((r) => setImmediate(r));
     expect(pushed).to.equal(2);
     const got: number[] = [];
     for await (const x of ch) got.push(x);
