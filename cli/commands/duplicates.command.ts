@@ -49,6 +49,7 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
         groups: report.groups.map((g) => ({ tier: g.tier, keep: g.keep, reason: g.reason, items: g.items })),
         images: report.images,
         withoutHash: report.withoutHash,
+        failedToDecode: library.counts('image').failed,
       };
       // Large reports to a pipe: wait until written, the entry file exits right after.
       await new Promise<void>((resolve, reject) =>
@@ -64,6 +65,8 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
         for (const m of g.items.slice(1)) writeLine(ctx.stdout, `       ${m.uri}  distance ${m.distance}`);
       }
     }
+    const failed = library.counts('image').failed;
+    if (failed > 0) writeLine(ctx.stdout, `${failed} image file(s) failed to decode: they have no hash and no tags and are in no group (\`clipdex failures\` says why)`);
     if (report.withoutHash > 0) {
       writeLine(
         ctx.stdout,

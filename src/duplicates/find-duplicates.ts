@@ -19,7 +19,7 @@ import { chooseKeep } from './keep-choice.ts';
 import { hashWords, popcount32 } from '../image/perceptual-hash.ts';
 import { UnionFind } from './union-find.ts';
 
-export type DuplicateSource = Pick<Library, 'imageSignatures' | 'getVector' | 'search' | 'score'>;
+export type DuplicateSource = Pick<Library, 'imageSignatures' | 'imageVectors' | 'getVector' | 'search' | 'score'>;
 
 const PAGE = 5000;
 
@@ -73,18 +73,24 @@ export function findDuplicates(
   const edges: Array<{ a: number; b: number; cosine: number }> = [];
   const near = new UnionFind();
   const floor = Math.min(thresholds.nearMinCosine, thresholds.similarMinCosine);
-  for (const s of reps1) {
-    const vector = source.getVector(s.id);
-    if (!vector) continue;
-    const k = thresholds.neighbours + (copies.get(s.id) ?? 1);
-    for (const hit of source.search('image', vector, { k })) {
-      if (hit.score < floor) break;
-      const other = rep1.get(hit.id) ?? hit.id;
-      if (other <= s.id || !byId.has(other)) continue; // each unordered pair once
-      if (hit.score >= thresholds.similarMinCosine) edges.push({ a: s.id, b: other, cosine: hit.score });
-      if (hit.score >= thresholds.nearMinCosine && hamming(words, s.id, other) <= thresholds.nearMaxDistance)
-        {near.union(s.id, other);}
+  const isRep = new Set(reps1.map((s) => s.id));
+  // Vectors stream in id order, a page at a time; HNSW breadth just above k (near copies are
+  // each other's nearest neighbours, so a wide beam buys nothing here).
+  for (let after = 0; ; ) {
+    const page = source.imageVectors(after, PAGE);
+    for (const { id, vector } of page) {
+      if (!isRep.has(id)) continue;
+      const k = thresholds.neighbours + (copies.get(id) ?? 1);
+      for (const hit of source.search('image', vector, { k, ef: Math.max(k, 32) })) {
+        if (hit.score < floor) break;
+        const other = rep1.get(hit.id) ?? hit.id;
+        if (other <= id || !byId.has(other)) continue; // each unordered pair once
+        if (hit.score >= thresholds.similarMinCosine) edges.push({ a: id, b: other, cosine: hit.score });
+        if (hit.score >= thresholds.nearMinCosine && hamming(words, id, other) <= thresholds.nearMaxDistance) near.union(id, other);
+      }
     }
+    if (page.length < PAGE) break;
+    after = page[page.length - 1]!.id;
   }
 
   // Tier 2: the same picture, over exact representatives.

@@ -17,27 +17,19 @@ const COS = Float64Array.from({ length: K * N }, (_, i) =>
 /** 16 lowercase hex digits. */
 export function perceptualHash(image: RawRgb): string {
   const { data, width, height } = image;
-  const sum = new Float64Array(N * N);
-  const count = new Uint32Array(N * N);
+  // Area-average to N × N (exact pixel coverage, so no aliasing whatever the source size).
+  const xs = coverage(width);
+  const ys = coverage(height);
+  const narrow = new Float64Array(height * N);
   for (let y = 0; y < height; y++) {
-    const cy = Math.floor((y * N) / height) * N;
-    for (let x = 0; x < width; x++) {
+    for (const [x, cell, w] of xs) {
       const p = (y * width + x) * 3;
-      const cell = cy + Math.floor((x * N) / width);
-      sum[cell]! += 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
-      count[cell]! += 1;
+      narrow[y * N + cell]! += (0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!) * w;
     }
   }
   const grey = new Float64Array(N * N);
-  for (let i = 0; i < N * N; i++) {
-    if (count[i]! > 0) grey[i] = sum[i]! / count[i]!;
-    else {
-      // Sources smaller than 32 px: nearest sample.
-      const x = Math.min(width - 1, Math.floor((((i % N) + 0.5) * width) / N));
-      const y = Math.min(height - 1, Math.floor(((Math.floor(i / N) + 0.5) * height) / N));
-      const p = (y * width + x) * 3;
-      grey[i] = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
-    }
+  for (const [y, cell, w] of ys) {
+    for (let x = 0; x < N; x++) grey[cell * N + x]! += narrow[y * N + x]! * w;
   }
   // Separable DCT, low frequencies only: rows (N × K), then columns (K × K).
   const rows = new Float64Array(N * K);
@@ -65,6 +57,21 @@ export function perceptualHash(image: RawRgb): string {
     hex += value.toString(16);
   }
   return hex;
+}
+
+/** [source index, cell, weight] triples: each cell's weights sum to 1. */
+function coverage(size: number): Array<[number, number, number]> {
+  const out: Array<[number, number, number]> = [];
+  const step = size / N;
+  for (let cell = 0; cell < N; cell++) {
+    const start = cell * step;
+    const end = start + step;
+    for (let i = Math.floor(start); i < Math.min(size, Math.ceil(end)); i++) {
+      const w = Math.min(end, i + 1) - Math.max(start, i);
+      if (w > 0) out.push([i, cell, w / step]);
+    }
+  }
+  return out;
 }
 
 const POPCOUNT_4 = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];

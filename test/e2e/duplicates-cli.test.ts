@@ -18,6 +18,7 @@ interface Report {
     items: Array<{ id: number; uri: string; width: number; height: number; size: number; distance: number }>;
   }>;
   withoutHash: number;
+  failedToDecode: number;
 }
 
 describe('clipdex duplicates (e2e)', function () {
@@ -40,6 +41,7 @@ describe('clipdex duplicates (e2e)', function () {
   it('prints exact and near groups in the documented JSON shape, each family apart', async () => {
     const report = await clipdexJson<Report>(['duplicates', '--library', lib]);
     const family = new Map(files.map((f) => [f.file, f.family]));
+    expect(report).to.deep.include({ withoutHash: 0, failedToDecode: 1 });
     const exact = report.groups.filter((g) => g.tier === 'exact');
     expect(exact).to.have.length(1);
     expect(exact[0]!.items.map((m) => m.uri).sort()).to.deep.equal(

@@ -33,6 +33,11 @@ function source(sigs: ImageSignature[], vectors: Map<number, Float32Array>): Dup
   return {
     imageSignatures: (after, limit) => sigs.filter((s) => s.id > after).slice(0, limit),
     getVector: (id) => vectors.get(id),
+    imageVectors: (after, limit) =>
+      [...vectors]
+        .filter(([id]) => id > after)
+        .slice(0, limit)
+        .map(([id, vector]) => ({ id, vector })),
     search: (_kind, q, { k }) =>
       [...vectors]
         .map(([id, v]) => ({ id, score: cosine(q, v) }))
