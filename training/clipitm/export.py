@@ -76,6 +76,7 @@ def main():
             "vision_graph": "onnx/itm_vision_model.onnx",
             "fusion_graph": "onnx/itm_model.onnx",
             "text_input": "input_ids",
+            "text_broadcast": True,
             "output": "itm_logits",
             "image_features": [{"name": "image_tokens", "shape": [5, 256]}, {"name": "image_grid", "shape": [16, 128]}],
             "default_k": 32,

@@ -108,7 +108,12 @@ class ItmModel(nn.Module):
         self.eos_id = eos_id
 
     def forward(self, input_ids, image_tokens, image_grid):
-        return self.head_(text_states(self.tower, input_ids), input_ids, self.eos_id, image_tokens, image_grid)
+        # input_ids may hold one row for all images (text → image re-ranking): the text tower then
+        # runs once and its states are broadcast over the batch.
+        b = image_tokens.shape[0]
+        states = text_states(self.tower, input_ids).expand(b, -1, -1)
+        ids = input_ids.expand(b, -1)
+        return self.head_(states, ids, self.eos_id, image_tokens, image_grid)
 
 
 class ItmVision(nn.Module):
