@@ -181,3 +181,16 @@ export async function probeImage(bytes: Uint8Array, options: DecodeOptions = {})
     throw toEngineError(error, 'probe');
   }
 }
+
+/** JPEG of raw RGB pixels (video keyframe thumbnails), at most maxSide on its longer side. */
+export async function encodeRgbJpeg(image: RawRgb, maxSide: number, quality = 80): Promise<Uint8Array> {
+  try {
+    const out = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality, mozjpeg: true })
+      .toBuffer();
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  } catch (error) {
+    throw toEngineError(error, 'thumbnail');
+  }
+}
