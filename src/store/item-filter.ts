@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { EngineError } from '../errors.ts';
-import type { ItemFilter, ItemKind, Root } from './library.types.ts';
+import type { ItemFilter, ItemKind, Root, SearchKind, StoredKind } from './library.types.ts';
 
 export interface SqlWhere {
   readonly sql: string;
@@ -17,8 +17,10 @@ export function isEmptyFilter(filter: ItemFilter | undefined): boolean {
 }
 
 export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly Root[]): SqlWhere {
-  const clauses = ["kind = ?", "status = 'indexed'"];
-  const params: (string | number)[] = [kind];
+  const stored = storedKinds(kind, filter.kinds);
+  if (stored.length === 0) return { sql: '0', params: [] };
+  const clauses = [`kind IN (${stored.map(() => '?').join(', ')})`, "status = 'indexed'"];
+  const params: (string | number)[] = [...stored];
   const range = (column: string, op: '>=' | '<=' | '>' | '<', value: number | undefined, name: string): void => {
     if (value === undefined) return;
     if (!Number.isFinite(value)) throw new EngineError('INVALID_INPUT', `filter.${name} must be a finite number`);
@@ -58,6 +60,14 @@ export const FILTER_FORMATS: readonly string[] = Object.freeze(['jpeg', 'jpg', '
 
 export function isFilterFormat(format: string): boolean {
   return FILTER_FORMATS.includes(format.toLowerCase().replace(/^\./, ''));
+}
+
+/** Item kinds living in a vector space, narrowed by a `kinds` filter (videos are found by their shots). */
+export function storedKinds(space: ItemKind, kinds: readonly SearchKind[] | undefined): StoredKind[] {
+  const inSpace: StoredKind[] = space === 'text' ? ['text'] : ['image', 'shot'];
+  if (kinds === undefined) return inSpace;
+  const wanted = new Set<StoredKind>(kinds.map((k) => (k === 'video' ? 'shot' : k)));
+  return inSpace.filter((k) => wanted.has(k));
 }
 
 function normaliseFormat(format: string): string {

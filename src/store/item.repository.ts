@@ -2,12 +2,12 @@
  * Prepared statements over `items` and `pairs`, and the one row → Item mapping.
  * No business rules here; write-batch.ts decides what a batch means.
  */
-import type { Item, ItemKind, ItemStatus, ItemWrite, StatusCounts } from './library.types.ts';
+import type { Item, ItemStatus, ItemWrite, StatusCounts, StoredKind } from './library.types.ts';
 import type { Db, Statement } from './database.ts';
 
 export interface ItemRow {
   id: number;
-  kind: ItemKind;
+  kind: StoredKind;
   root_id: number | null;
   uri: string;
   content_hash: string | null;
@@ -51,7 +51,8 @@ const FIELDS = 'content_hash = @contentHash, size = @size, mtime_ms = @mtimeMs, 
 
 export type ItemParams = ReturnType<typeof toParams>;
 
-export function toParams(write: ItemWrite, now: number) {
+/** Params of an item row; videos and shots are written through this too (write-video.ts). */
+export function toParams(write: Omit<ItemWrite, 'kind'> & { readonly kind: StoredKind }, now: number) {
   return {
     kind: write.kind,
     rootId: write.rootId,
@@ -74,10 +75,10 @@ export class ItemRepository {
   readonly byId: Statement<[number], ItemRow>;
   /** The live item at a place, else the most recently deleted one (which a rewrite revives). */
   readonly byPlace: Statement<{ rootId: number | null; uri: string }, ItemRow>;
-  readonly byHash: Statement<[ItemKind, string], ItemRow>;
+  readonly byHash: Statement<[StoredKind, string], ItemRow>;
   readonly byRootPage: Statement<[number, number, number], ItemRow>;
   readonly failed: Statement<[number], ItemRow>;
-  readonly countByStatus: Statement<[ItemKind], { status: ItemStatus; n: number }>;
+  readonly countByStatus: Statement<[StoredKind], { status: ItemStatus; n: number }>;
   readonly linked: Statement<[number, number], ItemRow>;
   readonly insert: Statement<ItemParams, { id: number }>;
   readonly update: Statement<ItemParams & { id: number }>;
@@ -116,7 +117,7 @@ export class ItemRepository {
     );
   }
 
-  counts(kind: ItemKind): StatusCounts {
+  counts(kind: StoredKind): StatusCounts {
     const counts = { indexed: 0, failed: 0, pending: 0, deleted: 0 };
     for (const row of this.countByStatus.all(kind)) counts[row.status] = row.n;
     return counts;

@@ -9,7 +9,7 @@ import { EngineError } from '../errors.ts';
 import { translateSqliteError, type Db } from './database.ts';
 import { rowToItem, type ItemRepository } from './item.repository.ts';
 import type {
-  ImageSignature, IndexingRun, Item, ItemKind, Library, Root, StatusCounts, TagLabelSet, TagScore, TagSettings, VectorHit, VectorSearchOptions, WriteBatch, WriteResult,
+  ImageSignature, IndexingRun, Item, ItemKind, Library, Root, Shot, StatusCounts, StoredKind, TagLabelSet, TagScore, TagSettings, VectorHit, VectorSearchOptions, WriteBatch, WriteResult,
 } from './library.types.ts';
 import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
@@ -18,10 +18,12 @@ import type { PhashRepository } from './phash.repository.ts';
 import type { ItmFeatureRepository } from './itm-feature.repository.ts';
 import type { RootRepository } from './root.repository.ts';
 import type { RunRepository } from './run.repository.ts';
+import type { ShotRepository } from './shot.repository.ts';
 import type { TagRepository } from './tag.repository.ts';
 import { scoreIds, searchGraph } from './vector-search.ts';
 import type { VectorRepository } from './vector.repository.ts';
 import { applyBatch, validateBatch } from './write-batch.ts';
+import { validateVideos } from './write-video.ts';
 import type { WriteLock } from './write-lock.ts';
 
 export interface LibraryParts {
@@ -29,7 +31,7 @@ export interface LibraryParts {
   readonly db: Db;
   readonly meta: LibraryMeta;
   readonly schemaVersion: number;
-  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository; itm?: ItmFeatureRepository };
+  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository; itm?: ItmFeatureRepository; shots: ShotRepository };
   readonly segments: VectorSegments;
   readonly recovery: readonly GraphRecovery[];
   /** Problems opening met and repaired (dropped segments), for the log. */
@@ -104,8 +106,9 @@ export class LibraryStore implements Library {
     if (item.rootId === null) return null;
     const root = this.parts.repos.roots.get(item.rootId);
     if (!root) return null;
-    // Texts point into a file with '#<line>'; image names may legitimately contain '#'.
-    const uri = item.kind === 'text' ? item.uri.replace(/#[^/]*$/, '') : item.uri;
+    // Texts point into a file with '#<line>', shots into their video with '#shot=<n>'; image
+    // names may legitimately contain '#'.
+    const uri = item.kind === 'text' || item.kind === 'shot' ? item.uri.replace(/#[^/]*$/, '') : item.uri;
     return path.join(root.path, ...uri.split('/'));
   }
 
@@ -127,7 +130,7 @@ export class LibraryStore implements Library {
     const row = this.parts.repos.items.byPlace.get({ rootId, uri });
     return row ? rowToItem(row) : undefined;
   }
-  findByHash(kind: ItemKind, contentHash: string): Item[] {
+  findByHash(kind: StoredKind, contentHash: string): Item[] {
     this.assertOpen();
     return this.parts.repos.items.byHash.all(kind, contentHash).map(rowToItem);
   }
@@ -164,9 +167,23 @@ export class LibraryStore implements Library {
     this.assertOpen();
     return this.parts.repos.items.linked.all(id, id).map(rowToItem);
   }
-  counts(kind: ItemKind): StatusCounts {
+  counts(kind: StoredKind): StatusCounts {
     this.assertOpen();
     return this.parts.repos.items.counts(kind);
+  }
+
+  // videos
+  shotsOf(videoId: number): Shot[] {
+    this.assertOpen();
+    return this.parts.repos.shots.liveOf(videoId);
+  }
+  shotsByIds(ids: readonly number[]): Map<number, Shot> {
+    this.assertOpen();
+    return this.parts.repos.shots.byIds(ids);
+  }
+  shotThumbnail(shotId: number): Uint8Array | undefined {
+    this.assertOpen();
+    return this.parts.repos.shots.thumbnail(shotId);
   }
   /**
    * Items whose text contains every word of `words` (SQLite FTS5, best match first). Words are
@@ -217,10 +234,11 @@ export class LibraryStore implements Library {
       });
     }
     const vectors = validateBatch(batch, meta.dim);
+    const shotVectors = validateVideos(batch, meta.dim);
     const { db, repos } = this.parts;
-    const itemIds = this.sql(`cannot write to library ${this.dir}`, () => db.transaction(() => applyBatch(repos, batch, vectors, Date.now()))());
+    const result = this.sql(`cannot write to library ${this.dir}`, () => db.transaction(() => applyBatch(repos, batch, vectors, Date.now(), shotVectors))());
     this.parts.segments.catchUp();
-    return { itemIds };
+    return batch.videos === undefined ? { itemIds: result.itemIds } : result;
   }
   startRun(): IndexingRun {
     this.assertWritable();

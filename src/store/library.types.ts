@@ -4,12 +4,19 @@
  */
 import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
 
+/** The two vector spaces (and search targets). Video shots live in the image space. */
 export type ItemKind = 'image' | 'text';
+/** A video (no vector of its own) and its shots (each an item with a keyframe vector). */
+export type VideoKind = 'video' | 'shot';
+/** What an item row can be. */
+export type StoredKind = ItemKind | VideoKind;
+/** Kinds a search may be narrowed to (`kinds` filter): shots are found as their video. */
+export type SearchKind = 'image' | 'text' | 'video';
 export type ItemStatus = 'pending' | 'indexed' | 'failed' | 'deleted';
 
 export interface Item {
   readonly id: number;
-  readonly kind: ItemKind;
+  readonly kind: StoredKind;
   /** Registered root the uri is relative to; null for texts that came from no file. */
   readonly rootId: number | null;
   /**
@@ -107,6 +114,47 @@ export interface ImageSignature {
   readonly mtimeMs: number | null;
 }
 
+/** A video file and its shots, written together (replacing any shots it had). */
+export interface VideoWrite {
+  readonly rootId: number;
+  readonly uri: string;
+  readonly contentHash?: string | null;
+  readonly size?: number | null;
+  readonly mtimeMs?: number | null;
+  /** Display size (rotation applied). */
+  readonly width?: number | null;
+  readonly height?: number | null;
+  /** File type by extension ('mp4', 'mov', 'mkv', 'webm', …). */
+  readonly format?: string | null;
+  /** Duration, codec, frame rate, capture date, … (see the indexer's video planner). */
+  readonly metadata?: Record<string, unknown> | null;
+  /** 'indexed' requires at least one shot; 'failed' requires `error`. */
+  readonly status: 'indexed' | 'failed';
+  readonly error?: string | null;
+  readonly shots?: readonly ShotWrite[];
+}
+
+export interface ShotWrite {
+  /** Seconds from the start of the video. */
+  readonly start: number;
+  readonly end: number;
+  /** The keyframe's vector (image space), L2-normalised. */
+  readonly vector: Float32Array;
+  /** The keyframe as a small JPEG. */
+  readonly thumbnail?: Uint8Array | null;
+}
+
+/** A stored shot of a video. */
+export interface Shot {
+  /** The shot's own item id (its vector's label; /api/items/:id/similar works from it). */
+  readonly id: number;
+  readonly videoId: number;
+  /** 0-based order in the video. */
+  readonly position: number;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** A file that moved: same content, new place; keeps its id and vector. */
 export interface ItemMove {
   readonly id: number;
@@ -125,8 +173,10 @@ export interface PairWrite {
 export interface WriteBatch {
   readonly items?: readonly ItemWrite[];
   readonly moves?: readonly ItemMove[];
-  /** Item ids whose files vanished: marked 'deleted' and removed from search. */
+  /** Item ids whose files vanished: marked 'deleted' and removed from search (a video's shots too). */
   readonly deletions?: readonly number[];
+  /** Videos with their shots; applied after `items`. */
+  readonly videos?: readonly VideoWrite[];
   readonly pairs?: readonly PairWrite[];
   /**
    * Fingerprint id of the model that made the batch's vectors. When given and it differs from
@@ -140,6 +190,8 @@ export interface WriteBatch {
 export interface WriteResult {
   /** Ids of `items`, in the order given. */
   readonly itemIds: readonly number[];
+  /** Ids of `videos`, in the order given. */
+  readonly videoIds?: readonly number[];
 }
 
 /** Restricts search to items matching all given fields. Dates are epoch milliseconds. */
@@ -156,6 +208,11 @@ export interface ItemFilter {
   readonly maxHeight?: number;
   /** Only items carrying every one of these stored tags. */
   readonly tags?: readonly string[];
+  /**
+   * Only these kinds (issue 14). In the image space 'image' means photos and 'video' means video
+   * shots; omitted: everything in the searched space.
+   */
+  readonly kinds?: readonly SearchKind[];
 }
 
 export interface VectorSearchOptions {
@@ -235,7 +292,7 @@ export interface Library {
   getItems(ids: readonly number[]): Item[];
   findByUri(rootId: number | null, uri: string): Item | undefined;
   /** Indexed or deleted items of a kind with this content hash (for move detection). */
-  findByHash(kind: ItemKind, contentHash: string): Item[];
+  findByHash(kind: StoredKind, contentHash: string): Item[];
   /** All non-deleted items under a root, streamed (for deletion detection on rescans). */
   iterateRoot(rootId: number): IterableIterator<Item>;
   listFailed(limit?: number): Item[];
@@ -244,7 +301,15 @@ export interface Library {
   getItmFeatures(stageId: string, ids: readonly number[]): Map<number, Uint8Array>;
   /** Caption texts linked to an image, or images linked to a text (deleted ones left out). */
   linkedItems(id: number): Item[];
-  counts(kind: ItemKind): StatusCounts;
+  counts(kind: StoredKind): StatusCounts;
+
+  // videos (issue 14)
+  /** The live shots of a video, in order. */
+  shotsOf(videoId: number): Shot[];
+  /** The shot rows of the given shot item ids (for turning shot hits into video hits). */
+  shotsByIds(ids: readonly number[]): Map<number, Shot>;
+  /** A shot's keyframe JPEG. */
+  shotThumbnail(shotId: number): Uint8Array | undefined;
 
   // writes (throw CLOSED after close, LIBRARY_BUSY/IO_ERROR as appropriate)
   write(batch: WriteBatch): WriteResult;
@@ -274,6 +339,7 @@ export interface Library {
   imageVectors(afterId: number, limit: number): { id: number; vector: Float32Array }[];
 
   // search
+  /** k-NN in one vector space; the image space holds photos and video shots (narrow with filter.kinds). */
   search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[];
   /** Exact cosine scores of the given ids against the query (for re-scoring and mixes). */
   score(query: Float32Array, ids: readonly number[]): VectorHit[];

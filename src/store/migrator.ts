@@ -75,16 +75,27 @@ export function migrate(db: Db, migrations: readonly Migration[] = loadMigration
     .slice(0, migrations.length - pending.length)
     .map((m) => ({ name: m.name, status: 'already-applied' as const }));
   const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
-  for (const migration of pending) {
-    try {
-      db.transaction(() => {
-        db.exec(migration.sql);
-        record.run(migration.version, migration.name, migration.checksum, Date.now());
-      })();
-    } catch (error) {
-      throw translateSqliteError(error, `migration ${migration.name} failed`);
+  // Foreign keys off while migrating (SQLite's procedure for rebuilding a table: with them on,
+  // dropping the old table would cascade-delete every referencing row), checked before each
+  // commit instead. The pragma cannot change inside a transaction, so it wraps the loop.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (pending.length > 0 && foreignKeys) db.pragma('foreign_keys = OFF');
+  try {
+    for (const migration of pending) {
+      try {
+        db.transaction(() => {
+          db.exec(migration.sql);
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new EngineError('INDEX_CORRUPT', `migration ${migration.name} left ${broken.length} broken foreign key references`);
+          record.run(migration.version, migration.name, migration.checksum, Date.now());
+        })();
+      } catch (error) {
+        throw translateSqliteError(error, `migration ${migration.name} failed`);
+      }
+      results.push({ name: migration.name, status: 'applied' });
     }
-    results.push({ name: migration.name, status: 'applied' });
+  } finally {
+    if (pending.length > 0 && foreignKeys) db.pragma('foreign_keys = ON');
   }
   return results;
 }

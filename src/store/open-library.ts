@@ -17,6 +17,7 @@ import { loadMigrations, migrate, pendingMigrations } from './migrator.ts';
 import { PhashRepository } from './phash.repository.ts';
 import { RootRepository } from './root.repository.ts';
 import { RunRepository } from './run.repository.ts';
+import { ShotRepository } from './shot.repository.ts';
 import { TagRepository } from './tag.repository.ts';
 import { DEFAULT_SEGMENT_OPTIONS, VectorSegments } from './vector-segments.ts';
 import { VectorRepository } from './vector.repository.ts';
@@ -64,7 +65,7 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
       db,
       meta,
       schemaVersion,
-      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db), itm: new ItmFeatureRepository(db) },
+      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db), itm: new ItmFeatureRepository(db), shots: new ShotRepository(db) },
       segments,
       recovery,
       warnings,

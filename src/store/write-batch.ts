@@ -7,10 +7,12 @@ import { EngineError } from '../errors.ts';
 import { l2Normalize } from '../vector/vector-math.ts';
 import type { ItmFeatureRepository } from './itm-feature.repository.ts';
 import { toParams, type ItemRepository, type ItemRow } from './item.repository.ts';
+import { applyVideo, moveShots, retireShots, type VideoWriteContext } from './write-video.ts';
 import type { ItemWrite, WriteBatch } from './library.types.ts';
 import type { MetaRepository } from './meta.repository.ts';
 import type { PhashRepository } from './phash.repository.ts';
 import type { RootRepository } from './root.repository.ts';
+import type { ShotRepository } from './shot.repository.ts';
 import type { TagRepository } from './tag.repository.ts';
 import type { VectorRepository } from './vector.repository.ts';
 
@@ -22,6 +24,7 @@ export interface BatchRepos {
   readonly phash: PhashRepository;
   readonly tags: TagRepository;
   readonly itm?: ItmFeatureRepository;
+  readonly shots: ShotRepository;
 }
 
 /** Checks a batch before any SQL runs; returns the normalised vector of each item write. */
@@ -50,7 +53,13 @@ export function validateBatch(batch: WriteBatch, dim: number): (Float32Array | u
   });
 }
 
-export function applyBatch(repos: BatchRepos, batch: WriteBatch, vectors: readonly (Float32Array | undefined)[], now: number): number[] {
+export function applyBatch(
+  repos: BatchRepos,
+  batch: WriteBatch,
+  vectors: readonly (Float32Array | undefined)[],
+  now: number,
+  shotVectors: readonly (readonly Float32Array[])[] = [],
+): { itemIds: number[]; videoIds: number[] } {
   const { items, meta } = repos;
   let seq = meta.lastSeq();
   const nextSeq = (): number => ++seq;
@@ -60,7 +69,9 @@ export function applyBatch(repos: BatchRepos, batch: WriteBatch, vectors: readon
   const remove = (row: ItemRow): void => {
     if (row.status !== 'deleted') items.setStatus.run({ id: row.id, status: 'deleted', now });
     setLive(row.id, false);
+    if (row.kind === 'video') retireShots(repos, row.id, 0, remove);
   };
+  const videoCtx: VideoWriteContext = { nextSeq, setLive, remove, now };
 
   for (const id of batch.deletions ?? []) {
     const row = items.byId.get(id);
@@ -75,7 +86,7 @@ export function applyBatch(repos: BatchRepos, batch: WriteBatch, vectors: readon
     // The moved file replaced whatever lived at the destination.
     if (occupant && occupant.id !== row.id && occupant.status !== 'deleted') remove(occupant);
     const revive = row.status === 'deleted';
-    const hasVector = repos.vectors.get(row.id) !== undefined;
+    const hasVector = row.kind === 'video' ? moveShots(repos, row, move, revive, videoCtx) : repos.vectors.get(row.id) !== undefined;
     const status = revive ? (hasVector ? 'indexed' : 'pending') : row.status;
     const mtimeMs = move.mtimeMs ?? null;
     items.setPlace.run({ id: row.id, rootId: move.rootId, uri: move.uri, mtimeMs, keepMtime: move.mtimeMs === undefined ? 1 : 0, status, now });
@@ -110,8 +121,13 @@ export function applyBatch(repos: BatchRepos, batch: WriteBatch, vectors: readon
     items.insertPair.run(image.id, text.id);
   }
 
+  const videoIds = (batch.videos ?? []).map((video, i) => {
+    checkRoot(repos, video.rootId);
+    return applyVideo(repos, video, shotVectors[i] ?? [], videoCtx);
+  });
+
   meta.setLastSeq(seq);
-  return ids;
+  return { itemIds: ids, videoIds };
 }
 
 /** Perceptual hash and tags beside the item: a failed image has neither. */
