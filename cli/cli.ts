@@ -96,7 +96,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 const deviceOption = () => new Option('--device <device>', 'execution provider').choices(['auto', 'cpu', 'cuda', 'webgpu']).default('auto');
 program
   .command('index')
-  .argument('[paths...]', 'folders (recursive), image files, and text corpora (.txt one per line, .jsonl, .csv)')
+  .argument('[paths...]', 'folders (recursive), image and video files, and text corpora (.txt one per line, .jsonl, .csv)')
   .requiredOption('--library <dir>', 'library directory (created if missing)')
   .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
   .option('--captions <file>', 'image–caption manifest: JSONL, COCO captions JSON or Flickr-style CSV (repeatable)', collect)
@@ -108,12 +108,15 @@ program
   .option('--concurrency <n>', 'files read and decoded at once (default: CPU count, at least 4)')
   .option('--decode-workers <n>', 'worker threads that decode images; 0 = main thread (default: balanced from 1 up to the available CPUs, at most 8)')
   .addOption(new Option('--decode <mode>', 'fast: libvips resamples big photos (embedding cosine ≥ 0.9999 to exact); exact: Pillow-exact always').choices(['fast', 'exact']).default('fast'))
-  .option('--max-pixels <n>', 'refuse images larger than this many pixels (default 100000000)')
+  .option('--max-pixels <n>', 'refuse images (and video frames) larger than this many pixels (default 100000000)')
+  .option('--min-shot <seconds>', 'video: ignore cuts closer than this to the previous one (default 1)')
+  .option('--max-shot <seconds>', 'video: split longer shots, a keyframe at least this often (default 10)')
+  .option('--video-timeout <seconds>', 'video: decoding budget per file; past it the video is kept as far as it got (default 1800)')
   .option('--threads <n>', 'ONNX Runtime intra-op threads for both towers (default: measured per machine and model, cached)')
   .addOption(deviceOption())
   .option('--retry-failed', 'try files that failed before again')
   .option('--json', 'print a machine-readable summary (no progress bar)')
-  .description('add or update images and texts in a library; only changed files are processed')
+  .description('add or update images, videos and texts in a library; only changed files are processed')
   .action(lazy(() => import('./commands/index.command.ts')));
 program
   .command('status')
@@ -127,6 +130,7 @@ program
   .requiredOption('--library <dir>', 'library directory')
   .option('--image <file>', 'search by an example image instead of words')
   .addOption(new Option('--target <kind>', 'what to return').choices(['image', 'text']).default('image'))
+  .option('--kinds <list>', 'only these kinds, comma-separated: image,video (target image) or text')
   .option('--k <n>', 'number of results', String(DEFAULT_PAGE_SIZE))
   .option('--min-score <x>', 'drop results below this cosine similarity, or "auto"')
   .option('--rerank [k]', "re-rank the first-stage top k (default 32) with the model's image–text matching stage")
@@ -135,7 +139,7 @@ program
   .addOption(deviceOption())
   .option('--tag <label>', 'only images carrying this stored tag (repeatable: all of them)', collect)
   .option('--collapse <mode>', '"near": one hit per near-duplicate group')
-  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score, tags?, scores?}]}')
+  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score, tags?, scores?, start?, end?}]}')
   .description('find images or texts by words or by an example image')
   .action(lazy(() => import('./commands/search.command.ts')));
 program

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { availableCpus } from '../../src/encoders/cpu-topology.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
 import type { PreprocessFidelity } from '../../src/image/image-preprocessor.ts';
-import { isImageName, isTextCorpusName } from '../../indexer/discovery/media-types.ts';
+import { isMediaName, isTextCorpusName } from '../../indexer/discovery/media-types.ts';
 import { INDEX_DEFAULTS, type IndexRequest } from '../../indexer/pipeline/index-request.ts';
+import { VIDEO_DEFAULTS, type VideoSettings } from '../../indexer/pipeline/plan-video.ts';
 import { positiveInt, type ModelArgs } from './open-model.ts';
 
 export interface IndexArgs extends ModelArgs {
@@ -29,9 +30,14 @@ export interface IndexArgs extends ModelArgs {
   readonly maxPixels?: string;
   readonly retryFailed?: boolean;
   readonly json?: boolean;
+  readonly minShot?: string;
+  readonly maxShot?: string;
+  readonly videoTimeout?: string;
 }
 
-export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning'> & {
+export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning' | 'video'> & {
+  /** Video shot settings; the command adds where ffmpeg is. */
+  readonly videoShots: Omit<VideoSettings, 'ffmpeg'>;
   readonly libraryDir: string;
   /** Worker threads for decode + preprocess; 0 = on the main thread. */
   readonly decodeWorkers: number;
@@ -54,9 +60,9 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
       throw fromFsError(e, raw);
     });
     if (st.isDirectory()) folders.push(abs);
-    else if (isImageName(abs)) imageFiles.push(abs);
+    else if (isMediaName(abs)) imageFiles.push(abs);
     else if (isTextCorpusName(abs)) corpora.push(abs);
-    else throw new EngineError('INVALID_INPUT', `${raw}: not a folder, an image or a text corpus (.txt, .jsonl, .csv); caption manifests go after --captions`);
+    else throw new EngineError('INVALID_INPUT', `${raw}: not a folder, an image, a video or a text corpus (.txt, .jsonl, .csv); caption manifests go after --captions`);
   }
   for (const t of args.texts ?? []) corpora.push(await existingFile(t, cwd));
   const captions: string[] = [];
@@ -87,7 +93,19 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     decode: decodeOf(args.decode),
     maxPixels: args.maxPixels === undefined ? INDEX_DEFAULTS.maxPixels : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
     retryFailed: args.retryFailed === true,
+    videoShots: {
+      ...VIDEO_DEFAULTS,
+      ...(args.minShot === undefined ? {} : { minShot: seconds(args.minShot, '--min-shot') }),
+      ...(args.maxShot === undefined ? {} : { maxShot: seconds(args.maxShot, '--max-shot') }),
+      ...(args.videoTimeout === undefined ? {} : { timeoutMs: 1000 * seconds(args.videoTimeout, '--video-timeout') }),
+    },
   };
+}
+
+function seconds(raw: string, flag: string): number {
+  const x = Number(raw);
+  if (!Number.isFinite(x) || x <= 0 || x > 86_400) throw new EngineError('INVALID_INPUT', `${flag} must be a number of seconds above 0 (got "${raw}")`);
+  return x;
 }
 
 async function existingFile(raw: string, cwd: string): Promise<string> {

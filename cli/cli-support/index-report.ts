@@ -11,6 +11,9 @@ export interface IndexReport {
   readonly model: { readonly name: string; readonly id: string; readonly executionProvider: string };
   readonly images: IndexSummary['stats']['images'];
   readonly texts: IndexSummary['stats']['texts'];
+  /** Video files, and the shots written for them. */
+  readonly videos: IndexSummary['stats']['videos'];
+  readonly shots: number;
   readonly filesSeen: number;
   readonly pairs: number;
   readonly captionsWithoutImage: number;
@@ -40,6 +43,8 @@ export function buildReport(summary: IndexSummary, library: string, model: Index
     model,
     images: s.images,
     texts: s.texts,
+    videos: s.videos,
+    shots: s.shots,
     filesSeen: s.filesSeen,
     pairs: s.pairs,
     captionsWithoutImage: s.captionsWithoutImage,
@@ -68,9 +73,13 @@ export function formatReport(r: IndexReport): string {
   if (t.indexed + t.reused + t.unchanged + t.deleted + t.failed > 0) {
     lines.push(`texts:  ${t.indexed} indexed, ${t.reused} reused, ${t.unchanged} unchanged, ${t.deleted} deleted` + (r.pairs && t.indexed + t.reused > 0 ? `, ${r.pairs} caption links` : ''));
   }
+  const v = r.videos;
+  if (v.indexed + v.moved + v.touched + v.unchanged + v.deleted + v.failed > 0) {
+    lines.push(`videos: ${v.indexed} indexed (${r.shots} shots), ${v.moved} moved, ${v.touched} touched, ${v.unchanged} unchanged, ${v.deleted} deleted, ${v.failed} failed`);
+  }
   if (r.captionsWithoutImage > 0) lines.push(`${r.captionsWithoutImage} captions name an image that is not in the indexed folders`);
-  if (i.failed + t.failed > 0) {
-    lines.push(`failed in this run: ${i.failed + t.failed} (see \`clipdex failures --library ${r.library}\`):`);
+  if (i.failed + t.failed + v.failed > 0) {
+    lines.push(`failed in this run: ${i.failed + t.failed + v.failed} (see \`clipdex failures --library ${r.library}\`):`);
     for (const f of r.failures.slice(0, 10)) lines.push(`  ${f.uri}: ${f.error ?? 'unknown error'}`);
   }
   if (r.state === 'interrupted') lines.push('run `clipdex index` again with the same arguments to continue where it stopped');

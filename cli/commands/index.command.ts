@@ -13,6 +13,7 @@ import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts'
 import { openModel } from '../cli-support/open-model.ts';
 import { countImageFiles } from '../../indexer/discovery/count-files.ts';
 import { runIndex } from '../../indexer/pipeline/index-run.ts';
+import { findFfmpeg } from '../cli-support/find-ffmpeg.ts';
 import { PreprocessPool } from '../../indexer/pipeline/preprocess-pool.ts';
 import { createProgressReporter } from '../../indexer/progress/progress-reporter.ts';
 import { tagVector } from '../../src/tags/zero-shot-tagger.ts';
@@ -44,6 +45,7 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
       const summary = await runIndex(
         {
           ...parsed,
+          video: { ...parsed.videoShots, ffmpeg: findFfmpeg(ctx.env) },
           signal: ctx.signal,
           onWarning: (m) => (warnings.length < 1000 ? warnings.push(m) : undefined),
         },

@@ -6,6 +6,9 @@ const IMAGE_EXTENSIONS = new Set([
   'jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'avif', 'gif', 'tif', 'tiff', 'svg', 'heic', 'heif', 'bmp',
 ]);
 
+/** Video containers; ffprobe decides whether the file really holds a video. */
+const VIDEO_EXTENSIONS = new Set(['mp4', 'mov', 'm4v', 'mkv', 'webm', 'avi', '3gp']);
+
 const TEXT_CORPUS_EXTENSIONS = new Set(['txt', 'jsonl', 'ndjson', 'csv', 'tsv']);
 
 function extensionOf(name: string): string {
@@ -15,6 +18,15 @@ function extensionOf(name: string): string {
 
 export function isImageName(name: string): boolean {
   return IMAGE_EXTENSIONS.has(extensionOf(name));
+}
+
+export function isVideoName(name: string): boolean {
+  return VIDEO_EXTENSIONS.has(extensionOf(name));
+}
+
+/** Files the media walk picks up: images and videos. */
+export function isMediaName(name: string): boolean {
+  return isImageName(name) || isVideoName(name);
 }
 
 export function isTextCorpusName(name: string): boolean {

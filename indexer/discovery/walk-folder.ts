@@ -6,7 +6,7 @@
 import { opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PathFilter } from './path-filter.ts';
-import { isImageName } from './media-types.ts';
+import { isMediaName } from './media-types.ts';
 
 export interface DiscoveredFile {
   readonly absPath: string;
@@ -60,7 +60,7 @@ async function* walkDir(dir: string, relDir: string, options: WalkOptions, visit
         stats = await stat(absPath);
         kind = stats.isFile() ? 'file' : stats.isDirectory() ? 'dir' : 'other';
       } catch (error) {
-        if (isImageName(entry.name) && options.filter.acceptFile(relPath, entry.name)) {
+        if (isMediaName(entry.name) && options.filter.acceptFile(relPath, entry.name)) {
           const reason = kind === 'link' ? 'broken symbolic link' : `cannot stat: ${(error as Error).message}`;
           yield { absPath, relPath, size: 0, mtimeMs: 0, error: `unreadable: ${reason}` };
         }
@@ -71,7 +71,7 @@ async function* walkDir(dir: string, relDir: string, options: WalkOptions, visit
       if (options.filter.enterDirectory(relPath, entry.name)) yield* walkDir(absPath, relPath, options, visited);
       continue;
     }
-    if (!isImageName(entry.name) || !options.filter.acceptFile(relPath, entry.name)) continue;
+    if (!isMediaName(entry.name) || !options.filter.acceptFile(relPath, entry.name)) continue;
     if (kind === 'other') {
       yield { absPath, relPath, size: 0, mtimeMs: 0, error: 'unreadable: not a regular file' };
       continue;

@@ -4,11 +4,13 @@
  * a kill at any moment leaves whole batches or nothing. A tensor the encoder rejects fails only
  * its own item: the batch is retried one by one.
  */
-import type { ItemMove, ItemWrite, PairWrite } from '../../src/store/library.types.ts';
+import { isEngineError } from '../../src/errors.ts';
+import type { ItemMove, ItemWrite, PairWrite, ShotWrite, VideoWrite } from '../../src/store/library.types.ts';
 import type { IndexLibrary, IndexModel } from './index-deps.ts';
 import type { IndexStats } from './index-stats.ts';
 import { describeDecodeError } from './plan-image.ts';
-import type { ItemDraft, WorkUnit } from './work-unit.ts';
+import { describeVideoError, type PreparedShot } from './plan-video.ts';
+import type { ItemDraft, VideoDraft, WorkUnit } from './work-unit.ts';
 
 export interface BatchWriterOptions {
   readonly batchSize: number;
@@ -23,7 +25,8 @@ export class BatchWriter {
   #images: Array<{ draft: ItemDraft; pixels: Float32Array }> = [];
   #texts: Array<{ draft: ItemDraft; text: string }> = [];
   #writes: Array<{ write: ItemWrite; outcome: Outcome }> = [];
-  #moves: Array<{ move: ItemMove; kind: 'image' | 'text'; outcome: Outcome }> = [];
+  #moves: Array<{ move: ItemMove; kind: 'image' | 'text' | 'video'; outcome: Outcome }> = [];
+  #videos: Array<{ write: VideoWrite; outcome: Outcome }> = [];
   #pairs: PairWrite[] = [];
   #lastCheckpoint: number;
 
@@ -38,7 +41,7 @@ export class BatchWriter {
   }
 
   get pending(): number {
-    return this.#images.length + this.#texts.length + this.#writes.length + this.#moves.length + this.#pairs.length;
+    return this.#images.length + this.#texts.length + this.#writes.length + this.#moves.length + this.#pairs.length + this.#videos.length;
   }
 
   /** Queues a unit; commits when a batch is full. Resolves after any commit it caused. */
@@ -60,9 +63,15 @@ export class BatchWriter {
         break;
       case 'pairs':
         break;
+      case 'encode-video':
+        this.#videos.push(await this.#encodeVideo(unit.draft, unit.shots, unit.describe));
+        break;
+      case 'write-video':
+        this.#videos.push({ write: unit.write, outcome: unit.outcome });
+        break;
     }
     if ((unit.type === 'encode-text' || unit.type === 'write' || unit.type === 'pairs') && unit.pairs) this.#pairs.push(...unit.pairs);
-    const direct = this.#writes.length + this.#moves.length + this.#pairs.length;
+    const direct = this.#writes.length + this.#moves.length + this.#pairs.length + this.#videos.length;
     if (this.#images.length >= this.options.batchSize || this.#texts.length >= this.options.textBatchSize || direct >= 4 * this.options.batchSize) {
       await this.flush();
     }
@@ -71,7 +80,8 @@ export class BatchWriter {
   /** Encodes and commits everything pending as one transaction. */
   async flush(): Promise<void> {
     if (this.pending === 0) return;
-    const [images, texts, writes, moves, pairs] = [this.#images, this.#texts, this.#writes, this.#moves, this.#pairs];
+    const [images, texts, writes, moves, pairs, videos] = [this.#images, this.#texts, this.#writes, this.#moves, this.#pairs, this.#videos];
+    this.#videos = [];
     this.#images = [];
     this.#texts = [];
     this.#writes = [];
@@ -106,6 +116,7 @@ export class BatchWriter {
       items,
       moves: moves.map((m) => m.move),
       pairs: linked,
+      ...(videos.length ? { videos: videos.map((v) => v.write) } : {}),
       ...(fingerprintId ? { fingerprintId } : {}),
       ...(itm ? { itmStageId: itm.info.id } : {}),
     });
@@ -114,6 +125,10 @@ export class BatchWriter {
     this.stats.pairs += linked.length;
     for (const e of encoded) this.#count(e.write.kind, e.outcome);
     for (const m of moves) this.#count(m.kind, m.outcome);
+    for (const v of videos) {
+      this.#count('video', v.outcome);
+      this.stats.shots += v.write.shots?.length ?? 0;
+    }
     if (this.now() - this.#lastCheckpoint >= this.options.checkpointEveryMs) await this.checkpoint();
   }
 
@@ -122,10 +137,43 @@ export class BatchWriter {
     this.#lastCheckpoint = this.now();
   }
 
-  #count(kind: 'image' | 'text', outcome: Outcome): void {
-    const s = kind === 'image' ? this.stats.images : this.stats.texts;
+  #count(kind: 'image' | 'text' | 'video', outcome: Outcome): void {
+    const s = kind === 'image' ? this.stats.images : kind === 'video' ? this.stats.videos : this.stats.texts;
     s[outcome] += 1;
-    if (kind === 'image') this.stats.filesDone += 1;
+    if (kind !== 'text') this.stats.filesDone += 1;
+  }
+
+  /**
+   * Reads a video's shots as ffmpeg decodes them and encodes them a batch at a time, so only
+   * vectors and thumbnails accumulate. A decode failure fails the video (with the shots found
+   * so far, if any, it is kept as far as it could be read); an abort leaves it for the next run.
+   */
+  async #encodeVideo(draft: VideoDraft, shots: AsyncIterable<PreparedShot>, describe: () => Record<string, unknown>): Promise<{ write: VideoWrite; outcome: Outcome }> {
+    const done: ShotWrite[] = [];
+    let chunk: PreparedShot[] = [];
+    let failure: string | undefined;
+    const encodeChunk = async (): Promise<void> => {
+      const batch = chunk;
+      chunk = [];
+      const vectors = await this.#encode(batch.map((s) => s.pixels), (b) => this.model.image.encodeBatch(b));
+      batch.forEach((shot, i) => {
+        const vector = vectors[i];
+        if (vector instanceof Float32Array) done.push({ start: shot.start, end: shot.end, vector, thumbnail: shot.thumbnail });
+      });
+    };
+    try {
+      for await (const shot of shots) {
+        chunk.push(shot);
+        if (chunk.length >= this.options.batchSize) await encodeChunk();
+      }
+      if (chunk.length) await encodeChunk();
+    } catch (error) {
+      if (isEngineError(error, 'ABORTED')) throw error;
+      failure = describeVideoError(error);
+    }
+    const metadata = { ...draft.metadata, ...describe(), shots: done.length };
+    if (done.length === 0) return { write: { ...draft, metadata, status: 'failed', error: failure ?? 'no shot could be encoded' }, outcome: 'failed' };
+    return { write: { ...draft, metadata: failure ? { ...metadata, partial: failure } : metadata, status: 'indexed', shots: done }, outcome: 'indexed' };
   }
 
   #pairResolvable(pair: PairWrite, items: readonly ItemWrite[]): boolean {

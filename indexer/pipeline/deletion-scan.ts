@@ -11,7 +11,7 @@ export interface DeletionScope {
   readonly rootId: number;
   /** Only uris starting with this ('' = the whole root). */
   readonly prefix: string;
-  readonly kind: ItemKind;
+  readonly kind: ItemKind | 'video';
   /** Check the file before deleting (images); texts trust the re-read corpus. */
   readonly checkFile: boolean;
 }

@@ -1,5 +1,6 @@
 /** What one `clipdex index` run is asked to do, after the CLI has parsed and checked it. */
 import type { PathFilterOptions } from '../discovery/path-filter.ts';
+import type { VideoSettings } from './plan-video.ts';
 
 export interface IndexRequest {
   /** Folders walked recursively for images (absolute). */
@@ -21,6 +22,8 @@ export interface IndexRequest {
   /** File bytes read but not yet decoded, summed over the files in flight. */
   readonly maxBytesInFlight: number;
   readonly checkpointEveryMs: number;
+  /** Videos: where ffmpeg is and how to cut shots; without it videos fail with a reason. */
+  readonly video?: VideoSettings;
   readonly signal?: AbortSignal;
   /** Non-fatal problems (an unlistable folder, a bad manifest line). */
   readonly onWarning?: (message: string) => void;

@@ -4,13 +4,15 @@
  * that were rescanned completely are checked for deleted files, the HNSW graphs are saved and
  * the run is recorded as finished, interrupted (abort signal) or failed.
  */
-import { EngineError } from '../../src/errors.ts';
+import { EngineError, isEngineError } from '../../src/errors.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { BoundedChannel } from './bounded-channel.ts';
 import { findDeletions, type DeletionScope } from './deletion-scan.ts';
 import type { IndexLibrary, IndexModel } from './index-deps.ts';
 import type { IndexRequest } from './index-request.ts';
 import { emptyStats, flattenStats, type IndexStats } from './index-stats.ts';
+import { FfmpegRunner } from '../../src/video/ffmpeg.ts';
+import type { VideoPlanContext } from './plan-video.ts';
 import { produceSources } from './source-producer.ts';
 import { StageBalancer, type BalanceReport, type BalancerOptions } from './stage-balancer.ts';
 import type { WorkUnit } from './work-unit.ts';
@@ -63,7 +65,11 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
     if (next !== undefined) balance.pool.setActive(next);
   };
 
-  const producer = produceSources(req, library, model, stats, channel, state).then(
+  const runner = req.video?.ffmpeg.ok ? new FfmpegRunner(req.video.ffmpeg.tools) : undefined;
+  const video: VideoPlanContext | undefined = req.video
+    ? { settings: req.video, runner, spec: model.preprocessor.spec, ...(req.signal ? { signal: req.signal } : {}) }
+    : undefined;
+  const producer = produceSources(req, library, model, stats, channel, state, video).then(
     () => channel.close(),
     (error: unknown) => channel.close(error ?? new EngineError('INTERNAL', 'discovery failed')),
   );
@@ -73,7 +79,13 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
       const unit = await channel.pull();
       waitMs += performance.now() - waited;
       if (unit === undefined) break;
-      await writer.add(unit);
+      try {
+        await writer.add(unit);
+      } catch (error) {
+        // A video being decoded when the run was interrupted: left for the next run.
+        if (aborted() && isEngineError(error, 'ABORTED')) break;
+        throw error;
+      }
       rebalance();
       if (aborted()) break;
     }
@@ -91,6 +103,7 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
   } finally {
     stopped = true;
     channel.close();
+    runner?.dispose();
   }
   await producer;
 
@@ -99,7 +112,7 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
     for (const scope of state.deletionScopes) {
       const ids = await findDeletions(library, scope, state.seen);
       for (let i = 0; i < ids.length; i += DELETE_CHUNK) library.write({ deletions: ids.slice(i, i + DELETE_CHUNK) });
-      const counter = scope.kind === 'image' ? stats.images : stats.texts;
+      const counter = scope.kind === 'image' ? stats.images : scope.kind === 'video' ? stats.videos : stats.texts;
       counter.deleted += ids.length;
     }
   }

@@ -20,6 +20,9 @@ export interface KindStats {
 export interface IndexStats {
   images: KindStats;
   texts: KindStats;
+  /** Video files (issue 14); `shots` counts the shots written for them. */
+  videos: KindStats;
+  shots: number;
   /** Image files found by discovery (not counting texts). */
   filesSeen: number;
   /** Image files fully handled (skipped, written or failed). */
@@ -42,6 +45,8 @@ export function emptyStats(): IndexStats {
   return {
     images: emptyKindStats(),
     texts: emptyKindStats(),
+    videos: emptyKindStats(),
+    shots: 0,
     filesSeen: 0,
     filesDone: 0,
     filesTotal: undefined,
@@ -55,9 +60,10 @@ export function emptyStats(): IndexStats {
 /** Flattens stats into the `Record<string, number>` an IndexingRun stores. */
 export function flattenStats(stats: IndexStats): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const kind of ['images', 'texts'] as const) {
+  for (const kind of ['images', 'texts', 'videos'] as const) {
     for (const [key, value] of Object.entries(stats[kind]) as Array<[string, number]>) out[`${kind}.${key}`] = value;
   }
+  out.shots = stats.shots;
   out.filesSeen = stats.filesSeen;
   out.pairs = stats.pairs;
   out.captionsWithoutImage = stats.captionsWithoutImage;

@@ -13,7 +13,9 @@ import { seenKey, type DeletionScope } from './deletion-scan.ts';
 import type { IndexLibrary, IndexModel } from './index-deps.ts';
 import type { IndexRequest } from './index-request.ts';
 import type { IndexStats } from './index-stats.ts';
+import { isVideoName } from '../discovery/media-types.ts';
 import { planImage, type ImagePlanContext } from './plan-image.ts';
+import { planVideo, VIDEO_DEFAULTS, type VideoPlanContext } from './plan-video.ts';
 import { RootMap } from './root-map.ts';
 import { produceTexts } from './text-producer.ts';
 import type { WorkUnit } from './work-unit.ts';
@@ -32,6 +34,7 @@ export async function produceSources(
   stats: IndexStats,
   channel: BoundedChannel<WorkUnit>,
   state: ProducerState,
+  video?: VideoPlanContext,
 ): Promise<void> {
   const roots = new RootMap(library);
   const warn = req.onWarning ?? (() => {});
@@ -39,6 +42,11 @@ export async function produceSources(
     library, preprocessor: model.preprocessor, retryFailed: req.retryFailed,
     maxPixels: req.maxPixels, maxFileBytes: req.maxFileBytes, claimed: new Set(),
     ...(model.hash ? { hash: model.hash } : {}),
+  };
+  const videoCtx: VideoPlanContext = video ?? {
+    settings: { ...VIDEO_DEFAULTS, ffmpeg: { ok: false, reason: 'video indexing is not set up (no ffmpeg given)' } },
+    runner: undefined,
+    spec: model.preprocessor.spec,
   };
   const inflight = new Set<Promise<void>>();
   let bytesInFlight = 0;
@@ -53,11 +61,13 @@ export async function produceSources(
       await Promise.race(inflight);
     }
     bytesInFlight += cost;
-    const task = planImage({ ...file, rootId, uri }, planCtx)
+    const isVideo = isVideoName(file.relPath);
+    const plan = isVideo ? planVideo({ ...file, rootId, uri }, planCtx, videoCtx) : planImage({ ...file, rootId, uri }, planCtx);
+    const task = plan
       .then(async (unit) => {
         if (unit) await channel.push(unit);
         else {
-          stats.images.unchanged += 1;
+          (isVideo ? stats.videos : stats.images).unchanged += 1;
           stats.filesDone += 1;
         }
       })
@@ -82,8 +92,10 @@ export async function produceSources(
       if (placed) await submit(file, placed.rootId, placed.uri);
     }
     const prefix = roots.place(real)?.uri ?? '';
-    state.deletionScopes.push({ rootId: scopeRoot.id, prefix: prefix ? `${prefix}/` : '', kind: 'image', checkFile: true });
-    for (const r of roots.rootsWithin(real)) if (r.id !== scopeRoot.id) state.deletionScopes.push({ rootId: r.id, prefix: '', kind: 'image', checkFile: true });
+    for (const kind of ['image', 'video'] as const) {
+      state.deletionScopes.push({ rootId: scopeRoot.id, prefix: prefix ? `${prefix}/` : '', kind, checkFile: true });
+      for (const r of roots.rootsWithin(real)) if (r.id !== scopeRoot.id) state.deletionScopes.push({ rootId: r.id, prefix: '', kind, checkFile: true });
+    }
   }
   for (const file of req.imageFiles) {
     if (halted()) break;
@@ -94,7 +106,7 @@ export async function produceSources(
   }
   if (req.retryFailed) {
     for (const item of library.listFailed(1_000_000)) {
-      if (item.kind !== 'image') continue;
+      if (item.kind !== 'image' && item.kind !== 'video') continue;
       if (halted()) break;
       if (item.rootId === null || state.seen.has(seenKey(item.rootId, item.uri))) continue;
       const abs = library.resolvePath(item);

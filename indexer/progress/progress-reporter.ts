@@ -27,7 +27,7 @@ export function createProgressReporter(mode: ProgressMode, stream: NodeJS.Writab
     const fileRate = done / secs;
     const imageRate = (s.images.indexed + s.images.reused) / secs;
     const left = s.filesTotal === undefined || fileRate === 0 ? undefined : Math.max(0, total - done) / fileRate;
-    const failed = s.images.failed + s.texts.failed;
+    const failed = s.images.failed + s.texts.failed + s.videos.failed;
     return { done, total, fileRate, imageRate, left, failed, texts: s.texts.indexed + s.texts.reused };
   };
 

@@ -32,13 +32,14 @@ export type FfmpegLookup = { readonly ok: true; readonly tools: FfmpegTools } | 
  * Finds ffmpeg + ffprobe. `searchPath` is the PATH to search (the CLI passes the environment's;
  * the engine never reads process.env). Both must come from the same place.
  */
-export function locateFfmpeg(searchPath: string | undefined): FfmpegLookup {
+export function locateFfmpeg(searchPath: string | undefined, options: { readonly packages?: boolean } = {}): FfmpegLookup {
   for (const dir of (searchPath ?? '').split(path.delimiter).filter(Boolean)) {
     const ffmpeg = path.join(dir, 'ffmpeg');
     const ffprobe = path.join(dir, 'ffprobe');
     if (isExecutable(ffmpeg) && isExecutable(ffprobe)) return { ok: true, tools: { ffmpeg, ffprobe, source: 'system' } };
   }
   const platform = `${process.platform}-${process.arch}`;
+  if (options.packages === false) return { ok: false, reason: `ffmpeg not found: no ffmpeg and ffprobe in ${searchPath || '(nothing)'}` };
   const require = createRequire(import.meta.url);
   const fromPackage = (scope: string, bin: string): string | undefined => {
     try {
@@ -112,12 +113,13 @@ const STDERR_TAIL = 8192;
 export class FfmpegRunner {
   readonly #children = new Set<ChildProcess>();
   readonly #onExit = (): void => this.dispose();
+  #disposed = false;
 
   constructor(readonly tools: FfmpegTools) {}
 
   /** Starts a child whose stdout the caller streams; it is killed on timeout and abort. */
   start(bin: 'ffmpeg' | 'ffprobe', args: readonly string[], options: RunOptions): FfmpegProcess {
-    if (options.signal?.aborted) throw new EngineError('ABORTED', 'aborted before ffmpeg started');
+    if (options.signal?.aborted || this.#disposed) throw new EngineError('ABORTED', 'aborted before ffmpeg started');
     const child = spawn(bin === 'ffmpeg' ? this.tools.ffmpeg : this.tools.ffprobe, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group: terminal signals reach clipdex only
@@ -168,6 +170,7 @@ export class FfmpegRunner {
 
   /** Kills every child still running. Safe to call more than once. */
   dispose(): void {
+    this.#disposed = true;
     for (const child of this.#children) killGroup(child);
     this.#children.clear();
     process.removeListener('exit', this.#onExit);

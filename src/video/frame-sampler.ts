@@ -84,7 +84,7 @@ export async function* sampleFrames(runner: FfmpegRunner, file: string, options:
   };
   proc.onStderr(lineListener);
 
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let count = 0;
   let killed = false;
   let ended = false;
