@@ -8,6 +8,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/defaults.ts';
 import { openEngine } from '../../src/engine.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
 import type { HitScores, QueryTerm } from '../../src/search/search.types.ts';
+import type { SearchKind } from '../../src/store/library.types.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
 import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
 import { deviceOf, modelDirFor, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
@@ -18,6 +19,7 @@ export interface SearchArgs extends ModelArgs {
   readonly library: string;
   readonly image?: string;
   readonly target?: 'image' | 'text';
+  readonly kinds?: string;
   readonly k?: string;
   readonly minScore?: string;
   readonly rerank?: boolean | string;
@@ -48,16 +50,18 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
   });
   try {
     if (args.collapse !== undefined && args.collapse !== 'near') throw new EngineError('INVALID_INPUT', `--collapse takes "near" (got "${args.collapse}")`);
+    const kinds = parseKinds(args.kinds);
+    const filter = { ...(args.tag?.length ? { tags: args.tag } : {}), ...(kinds ? { kinds } : {}) };
     const page = await engine.search.search({
       target: args.target ?? 'image',
       terms,
       k,
       ...(minScore === undefined ? {} : { minScore }),
-      ...(args.tag?.length ? { filter: { tags: args.tag } } : {}),
+      ...(Object.keys(filter).length > 0 ? { filter } : {}),
       ...(args.collapse === 'near' ? { collapse: 'near' as const } : {}),
       ...(rerank === undefined ? {} : { rerank }),
     });
-    const results = page.results.map(({ item, score, tags, scores }) => ({
+    const results = page.results.map(({ item, score, tags, scores, shot }) => ({
       id: item.id,
       kind: item.kind,
       uri: item.uri,
@@ -66,14 +70,16 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
       score: Math.round(score * 1e6) / 1e6,
       ...(tags === undefined ? {} : { tags }),
       ...(scores === undefined ? {} : { scores: roundScores(scores) }),
+      ...(shot ? { start: shot.start, end: shot.end, shotId: shot.id } : {}),
     }));
     if (args.json) return writeJson(ctx.stdout, { results, ...(page.rerank ? { rerank: page.rerank } : {}) });
     if (results.length === 0) return writeLine(ctx.stdout, 'no results');
     if (page.rerank) writeLine(ctx.stdout, `re-ranked the top ${page.rerank.reranked} with ${page.rerank.stage} (score = itm + dual-encoder logit)`);
     for (const r of results) {
       const { itm: logit, vector } = r.scores ?? {};
+      const at = r.start === undefined ? '' : `  @ ${formatTime(r.start)}–${formatTime(r.end ?? r.start)}`;
       const itm = typeof logit === 'number' ? `  (itm ${logit.toFixed(2)}, cosine ${vector?.toFixed(3) ?? '?'})` : '';
-      writeLine(ctx.stdout, `${r.score.toFixed(3)}  ${r.text !== undefined ? JSON.stringify(r.text) : (r.path ?? r.uri)}${itm}`);
+      writeLine(ctx.stdout, `${r.score.toFixed(3)}  ${r.text !== undefined ? JSON.stringify(r.text) : (r.path ?? r.uri)}${itm}${at}`);
     }
   } finally {
     await engine.close();
@@ -85,6 +91,20 @@ function roundScores(scores: HitScores): HitScores {
   const out: Record<string, number | null | undefined> = {};
   for (const [key, value] of Object.entries(scores) as [string, number | null | undefined][]) out[key] = typeof value === 'number' ? round(value) : value;
   return out;
+}
+
+function parseKinds(raw: string | undefined): SearchKind[] | undefined {
+  if (raw === undefined) return undefined;
+  const kinds = raw.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean);
+  for (const k of kinds) if (k !== 'image' && k !== 'video' && k !== 'text') throw new EngineError('INVALID_INPUT', `--kinds takes image, video or text (got "${k}")`);
+  return kinds as SearchKind[];
+}
+
+/** 75.5 → "1:15.5" */
+function formatTime(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds - 60 * m;
+  return `${m}:${s < 10 ? '0' : ''}${s.toFixed(1)}`;
 }
 
 function parseMinScore(raw: string | undefined): number | 'auto' | undefined {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { EngineError } from '../../src/errors.ts';
-import type { PreprocessSpec } from '../../src/encoders/encoder.ts';
+import type { PreprocessSpec } from '../../src/image/preprocess.types.ts';
 import type { FfmpegLookup, FfmpegRunner } from '../../src/video/ffmpeg.ts';
 import { keyframeShortSide, keyframeTensor, keyframeThumbnail } from '../../src/video/keyframe.ts';
 import { extractShots, type ShotReport } from '../../src/video/video-shots.ts';

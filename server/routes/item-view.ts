@@ -1,6 +1,6 @@
 /** The JSON shape of items and hits, the same on every route. */
 import type { HitScores, SearchHit } from '../../src/search/search.types.ts';
-import type { Item } from '../../src/store/library.types.ts';
+import type { Item, Shot } from '../../src/store/library.types.ts';
 
 export interface ItemView {
   readonly id: number;
@@ -34,6 +34,21 @@ export interface HitView extends ItemView {
   readonly linkedImage: LinkedImageView | null;
   /** Stored zero-shot tags ({label, score}, most probable first); [] when none. */
   readonly tags: readonly { readonly label: string; readonly score: number }[];
+  /** Videos only (issue 14): the best shot's span in seconds, and its item id. */
+  readonly start?: number;
+  readonly end?: number;
+  readonly shotId?: number;
+}
+
+/** A shot as GET /api/items/:id/shots lists it. */
+export interface ShotView {
+  readonly id: number;
+  readonly position: number;
+  readonly start: number;
+  readonly end: number;
+  readonly thumbnailUrl: string;
+  /** Cosine to the query, when one was given. */
+  readonly score?: number;
 }
 
 export function thumbnailVersion(item: Item): string {
@@ -51,7 +66,7 @@ export function itemView(item: Item): ItemView {
     format: item.format,
     size: item.size,
     modifiedAt: item.mtimeMs === null ? null : new Date(item.mtimeMs).toISOString(),
-    thumbnailUrl: item.kind === 'image' ? `/api/items/${item.id}/thumbnail?v=${thumbnailVersion(item)}` : null,
+    thumbnailUrl: item.kind === 'text' ? null : `/api/items/${item.id}/thumbnail?v=${thumbnailVersion(item)}`,
     fileUrl: `/api/items/${item.id}/file`,
   };
 }
@@ -61,5 +76,19 @@ export function hitView(hit: SearchHit, linkedImage?: Item): HitView {
   // Scores travel rounded: six digits are far below what distinguishes two results.
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
   const scores = hit.scores ? (Object.fromEntries(Object.entries(hit.scores).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as HitScores) : undefined;
-  return { ...itemView(hit.item), score: round(hit.score), ...(scores ? { scores } : {}), linkedImage: image, tags: hit.tags ?? [] };
+  const view: HitView = { ...itemView(hit.item), score: round(hit.score), ...(scores ? { scores } : {}), linkedImage: image, tags: hit.tags ?? [] };
+  if (!hit.shot) return view;
+  return { ...view, thumbnailUrl: shotView(hit.item, hit.shot).thumbnailUrl, start: hit.shot.start, end: hit.shot.end, shotId: hit.shot.id };
+}
+
+export function shotView(video: Item, shot: Shot, score?: number): ShotView {
+  return {
+    id: shot.id,
+    position: shot.position,
+    start: shot.start,
+    end: shot.end,
+    // Shot thumbnails change only when the video is re-indexed, i.e. with the video's version.
+    thumbnailUrl: `/api/items/${shot.id}/thumbnail?v=${thumbnailVersion(video)}`,
+    ...(score === undefined ? {} : { score: Math.round(score * 1e6) / 1e6 }),
+  };
 }

@@ -4,6 +4,8 @@
  *   GET /api/items/:id/file       the original bytes (images) or the text
  *   GET /api/items/:id/thumbnail  a cached thumbnail (?size=32..1024)
  *   GET /api/items/:id/similar    nearest items in either modality (?target=image|text, …)
+ *   GET /api/items/:id/shots      a video's shots, scored against ?q= when given
+ * Videos (and their shots, which are items too) serve the video file, with HTTP Range.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import { EngineError, fromFsError } from '../../src/errors.ts';
 import type { Item } from '../../src/store/library.types.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { validate } from '../schemas/validate.ts';
-import { itemView, thumbnailVersion } from './item-view.ts';
+import { itemView, shotView, thumbnailVersion } from './item-view.ts';
 import { fromSimilar } from './search-request.ts';
 import { runSearch } from './search.routes.ts';
 
@@ -27,7 +29,17 @@ const MIME_BY_FORMAT: Readonly<Record<string, string>> = {
   heif: 'image/heif',
   tiff: 'image/tiff',
   svg: 'image/svg+xml',
+  // videos (issue 14): served with byte ranges so players can seek
+  mp4: 'video/mp4',
+  m4v: 'video/mp4',
+  mov: 'video/quicktime',
+  mkv: 'video/x-matroska',
+  webm: 'video/webm',
+  avi: 'video/x-msvideo',
+  '3gp': 'video/3gpp',
 };
+
+const shotsQuery = z.object({ q: z.string().trim().min(1).max(1000).optional() });
 
 const thumbQuery = z.object({
   size: z.coerce.number().int().min(32).max(1024).default(256),
@@ -89,9 +101,10 @@ export function itemRoutes(deps: AppDeps): Router {
 
   router.get('/api/items/:id/thumbnail', async (req, res) => {
     const item = findItem(req);
-    if (item.kind !== 'image') throw new EngineError('NOT_FOUND', `item ${item.id} is a text and has no thumbnail`);
+    if (item.kind === 'text') throw new EngineError('NOT_FOUND', `item ${item.id} is a text and has no thumbnail`);
     const { size, v } = validate(thumbQuery, req.query, 'thumbnail query');
-    const version = thumbnailVersion(item);
+    const keyframe = item.kind === 'image' ? undefined : keyframeOf(item);
+    const version = thumbnailVersion(keyframe?.video ?? item);
     const etag = `"${version}-${size}"`;
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', v === version ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -100,6 +113,7 @@ export function itemRoutes(deps: AppDeps): Router {
       return;
     }
     const thumb = await deps.thumbnails.get(`${item.id}:${version}:${size}`, async () => {
+      if (keyframe) return deps.makeThumbnail(keyframe.jpeg, size);
       const file = filePath(item);
       const bytes = await readFile(file).catch((error: unknown) => {
         throw fromFsError(error, `file of item ${item.id}`);
@@ -108,6 +122,31 @@ export function itemRoutes(deps: AppDeps): Router {
     });
     res.type(thumb.contentType).send(Buffer.from(thumb.bytes.buffer, thumb.bytes.byteOffset, thumb.bytes.byteLength));
   });
+
+  router.get('/api/items/:id/shots', async (req, res) => {
+    const item = findItem(req);
+    const video = item.kind === 'shot' ? library.getItem(library.shotsByIds([item.id]).get(item.id)?.videoId ?? 0) : item;
+    if (!video || video.kind !== 'video') throw new EngineError('NOT_FOUND', `item ${item.id} is not a video`);
+    const { q } = validate(shotsQuery, req.query, 'shots query');
+    const shots = library.shotsOf(video.id);
+    const scores = new Map<number, number>();
+    if (q !== undefined && shots.length > 0) {
+      const query = await deps.search.embedTerms([{ text: q }]);
+      for (const hit of library.score(query, shots.map((s) => s.id))) scores.set(hit.id, hit.score);
+    }
+    res.json({ video: itemView(video), query: q ?? null, shots: shots.map((s) => shotView(video, s, scores.get(s.id))) });
+  });
+
+  /** A video's (its middle shot's) or a shot's stored keyframe JPEG, and the video it belongs to. */
+  function keyframeOf(item: Item): { jpeg: Uint8Array; video: Item } {
+    const shot = item.kind === 'shot' ? library.shotsByIds([item.id]).get(item.id) : undefined;
+    const video = shot ? library.getItem(shot.videoId) : item;
+    const shots = video ? library.shotsOf(video.id) : [];
+    const pick = shot ?? shots[Math.floor(shots.length / 2)];
+    const jpeg = pick ? library.shotThumbnail(pick.id) : undefined;
+    if (!video || !jpeg) throw new EngineError('NOT_FOUND', `item ${item.id} has no keyframe`);
+    return { jpeg, video };
+  }
 
   router.get('/api/items/:id/similar', async (req, res) => {
     const item = findItem(req);

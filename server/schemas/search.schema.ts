@@ -40,6 +40,18 @@ const tags = z
   .union([z.array(z.string().trim().min(1).max(200)).max(32), z.string().trim().min(1).max(2000)])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((t) => t.trim()).filter((t) => t.length > 0));
 
+const kinds = z
+  .union([z.array(z.enum(['image', 'text', 'video'])).max(3), z.string().trim().min(1).max(40)])
+  .transform((v, ctx) => {
+    const list = (Array.isArray(v) ? v : v.split(',')).map((k) => k.trim().toLowerCase()).filter((k) => k.length > 0);
+    const bad = list.find((k) => k !== 'image' && k !== 'text' && k !== 'video');
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `unknown kind "${bad}" (image, text or video)` });
+      return z.NEVER;
+    }
+    return list as ('image' | 'text' | 'video')[];
+  });
+
 export const filterSchema = z
   .object({
     pathPrefix: z.string().min(1).max(1000).optional(),
@@ -54,6 +66,8 @@ export const filterSchema = z
     maxHeight: nonNegative.optional(),
     /** Only items carrying every one of these stored tags (array, or comma-separated in a query string). */
     tags: tags.optional(),
+    /** Issue 14: only these kinds (image, video for target image; text). */
+    kinds: kinds.optional(),
   })
   .strict();
 

@@ -10,12 +10,15 @@ import { DEFAULT_DUPLICATE_THRESHOLDS } from '../duplicates/duplicate-thresholds
 import { EngineError, fromFsError } from '../errors.ts';
 import type { ItmStage } from '../rerank/itm.types.ts';
 import { checkRerankQuery, rerankWindow, type RerankSources } from '../rerank/rerank-window.ts';
-import type { Library } from '../store/library.types.ts';
+import type { ItemFilter, Library, Shot, VectorHit } from '../store/library.types.ts';
 import { dot, l2Normalize, weightedSum } from '../vector/vector-math.ts';
 import { decodeCursor, encodeCursor, type RerankWindowState } from './cursor.ts';
 import { autoCutoff } from './score-cutoff.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RERANK_K, MAX_RESULT_DEPTH } from '../defaults.ts';
 import type { QueryTerm, SearchHit, SearchPage, SearchRequest } from './search.types.ts';
+
+/** How deep the image space is searched when shots collapse into videos. */
+const MAX_SHOT_DEPTH = 10_000;
 
 export interface SearchServiceDeps {
   readonly text: TextEncoder;
@@ -83,21 +86,18 @@ export class SearchService {
     const depth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : Math.max(wanted, rerankK ?? 0));
     if (offset >= MAX_RESULT_DEPTH) return { results: [], nextCursor: null };
 
+    // Several shots of one video may match: look deeper, then keep each video's best shot.
+    const filter = this.videoFilter(request);
+    const videos = request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
     let hits = this.deps.library.search(request.target, query, {
-      k: depth,
-      ...(request.filter === undefined ? {} : { filter: request.filter }),
-      excludeIds,
+      k: videos ? Math.min(MAX_SHOT_DEPTH, depth * 4 + 20) : depth,
+      ...(filter === undefined ? {} : { filter }),
+      excludeIds: [...excludeIds, ...this.ownShots(excludeIds)],
     });
     if (typeof minScore === 'number') hits = hits.filter((h) => h.score >= minScore);
     if (minScore === 'auto') hits = hits.slice(0, autoCutoff(hits.map((h) => h.score)));
 
-    const items = new Map(this.deps.library.getItems(hits.map((h) => h.id)).map((item) => [item.id, item]));
-    let hydrated: SearchHit[] = [];
-    for (const hit of hits) {
-      const item = items.get(hit.id);
-      // An item deleted between the vector search and hydration is simply skipped.
-      if (item && item.status === 'indexed') hydrated.push({ item, score: hit.score });
-    }
+    let hydrated = this.hydrate(hits).slice(0, depth);
     if (request.sort === 'date') {
       hydrated = hydrated.sort((a, b) => (b.item.mtimeMs ?? 0) - (a.item.mtimeMs ?? 0) || b.score - a.score);
     }
@@ -172,6 +172,46 @@ export class SearchService {
     return out;
   }
 
+  /**
+   * Hits → items in rank order; a shot becomes its video, once, at its best shot. An item deleted
+   * between the vector search and hydration is simply skipped.
+   */
+  private hydrate(hits: readonly VectorHit[]): SearchHit[] {
+    const { library } = this.deps;
+    const items = new Map(library.getItems(hits.map((h) => h.id)).map((item) => [item.id, item]));
+    const shotIds = [...items.values()].filter((i) => i.kind === 'shot').map((i) => i.id);
+    const shots = shotIds.length ? library.shotsByIds(shotIds) : new Map<number, Shot>();
+    const videos = new Map(library.getItems([...new Set([...shots.values()].map((s) => s.videoId))]).map((v) => [v.id, v]));
+    const seen = new Set<number>();
+    const out: SearchHit[] = [];
+    for (const hit of hits) {
+      const item = items.get(hit.id);
+      if (!item || item.status !== 'indexed') continue;
+      if (item.kind !== 'shot') {
+        out.push({ item, score: hit.score });
+        continue;
+      }
+      const shot = shots.get(item.id);
+      const video = shot ? videos.get(shot.videoId) : undefined;
+      if (!shot || !video || video.status !== 'indexed' || seen.has(video.id)) continue;
+      seen.add(video.id);
+      out.push({ item: video, score: hit.score, shot });
+    }
+    return out;
+  }
+
+  /** Re-ranking reads image files, so it covers photos only: a re-ranked search leaves videos out. */
+  private videoFilter(request: SearchRequest): ItemFilter | undefined {
+    if (request.rerank === undefined || request.target !== 'image') return request.filter;
+    if (request.filter?.kinds?.includes('video')) throw new EngineError('INVALID_INPUT', 're-ranking covers photos only; leave video out of kinds');
+    return { ...request.filter, kinds: ['image'] };
+  }
+
+  /** Shots of the videos among `ids` (a video searched from leaves its own shots out). */
+  private ownShots(ids: readonly number[]): number[] {
+    return this.deps.library.getItems(ids).flatMap((item) => (item.kind === 'video' ? this.deps.library.shotsOf(item.id).map((s) => s.id) : []));
+  }
+
   private async embedTerm(term: QueryTerm): Promise<Float32Array> {
     if ('text' in term) {
       if (typeof term.text !== 'string' || term.text.trim() === '') {
@@ -184,7 +224,7 @@ export class SearchService {
       return this.deps.image.encodeOne(prepared.pixels);
     }
     if ('itemId' in term) {
-      const vector = this.deps.library.getVector(term.itemId);
+      const vector = this.deps.library.getVector(term.itemId) ?? this.videoVector(term.itemId);
       if (!vector) throw new EngineError('NOT_FOUND', `item ${term.itemId} does not exist or has no vector`);
       return vector;
     }
@@ -197,5 +237,14 @@ export class SearchService {
     const unit = l2Normalize(term.vector);
     if (!unit.some((x) => x !== 0)) throw new EngineError('INVALID_INPUT', 'a query vector must not be all zeros');
     return unit;
+  }
+
+  /** A video as a query: the mean of its shots' keyframe vectors. */
+  private videoVector(id: number): Float32Array | undefined {
+    const { library } = this.deps;
+    if (library.getItem(id)?.kind !== 'video') return undefined;
+    const vectors = library.shotsOf(id).flatMap((s) => library.getVector(s.id) ?? []);
+    if (vectors.length === 0) return undefined;
+    return l2Normalize(weightedSum(vectors.map((vector) => ({ vector, weight: 1 }))));
   }
 }

@@ -1,5 +1,5 @@
 /** The query language shared by the CLI, the HTTP API and the page. */
-import type { Item, ItemFilter, ItemKind, TagScore } from '../store/library.types.ts';
+import type { Item, ItemFilter, ItemKind, Shot, TagScore } from '../store/library.types.ts';
 
 /** One part of a query. Weights default to 1; negative weights push results away. */
 export type QueryTerm =
@@ -54,6 +54,8 @@ export interface SearchHit {
   /** Stored zero-shot tags (images), most probable first. */
   readonly tags?: readonly TagScore[];
   readonly scores?: HitScores;
+  /** For a video: the shot that matched best (its time span; `score` is that shot's). */
+  readonly shot?: Shot;
 }
 
 export interface SearchPage {

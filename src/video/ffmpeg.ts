@@ -144,7 +144,7 @@ export class FfmpegRunner {
       child.once('error', () => done(null, null));
       child.once('close', done);
     });
-    return { stdout: child.stdout!, pid: child.pid, exited, kill, onStderr: (listener) => child.stderr?.on('data', listener) };
+    return { stdout: child.stdout, pid: child.pid, exited, kill, onStderr: (listener) => child.stderr?.on('data', listener) };
   }
 
   /** Runs to completion and returns stdout (bounded) and the stderr tail. */

@@ -3,7 +3,7 @@
  * tower's tensor, through the same geometry and normalisation as photos (planResize, centre
  * crop, mean/std), and → a small JPEG thumbnail.
  */
-import type { PreprocessSpec } from '../encoders/encoder.ts';
+import type { PreprocessSpec } from '../image/preprocess.types.ts';
 import { pilResizeCrop } from '../image/pil-resample.ts';
 import { cropRgb, planResize, toChwTensor } from '../image/preprocess.ts';
 import { encodeRgbJpeg, type RawRgb } from '../image/sharp-decoder.ts';

@@ -136,18 +136,19 @@ async function refineCut(runner: FfmpegRunner, file: string, from: number, to: n
   let prev: Float32Array | undefined;
   let best: { t: number; d: number } | undefined;
   const frames = sampleFrames(runner, file, {
-    width: 64, height: 36, mode: 'rate', rate: 30, from: Math.max(0, from + startTime - 0.05), to: to + startTime + 0.05, startTime, timeoutMs,
+    width: 64, height: 36, mode: 'rate', rate: 30, from: Math.max(0, from + startTime - 0.05), to: to + startTime + 0.01, startTime, timeoutMs,
     ...(signal ? { signal } : {}),
   });
   for await (const frame of frames) {
     const features = frameFeatures(frame);
-    if (prev) {
+    // The cut is the first frame of the new shot: after `from`, at the latest the sample at `to`.
+    if (prev && frame.t > from + 0.001 && frame.t <= to + 0.001) {
       const d = frameDifference(prev, features);
       if (!best || d > best.d) best = { t: frame.t, d };
     }
     prev = features;
   }
-  return best && best.t > from && best.t <= to + 0.05 ? best.t : undefined;
+  return best?.t;
 }
 
 function round3(x: number): number {

@@ -31,7 +31,7 @@ export interface VideoSpec {
   readonly transition?: 'cut' | 'fade';
   /** Drop frames irregularly and keep timestamps: a variable frame rate. */
   readonly vfr?: boolean;
-  /** Rotation metadata in degrees clockwise. */
+  /** Rotation metadata in degrees clockwise; width × height is the upright (display) size. */
   readonly rotate?: 0 | 90 | 180 | 270;
   /** Frames between keyframes (default 2 s worth). */
   readonly gop?: number;
@@ -73,18 +73,22 @@ export async function makeVideo(out: string, spec: VideoSpec, tools: FfmpegTools
   const duration = t + fade;
   const inputs: string[] = [];
   const graph: string[] = [`color=c=white:s=${spec.width}x${spec.height}:r=${spec.fps}:d=${duration.toFixed(3)}[bg0]`];
-  const side = Math.round(Math.min(spec.width, spec.height) * 0.6);
+  const side = Math.round(Math.min(spec.width, spec.height) * 0.9);
   spec.shots.forEach((shot, i) => {
     inputs.push('-loop', '1', '-framerate', String(spec.fps), '-t', shot.seconds.toFixed(3), '-i', path.join(DEMO_IMAGES, shot.image));
     const start = starts[i]!;
     const fadeIn = fade > 0 && i > 0 ? `,fade=t=in:st=0:d=${fade}:alpha=1` : '';
     graph.push(`[${i}:v]scale=${side}:${side}:flags=bicubic,format=yuva420p${fadeIn},setpts=PTS-STARTPTS+${start.toFixed(3)}/TB[s${i}]`);
-    const x = `(W-w)/2+W*0.04*sin(2*PI*t/5)`;
+    const x = `(W-w)/2+W*0.02*sin(2*PI*t/5)`;
     graph.push(`[bg${i}][s${i}]overlay=x='${x}':y=(H-h)/2:eof_action=pass[bg${i + 1}]`);
   });
   const noise = spec.noise ?? 4;
   const vfr = spec.vfr ? `,select='not(eq(mod(n\\,7)\\,3))*not(eq(mod(n\\,13)\\,5))'` : '';
-  graph.push(`[bg${spec.shots.length}]${noise > 0 ? `noise=alls=${noise}:allf=t,` : ''}format=yuv420p${vfr}[out]`);
+  // Rotation metadata tells players to turn the stored picture: store it turned the other way,
+  // so that only a player (or indexer) that honours the metadata sees it upright (checked by
+  // eye with the npm ffmpeg 4.1: its muxer's rotate=90 turns the picture clockwise on decode).
+  const turn = spec.rotate === 90 ? ',transpose=clock' : spec.rotate === 270 ? ',transpose=cclock' : spec.rotate === 180 ? ',hflip,vflip' : '';
+  graph.push(`[bg${spec.shots.length}]${noise > 0 ? `noise=alls=${noise}:allf=t,` : ''}format=yuv420p${turn}${vfr}[out]`);
   const gop = spec.gop ?? Math.round(spec.fps * 2);
   const args = [
     '-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...inputs,
@@ -131,7 +135,7 @@ export async function runFfmpeg(tools: FfmpegTools, args: readonly string[], tim
   }
 }
 
-/** Twelve distinct, well-recognised concepts of the demo corpus. */
+/** Sixteen distinct, well-recognised concepts of the demo corpus. */
 export const CONCEPTS: readonly Omit<ShotSpec, 'seconds'>[] = [
   { image: 'pizza-fluent-emoji.png', concept: 'pizza' },
   { image: 'rocket-noto.png', concept: 'rocket' },
@@ -145,6 +149,10 @@ export const CONCEPTS: readonly Omit<ShotSpec, 'seconds'>[] = [
   { image: 'sunflower-noto-v1.png', concept: 'sunflower' },
   { image: 'fish-noto.png', concept: 'fish' },
   { image: 'balloon-noto.png', concept: 'balloon' },
+  { image: 'cat-emojione.png', concept: 'cat' },
+  { image: 'dog-face-twemoji.png', concept: 'dog face' },
+  { image: 'sun-emojione.png', concept: 'sun' },
+  { image: 'bird-twemoji.png', concept: 'bird' },
 ];
 
 /** `n` shots cycling through CONCEPTS from `offset`, each `seconds` long. */
