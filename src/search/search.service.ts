@@ -242,7 +242,7 @@ export class SearchService {
   /** A video as a query: the mean of its shots' keyframe vectors. */
   private videoVector(id: number): Float32Array | undefined {
     const { library } = this.deps;
-    if (library.getItem(id)?.kind !== 'video') return undefined;
+    if (library.getItems([id])[0]?.kind !== 'video') return undefined;
     const vectors = library.shotsOf(id).flatMap((s) => library.getVector(s.id) ?? []);
     if (vectors.length === 0) return undefined;
     return l2Normalize(weightedSum(vectors.map((vector) => ({ vector, weight: 1 }))));
