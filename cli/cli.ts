@@ -183,6 +183,18 @@ library
   .option('--json', 'machine-readable output')
   .description('rebuild the HNSW graphs from the stored vectors, reclaiming deleted slots (no re-encoding)')
   .action(lazy(() => import('./commands/library-compact.command.ts')));
+library
+  .command('info')
+  .requiredOption('--library <dir>', 'library directory')
+  .option('--json', 'machine-readable output')
+  .description('segments, tail, model and schema of a library, and any segment that had to be rebuilt (read-only)')
+  .action(lazy(() => import('./commands/library-info.command.ts')));
+library
+  .command('verify')
+  .requiredOption('--library <dir>', 'library directory')
+  .option('--json', 'machine-readable output')
+  .description('check every byte of every HNSW segment and every segment label against the database (read-only)')
+  .action(lazy(() => import('./commands/library-verify.command.ts')));
 
 program
   .command('serve')

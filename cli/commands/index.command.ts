@@ -9,7 +9,7 @@ import { openLibrary } from '../../src/store/open-library.ts';
 import { writeJson, writeLine, ExitError, type CommandContext } from '../command-context.ts';
 import { parseIndexArgs, type IndexArgs } from '../cli-support/index-args.ts';
 import { buildReport, formatReport } from '../cli-support/index-report.ts';
-import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
+import { withLibraryModel } from '../cli-support/library-model.ts';
 import { openModel } from '../cli-support/open-model.ts';
 import { countImageFiles } from '../../indexer/discovery/count-files.ts';
 import { runIndex } from '../../indexer/pipeline/index-run.ts';
@@ -22,19 +22,18 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const parsed = await parseIndexArgs(args, ctx.cwd);
   // With decode workers sharing the CPUs, idle ONNX threads must sleep, not spin on a core.
   const spinning = parsed.decodeWorkers === 0;
-  let model = await openModel(args, ctx, { spinning, decode: parsed.decode });
-  try {
-    let library;
+  // Without --model, the model this library remembers (a new library: the bundled one).
+  const { model, library } = await withLibraryModel(args, ctx, parsed.libraryDir, async (modelDir) => {
+    const model = await openModel({ ...args, model: modelDir }, ctx, { spinning, decode: parsed.decode });
     try {
-      library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
+      return { model, library: await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint, modelDir }) };
     } catch (error) {
-      // No --model: keep using the model this library was built with, if we have it.
-      const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
-      if (!dir) throw withModelHint(error);
       await model.close();
-      model = await openModel({ ...args, model: dir }, ctx, { spinning, decode: parsed.decode });
-      library = await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint });
+      throw error;
     }
+  });
+  for (const w of library.warnings) writeLine(ctx.stderr, `warning: ${w}`);
+  try {
     const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.maxDecodeWorkers, { active: parsed.decodeWorkers, fidelity: parsed.decode }) : undefined;
     const balance = pool && !parsed.decodeWorkersSet && parsed.maxDecodeWorkers > 1 ? { pool, min: 1, max: parsed.maxDecodeWorkers } : undefined;
     try {

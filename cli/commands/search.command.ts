@@ -10,8 +10,8 @@ import { EngineError, fromFsError } from '../../src/errors.ts';
 import type { HitScores, QueryTerm } from '../../src/search/search.types.ts';
 import type { SearchKind } from '../../src/store/library.types.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
-import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
-import { deviceOf, modelDirFor, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
+import { withLibraryModel } from '../cli-support/library-model.ts';
+import { deviceOf, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
 import { parseRerank } from '../cli-support/rerank-arg.ts';
 
 export interface SearchArgs extends ModelArgs {
@@ -42,12 +42,8 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
   }
   const open = (modelDir: string) =>
     openEngine({ libraryDir: path.resolve(ctx.cwd, args.library), modelDir, device: deviceOf(args), readOnly: true, ...threadSettings(args, ctx) });
-  const engine = await open(modelDirFor(args, ctx)).catch((error: unknown) => {
-    // No --model: search with the model the library was built with, if we have it.
-    const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
-    if (!dir) throw withModelHint(error);
-    return open(dir);
-  });
+  // Without --model, the model the library remembers.
+  const engine = await withLibraryModel(args, ctx, path.resolve(ctx.cwd, args.library), open);
   try {
     if (args.collapse !== undefined && args.collapse !== 'near') throw new EngineError('INVALID_INPUT', `--collapse takes "near" (got "${args.collapse}")`);
     const kinds = parseKinds(args.kinds);

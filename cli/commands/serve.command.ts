@@ -6,13 +6,13 @@
  */
 import path from 'node:path';
 import { openEngine } from '../../src/engine.ts';
-import { EngineError, isEngineError } from '../../src/errors.ts';
+import { EngineError } from '../../src/errors.ts';
 import { makeThumbnail } from '../../src/image/sharp-decoder.ts';
 import { startServer, type RunningServer } from '../../server/main.ts';
 import { defaultServerConfig, serverConfig } from '../../server/server-config.ts';
 import { writeLine, type CommandContext } from '../command-context.ts';
-import { deviceOf, modelDirFor, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
-import { libraryModelDir } from '../cli-support/library-model.ts';
+import { deviceOf, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
+import { withLibraryModel } from '../cli-support/library-model.ts';
 
 export interface ServeArgs extends ModelArgs {
   readonly library?: string;
@@ -71,15 +71,8 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
 
   const open = (modelDir: string) =>
     openEngine({ libraryDir, modelDir, device: deviceOf(args), readOnly: true, ...threads });
-  const engine = await open(modelDirFor(args, ctx)).catch((error: unknown) => {
-    // No --model: serve with the model the library was built with, as `search` does, if we have it.
-    const dir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
-    if (dir) return open(dir);
-    if (isEngineError(error, 'MODEL_MISMATCH') && !error.message.includes('--model')) {
-      throw new EngineError('MODEL_MISMATCH', `${error.message}; or serve it with --model <dir|name> of the model it was indexed with`, { cause: error });
-    }
-    throw error;
-  });
+  // Without --model, the model the library remembers (where it was loaded from, or pulled).
+  const engine = await withLibraryModel(args, ctx, libraryDir, open);
   try {
     const server = await startServer(
       {

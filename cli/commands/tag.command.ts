@@ -12,7 +12,7 @@ import type { LibraryStore } from '../../src/store/library-store.ts';
 import { parseLabels } from '../../src/tags/labels-file.ts';
 import { DEFAULT_TAG_SETTINGS, embedLabels, tagVector } from '../../src/tags/zero-shot-tagger.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
-import { libraryModelDir, withModelHint } from '../cli-support/library-model.ts';
+import { withLibraryModel } from '../cli-support/library-model.ts';
 import { openModel, positiveInt, type ModelArgs } from '../cli-support/open-model.ts';
 
 export interface TagArgs extends ModelArgs {
@@ -63,18 +63,17 @@ export async function run(args: TagArgs, ctx: CommandContext): Promise<void> {
     args.labels,
   );
 
-  let model = await openModel(args, ctx);
-  try {
-    let library: LibraryStore;
+  const { model, library } = await withLibraryModel(args, ctx, dir, async (modelDir) => {
+    const model = await openModel({ ...args, model: modelDir }, ctx);
     try {
-      library = await openLibrary(dir, { fingerprint: model.fingerprint, create: false });
+      const library: LibraryStore = await openLibrary(dir, { fingerprint: model.fingerprint, create: false, modelDir });
+      return { model, library };
     } catch (error) {
-      const modelDir = args.model === undefined ? libraryModelDir(error, ctx) : undefined;
-      if (!modelDir) throw withModelHint(error);
       await model.close();
-      model = await openModel({ ...args, model: modelDir }, ctx);
-      library = await openLibrary(dir, { fingerprint: model.fingerprint, create: false });
+      throw error;
     }
+  });
+  try {
     try {
       const labels = await embedLabels(parsed.labels, model.text, settings.templates);
       library.setTagLabels(labels, settings);

@@ -12,6 +12,7 @@ import { ItemRepository } from './item.repository.ts';
 import { ItmFeatureRepository } from './itm-feature.repository.ts';
 import { describe, LibraryStore } from './library-store.ts';
 import type { OpenLibraryOptions } from './library.types.ts';
+import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
 import { DEFAULT_HNSW, MetaRepository, type LibraryMeta } from './meta.repository.ts';
 import { loadMigrations, migrate, pendingMigrations } from './migrator.ts';
 import { PhashRepository } from './phash.repository.ts';
@@ -130,4 +131,31 @@ function readOrCreateMeta(db: Db, root: string, readOnly: boolean, options: Open
 
 function definedOnly<T extends object>(value: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The model a library was built with and where it was last loaded from, without opening it. */
+export interface LibraryModelRecord {
+  readonly fingerprint: ModelFingerprint;
+  /** Absent for libraries indexed before the directory was recorded. */
+  readonly dir: string | undefined;
+}
+
+/**
+ * Reads the library's model record (read-only, no lock, no segments), or undefined when there
+ * is no initialised library at `dir`. Commands without --model use it to pick their model.
+ */
+export function readLibraryModel(dir: string): LibraryModelRecord | undefined {
+  const dbFile = path.join(path.resolve(dir), DATABASE_FILE);
+  if (!fs.existsSync(dbFile)) return undefined;
+  let db: Db | undefined;
+  try {
+    db = openDatabase(dbFile, { readOnly: true, create: false });
+    const meta = new MetaRepository(db);
+    if (!meta.isInitialised()) return undefined;
+    return { fingerprint: meta.read().fingerprint, dir: meta.modelDir() };
+  } catch (error) {
+    throw translateSqliteError(error, `cannot read library ${dir}`);
+  } finally {
+    db?.close();
+  }
 }
