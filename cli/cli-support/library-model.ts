@@ -29,17 +29,26 @@ function isDirectory(dir: string): boolean {
  * model directory, trying the library's remembered model in order when no --model was given.
  * `open` must throw MODEL_MISMATCH when the model does not match the library.
  */
-export async function withLibraryModel<T>(args: ModelArgs, ctx: CommandContext, libraryDir: string, open: (modelDir: string) => Promise<T>): Promise<T> {
+export async function withLibraryModel<T>(
+  args: ModelArgs,
+  ctx: CommandContext,
+  libraryDir: string,
+  open: (modelDir: string) => Promise<T>,
+): Promise<T> {
   if (args.model !== undefined) {
     return open(modelDirFor(args, ctx)).catch((error: unknown) => {
       if (!isEngineError(error, 'MODEL_MISMATCH')) throw error;
       const name = (error.details?.library as { name?: unknown } | undefined)?.name;
       if (typeof name !== 'string') throw error;
       // The one hint that fixes it when the library's model is at hand.
-      throw new EngineError('MODEL_MISMATCH', `${error.message}; or pass --model with the model it was built with ("${name}")`, {
-        cause: error,
-        ...(error.details ? { details: { ...error.details } } : {}),
-      });
+      throw new EngineError(
+        'MODEL_MISMATCH',
+        `${error.message}; or pass --model with the model it was built with ("${name}")`,
+        {
+          cause: error,
+          ...(error.details ? { details: { ...error.details } } : {}),
+        },
+      );
     });
   }
   const record = readLibraryModel(libraryDir);
@@ -54,15 +63,24 @@ export async function withLibraryModel<T>(args: ModelArgs, ctx: CommandContext, 
   } catch {
     pulled = isDirectory(path.join(cacheDir, name)) ? path.join(cacheDir, name) : undefined;
   }
-  const candidates = [...new Set([record.dir && isDirectory(record.dir) ? record.dir : undefined, pulled, record.dir === undefined ? bundledModelDir() : undefined])].filter(
-    (dir): dir is string => dir !== undefined,
-  );
+  const candidates = [
+    ...new Set([
+      record.dir && isDirectory(record.dir) ? record.dir : undefined,
+      pulled,
+      record.dir === undefined ? bundledModelDir() : undefined,
+    ]),
+  ].filter((dir): dir is string => dir !== undefined);
   const tried: string[] = [];
   for (const dir of candidates) {
     try {
       return await open(dir);
     } catch (error) {
-      if (!isEngineError(error, 'MODEL_MISMATCH') && !isEngineError(error, 'MODEL_LOAD_FAILED') && !isEngineError(error, 'NOT_FOUND')) throw error;
+      if (
+        !isEngineError(error, 'MODEL_MISMATCH') &&
+        !isEngineError(error, 'MODEL_LOAD_FAILED') &&
+        !isEngineError(error, 'NOT_FOUND')
+      )
+        throw error;
       tried.push(`${dir} (${error instanceof Error ? error.message : String(error)})`);
     }
   }
@@ -73,11 +91,19 @@ export async function withLibraryModel<T>(args: ModelArgs, ctx: CommandContext, 
         ? `the directory it was loaded from, ${record.dir}, now holds a different model`
         : `the directory it was loaded from, ${record.dir}, no longer exists (moved or deleted?)`;
   const pulledLine =
-    pulled === undefined ? `no pulled model is named "${name}" (looked in ${cacheDir})` : `the pulled model "${name}" at ${pulled} is a different model`;
+    pulled === undefined
+      ? `no pulled model is named "${name}" (looked in ${cacheDir})`
+      : `the pulled model "${name}" at ${pulled} is a different model`;
   throw new EngineError(
     'MODEL_MISMATCH',
     `library ${libraryDir} holds vectors of model ${name} (id ${id}); ${recorded}, and ${pulledLine}. ` +
       `Pass --model <dir|name> with the model it was indexed with (or \`clipdex model pull ${name}\` if it is a catalog model)`,
-    { details: { library: { name, id, dim: record.fingerprint.dim, dir: record.dir ?? null }, pulled: pulled ?? null, tried } },
+    {
+      details: {
+        library: { name, id, dim: record.fingerprint.dim, dir: record.dir ?? null },
+        pulled: pulled ?? null,
+        tried,
+      },
+    },
   );
 }

@@ -23,23 +23,33 @@ export async function run(args: LibraryVerifyArgs, ctx: CommandContext): Promise
   try {
     for (const segment of library.segmentFiles()) {
       const name = path.basename(segment.file);
-      const digest = await fullDigest(segment.file).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+      const digest = await fullDigest(segment.file).catch((error: unknown) => ({
+        error: error instanceof Error ? error.message : String(error),
+      }));
       checked++;
       if ('error' in digest) {
         problems.push(`${name}: ${digest.error}`);
         continue;
       }
       bytes += digest.bytes;
-      if (digest.bytes !== segment.bytes) problems.push(`${name}: ${digest.bytes} bytes, the manifest says ${segment.bytes}`);
-      else if (digest.sha256 !== segment.sha256) problems.push(`${name}: contents differ from the sha256 recorded when it was sealed`);
+      if (digest.bytes !== segment.bytes)
+        problems.push(`${name}: ${digest.bytes} bytes, the manifest says ${segment.bytes}`);
+      else if (digest.sha256 !== segment.sha256)
+        problems.push(`${name}: contents differ from the sha256 recorded when it was sealed`);
       else if (!digest.complete) problems.push(`${name}: the HNSW layout is incomplete`);
-      const stale = segment.labels.filter((id) => library.getVector(id) === undefined || library.getItem(id)?.status !== 'indexed');
-      if (stale.length > 0) problems.push(`${name}: ${stale.length} vectors of items that are not indexed in the database (e.g. ${stale.slice(0, 5).join(', ')})`);
+      const stale = segment.labels.filter(
+        (id) => library.getVector(id) === undefined || library.getItem(id)?.status !== 'indexed',
+      );
+      if (stale.length > 0)
+        problems.push(
+          `${name}: ${stale.length} vectors of items that are not indexed in the database (e.g. ${stale.slice(0, 5).join(', ')})`,
+        );
     }
     for (const kind of ['image', 'text'] as const) {
       const inIndex = library.graphSize(kind);
       const inDb = library.counts(kind).indexed;
-      if (inIndex !== inDb) problems.push(`${kind}: ${inIndex} vectors searchable, ${inDb} items indexed in the database`);
+      if (inIndex !== inDb)
+        problems.push(`${kind}: ${inIndex} vectors searchable, ${inDb} items indexed in the database`);
     }
   } finally {
     await library.close();
@@ -47,9 +57,15 @@ export async function run(args: LibraryVerifyArgs, ctx: CommandContext): Promise
   const ok = problems.length === 0;
   if (args.json) writeJson(ctx.stdout, { library: dir, ok, segments: checked, bytes, problems });
   else {
-    writeLine(ctx.stdout, `library ${dir}: ${checked} segment${checked === 1 ? '' : 's'} (${bytes} bytes) checked in full`);
+    writeLine(
+      ctx.stdout,
+      `library ${dir}: ${checked} segment${checked === 1 ? '' : 's'} (${bytes} bytes) checked in full`,
+    );
     for (const p of problems) writeLine(ctx.stdout, `  problem: ${p}`);
-    writeLine(ctx.stdout, ok ? '  ok' : '  run `clipdex library compact` to rebuild the segments from the database');
+    writeLine(
+      ctx.stdout,
+      ok ? '  ok' : '  run `clipdex library compact` to rebuild the segments from the database',
+    );
   }
   if (!ok) throw new ExitError(1, '');
 }

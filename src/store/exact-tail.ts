@@ -12,7 +12,10 @@ export class ExactTail {
   private readonly rows = new Map<number, number>();
   private length = 0;
 
-  constructor(readonly dim: number, capacity = 256) {
+  constructor(
+    readonly dim: number,
+    capacity = 256,
+  ) {
     this.data = new Float32Array(capacity * dim);
     this.labelsArr = new Int32Array(capacity);
     this.seqs = new Float64Array(capacity);
@@ -97,7 +100,12 @@ export class ExactTail {
       if (best.length >= k && distance > worst) continue;
       const hit = { label, distance };
       let at = best.length;
-      while (at > 0 && (best[at - 1]!.distance > distance || (best[at - 1]!.distance === distance && best[at - 1]!.label > label))) at--;
+      while (
+        at > 0 &&
+        (best[at - 1]!.distance > distance ||
+          (best[at - 1]!.distance === distance && best[at - 1]!.label > label))
+      )
+        at--;
       best.splice(at, 0, hit);
       if (best.length > k) best.pop();
       worst = best.length >= k ? best[best.length - 1]!.distance : Infinity;

@@ -34,7 +34,12 @@ export interface BuiltSegment {
 }
 
 export async function buildSegment(job: BuildJob): Promise<BuiltSegment> {
-  const index = HnswIndex.create({ dim: job.dim, m: job.m, efConstruction: job.efConstruction, capacity: job.labels.length });
+  const index = HnswIndex.create({
+    dim: job.dim,
+    m: job.m,
+    efConstruction: job.efConstruction,
+    capacity: job.labels.length,
+  });
   const added: number[] = [];
   if (job.vectors) {
     for (let i = 0; i < job.labels.length; i++) {
@@ -65,7 +70,11 @@ export async function buildSegment(job: BuildJob): Promise<BuiltSegment> {
     await index.save(tmp);
     await fsyncPath(tmp);
     const { sha256, complete } = await fullDigest(tmp);
-    if (!complete) throw new EngineError('IO_ERROR', `cannot save the ${job.what} HNSW graph segment: the file was written incompletely (is the disk full?)`);
+    if (!complete)
+      throw new EngineError(
+        'IO_ERROR',
+        `cannot save the ${job.what} HNSW graph segment: the file was written incompletely (is the disk full?)`,
+      );
     const { bytes, quick } = quickHash(tmp);
     await fs.rename(tmp, job.file);
     await fsyncPath(path.dirname(job.file));

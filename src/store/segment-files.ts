@@ -65,7 +65,9 @@ export function quickHash(file: string): { bytes: number; quick: string } {
 }
 
 /** One full read: size, sha256 and whether hnswlib's layout ends exactly at the last byte. */
-export async function fullDigest(file: string): Promise<{ bytes: number; sha256: string; complete: boolean }> {
+export async function fullDigest(
+  file: string,
+): Promise<{ bytes: number; sha256: string; complete: boolean }> {
   const hash = createHash('sha256');
   const check = new HnswFileCheck();
   let bytes = 0;

@@ -8,7 +8,14 @@ import { buildSegment, type BuildJob } from './segment-build.ts';
 
 export type WorkerJob = BuildJob & { readonly id: number };
 export type WorkerReply =
-  | { readonly id: number; readonly ok: true; readonly labels: Int32Array; readonly bytes: number; readonly quick: string; readonly sha256: string }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly labels: Int32Array;
+      readonly bytes: number;
+      readonly quick: string;
+      readonly sha256: string;
+    }
   | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
 
 const port = parentPort;

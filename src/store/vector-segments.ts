@@ -26,8 +26,16 @@ import type { HnswParams, MetaRepository } from './meta.repository.ts';
 import { buildSegment, type BuildJob, type BuiltSegment } from './segment-build.ts';
 import { quickHash } from './segment-files.ts';
 import {
-  manifestStamp, readManifest, segmentFileName, segmentsDir, writeManifest, SEGMENTS_DIR,
-  type Manifest, type SegmentEntry, type SegmentIdentity, type SegmentWarning,
+  manifestStamp,
+  readManifest,
+  segmentFileName,
+  segmentsDir,
+  writeManifest,
+  SEGMENTS_DIR,
+  type Manifest,
+  type SegmentEntry,
+  type SegmentIdentity,
+  type SegmentWarning,
 } from './segment-manifest.ts';
 import { SegmentPool } from './segment-pool.ts';
 import type { VectorOp, VectorRepository } from './vector.repository.ts';
@@ -64,7 +72,12 @@ export type SegmentEvent = 'seal-start' | 'seal-built' | 'merge-start' | 'merge-
  * 8192 × 512-d is 16 MiB of tail, scanned exactly in ~3 ms on one core of this machine; the
  * indexer's 30 s checkpoints seal it long before that in practice (bench/store-scale.ts).
  */
-export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = { tailLimit: 8192, mergeFactor: 4, purgeRatio: 0.2, merge: true };
+export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
+  tailLimit: 8192,
+  mergeFactor: 4,
+  purgeRatio: 0.2,
+  merge: true,
+};
 
 /** Tails up to this size are sealed on the calling thread: a worker costs more to start. */
 const INLINE_BUILD_LIMIT = 1024;
@@ -151,11 +164,18 @@ export class VectorSegments {
     this.nextId = manifest?.nextId ?? 1;
     this.warnings = [...(manifest?.warnings ?? [])];
     this.pool = new SegmentPool(deps.options.workers);
-    const empty = (): KindState => ({ tail: this.holder({ tail: new ExactTail(deps.identity.dim) }), frozen: [], segments: [], loc: new Int32Array(1024) });
+    const empty = (): KindState => ({
+      tail: this.holder({ tail: new ExactTail(deps.identity.dim) }),
+      frozen: [],
+      segments: [],
+      loc: new Int32Array(1024),
+    });
     this.kinds = { image: empty(), text: empty() };
   }
 
-  static async open(deps: StoreDeps): Promise<{ segments: VectorSegments; recovery: GraphRecovery[]; warnings: string[] }> {
+  static async open(
+    deps: StoreDeps,
+  ): Promise<{ segments: VectorSegments; recovery: GraphRecovery[]; warnings: string[] }> {
     const { dir, identity, readOnly } = deps;
     const segDir = segmentsDir(dir);
     if (!readOnly) fs.mkdirSync(segDir, { recursive: true });
@@ -166,10 +186,19 @@ export class VectorSegments {
     const reasons: Record<ItemKind, string[]> = { image: [], text: [] };
     if (!read.ok && !read.missing) for (const kind of KINDS) reasons[kind].push(read.reason);
     if (!read.ok && read.missing && KINDS.some((kind) => deps.vectors.liveCount(kind) > 0)) {
-      for (const kind of KINDS) if (deps.vectors.liveCount(kind) > 0) reasons[kind].push('no segment manifest (first open since the segment format, or the manifest was removed)');
+      for (const kind of KINDS)
+        if (deps.vectors.liveCount(kind) > 0)
+          reasons[kind].push(
+            'no segment manifest (first open since the segment format, or the manifest was removed)',
+          );
     }
 
-    const loaded = await Promise.all((manifest?.segments ?? []).map(async (entry) => ({ entry, outcome: await loadSegment(segDir, entry, identity.dim) })));
+    const loaded = await Promise.all(
+      (manifest?.segments ?? []).map(async (entry) => ({
+        entry,
+        outcome: await loadSegment(segDir, entry, identity.dim),
+      })),
+    );
     for (const { entry, outcome } of loaded) {
       if (outcome.ok) set.install(entry.kind, outcome.segment);
       else reasons[entry.kind].push(`segment ${entry.file}: ${outcome.reason}`);
@@ -183,7 +212,8 @@ export class VectorSegments {
       // a count that disagrees with the database gets the same reconciliation.
       if (reasons[kind].length > 0 || set.size(kind) !== deps.vectors.liveCount(kind)) {
         const fixed = set.reconcile(kind, mark);
-        if (reasons[kind].length === 0 && fixed > 0) reasons[kind].push(`segments disagreed with the database on ${fixed} vectors`);
+        if (reasons[kind].length === 0 && fixed > 0)
+          reasons[kind].push(`segments disagreed with the database on ${fixed} vectors`);
       }
     }
     const warnings: string[] = [];
@@ -223,7 +253,13 @@ export class VectorSegments {
   }
 
   /** Fans out over tail and segments and merges by exact cosine distance. */
-  search(kind: ItemKind, query: Float32Array, k: number, ef: number, filter?: (label: number) => boolean): VectorIndexHit[] {
+  search(
+    kind: ItemKind,
+    query: Float32Array,
+    k: number,
+    ef: number,
+    filter?: (label: number) => boolean,
+  ): VectorIndexHit[] {
     const st = this.kinds[kind];
     const q = l2Normalize(query);
     const hits: VectorIndexHit[] = [];
@@ -242,8 +278,15 @@ export class VectorSegments {
       counts[op.kind]++;
       this.applied = Math.max(this.applied, op.seq);
     }
-    if (!this.deps.readOnly && !this.closed && !this.sealing && KINDS.some((kind) => this.kinds[kind].tail.tail!.size >= this.deps.options.tailLimit)) {
-      this.sealing = this.sealAll().catch((error: unknown) => void (this.backgroundError = error)).finally(() => (this.sealing = undefined));
+    if (
+      !this.deps.readOnly &&
+      !this.closed &&
+      !this.sealing &&
+      KINDS.some((kind) => this.kinds[kind].tail.tail!.size >= this.deps.options.tailLimit)
+    ) {
+      this.sealing = this.sealAll()
+        .catch((error: unknown) => void (this.backgroundError = error))
+        .finally(() => (this.sealing = undefined));
     }
     return counts;
   }
@@ -276,7 +319,11 @@ export class VectorSegments {
   /** Waits for background seals and merges in flight. */
   async idle(): Promise<void> {
     while (this.sealing || this.merging || this.reloading) {
-      await Promise.all([this.sealing, this.merging, this.reloading].map((p) => (p ? p.catch(() => undefined) : Promise.resolve())));
+      await Promise.all(
+        [this.sealing, this.merging, this.reloading].map((p) =>
+          p ? p.catch(() => undefined) : Promise.resolve(),
+        ),
+      );
     }
   }
 
@@ -290,13 +337,19 @@ export class VectorSegments {
     const ids = Int32Array.from(Array.from(this.deps.vectors.liveIds(kind), (r) => r.itemId));
     const built = await this.buildMany(kind, ids, undefined);
     const old = this.kinds[kind];
-    const fresh: KindState = { tail: this.holder({ tail: new ExactTail(this.deps.identity.dim) }), frozen: [], segments: [], loc: new Int32Array(old.loc.length) };
+    const fresh: KindState = {
+      tail: this.holder({ tail: new ExactTail(this.deps.identity.dim) }),
+      frozen: [],
+      segments: [],
+      loc: new Int32Array(old.loc.length),
+    };
     this.kinds[kind] = fresh;
     for (const segment of built) this.install(kind, segment);
     for (const op of this.deps.vectors.since(from)) if (op.kind === kind) this.apply(op);
     this.dirty = true;
     await this.saveManifest();
-    for (const h of old.segments) fs.rmSync(path.join(segmentsDir(this.deps.dir), h.segment!.file), { force: true });
+    for (const h of old.segments)
+      fs.rmSync(path.join(segmentsDir(this.deps.dir), h.segment!.file), { force: true });
   }
 
   /** The last failure of a background seal or merge (they are retried), for `library info`. */
@@ -308,7 +361,13 @@ export class VectorSegments {
   info(): { kinds: KindInfo[]; warnings: readonly SegmentWarning[]; mark: number } {
     const kinds = KINDS.map((kind) => {
       const st = this.kinds[kind];
-      const segments = st.segments.map(({ segment: s }) => ({ id: s!.id, file: s!.file, count: s!.count, deleted: s!.index.deleted, bytes: s!.bytes }));
+      const segments = st.segments.map(({ segment: s }) => ({
+        id: s!.id,
+        file: s!.file,
+        count: s!.count,
+        deleted: s!.index.deleted,
+        bytes: s!.bytes,
+      }));
       return {
         kind,
         segments,
@@ -322,7 +381,15 @@ export class VectorSegments {
 
   /** Full check of every segment file against its recorded sha256 and layout. */
   entries(): { kind: ItemKind; file: string; sha256: string; bytes: number; labels: number[] }[] {
-    return KINDS.flatMap((kind) => this.kinds[kind].segments.map(({ segment: s }) => ({ kind, file: path.join(segmentsDir(this.deps.dir), s!.file), sha256: s!.sha256, bytes: s!.bytes, labels: s!.index.liveLabels() })));
+    return KINDS.flatMap((kind) =>
+      this.kinds[kind].segments.map(({ segment: s }) => ({
+        kind,
+        file: path.join(segmentsDir(this.deps.dir), s!.file),
+        sha256: s!.sha256,
+        bytes: s!.bytes,
+        labels: s!.index.liveLabels(),
+      })),
+    );
   }
 
   /** Stops merges, finishes seals; a writer seals its tails and saves the manifest. */
@@ -491,10 +558,17 @@ export class VectorSegments {
   }
 
   /** Builds segments from a tail (its vectors) or from SQLite (ids only), in parallel when big. */
-  private async buildMany(kind: ItemKind, labels: Int32Array, tail: ExactTail | undefined): Promise<Segment[]> {
+  private async buildMany(
+    kind: ItemKind,
+    labels: Int32Array,
+    tail: ExactTail | undefined,
+  ): Promise<Segment[]> {
     if (labels.length === 0) return [];
     const workers = this.pool.maxWorkers;
-    const chunks = labels.length < PARALLEL_BUILD_MIN ? 1 : Math.max(workers, Math.ceil(labels.length / MAX_SEGMENT_BUILD));
+    const chunks =
+      labels.length < PARALLEL_BUILD_MIN
+        ? 1
+        : Math.max(workers, Math.ceil(labels.length / MAX_SEGMENT_BUILD));
     const per = Math.ceil(labels.length / chunks);
     const dim = this.deps.identity.dim;
     const jobs: BuildJob[] = [];
@@ -508,11 +582,17 @@ export class VectorSegments {
       const id = this.nextId++;
       jobs.push({
         file: path.join(segmentsDir(this.deps.dir), segmentFileName(kind, id)),
-        dim, m: this.deps.params.m, efConstruction: this.deps.params.efConstruction,
-        labels: part, ...(vectors ? { vectors } : { dbFile: this.deps.dbFile }), what: kind,
+        dim,
+        m: this.deps.params.m,
+        efConstruction: this.deps.params.efConstruction,
+        labels: part,
+        ...(vectors ? { vectors } : { dbFile: this.deps.dbFile }),
+        what: kind,
       });
     }
-    const built = await Promise.allSettled(jobs.map((job) => (job.labels.length <= INLINE_BUILD_LIMIT ? buildSegment(job) : this.pool.build(job))));
+    const built = await Promise.allSettled(
+      jobs.map((job) => (job.labels.length <= INLINE_BUILD_LIMIT ? buildSegment(job) : this.pool.build(job))),
+    );
     const failed = built.find((b) => b.status === 'rejected');
     const segments: Segment[] = [];
     for (const [i, b] of built.entries()) {
@@ -539,7 +619,8 @@ export class VectorSegments {
     if (!pick) return;
     this.merging = this.merge(pick.kind, pick.sources)
       .catch((error: unknown) => {
-        if (!(error instanceof EngineError && (error.code === 'ABORTED' || error.code === 'CLOSED'))) this.backgroundError = error;
+        if (!(error instanceof EngineError && (error.code === 'ABORTED' || error.code === 'CLOSED')))
+          this.backgroundError = error;
       })
       .finally(() => {
         this.merging = undefined;
@@ -557,13 +638,19 @@ export class VectorSegments {
       const tiers = new Map<number, Holder[]>();
       for (const h of segs) {
         const live = Math.max(1, h.segment!.index.size);
-        const tier = live <= TIER_BASE ? 0 : Math.floor(Math.log(live / TIER_BASE) / Math.log(mergeFactor)) + 1;
+        const tier =
+          live <= TIER_BASE ? 0 : Math.floor(Math.log(live / TIER_BASE) / Math.log(mergeFactor)) + 1;
         tiers.set(tier, [...(tiers.get(tier) ?? []), h]);
       }
       for (const tier of [...tiers.keys()].sort((a, b) => a - b)) {
         const members = tiers.get(tier)!;
         if (members.length >= mergeFactor) {
-          return { kind, sources: members.sort((a, b) => a.segment!.index.size - b.segment!.index.size).slice(0, mergeFactor) };
+          return {
+            kind,
+            sources: members
+              .sort((a, b) => a.segment!.index.size - b.segment!.index.size)
+              .slice(0, mergeFactor),
+          };
         }
       }
     }
@@ -626,10 +713,25 @@ export class VectorSegments {
   private snapshot(): Manifest {
     const segments: SegmentEntry[] = KINDS.flatMap((kind) =>
       this.kinds[kind].segments.map(({ segment: s }) => ({
-        id: s!.id, kind, file: s!.file, count: s!.count, bytes: s!.bytes, quick: s!.quick, sha256: s!.sha256, deleted: [...s!.deleted],
+        id: s!.id,
+        kind,
+        file: s!.file,
+        count: s!.count,
+        bytes: s!.bytes,
+        quick: s!.quick,
+        sha256: s!.sha256,
+        deleted: [...s!.deleted],
       })),
     );
-    return { format: 2, ...this.deps.identity, mark: this.manifestMark(), nextId: this.nextId, segments, warnings: this.warnings, savedAt: Date.now() };
+    return {
+      format: 2,
+      ...this.deps.identity,
+      mark: this.manifestMark(),
+      nextId: this.nextId,
+      segments,
+      warnings: this.warnings,
+      savedAt: Date.now(),
+    };
   }
 
   /** Manifest writes are serialised; each writes the state current when it starts. */
@@ -643,7 +745,10 @@ export class VectorSegments {
         this.emit('manifest-saved');
       } catch (error) {
         this.dirty = true;
-        throw fromFsError(error, `cannot save the HNSW graph segment manifest in ${segmentsDir(this.deps.dir)}`);
+        throw fromFsError(
+          error,
+          `cannot save the HNSW graph segment manifest in ${segmentsDir(this.deps.dir)}`,
+        );
       }
     });
     this.manifestWrite = run.catch(() => undefined);
@@ -655,7 +760,8 @@ export class VectorSegments {
   }
 
   private assertWriter(): void {
-    if (this.deps.readOnly) throw new EngineError('INVALID_INPUT', 'a read-only library cannot change its segments');
+    if (this.deps.readOnly)
+      throw new EngineError('INVALID_INPUT', 'a read-only library cannot change its segments');
   }
 
   // --- readers -------------------------------------------------------------------------------
@@ -666,14 +772,21 @@ export class VectorSegments {
     if (!read.ok) return;
     const manifest = read.manifest;
     const current = new Map<number, Segment>();
-    for (const kind of KINDS) for (const h of this.kinds[kind].segments) current.set(h.segment!.id, h.segment!);
+    for (const kind of KINDS)
+      for (const h of this.kinds[kind].segments) current.set(h.segment!.id, h.segment!);
     const segDir = segmentsDir(this.deps.dir);
     const loaded = await Promise.all(
       manifest.segments.map(async (entry) => {
         const have = current.get(entry.id);
         if (have && have.file === entry.file && have.sha256 === entry.sha256) {
           for (const label of entry.deleted) have.index.remove(label);
-          return { entry, outcome: { ok: true as const, segment: { ...have, deleted: [...new Set([...have.deleted, ...entry.deleted])] } } };
+          return {
+            entry,
+            outcome: {
+              ok: true as const,
+              segment: { ...have, deleted: [...new Set([...have.deleted, ...entry.deleted])] },
+            },
+          };
         }
         return { entry, outcome: await loadSegment(segDir, entry, this.deps.identity.dim) };
       }),
@@ -682,7 +795,12 @@ export class VectorSegments {
     if (this.closed || loaded.some((l) => !l.outcome.ok)) return;
     for (const kind of KINDS) {
       const old = this.kinds[kind];
-      this.kinds[kind] = { tail: this.holder({ tail: new ExactTail(this.deps.identity.dim) }), frozen: [], segments: [], loc: new Int32Array(old.loc.length) };
+      this.kinds[kind] = {
+        tail: this.holder({ tail: new ExactTail(this.deps.identity.dim) }),
+        frozen: [],
+        segments: [],
+        loc: new Int32Array(old.loc.length),
+      };
     }
     for (const { entry, outcome } of loaded) if (outcome.ok) this.install(entry.kind, outcome.segment);
     this.applied = manifest.mark;
@@ -691,28 +809,62 @@ export class VectorSegments {
   }
 }
 
-type SegmentLoad = { readonly ok: true; readonly segment: Segment } | { readonly ok: false; readonly reason: string };
+type SegmentLoad =
+  { readonly ok: true; readonly segment: Segment } | { readonly ok: false; readonly reason: string };
 
 /** Loads one segment after the cheap check: size and sampled-block hash match the manifest. */
 async function loadSegment(segDir: string, entry: SegmentEntry, dim: number): Promise<SegmentLoad> {
   const file = path.join(segDir, entry.file);
   try {
     const { bytes, quick } = quickHash(file);
-    if (bytes !== entry.bytes) return { ok: false, reason: `file is ${bytes} bytes, the manifest says ${entry.bytes} (truncated or replaced)` };
-    if (quick !== entry.quick) return { ok: false, reason: 'contents do not match the manifest (overwritten, or from another library)' };
+    if (bytes !== entry.bytes)
+      return {
+        ok: false,
+        reason: `file is ${bytes} bytes, the manifest says ${entry.bytes} (truncated or replaced)`,
+      };
+    if (quick !== entry.quick)
+      return {
+        ok: false,
+        reason: 'contents do not match the manifest (overwritten, or from another library)',
+      };
     const index = await HnswIndex.load(file, dim, entry.deleted);
-    if (index.slots !== entry.count) return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };
-    return { ok: true, segment: { id: entry.id, file: entry.file, count: entry.count, bytes, quick, sha256: entry.sha256, index, deleted: [...entry.deleted] } };
+    if (index.slots !== entry.count)
+      return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };
+    return {
+      ok: true,
+      segment: {
+        id: entry.id,
+        file: entry.file,
+        count: entry.count,
+        bytes,
+        quick,
+        sha256: entry.sha256,
+        index,
+        deleted: [...entry.deleted],
+      },
+    };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'ENOENT' ? 'file is missing' : error instanceof Error ? error.message : String(error) };
+    return {
+      ok: false,
+      reason: code === 'ENOENT' ? 'file is missing' : error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
 async function toSegment(job: BuildJob, built: BuiltSegment, dim: number): Promise<Segment> {
   const index = await HnswIndex.load(job.file, dim, []);
   const id = Number(/-(\d+)\.hnsw$/.exec(job.file)?.[1]);
-  return { id, file: path.basename(job.file), count: built.labels.length, bytes: built.bytes, quick: built.quick, sha256: built.sha256, index, deleted: [] };
+  return {
+    id,
+    file: path.basename(job.file),
+    count: built.labels.length,
+    bytes: built.bytes,
+    quick: built.quick,
+    sha256: built.sha256,
+    index,
+    deleted: [],
+  };
 }
 
 async function removeFiles(files: readonly string[]): Promise<void> {
@@ -725,7 +877,8 @@ async function removeFiles(files: readonly string[]): Promise<void> {
  */
 function removeLeftovers(dir: string, keep: ReadonlySet<string>): void {
   for (const name of fs.readdirSync(dir)) {
-    if (/^(image|text)\.hnsw(\.json)?(\.tmp-\d+)?$/.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+    if (/^(image|text)\.hnsw(\.json)?(\.tmp-\d+)?$/.test(name))
+      fs.rmSync(path.join(dir, name), { force: true });
   }
   const segDir = path.join(dir, SEGMENTS_DIR);
   for (const name of fs.readdirSync(segDir)) {

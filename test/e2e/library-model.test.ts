@@ -29,7 +29,11 @@ describe('clipdex: a library remembers its model', function () {
   const clipdex = (args: string[]): Promise<Ran> =>
     promisify(execFile)(process.execPath, [CLI, ...args], { env, cwd: tmp }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
     );
 
   before(async () => {
@@ -44,16 +48,31 @@ describe('clipdex: a library remembers its model', function () {
     const myClip = path.join(tmp, 'my-clip');
     await fs.cp(FIXTURE_MODEL, myClip, { recursive: true });
     const library = path.join(tmp, 'lib');
-    const indexed = await clipdex(['index', IMAGE, '--library', library, '--model', './my-clip', '--threads', '1']);
+    const indexed = await clipdex([
+      'index',
+      IMAGE,
+      '--library',
+      library,
+      '--model',
+      './my-clip',
+      '--threads',
+      '1',
+    ]);
     expect(indexed.code, indexed.stderr).to.equal(0);
 
     const found = await clipdex(['search', 'a face', '--library', library, '--json', '--threads', '1']);
     expect(found.code, found.stderr).to.equal(0);
-    expect((JSON.parse(found.stdout) as { results: { uri: string }[] }).results[0]?.uri).to.equal(path.basename(IMAGE));
+    expect((JSON.parse(found.stdout) as { results: { uri: string }[] }).results[0]?.uri).to.equal(
+      path.basename(IMAGE),
+    );
 
     const info = await clipdex(['library', 'info', '--library', library, '--json']);
     expect(info.code, info.stderr).to.equal(0);
-    const json = JSON.parse(info.stdout) as { model: { name: string; dir: string }; kinds: { kind: string; indexed: number; live: number; segments: unknown[] }[]; schemaVersion: number };
+    const json = JSON.parse(info.stdout) as {
+      model: { name: string; dir: string };
+      kinds: { kind: string; indexed: number; live: number; segments: unknown[] }[];
+      schemaVersion: number;
+    };
     expect(json.model).to.include({ name: 'my-clip', dir: myClip });
     expect(json.kinds[0]).to.include({ kind: 'image', indexed: 1, live: 1 });
     expect(json.kinds[0]?.segments).to.have.length(1);
@@ -64,7 +83,11 @@ describe('clipdex: a library remembers its model', function () {
     await fs.rename(myClip, elsewhere);
     const lost = await clipdex(['search', 'a face', '--library', library, '--threads', '1']);
     expect(lost.code).to.not.equal(0);
-    expect(lost.stderr).to.include(myClip).and.include('no longer exists').and.include('no pulled model is named "my-clip"').and.include('--model');
+    expect(lost.stderr)
+      .to.include(myClip)
+      .and.include('no longer exists')
+      .and.include('no pulled model is named "my-clip"')
+      .and.include('--model');
 
     // In the model cache under its name: found there.
     await fs.mkdir(path.join(tmp, 'cache', 'models'), { recursive: true });
@@ -74,7 +97,16 @@ describe('clipdex: a library remembers its model', function () {
     expect((JSON.parse(pulled.stdout) as { results: unknown[] }).results).to.have.length(1);
 
     // An explicit --model of another model is refused with the hint naming the library's model.
-    const other = await clipdex(['search', 'a face', '--library', library, '--model', path.join(REPO, 'fixtures/models/clipdex-mini'), '--threads', '1']);
+    const other = await clipdex([
+      'search',
+      'a face',
+      '--library',
+      library,
+      '--model',
+      path.join(REPO, 'fixtures/models/clipdex-mini'),
+      '--threads',
+      '1',
+    ]);
     expect(other.code).to.not.equal(0);
     expect(other.stderr).to.include('MODEL_MISMATCH').and.include('("my-clip")');
   });

@@ -18,7 +18,9 @@ function bytesWritten(): number | undefined {
   }
 }
 
-async function segmentStats(dir: string): Promise<Map<string, { ino: number; size: number; mtimeMs: number }>> {
+async function segmentStats(
+  dir: string,
+): Promise<Map<string, { ino: number; size: number; mtimeMs: number }>> {
   const out = new Map<string, { ino: number; size: number; mtimeMs: number }>();
   for (const name of await fs.readdir(path.join(dir, 'segments'))) {
     if (!name.endsWith('.hnsw')) continue;
@@ -45,7 +47,11 @@ describe('library store: segments', function () {
     const library = await openLibrary(dir, { fingerprint: fp, hnsw: { m: 8, efConstruction: 40 } });
     const rootId = library.ensureRoot(path.join(dir, 'media')).id;
     for (let i = 0; i < 20_000; i += 2000) {
-      library.write({ items: Array.from({ length: 2000 }, (_, j) => imageWrite(rootId, i + j, { vector: unitVector(i + j, dim) })) });
+      library.write({
+        items: Array.from({ length: 2000 }, (_, j) =>
+          imageWrite(rootId, i + j, { vector: unitVector(i + j, dim) }),
+        ),
+      });
     }
     await library.compact(); // one sealed layout, no merges pending
     await library.close();
@@ -55,8 +61,15 @@ describe('library store: segments', function () {
 
     const written = bytesWritten();
     const run = await openLibrary(dir, { fingerprint: fp });
-    expect(run.recovery.map((r) => [r.action, r.replayed])).to.deep.equal([['loaded', 0], ['loaded', 0]]);
-    const ids = run.write({ items: Array.from({ length: 100 }, (_, j) => imageWrite(rootId, 50_000 + j, { vector: unitVector(50_000 + j, dim) })) }).itemIds;
+    expect(run.recovery.map((r) => [r.action, r.replayed])).to.deep.equal([
+      ['loaded', 0],
+      ['loaded', 0],
+    ]);
+    const ids = run.write({
+      items: Array.from({ length: 100 }, (_, j) =>
+        imageWrite(rootId, 50_000 + j, { vector: unitVector(50_000 + j, dim) }),
+      ),
+    }).itemIds;
     await run.checkpoint();
     expect(run.search('image', unitVector(50_042, dim), { k: 1 })[0]?.id).to.equal(ids[42]);
     expect(run.search('image', unitVector(12_345, dim), { k: 1 })[0]?.id).to.equal(12_346);
@@ -76,7 +89,10 @@ describe('library store: segments', function () {
       const rootId = library.ensureRoot(path.join(dir, 'media')).id;
       const ids: number[] = [];
       for (let b = 0; b < 5; b++) {
-        ids.push(...library.write({ items: Array.from({ length: 200 }, (_, j) => imageWrite(rootId, b * 200 + j)) }).itemIds);
+        ids.push(
+          ...library.write({ items: Array.from({ length: 200 }, (_, j) => imageWrite(rootId, b * 200 + j)) })
+            .itemIds,
+        );
         await library.checkpoint();
       }
       await library.idle();
@@ -108,18 +124,24 @@ describe('library store: segments', function () {
     let reader: LibraryStore | undefined;
     try {
       const rootId = writer.ensureRoot(path.join(dir, 'media')).id;
-      const first = writer.write({ items: Array.from({ length: 300 }, (_, j) => imageWrite(rootId, j)) }).itemIds;
+      const first = writer.write({
+        items: Array.from({ length: 300 }, (_, j) => imageWrite(rootId, j)),
+      }).itemIds;
       await writer.checkpoint();
       reader = await openLibrary(dir, { readOnly: true });
       expect(reader.info().kinds[0]!.segments).to.have.length(1);
-      const second = writer.write({ items: Array.from({ length: 300 }, (_, j) => imageWrite(rootId, 1000 + j)) }).itemIds;
+      const second = writer.write({
+        items: Array.from({ length: 300 }, (_, j) => imageWrite(rootId, 1000 + j)),
+      }).itemIds;
       writer.write({ deletions: first.slice(0, 10) });
       await writer.checkpoint();
       await writer.idle(); // two segments merge into one
       reader.refresh();
       await reader.idle();
       const view = reader.info().kinds[0]!;
-      expect(view.segments.map((s) => s.file)).to.deep.equal(writer.info().kinds[0]!.segments.map((s) => s.file));
+      expect(view.segments.map((s) => s.file)).to.deep.equal(
+        writer.info().kinds[0]!.segments.map((s) => s.file),
+      );
       expect(view.tail).to.equal(0);
       expect(reader.graphSize('image')).to.equal(590);
       expect(reader.search('image', unitVector(1005), { k: 1 })[0]?.id).to.equal(second[5]);
@@ -149,7 +171,9 @@ describe('library store: segments', function () {
       } finally {
         await library.close();
       }
-      const leftovers = (await fs.readdir(path.join(dir, 'segments'))).filter((name) => name.includes('.tmp-'));
+      const leftovers = (await fs.readdir(path.join(dir, 'segments'))).filter((name) =>
+        name.includes('.tmp-'),
+      );
       expect(leftovers).to.deep.equal([]);
     });
   }

@@ -1,0 +1,387 @@
+/**
+ * The library store at scale: today's segments (tail + sealed HNSW segments) against the old
+ * design (one HNSW graph per modality, rewritten and hashed whole at every checkpoint; its code
+ * is kept in bench/baseline/), on synthetic clustered 512-d vectors like bench/vectors.ts.
+ *
+ *   npx tsx bench/store-scale.ts [--n 200000] [--add 10000] [--dim 512] [--clusters 1000]
+ *                                [--queries 100] [--skip-old] [--skip-rebuild] [--dir <tmp>]
+ *
+ * New design, through the store's own write path: ingest N vectors (batches of 2000, a
+ * checkpoint every 20k as the indexer's 30 s timer would), wait for merges; then add `add` more
+ * and checkpoint: bytes this process wrote meanwhile (/proc/self/io wchar: SQLite + segment
+ * files) and the bytes of new segment files. Then, in a fresh child process: open time, RSS,
+ * query p50/p99 and recall@10 against exact search at the default settings. Rebuild
+ * (`library compact`) with one worker and with one per core. Old design: the same N vectors
+ * added to one HnswIndex (its ingest cost: the graph side, one thread), the same `add` more, then
+ * one checkpoint exactly as the old store did it (write, fsync, sha256 of the whole file),
+ * its open (sha256 of the whole file, then load) and queries in a child.
+ * CPU seconds are process-wide (worker threads included); on a shared machine wall clock also
+ * counts other programs.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openLibrary } from '../src/store/open-library.ts';
+import { DEFAULT_HNSW } from '../src/store/meta.repository.ts';
+import { HnswIndex } from '../src/vector/hnsw-index.ts';
+import type { ModelFingerprint } from '../src/shared/model-fingerprint.ts';
+import { loadGraph, saveGraph } from './baseline/hnsw-checkpoint.ts';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '200000' },
+    add: { type: 'string', default: '10000' },
+    dim: { type: 'string', default: '512' },
+    clusters: { type: 'string', default: '1000' },
+    queries: { type: 'string', default: '100' },
+    'skip-old': { type: 'boolean', default: false },
+    'skip-rebuild': { type: 'boolean', default: false },
+    dir: { type: 'string' },
+    probe: { type: 'string' },
+  },
+});
+const N = Number(values.n);
+const ADD = Number(values.add);
+const DIM = Number(values.dim);
+const CLUSTERS = Number(values.clusters);
+const QUERIES = Number(values.queries);
+const K = 10;
+const NOISE = 2; // as bench/vectors.ts: clustered, with near-ties inside a cluster
+const SELF = fileURLToPath(import.meta.url);
+
+function rng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function gaussian(random: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+function normaliseInto(out: Float32Array, offset: number): void {
+  let sum = 0;
+  for (let i = 0; i < DIM; i++) sum += out[offset + i]! ** 2;
+  const inv = 1 / Math.sqrt(sum);
+  for (let i = 0; i < DIM; i++) out[offset + i]! *= inv;
+}
+function makeCentres(): Float32Array {
+  const normal = gaussian(rng(1));
+  const centres = new Float32Array(CLUSTERS * DIM);
+  for (let i = 0; i < centres.length; i++) centres[i] = normal();
+  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM);
+  return centres;
+}
+function sample(count: number, centres: Float32Array, seed: number): Float32Array {
+  const random = rng(seed);
+  const normal = gaussian(random);
+  const out = new Float32Array(count * DIM);
+  const sigma = NOISE / Math.sqrt(DIM);
+  for (let p = 0; p < count; p++) {
+    const c = Math.floor(random() * CLUSTERS) * DIM;
+    for (let i = 0; i < DIM; i++) out[p * DIM + i] = centres[c + i]! + sigma * normal();
+    normaliseInto(out, p * DIM);
+  }
+  return out;
+}
+const row = (data: Float32Array, p: number): Float32Array => data.subarray(p * DIM, (p + 1) * DIM);
+
+function exactTopK(data: Float32Array, count: number, query: Float32Array): number[] {
+  const best: { id: number; score: number }[] = [];
+  for (let p = 0; p < count; p++) {
+    let s = 0;
+    const base = p * DIM;
+    for (let i = 0; i < DIM; i++) s += data[base + i]! * query[i]!;
+    if (best.length < K || s > best[best.length - 1]!.score) {
+      best.push({ id: p + 1, score: s }); // item ids are 1-based
+      best.sort((a, b) => b.score - a.score);
+      if (best.length > K) best.pop();
+    }
+  }
+  return best.map((b) => b.id);
+}
+
+function wchar(): number {
+  try {
+    return Number(/^wchar:\s+(\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(since);
+  return (c.user + c.system) / 1e6;
+}
+function duBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    total += entry.isDirectory() ? duBytes(p) : fs.statSync(p).size;
+  }
+  return total;
+}
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+function fingerprint(): ModelFingerprint {
+  return {
+    id: 'bench-store-scale',
+    name: 'bench',
+    layout: 'huggingface',
+    dim: DIM,
+    files: {},
+    preprocess: {
+      width: 224,
+      height: 224,
+      resizeMode: 'shortest',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      interpolation: 'bicubic',
+      rescaleFactor: 1 / 255,
+    },
+  };
+}
+
+interface Probe {
+  openMs: number;
+  rssBytes: number;
+  p50: number;
+  p99: number;
+  recall: number;
+}
+
+/** Child side: open, then time the queries; prints one JSON line. */
+async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
+  const centres = makeCentres();
+  const queries = sample(QUERIES, centres, 3);
+  const truth = JSON.parse(fs.readFileSync(path.join(dir, '..', 'truth.json'), 'utf8')) as number[][];
+  const started = performance.now();
+  let search: (q: Float32Array) => number[];
+  let close = (): Promise<void> => Promise.resolve();
+  if (kind === 'new') {
+    const library = await openLibrary(dir, { readOnly: true });
+    search = (q) => library.search('image', q, { k: K }).map((h) => h.id);
+    close = () => library.close();
+  } else {
+    const loaded = await loadGraph(dir, 'image', {
+      libraryId: 'old',
+      modelId: 'bench-store-scale',
+      dim: DIM,
+    });
+    if (!loaded.ok) throw new Error(loaded.reason);
+    search = (q) => loaded.index.search(q, K, DEFAULT_HNSW.efSearch).map((h) => h.label);
+  }
+  const openMs = performance.now() - started;
+  const latencies: number[] = [];
+  let found = 0;
+  for (let round = 0; round < 2; round++) {
+    for (let q = 0; q < QUERIES; q++) {
+      const t = performance.now();
+      const ids = search(row(queries, q));
+      if (round === 1) latencies.push(performance.now() - t); // first round warms up
+      if (round === 1) found += ids.filter((id) => truth[q]!.includes(id)).length;
+    }
+  }
+  const result: Probe = {
+    openMs,
+    rssBytes: process.memoryUsage().rss,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    recall: found / (QUERIES * K),
+  };
+  await close();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runProbe(kind: 'new' | 'old', dir: string): Probe {
+  const out = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      SELF,
+      '--probe',
+      kind,
+      '--dir',
+      dir,
+      '--dim',
+      String(DIM),
+      '--clusters',
+      String(CLUSTERS),
+      '--queries',
+      String(QUERIES),
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
+  if (out.status !== 0) throw new Error(`probe ${kind} failed: ${out.stderr}`);
+  return JSON.parse(out.stdout.trim().split('\n').pop()!) as Probe;
+}
+
+async function main(): Promise<void> {
+  const base = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'clipdex-store-scale-'));
+  fs.mkdirSync(base, { recursive: true });
+  const newDir = path.join(base, 'new');
+  const oldDir = path.join(base, 'old');
+  const centres = makeCentres();
+  const data = sample(N + ADD, centres, 2);
+  const queries = sample(QUERIES, centres, 3);
+  console.log(
+    `clipdex bench/store-scale: N=${N} (+${ADD}) × ${DIM}-d in ${CLUSTERS} clusters, ${QUERIES} queries, k=${K}, ${os.availableParallelism()} CPUs`,
+  );
+  let t = performance.now();
+  const truth = Array.from({ length: QUERIES }, (_, q) => exactTopK(data, N + ADD, row(queries, q)));
+  fs.writeFileSync(path.join(base, 'truth.json'), JSON.stringify(truth));
+  console.log(`  exact ground truth: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+  const writeRange = (
+    library: Awaited<ReturnType<typeof openLibrary>>,
+    rootId: number,
+    from: number,
+    to: number,
+  ): void => {
+    const items = [];
+    for (let p = from; p < to; p++)
+      items.push({
+        kind: 'image' as const,
+        rootId,
+        uri: `p/${p}.jpg`,
+        status: 'indexed' as const,
+        vector: row(data, p),
+      });
+    library.write({ items });
+  };
+
+  // --- new design ---
+  const table: Record<string, [string, string?]> = {};
+  const setOld = (metric: string, value: string): void => {
+    table[metric] = [table[metric]?.[0] ?? '', value];
+  };
+  const library = await openLibrary(newDir, { fingerprint: fingerprint() });
+  const rootId = library.ensureRoot(path.join(newDir, 'media')).id;
+  let cpu = process.cpuUsage();
+  t = performance.now();
+  for (let p = 0; p < N; p += 2000) {
+    writeRange(library, rootId, p, Math.min(N, p + 2000));
+    if ((p / 2000) % 10 === 9) await library.checkpoint();
+  }
+  await library.checkpoint();
+  await library.idle();
+  const ingestWall = (performance.now() - t) / 1000;
+  const ingestCpu = cpuSeconds(cpu);
+  const graphBytesBefore = library.info().kinds[0]!.bytes;
+  const segmentsBefore = new Set(library.info().kinds[0]!.segments.map((s) => s.file));
+  console.log(
+    `  new: ingest ${ingestWall.toFixed(1)} s wall, ${ingestCpu.toFixed(1)} CPU-s; ${library.info().kinds[0]!.segments.length} segments, ${mb(graphBytesBefore)}`,
+  );
+  let w = wchar();
+  for (let p = N; p < N + ADD; p += 2000) writeRange(library, rootId, p, Math.min(N + ADD, p + 2000));
+  t = performance.now();
+  await library.checkpoint();
+  const checkpointMs = performance.now() - t;
+  const addBytes = wchar() - w;
+  const info = library.info().kinds[0]!;
+  const newSegmentBytes = info.segments
+    .filter((s) => !segmentsBefore.has(s.file))
+    .reduce((n, s) => n + s.bytes, 0);
+  await library.idle();
+  await library.close();
+  const newProbe = runProbe('new', newDir);
+  const diskNew = duBytes(newDir);
+  let rebuild1 = NaN;
+  let rebuildAll = NaN;
+  if (!values['skip-rebuild']) {
+    for (const workers of [1, os.availableParallelism()]) {
+      const lib = await openLibrary(newDir, { segments: { workers, merge: false } });
+      t = performance.now();
+      await lib.compact();
+      const s = (performance.now() - t) / 1000;
+      if (workers === 1) rebuild1 = s;
+      else rebuildAll = s;
+      await lib.close();
+    }
+  }
+  const graphBytesAfter = info.bytes;
+  table['+add checkpoint: bytes written (all files)'] = [
+    `${mb(addBytes)} (${((100 * addBytes) / graphBytesAfter).toFixed(2)}% of graph)`,
+    '',
+  ];
+  table['+add checkpoint: new graph bytes'] = [
+    `${mb(newSegmentBytes)} (${((100 * newSegmentBytes) / graphBytesAfter).toFixed(2)}%)`,
+    '',
+  ];
+  table['+add checkpoint: wall'] = [`${(checkpointMs / 1000).toFixed(2)} s`, ''];
+  table['open'] = [`${newProbe.openMs.toFixed(0)} ms`, ''];
+  table[`query p50 / p99 (ef ${DEFAULT_HNSW.efSearch})`] = [
+    `${newProbe.p50.toFixed(2)} / ${newProbe.p99.toFixed(2)} ms`,
+    '',
+  ];
+  table['recall@10'] = [newProbe.recall.toFixed(3), ''];
+  table['RSS after open + queries'] = [mb(newProbe.rssBytes), ''];
+  table['disk bytes per item'] = [`${Math.round(diskNew / (N + ADD))}`, ''];
+  table['ingest vectors per CPU-second'] = [`${Math.round(N / ingestCpu)}`, ''];
+  table['rebuild 1 core / all cores'] = [`${rebuild1.toFixed(1)} s / ${rebuildAll.toFixed(1)} s`, ''];
+
+  // --- old design (graph side) ---
+  if (!values['skip-old']) {
+    fs.mkdirSync(oldDir, { recursive: true });
+    const identity = { libraryId: 'old', modelId: 'bench-store-scale', dim: DIM };
+    const index = HnswIndex.create({
+      dim: DIM,
+      m: DEFAULT_HNSW.m,
+      efConstruction: DEFAULT_HNSW.efConstruction,
+      capacity: N + ADD,
+    });
+    cpu = process.cpuUsage();
+    t = performance.now();
+    for (let p = 0; p < N; p++) index.add(p + 1, row(data, p));
+    const oldBuild = (performance.now() - t) / 1000;
+    const oldCpu = cpuSeconds(cpu);
+    await saveGraph(oldDir, 'image', index, N, identity);
+    for (let p = N; p < N + ADD; p++) index.add(p + 1, row(data, p));
+    w = wchar();
+    t = performance.now();
+    await saveGraph(oldDir, 'image', index, N + ADD, identity);
+    const oldCheckpointMs = performance.now() - t;
+    const oldBytes = wchar() - w;
+    const oldGraph = fs.statSync(path.join(oldDir, 'image.hnsw')).size;
+    const oldProbe = runProbe('old', oldDir);
+    const sqlite = diskNew - graphBytesAfter; // the database is the same in both designs
+    setOld(
+      '+add checkpoint: bytes written (all files)',
+      `${mb(oldBytes)} (${((100 * oldBytes) / oldGraph).toFixed(0)}% of graph)`,
+    );
+    setOld('+add checkpoint: new graph bytes', `${mb(oldGraph)} (100%)`);
+    setOld('+add checkpoint: wall', `${(oldCheckpointMs / 1000).toFixed(2)} s`);
+    setOld('open', `${oldProbe.openMs.toFixed(0)} ms`);
+    setOld(
+      `query p50 / p99 (ef ${DEFAULT_HNSW.efSearch})`,
+      `${oldProbe.p50.toFixed(2)} / ${oldProbe.p99.toFixed(2)} ms`,
+    );
+    setOld('recall@10', oldProbe.recall.toFixed(3));
+    setOld('RSS after open + queries', mb(oldProbe.rssBytes));
+    setOld('disk bytes per item', `${Math.round((sqlite + oldGraph) / (N + ADD))}`);
+    setOld('ingest vectors per CPU-second', `${Math.round(N / oldCpu)} (graph only)`);
+    setOld('rebuild 1 core / all cores', `${oldBuild.toFixed(1)} s / same (one thread)`);
+  }
+  console.log('');
+  console.log(`${'metric'.padEnd(44)}${'segments (new)'.padEnd(34)}one graph (old)`);
+  for (const [metric, [now, old]] of Object.entries(table))
+    console.log(`${metric.padEnd(44)}${now.padEnd(34)}${old ?? ''}`);
+  console.log(`  raw vectors: ${mb((N + ADD) * DIM * 4)}; graph after +add: ${mb(graphBytesAfter)}`);
+  if (!values.dir) fs.rmSync(base, { recursive: true, force: true });
+}
+
+if (values.probe === 'new' || values.probe === 'old') await probe(values.probe, values.dir!);
+else await main();
