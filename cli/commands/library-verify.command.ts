@@ -33,23 +33,23 @@ export async function run(args: LibraryVerifyArgs, ctx: CommandContext): Promise
       }
       bytes += digest.bytes;
       if (digest.bytes !== segment.bytes)
-        problems.push(`${name}: ${digest.bytes} bytes, the manifest says ${segment.bytes}`);
+        {problems.push(`${name}: ${digest.bytes} bytes, the manifest says ${segment.bytes}`);}
       else if (digest.sha256 !== segment.sha256)
-        problems.push(`${name}: contents differ from the sha256 recorded when it was sealed`);
+        {problems.push(`${name}: contents differ from the sha256 recorded when it was sealed`);}
       else if (!digest.complete) problems.push(`${name}: the HNSW layout is incomplete`);
       const stale = segment.labels.filter(
         (id) => library.getVector(id) === undefined || library.getItem(id)?.status !== 'indexed',
       );
       if (stale.length > 0)
-        problems.push(
+        {problems.push(
           `${name}: ${stale.length} vectors of items that are not indexed in the database (e.g. ${stale.slice(0, 5).join(', ')})`,
-        );
+        );}
     }
     for (const kind of ['image', 'text'] as const) {
       const inIndex = library.graphSize(kind);
       const inDb = library.counts(kind).indexed;
       if (inIndex !== inDb)
-        problems.push(`${kind}: ${inIndex} vectors searchable, ${inDb} items indexed in the database`);
+        {problems.push(`${kind}: ${inIndex} vectors searchable, ${inDb} items indexed in the database`);}
     }
   } finally {
     await library.close();

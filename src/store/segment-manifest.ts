@@ -107,9 +107,9 @@ export function readManifest(libraryDir: string, identity: SegmentIdentity): Man
     return { ok: false, missing: false, reason: 'unknown segment manifest format' };
   }
   if (manifest.libraryId !== identity.libraryId)
-    return { ok: false, missing: false, reason: 'segment manifest belongs to another library' };
+    {return { ok: false, missing: false, reason: 'segment manifest belongs to another library' };}
   if (manifest.modelId !== identity.modelId || manifest.dim !== identity.dim)
-    return { ok: false, missing: false, reason: 'segments were built with another model' };
+    {return { ok: false, missing: false, reason: 'segments were built with another model' };}
   return { ok: true, manifest: { ...manifest, warnings: manifest.warnings ?? [] }, stamp };
 }
 

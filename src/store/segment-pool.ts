@@ -88,12 +88,12 @@ export class SegmentPool {
       slot.current = undefined;
       worker.unref();
       if (reply.ok)
-        pending.resolve({
+        {pending.resolve({
           labels: reply.labels,
           bytes: reply.bytes,
           quick: reply.quick,
           sha256: reply.sha256,
-        });
+        });}
       else pending.reject(new EngineError(reply.code as ErrorCode, reply.message));
       this.pump();
     });

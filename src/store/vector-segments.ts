@@ -187,10 +187,10 @@ export class VectorSegments {
     if (!read.ok && !read.missing) for (const kind of KINDS) reasons[kind].push(read.reason);
     if (!read.ok && read.missing && KINDS.some((kind) => deps.vectors.liveCount(kind) > 0)) {
       for (const kind of KINDS)
-        if (deps.vectors.liveCount(kind) > 0)
-          reasons[kind].push(
+        {if (deps.vectors.liveCount(kind) > 0)
+          {reasons[kind].push(
             'no segment manifest (first open since the segment format, or the manifest was removed)',
-          );
+          );}}
     }
 
     const loaded = await Promise.all(
@@ -213,7 +213,7 @@ export class VectorSegments {
       if (reasons[kind].length > 0 || set.size(kind) !== deps.vectors.liveCount(kind)) {
         const fixed = set.reconcile(kind, mark);
         if (reasons[kind].length === 0 && fixed > 0)
-          reasons[kind].push(`segments disagreed with the database on ${fixed} vectors`);
+          {reasons[kind].push(`segments disagreed with the database on ${fixed} vectors`);}
       }
     }
     const warnings: string[] = [];
@@ -349,7 +349,7 @@ export class VectorSegments {
     this.dirty = true;
     await this.saveManifest();
     for (const h of old.segments)
-      fs.rmSync(path.join(segmentsDir(this.deps.dir), h.segment!.file), { force: true });
+      {fs.rmSync(path.join(segmentsDir(this.deps.dir), h.segment!.file), { force: true });}
   }
 
   /** The last failure of a background seal or merge (they are retried), for `library info`. */
@@ -620,7 +620,7 @@ export class VectorSegments {
     this.merging = this.merge(pick.kind, pick.sources)
       .catch((error: unknown) => {
         if (!(error instanceof EngineError && (error.code === 'ABORTED' || error.code === 'CLOSED')))
-          this.backgroundError = error;
+          {this.backgroundError = error;}
       })
       .finally(() => {
         this.merging = undefined;
@@ -761,7 +761,7 @@ export class VectorSegments {
 
   private assertWriter(): void {
     if (this.deps.readOnly)
-      throw new EngineError('INVALID_INPUT', 'a read-only library cannot change its segments');
+      {throw new EngineError('INVALID_INPUT', 'a read-only library cannot change its segments');}
   }
 
   // --- readers -------------------------------------------------------------------------------
@@ -773,7 +773,7 @@ export class VectorSegments {
     const manifest = read.manifest;
     const current = new Map<number, Segment>();
     for (const kind of KINDS)
-      for (const h of this.kinds[kind].segments) current.set(h.segment!.id, h.segment!);
+      {for (const h of this.kinds[kind].segments) current.set(h.segment!.id, h.segment!);}
     const segDir = segmentsDir(this.deps.dir);
     const loaded = await Promise.all(
       manifest.segments.map(async (entry) => {
@@ -818,18 +818,18 @@ async function loadSegment(segDir: string, entry: SegmentEntry, dim: number): Pr
   try {
     const { bytes, quick } = quickHash(file);
     if (bytes !== entry.bytes)
-      return {
+      {return {
         ok: false,
         reason: `file is ${bytes} bytes, the manifest says ${entry.bytes} (truncated or replaced)`,
-      };
+      };}
     if (quick !== entry.quick)
-      return {
+      {return {
         ok: false,
         reason: 'contents do not match the manifest (overwritten, or from another library)',
-      };
+      };}
     const index = await HnswIndex.load(file, dim, entry.deleted);
     if (index.slots !== entry.count)
-      return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };
+      {return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };}
     return {
       ok: true,
       segment: {
@@ -878,7 +878,7 @@ async function removeFiles(files: readonly string[]): Promise<void> {
 function removeLeftovers(dir: string, keep: ReadonlySet<string>): void {
   for (const name of fs.readdirSync(dir)) {
     if (/^(image|text)\.hnsw(\.json)?(\.tmp-\d+)?$/.test(name))
-      fs.rmSync(path.join(dir, name), { force: true });
+      {fs.rmSync(path.join(dir, name), { force: true });}
   }
   const segDir = path.join(dir, SEGMENTS_DIR);
   for (const name of fs.readdirSync(segDir)) {
