@@ -45,11 +45,8 @@ export async function run(args: LibraryVerifyArgs, ctx: CommandContext): Promise
           `${name}: ${stale.length} vectors of items that are not indexed in the database (e.g. ${stale.slice(0, 5).join(', ')})`,
         );}
     }
-    for (const kind of ['image', 'text'] as const) {
-      const inIndex = library.graphSize(kind);
-      const inDb = library.counts(kind).indexed;
-      if (inIndex !== inDb)
-        {problems.push(`${kind}: ${inIndex} vectors searchable, ${inDb} items indexed in the database`);}
+    for (const k of library.info().kinds) {
+      if (k.live !== k.vectorsInDatabase) problems.push(`${k.kind}: ${k.live} vectors searchable, ${k.vectorsInDatabase} live in the database`);
     }
   } finally {
     await library.close();

@@ -58,7 +58,8 @@ export interface LibraryInfo {
   readonly libraryId: string;
   readonly schemaVersion: number;
   readonly model: { readonly name: string; readonly id: string; readonly dim: number; readonly dir: string | null };
-  readonly kinds: readonly (KindInfo & { readonly indexed: number })[];
+  /** `indexed`: items of the kind; `vectorsInDatabase`: live vectors in its space (shots included). */
+  readonly kinds: readonly (KindInfo & { readonly indexed: number; readonly vectorsInDatabase: number })[];
   /** Vector changes newer than this are replayed from SQLite at open. */
   readonly mark: number;
   readonly warnings: readonly { readonly at: string; readonly kind: ItemKind; readonly message: string }[];
@@ -211,7 +212,7 @@ export class LibraryStore implements Library {
       libraryId: meta.libraryId,
       schemaVersion: this.parts.schemaVersion,
       model: { name: meta.fingerprint.name, id: meta.fingerprint.id, dim: meta.dim, dir: repos.meta.modelDir() ?? null },
-      kinds: seg.kinds.map((k) => ({ ...k, indexed: repos.items.counts(k.kind).indexed })),
+      kinds: seg.kinds.map((k) => ({ ...k, indexed: repos.items.counts(k.kind).indexed, vectorsInDatabase: repos.vectors.liveCount(k.kind) })),
       mark: seg.mark,
       warnings: seg.warnings.map((w) => ({ at: new Date(w.at).toISOString(), kind: w.kind, message: w.message })),
       backgroundError: segments.lastBackgroundError ?? null,
