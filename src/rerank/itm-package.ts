@@ -4,7 +4,7 @@
  *
  *   { "model_type": "clipdex_itm", "base_model": "clipdex-mini",
  *     "itm": { "vision_graph": "onnx/itm_vision_model.onnx", "fusion_graph": "onnx/itm_model.onnx",
- *              "text_input": "input_ids", "output": "itm_logits",
+ *              "text_input": "input_ids", "text_broadcast": true, "output": "itm_logits",
  *              "image_features": [{ "name": "image_tokens", "shape": [5, 256] }, …],
  *              "default_k": 32, "score": { "dual_weight": 1, "dual_logit_scale": 26.5 } } }
  *
@@ -22,6 +22,8 @@ export interface ItmPackageConfig {
   readonly visionGraph: string;
   readonly fusionGraph: string;
   readonly textInput: string;
+  /** The fusion graph takes one text row for a whole batch of images (its text work then runs once). */
+  readonly textBroadcast: boolean;
   readonly output: string;
   readonly imageFeatures: readonly { readonly name: string; readonly shape: readonly number[] }[];
   readonly defaultK: number;
@@ -80,6 +82,7 @@ export async function readItmConfig(dir: string): Promise<ItmPackageConfig> {
     visionGraph: str(itm['vision_graph'], 'itm.vision_graph', file),
     fusionGraph: str(itm['fusion_graph'], 'itm.fusion_graph', file),
     textInput: str(itm['text_input'] ?? 'input_ids', 'itm.text_input', file),
+    textBroadcast: itm['text_broadcast'] === true,
     output: str(itm['output'] ?? 'itm_logits', 'itm.output', file),
     imageFeatures,
     defaultK: Number.isInteger(defaultK) && defaultK > 0 ? defaultK : 32,

@@ -131,7 +131,7 @@ export class OnnxItmStage implements ItmStage {
 
   async scoreText(text: string, images: readonly Uint8Array[]): Promise<Float32Array> {
     const ids = this.tokenizer.encode(text);
-    return this.score(images.map(() => ids), images);
+    return this.score(images.map(() => ids), images, this.config.textBroadcast);
   }
 
   async scoreImage(image: Uint8Array, texts: readonly string[]): Promise<Float32Array> {
@@ -148,7 +148,8 @@ export class OnnxItmStage implements ItmStage {
     }
   }
 
-  private async score(texts: readonly { ids: readonly number[]; attentionMask: readonly number[] }[], images: readonly Uint8Array[]): Promise<Float32Array> {
+  /** `shared`: every pair has the same text, fed once as a [1, length] row the graph broadcasts. */
+  private async score(texts: readonly { ids: readonly number[]; attentionMask: readonly number[] }[], images: readonly Uint8Array[], shared = false): Promise<Float32Array> {
     const out = new Float32Array(images.length);
     if (images.length === 0) return out;
     const { fusion } = await this.sessions();
@@ -162,12 +163,13 @@ export class OnnxItmStage implements ItmStage {
       const length = Math.max(...texts.slice(start, end).map((t) => t.attentionMask.reduce((a, b) => a + b, 0)));
       const ids: number[] = [];
       const att: number[] = [];
-      for (let i = start; i < end; i++) {
+      const rows = shared ? 1 : n;
+      for (let i = start; i < start + rows; i++) {
         ids.push(...texts[i]!.ids.slice(0, length));
         att.push(...texts[i]!.attentionMask.slice(0, length));
       }
-      const feeds: Record<string, FeedTensor> = { [idsInput.name]: intTensor(idsInput.type, ids, [n, length]) };
-      if (mask) feeds[mask.name] = intTensor(mask.type, att, [n, length]);
+      const feeds: Record<string, FeedTensor> = { [idsInput.name]: intTensor(idsInput.type, ids, [rows, length]) };
+      if (mask) feeds[mask.name] = intTensor(mask.type, att, [rows, length]);
       let offset = 0;
       const unpacked = images.slice(start, end).map((blob) => unpackFeatures(blob, this.#length));
       for (const f of this.config.imageFeatures) {
