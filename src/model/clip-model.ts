@@ -26,6 +26,8 @@ export interface ModelDetails {
   readonly variant: string;
   readonly variantsAvailable: readonly string[];
   readonly contextLength: number;
+  /** 'builtin-clip-bpe': the package has no tokenizer, clipdex's OpenAI CLIP BPE is used (clip-as-service). */
+  readonly tokenizer: 'package' | 'builtin-clip-bpe';
   /** Sequence length fed to the text graph (≥ contextLength when the graph fixes it). */
   readonly paddedLength: number;
   /** Whether runs are padded only to their longest text (padding measured inert at load). */

@@ -17,6 +17,8 @@ export interface ModelDescription {
   readonly variantsAvailable: readonly string[];
   readonly dim: number;
   readonly contextLength: number;
+  /** Where the tokenizer comes from: 'package', or 'builtin-clip-bpe' for packages that ship none. */
+  readonly tokenizer: 'package' | 'builtin-clip-bpe';
   readonly paddedLength: number;
   readonly trimPadding: boolean;
   readonly padId: number;
@@ -53,6 +55,7 @@ export function describeModel(model: LoadedClipModel): ModelDescription {
     variantsAvailable: d.variantsAvailable,
     dim: model.fingerprint.dim,
     contextLength: d.contextLength,
+    tokenizer: d.tokenizer,
     paddedLength: d.paddedLength,
     trimPadding: d.trimPadding,
     padId: d.padId,
@@ -106,6 +109,7 @@ export function formatModelDescription(m: ModelDescription): string[] {
     `id          ${m.id}`,
     `layout      ${m.layout}  variant ${m.variant}${m.variantsAvailable.length > 1 ? ` (available: ${m.variantsAvailable.join(', ')})` : ''}`,
     `dimension   ${m.dim}`,
+    `tokenizer   ${m.tokenizer === 'package' ? "the package's tokenizer.json" : "built-in OpenAI CLIP BPE (lower-cased, context 77): the package ships no tokenizer, as clip-as-service's don't"}`,
     `context     ${m.contextLength} tokens (padded ${m.trimPadding ? `to the longest text in a run, up to ${m.paddedLength} (padding is inert)` : `to ${m.paddedLength}`} with id ${m.padId})${m.textClean === 'none' ? '' : `, text cleaning: ${m.textClean}`}`,
     `preprocess  ${resize}, ${p.interpolation}, ×${p.rescaleFactor.toPrecision(4)}, mean [${fmt(p.mean)}], std [${fmt(p.std)}]`,
     `provider    ${m.executionProvider}${m.providerNote ? `  (${m.providerNote})` : ''}`,

@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ModelLayout } from '../shared/model-fingerprint.ts';
 import { EngineError, fromFsError } from '../errors.ts';
 
@@ -16,8 +17,10 @@ export interface LayoutFiles {
   /** Paths relative to dir. */
   readonly textGraph: string;
   readonly visionGraph: string;
-  /** Folder (relative) holding tokenizer.json and friends. */
+  /** Folder holding tokenizer.json and friends: relative to dir, or absolute for the built-in one. */
   readonly tokenizerDir: string;
+  /** 'builtin-clip-bpe': the package has no tokenizer; clipdex's OpenAI CLIP BPE is used (clip-as-service). */
+  readonly tokenizer: 'package' | 'builtin-clip-bpe';
   readonly config: string | undefined;
   readonly preprocess: { readonly kind: 'huggingface' | 'openclip'; readonly file: string } | undefined;
   /** HF variants present next to the chosen one (for `model info`). */
@@ -42,6 +45,14 @@ export const HF_VARIANT_SUFFIXES: Readonly<Record<string, string>> = {
   bnb4: '_bnb4',
 };
 const VARIANT_PREFERENCE = ['fp32', 'quantized', 'fp16', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
+
+/**
+ * The OpenAI CLIP byte-level BPE tokenizer (49,408 tokens, lower-cased, context 77) that clipdex ships as
+ * product data, for packages that ship none: clip-as-service's ONNX folders hold only the two graphs.
+ */
+export const BUILTIN_CLIP_TOKENIZER_DIR = fileURLToPath(new URL('./assets/clip-bpe/', import.meta.url));
+/** clip-as-service's multilingual packages (M-CLIP: XLM-R or LaBSE text towers) use another vocabulary. */
+const MULTILINGUAL_NAME = /m-?clip|xlm|roberta|labse|multilingual/i;
 
 async function isFile(file: string): Promise<boolean> {
   try {
@@ -82,6 +93,7 @@ async function huggingface(dir: string, variant: string | undefined): Promise<La
       textGraph: rel(`text_model${suffix}.onnx`),
       visionGraph: rel(`vision_model${suffix}.onnx`),
       tokenizerDir: '.',
+      tokenizer: 'package',
       config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
       preprocess,
       variantsAvailable: present,
@@ -102,6 +114,7 @@ async function openclip(dir: string): Promise<LayoutFiles | undefined> {
     textGraph: path.join('textual', 'model.onnx'),
     visionGraph: path.join('visual', 'model.onnx'),
     tokenizerDir,
+    tokenizer: 'package',
     config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
     preprocess: preprocessFile ? { kind: 'openclip', file: preprocessFile } : undefined,
     variantsAvailable: ['fp32'],
@@ -119,6 +132,7 @@ async function clipAsService(dir: string): Promise<LayoutFiles | undefined> {
     textGraph: 'textual.onnx',
     visionGraph: 'visual.onnx',
     tokenizerDir: '.',
+    tokenizer: 'package',
     config: (await isFile(path.join(dir, 'config.json'))) ? 'config.json' : undefined,
     preprocess,
     variantsAvailable: ['fp32'],
@@ -174,11 +188,28 @@ export async function detectLayout(dir: string, variant?: string): Promise<Layou
     throw new EngineError('INVALID_INPUT', `${dir}: variants are a huggingface-layout feature; this is a ${found.layout} package`);
   }
   if (!(await isFile(path.join(dir, found.tokenizerDir, 'tokenizer.json')))) {
+    if (found.layout === 'clip-as-service') return withBuiltinTokenizer(found);
     throw new EngineError(
       'MODEL_LOAD_FAILED',
-      `${dir}: ${found.layout} package without ${path.join(found.tokenizerDir, 'tokenizer.json')}` +
-        (found.layout === 'clip-as-service' ? ' (clip-as-service ships no tokenizer; copy CLIP\'s tokenizer.json next to textual.onnx)' : ''),
+      `${dir}: ${found.layout} package without ${path.join(found.tokenizerDir, 'tokenizer.json')}`,
     );
   }
   return found;
+}
+
+/**
+ * clip-as-service ships textual.onnx + visual.onnx only. Its OpenAI and OpenCLIP models all use the OpenAI
+ * CLIP BPE (lower-cased, context 77, zero padding), which clipdex carries; its multilingual ones (M-CLIP)
+ * need their own tokenizer, and the CLIP one would silently give wrong ids, so they are refused.
+ */
+function withBuiltinTokenizer(found: LayoutFiles): LayoutFiles {
+  if (MULTILINGUAL_NAME.test(path.basename(found.dir))) {
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${found.dir}: a multilingual clip-as-service package (M-CLIP: XLM-R or LaBSE text tower) without tokenizer.json; ` +
+        "clipdex's built-in OpenAI CLIP tokenizer does not fit it. Add the text tower's own tokenizer.json (e.g. the Hugging Face " +
+        `export of xlm-roberta-large for XLM-R models) as ${path.join(found.dir, 'tokenizer.json')}`,
+    );
+  }
+  return { ...found, tokenizerDir: BUILTIN_CLIP_TOKENIZER_DIR, tokenizer: 'builtin-clip-bpe' };
 }

@@ -14,7 +14,7 @@ import { ClipTextEncoder, planTextGraph } from '../encoders/clip-text.encoder.ts
 import type { DeviceRequest } from '../encoders/encoder.ts';
 import { staticDim } from '../encoders/graph-io.ts';
 import { OnnxSession } from '../encoders/onnx-session.ts';
-import { ClipTokenizer, readTokenizerFiles, tokenizerMaxLength } from '../encoders/tokenizer.ts';
+import { ClipTokenizer, readTokenizerFiles, tokenizerMaxLength, type TokenizerFiles } from '../encoders/tokenizer.ts';
 import { EngineError } from '../errors.ts';
 import { SharpImagePreprocessor, type PreprocessFidelity } from '../image/image-preprocessor.ts';
 import { findItmPackage } from '../rerank/itm-package.ts';
@@ -22,7 +22,7 @@ import { loadItmStage } from '../rerank/onnx-itm.stage.ts';
 import type { ItmStage } from '../rerank/itm.types.ts';
 import { LoadedClipModel } from './clip-model.ts';
 import { detectLayout } from './detect-layout.ts';
-import { computeFingerprint } from './fingerprint.ts';
+import { computeFingerprint, sha256File } from './fingerprint.ts';
 import { calibrateTower, planTowerThreads, type ThreadSettings } from './tower-threads.ts';
 import { configContextLength, configTextClean, readJsonFile, readPreprocessSpec, resolveContextLength } from './package-config.ts';
 
@@ -39,12 +39,23 @@ export interface LoadModelOptions extends ThreadSettings {
   readonly itm?: boolean;
 }
 
+/** Where a fingerprint records the built-in tokenizer's files (a name, not a path in the package). */
+const BUILTIN_TOKENIZER_KEY = 'clipdex-builtin/clip-bpe';
+
+/** clip-as-service's own CLIP tokenizer pads with 0 (openai/CLIP `tokenize`), not with the HF export's pad token. */
+function zeroPadded(files: TokenizerFiles): TokenizerFiles {
+  const { pad_token: _config, ...config } = files.config;
+  const { pad_token: _special, ...specialTokens } = files.specialTokens;
+  return { tokenizer: files.tokenizer, config, specialTokens };
+}
+
 export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedClipModel> {
   const root = path.resolve(dir);
   const files = await detectLayout(root, options.variant);
   const config = await readJsonFile(root, files.config);
-  const tokenizerDir = path.join(root, files.tokenizerDir);
-  const tokenizerFiles = await readTokenizerFiles(tokenizerDir);
+  const builtinTokenizer = files.tokenizer === 'builtin-clip-bpe';
+  const tokenizerDir = path.resolve(root, files.tokenizerDir);
+  const tokenizerFiles = builtinTokenizer ? zeroPadded(await readTokenizerFiles(tokenizerDir)) : await readTokenizerFiles(tokenizerDir);
   const openAt = (file: string) => (threads: number) =>
     OnnxSession.open(file, { ...(options.device ? { device: options.device } : {}), ...(options.spinning === false ? { spinning: false } : {}), threads });
   const textFile = path.join(root, files.textGraph);
@@ -81,7 +92,11 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
       );
     }
 
-    const tokenizerRel = (name: string) => path.join(files.tokenizerDir, name);
+    // The built-in tokenizer is recorded under a name of its own (not a path in the package) with its hash.
+    const tokenizerRel = (name: string) => (builtinTokenizer ? `${BUILTIN_TOKENIZER_KEY}/${name}` : path.join(files.tokenizerDir, name));
+    if (builtinTokenizer) {
+      for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) hashes.set(path.join(root, tokenizerRel(name)), await sha256File(path.join(tokenizerDir, name)));
+    }
     const hashed = [files.textGraph, files.visionGraph, tokenizerRel('tokenizer.json')];
     if (Object.keys(tokenizerFiles.config).length > 0) hashed.push(tokenizerRel('tokenizer_config.json'));
     if (Object.keys(tokenizerFiles.specialTokens).length > 0) hashed.push(tokenizerRel('special_tokens_map.json'));
@@ -140,6 +155,7 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
         variant: files.variant,
         variantsAvailable: files.variantsAvailable,
         contextLength,
+        tokenizer: builtinTokenizer ? 'builtin-clip-bpe' : 'package',
         paddedLength: tokenizer.padLength,
         trimPadding,
         padId: tokenizer.padId,

@@ -1,9 +1,10 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { BUILTIN_CLIP_TOKENIZER_DIR } from '../../../src/model/detect-layout.ts';
 import { loadModel } from '../../../src/model/load-model.ts';
 import { expectedText, maxAbsDiff } from './format-fixture-math.ts';
-import { FIXTURES, tempCopy } from './model-test-dirs.ts';
+import { tempCopy } from './model-test-dirs.ts';
 
 describe('huggingface package with the real CLIP tokenizer', () => {
   let dir: string;
@@ -12,7 +13,7 @@ describe('huggingface package with the real CLIP tokenizer', () => {
   before(async () => {
     ({ dir, cleanup } = await tempCopy('models/formats/huggingface'));
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
-      await copyFile(path.join(FIXTURES, 'tokenizers/clip', f), path.join(dir, f));
+      await copyFile(path.join(BUILTIN_CLIP_TOKENIZER_DIR, f), path.join(dir, f));
     }
     const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_config: Record<string, unknown> };
     config.text_config['max_position_embeddings'] = 77;

@@ -56,9 +56,9 @@ describe('loadModel: bad packages give typed errors', () => {
     expect(message).to.include('text_model.onnx');
   });
 
-  it('missing tokenizer.json → MODEL_LOAD_FAILED', async () => {
-    const dir = await copy('models/formats/clip-as-service');
-    await unlink(path.join(dir, 'tokenizer.json'));
+  it('missing tokenizer.json → MODEL_LOAD_FAILED (clip-as-service instead falls back to the built-in CLIP BPE)', async () => {
+    const dir = await copy('models/formats/openclip');
+    await unlink(path.join(dir, 'textual', 'tokenizer.json'));
     const message = await failure(loadModel(dir), 'MODEL_LOAD_FAILED');
     expect(message).to.include('tokenizer.json');
   });

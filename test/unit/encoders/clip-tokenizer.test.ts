@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { ClipTokenizer, readTokenizerFiles, tokenizerMaxLength, type TokenizerFiles } from '../../../src/encoders/tokenizer.ts';
 
 const DIR = new URL('../../../fixtures/tokenizers/clip/', import.meta.url);
+// The tokenizer itself is product data (the built-in one for clip-as-service packages); the reference ids are test data.
+const TOKENIZER_DIR = new URL('../../../src/model/assets/clip-bpe/', import.meta.url);
 interface Case {
   readonly name?: string;
   readonly text: string;
@@ -17,7 +19,7 @@ describe('ClipTokenizer with the real CLIP tokenizer.json', () => {
   let tokenizer: ClipTokenizer;
 
   before(async () => {
-    files = await readTokenizerFiles(DIR.pathname);
+    files = await readTokenizerFiles(TOKENIZER_DIR.pathname);
     tokenizer = new ClipTokenizer(files, { contextLength: tokenizerMaxLength(files) ?? 0 });
   });
 
@@ -90,7 +92,7 @@ describe('ClipTokenizer with the real CLIP tokenizer.json', () => {
 
 describe('ClipTokenizer on very long input', () => {
   it('gives the same ids for a 200 kB text as for its first kilobytes, without tokenizing it all', async () => {
-    const files = await readTokenizerFiles(new URL('../../../fixtures/tokenizers/clip/', import.meta.url).pathname);
+    const files = await readTokenizerFiles(TOKENIZER_DIR.pathname);
     const tokenizer = new ClipTokenizer(files, { contextLength: 77 });
     const sentence = 'The quick brown fox jumps over the lazy dog, again and again! ';
     const huge = sentence.repeat(Math.ceil(200_000 / sentence.length));
