@@ -17,7 +17,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.stderr.write('\nforced exit\n');
       process.exit(130);
     }
-    process.stderr.write('\nstopping after the current batch… (press Ctrl-C again to force)\n');
+    // Each command says what stopping means for it (index: after the current batch; serve: in-flight requests).
     abort.abort(new EngineError('ABORTED', `interrupted by ${sig}`));
   });
 }

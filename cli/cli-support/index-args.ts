@@ -10,6 +10,7 @@ import { availableCpus } from '../../src/encoders/cpu-topology.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
 import type { PreprocessFidelity } from '../../src/image/image-preprocessor.ts';
 import { isMediaName, isTextCorpusName } from '../../indexer/discovery/media-types.ts';
+import { checkCaptionManifest } from '../../indexer/sources/caption-manifest.reader.ts';
 import { INDEX_DEFAULTS, type IndexRequest } from '../../indexer/pipeline/index-request.ts';
 import { VIDEO_DEFAULTS, type VideoSettings } from '../../indexer/pipeline/plan-video.ts';
 import { positiveInt, type ModelArgs } from './open-model.ts';
@@ -66,7 +67,11 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
   }
   for (const t of args.texts ?? []) corpora.push(await existingFile(t, cwd));
   const captions: string[] = [];
-  for (const c of args.captions ?? []) captions.push(await existingFile(c, cwd));
+  for (const c of args.captions ?? []) {
+    const file = await existingFile(c, cwd);
+    await checkCaptionManifest(file); // before any library is created or run recorded
+    captions.push(file);
+  }
   if (folders.length + imageFiles.length + corpora.length + captions.length === 0 && !args.retryFailed) {
     throw new EngineError('INVALID_INPUT', 'nothing to index: give folders, images or text files (or --captions / --retry-failed)');
   }

@@ -19,6 +19,16 @@ import { createProgressReporter } from '../../indexer/progress/progress-reporter
 import { tagVector } from '../../src/tags/zero-shot-tagger.ts';
 
 export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
+  const stopping = () => writeLine(ctx.stderr, '\nstopping after the current batch… (press Ctrl-C again to force)');
+  ctx.signal.addEventListener('abort', stopping, { once: true });
+  try {
+    await indexRun(args, ctx);
+  } finally {
+    ctx.signal.removeEventListener('abort', stopping);
+  }
+}
+
+async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const parsed = await parseIndexArgs(args, ctx.cwd);
   // With decode workers sharing the CPUs, idle ONNX threads must sleep, not spin on a core.
   const spinning = parsed.decodeWorkers === 0;

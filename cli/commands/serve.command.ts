@@ -95,7 +95,7 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
       if (ctx.signal.aborted) resolve();
       else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    writeLine(ctx.stderr, 'stopping the server…');
+    writeLine(ctx.stderr, 'stopping the server… (finishing requests in flight; Ctrl-C again to force)');
     await server.stop();
   } finally {
     await engine.close();

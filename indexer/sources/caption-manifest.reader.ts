@@ -7,7 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { EngineError } from '../../src/errors.ts';
-import { extensionOf } from '../discovery/media-types.ts';
+import { extensionOf, isImageName } from '../discovery/media-types.ts';
 import { findColumn, readCsvRows, readLines } from './read-records.ts';
 import type { RecordProblem, TextRecord } from './text-corpus.reader.ts';
 
@@ -28,6 +28,34 @@ export async function* readCaptionManifest(file: string, onProblem: RecordProble
   else if (ext === 'json') yield* readCoco(file);
   else if (ext === 'csv' || ext === 'tsv' || ext === 'txt' || ext === 'token') yield* readCsv(file, ext === 'tsv' ? '\t' : undefined);
   else throw new EngineError('UNSUPPORTED_MEDIA', `${file}: caption manifests must be .jsonl, COCO .json or .csv/.tsv`);
+}
+
+const MANIFEST_SHAPES = 'JSON Lines {"image": "a.jpg", "captions": ["…"]}, COCO captions JSON, or image,caption CSV/TSV';
+/** Records read from the top of a file before deciding it is not a manifest. */
+const PROBE_RECORDS = 200;
+
+/**
+ * Throws INVALID_INPUT unless `file` reads as a caption manifest: a known extension and, among its
+ * first records, one that names an image file. Run before a library is created or a run recorded.
+ */
+export async function checkCaptionManifest(file: string): Promise<void> {
+  let seen = 0;
+  let problems = 0;
+  try {
+    const onProblem = () => {
+      if (++problems >= PROBE_RECORDS) throw new EngineError('INVALID_INPUT', `no valid record in its first ${PROBE_RECORDS} lines`);
+    };
+    for await (const record of readCaptionManifest(file, onProblem)) {
+      if (isImageName(record.image)) return;
+      if (++seen >= PROBE_RECORDS) break;
+    }
+  } catch (error) {
+    if (error instanceof EngineError && (error.code === 'INVALID_INPUT' || error.code === 'UNSUPPORTED_MEDIA')) {
+      throw new EngineError('INVALID_INPUT', `--captions ${file}: not a caption manifest (${error.message}); expected ${MANIFEST_SHAPES}`, { cause: error });
+    }
+    throw error;
+  }
+  throw new EngineError('INVALID_INPUT', `--captions ${file}: not a caption manifest (no record naming an image in its first lines); expected ${MANIFEST_SHAPES}`);
 }
 
 async function* readJsonl(file: string, onProblem: RecordProblem): AsyncGenerator<CaptionRecord> {
@@ -95,6 +123,7 @@ async function* readCsv(file: string, delimiter: string | undefined): AsyncGener
       }
       if (i >= 0 || c >= 0) throw new EngineError('INVALID_INPUT', `${file}: header needs an image column and a caption column`);
       // Headerless (Flickr8k token file): first column image, last column caption.
+      if (row.length < 2) throw new EngineError('INVALID_INPUT', `${file}: expected image,caption rows (one column found)`);
       captionCol = row.length - 1;
     }
     // Flickr8k writes `name.jpg#0`: the suffix numbers the caption, it is not part of the file name.

@@ -10,7 +10,9 @@ describe('indexer/parseIndexArgs', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'clipdex-args-'));
     await mkdir(path.join(dir, 'photos'));
-    for (const f of ['one.jpg', 'corpus.txt', 'corpus.csv', 'caps.jsonl', 'notes.md']) await writeFile(path.join(dir, f), 'x');
+    for (const f of ['one.jpg', 'corpus.txt', 'corpus.csv', 'notes.md']) await writeFile(path.join(dir, f), 'x');
+    // Caption manifests are read before anything else happens: this one must look like one.
+    await writeFile(path.join(dir, 'caps.jsonl'), '{"image": "one.jpg", "captions": ["a thing"]}\n');
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
