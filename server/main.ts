@@ -10,7 +10,8 @@ import type { Server, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { ClipModel } from '../src/model/model.types.ts';
 import { microBatchImageEncoder, microBatchTextEncoder } from '../src/encoders/micro-batcher.ts';
-import { SearchService } from '../src/search/search.service.ts';
+import type { QueryEncoders } from '../src/engine.ts';
+import type { SearchService } from '../src/search/search.service.ts';
 import type { Library } from '../src/store/library.types.ts';
 import { createApp } from './app.ts';
 import { answerClientErrors } from './client-error.ts';
@@ -21,9 +22,18 @@ import type { ServerConfig } from './server-config.ts';
 import { ServerMetrics } from './server-metrics.ts';
 import { ThumbnailCache, type MakeThumbnail } from './thumbnail-cache.ts';
 
-export interface ServerParts {
+/** The open engine the server serves: its one search service, built over the server's query encoders. */
+export interface ServedEngine {
   readonly model: ClipModel;
   readonly library: Library;
+  readonly search: SearchService;
+  readonly encoders: QueryEncoders;
+}
+
+export interface ServerParts {
+  readonly engine: ServedEngine;
+  /** The metrics the query encoders report batches to (from `serverEncoders`). */
+  readonly metrics: ServerMetrics;
   readonly makeThumbnail: MakeThumbnail;
 }
 
@@ -37,37 +47,38 @@ export interface RunningServer {
 }
 
 /**
- * Wires the app's dependencies: micro-batched encoders (when enabled) and a cache of recent text
- * queries under one search service.
+ * The server's query encoders, for `openEngine({ queryEncoders })`: micro-batched across concurrent
+ * requests (when enabled) and, for text, a cache of recent queries. The engine builds its one search
+ * service over them; `metrics()` is the registry their batches report to (there once the engine is open).
  */
+export function serverEncoders(config: ServerConfig): { queryEncoders: (model: ClipModel, library: Library) => QueryEncoders; metrics(): ServerMetrics } {
+  let metrics: ServerMetrics | undefined;
+  return {
+    queryEncoders(model, library) {
+      const m = (metrics = new ServerMetrics(library));
+      const { enabled, windowMs, maxBatch } = config.microBatch;
+      const batchedText = enabled ? microBatchTextEncoder(model.text, { windowMs, maxBatch, onBatch: m.onBatch('text') }) : model.text;
+      const image = enabled ? microBatchImageEncoder(model.image, { windowMs, maxBatch, onBatch: m.onBatch('image') }) : model.image;
+      return { text: cachedTextEncoder(batchedText, config.queryCacheSize), image };
+    },
+    metrics() {
+      if (!metrics) throw new Error('serverEncoders: open the engine with these queryEncoders first');
+      return metrics;
+    },
+  };
+}
+
+/** The app's dependencies, from the open engine: nothing is built twice. */
 export function buildDeps(parts: ServerParts, config: ServerConfig): AppDeps {
-  const metrics = new ServerMetrics(parts.library);
-  const { enabled, windowMs, maxBatch } = config.microBatch;
-  const batchedText = enabled
-    ? microBatchTextEncoder(parts.model.text, { windowMs, maxBatch, onBatch: metrics.onBatch('text') })
-    : parts.model.text;
-  const text = cachedTextEncoder(batchedText, config.queryCacheSize);
-  const image = enabled
-    ? microBatchImageEncoder(parts.model.image, { windowMs, maxBatch, onBatch: metrics.onBatch('image') })
-    : parts.model.image;
-  const search = new SearchService({
-    text,
-    image,
-    preprocessor: parts.model.preprocessor,
-    library: parts.library,
-    imageLimits: { maxPixels: config.maxPixels },
-    ...(parts.model.itm ? { itm: parts.model.itm } : {}),
-    modelName: parts.model.fingerprint.name,
-  });
   return {
     config,
-    library: parts.library,
-    search,
-    text,
-    model: parts.model,
+    library: parts.engine.library,
+    search: parts.engine.search,
+    text: parts.engine.encoders.text,
+    model: parts.engine.model,
     makeThumbnail: parts.makeThumbnail,
     thumbnails: new ThumbnailCache(config.thumbnailCacheBytes),
-    metrics,
+    metrics: parts.metrics,
     startedAt: Date.now(),
   };
 }

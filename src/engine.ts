@@ -10,7 +10,7 @@
  * }
  */
 import type { ClipModel } from './model/model.types.ts';
-import type { DeviceRequest } from './encoders/encoder.ts';
+import type { DeviceRequest, ImageEncoder, TextEncoder } from './encoders/encoder.ts';
 import { loadModel } from './model/load-model.ts';
 import type { ThreadSettings } from './model/tower-threads.ts';
 import { SearchService } from './search/search.service.ts';
@@ -30,12 +30,25 @@ export interface EngineOptions {
   readonly readOnly?: boolean;
   /** Refuse query images above this many pixels. */
   readonly maxQueryPixels?: number;
+  /**
+   * Wraps the model's towers for queries (the server: micro-batching, a cache of recent text queries).
+   * The one search service is built over what this returns; default: the model's own towers.
+   */
+  readonly queryEncoders?: (model: ClipModel, library: Library) => QueryEncoders;
+}
+
+/** The towers queries go through (possibly wrapped); the indexer uses the model's own. */
+export interface QueryEncoders {
+  readonly text: TextEncoder;
+  readonly image: ImageEncoder;
 }
 
 export interface Engine {
   readonly model: ClipModel;
   readonly library: Library;
   readonly search: SearchService;
+  /** The towers `search` encodes queries with (the model's, or the `queryEncoders` wrappers). */
+  readonly encoders: QueryEncoders;
   /** Closes the library (saving its index) and then the model, in that order. */
   close(): Promise<void>;
 }
@@ -56,9 +69,17 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     await model.close();
     throw error;
   }
+  let encoders: QueryEncoders;
+  try {
+    encoders = options.queryEncoders?.(model, library) ?? { text: model.text, image: model.image };
+  } catch (error) {
+    await library.close();
+    await model.close();
+    throw error;
+  }
   const search = new SearchService({
-    text: model.text,
-    image: model.image,
+    text: encoders.text,
+    image: encoders.image,
     preprocessor: model.preprocessor,
     library,
     ...(model.itm ? { itm: model.itm } : {}),
@@ -70,6 +91,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     model,
     library,
     search,
+    encoders,
     async close() {
       if (closed) return;
       closed = true;

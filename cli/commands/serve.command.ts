@@ -8,7 +8,7 @@ import path from 'node:path';
 import { openEngine } from '../../src/engine.ts';
 import { EngineError } from '../../src/errors.ts';
 import { makeThumbnail } from '../../src/image/sharp-decoder.ts';
-import { startServer, type RunningServer } from '../../server/main.ts';
+import { serverEncoders, startServer, type RunningServer } from '../../server/main.ts';
 import { defaultServerConfig, serverConfig } from '../../server/server-config.ts';
 import { writeLine, type CommandContext } from '../command-context.ts';
 import { deviceOf, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
@@ -69,15 +69,17 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
     log: args.log ? (line) => writeLine(ctx.stderr, line) : undefined,
   });
 
+  // One search service: the engine builds it over the server's query encoders (micro-batching, query cache).
+  const served = serverEncoders(config);
   const open = (modelDir: string) =>
-    openEngine({ libraryDir, modelDir, device: deviceOf(args), readOnly: true, ...threads });
+    openEngine({ libraryDir, modelDir, device: deviceOf(args), readOnly: true, ...threads, maxQueryPixels: config.maxPixels, queryEncoders: served.queryEncoders });
   // Without --model, the model the library remembers (where it was loaded from, or pulled).
   const engine = await withLibraryModel(args, ctx, libraryDir, open);
   try {
     const server = await startServer(
       {
-        model: engine.model,
-        library: engine.library,
+        engine,
+        metrics: served.metrics(),
         makeThumbnail: async (bytes, maxSide) => ({ bytes: await makeThumbnail(bytes, maxSide), contentType: 'image/jpeg' }),
       },
       config,

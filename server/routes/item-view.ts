@@ -71,7 +71,8 @@ export function itemView(item: Item): ItemView {
   };
 }
 
-export function hitView(hit: SearchHit, linkedImage?: Item): HitView {
+export function hitView(hit: SearchHit): HitView {
+  const linkedImage = hit.linkedImage;
   const image = linkedImage ? { id: linkedImage.id, uri: linkedImage.uri, thumbnailUrl: itemView(linkedImage).thumbnailUrl! } : null;
   // Scores travel rounded: six digits are far below what distinguishes two results.
   const round = (x: number) => Math.round(x * 1e6) / 1e6;

@@ -4,7 +4,7 @@
  *   POST /api/search   JSON body | multipart (image field) | raw image bytes
  */
 import { Router } from 'express';
-import type { SearchHit, SearchRequest } from '../../src/search/search.types.ts';
+import type { SearchRequest } from '../../src/search/search.types.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { uploadBody, uploadedImage } from '../middleware/upload-body.ts';
 import { hitView } from './item-view.ts';
@@ -13,12 +13,9 @@ import { fromImageBytes, fromJsonBody, fromMultipart, fromQueryString } from './
 export async function runSearch(deps: AppDeps, request: SearchRequest) {
   const started = performance.now();
   const page = await deps.search.search(request);
-  // A caption is easier to judge next to the picture it describes (one indexed lookup per hit).
-  const imageOf = (hit: SearchHit) =>
-    hit.item.kind === 'text' ? deps.library.linkedItems(hit.item.id).find((i) => i.kind === 'image' && i.status === 'indexed') : undefined;
   return {
     target: request.target,
-    results: page.results.map((hit) => hitView(hit, imageOf(hit))),
+    results: page.results.map((hit) => hitView(hit)),
     nextCursor: page.nextCursor,
     rerank: page.rerank ?? null,
     tookMs: Math.round((performance.now() - started) * 10) / 10,

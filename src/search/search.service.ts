@@ -117,6 +117,8 @@ export class SearchService {
       const tags = this.deps.library.tagsFor(page.map((h) => h.item.id));
       page = page.map((h) => ({ ...h, tags: tags.get(h.item.id) ?? [] }));
     }
+    // A caption is easier to judge next to the picture it describes: hydrated here, for this page only.
+    if (request.target === 'text') page = page.map((h) => this.withLinkedImage(h));
     const more = hydrated.length > offset + k && offset + k < MAX_RESULT_DEPTH;
     const nextCursor = more ? encodeCursor({ offset: offset + k, ...(window ? { rerank: window } : {}) }) : null;
     return { results: page, nextCursor, ...(rerank ? { rerank } : {}) };
@@ -210,6 +212,11 @@ export class SearchService {
   /** Shots of the videos among `ids` (a video searched from leaves its own shots out). */
   private ownShots(ids: readonly number[]): number[] {
     return this.deps.library.getItems(ids).flatMap((item) => (item.kind === 'video' ? this.deps.library.shotsOf(item.id).map((s) => s.id) : []));
+  }
+
+  private withLinkedImage(hit: SearchHit): SearchHit {
+    const image = this.deps.library.linkedItems(hit.item.id).find((i) => i.kind === 'image' && i.status === 'indexed');
+    return image ? { ...hit, linkedImage: image } : hit;
   }
 
   private async embedTerm(term: QueryTerm): Promise<Float32Array> {

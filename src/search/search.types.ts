@@ -56,6 +56,8 @@ export interface SearchHit {
   readonly scores?: HitScores;
   /** For a video: the shot that matched best (its time span; `score` is that shot's). */
   readonly shot?: Shot;
+  /** For a caption (text hit): the indexed image it describes, hydrated by the service; absent otherwise. */
+  readonly linkedImage?: Item;
 }
 
 export interface SearchPage {

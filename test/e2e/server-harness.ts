@@ -13,7 +13,7 @@ import { cudaProviderInstalled, OnnxSession } from '../../src/encoders/onnx-sess
 import { openEngine, type Engine } from '../../src/engine.ts';
 import { makeThumbnail } from '../../src/image/sharp-decoder.ts';
 import { bundledModelDir } from '../../src/model/bundled-model.ts';
-import { startServer, type RunningServer } from '../../server/main.ts';
+import { serverEncoders, startServer, type RunningServer } from '../../server/main.ts';
 import { serverConfig, type ServerConfig } from '../../server/server-config.ts';
 
 const run = promisify(execFile);
@@ -84,15 +84,17 @@ export interface TestServer {
 }
 
 export async function startTestServer(libraryDir: string, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
-  const engine = await openEngine({ libraryDir, modelDir: MODEL_DIR, readOnly: true, threads: 1 });
+  const config = serverConfig({ port: 0, host: '127.0.0.1', ...overrides });
+  const served = serverEncoders(config);
+  const engine = await openEngine({ libraryDir, modelDir: MODEL_DIR, readOnly: true, threads: 1, queryEncoders: served.queryEncoders });
   try {
     const server = await startServer(
       {
-        model: engine.model,
-        library: engine.library,
+        engine,
+        metrics: served.metrics(),
         makeThumbnail: async (bytes, maxSide) => ({ bytes: await makeThumbnail(bytes, maxSide), contentType: 'image/jpeg' }),
       },
-      serverConfig({ port: 0, host: '127.0.0.1', ...overrides }),
+      config,
     );
     return {
       engine,
