@@ -3,9 +3,8 @@
  * from the same zod schemas that validate them, so the document cannot drift from the code.
  */
 import { z } from 'zod';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../src/defaults.ts';
 import { classifyBodySchema } from './routes/classify.routes.ts';
-import { searchBodySchema } from './schemas/search.schema.ts';
+import { searchBodySchema, searchOptionsQuerySchema, searchOptionsSchema, searchQuerySchema } from './schemas/search.schema.ts';
 
 type Json = Record<string, unknown>;
 
@@ -27,23 +26,41 @@ const q = (name: string, description: string, schema: Json = { type: 'string' },
 });
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
 
-const searchParams = [
-  q('target', 'modality of the results', { type: 'string', enum: ['image', 'text'], default: 'image' }),
-  q('k', 'page size', { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }),
-  q('cursor', 'nextCursor of the previous page'),
-  q('minScore', "cosine cut-off from -1 to 1, or 'auto' (where the scores drop off)"),
-  q('sort', 'order of the relevant set', { type: 'string', enum: ['score', 'date'], default: 'score' }),
-  q('rerank', "second stage: 'true' re-ranks the first-stage top 32 with the model's image–text matching stage, a number re-ranks that many", {
-    type: 'string',
-  }),
-  q('pathPrefix', 'only items under this relative path'),
-  q('formats', 'comma-separated image formats, e.g. jpeg,png'),
-  ...['minSize', 'maxSize', 'minWidth', 'maxWidth', 'minHeight', 'maxHeight'].map((n) => q(n, 'bytes or pixels', { type: 'number' })),
-  q('modifiedAfter', 'epoch ms or ISO date'),
-  q('modifiedBefore', 'epoch ms or ISO date'),
-  q('tags', 'comma-separated stored tags; only items carrying every one'),
-  q('collapse', "'near': one hit per near-duplicate group", { type: 'string', enum: ['near'] }),
-];
+/** What each query parameter means; its type, bounds and default come from the zod schema itself. */
+const PARAM_NOTES: Readonly<Record<string, string>> = {
+  q: 'the words',
+  target: 'modality of the results',
+  k: 'page size',
+  cursor: 'nextCursor of the previous page',
+  minScore: "cosine cut-off from -1 to 1, or 'auto' (where the scores drop off)",
+  sort: 'order of the relevant set',
+  collapse: "'near': one hit per near-duplicate group",
+  rerank: "second stage: 'true' re-ranks the first-stage top 32 with the model's image–text matching stage, a number re-ranks that many",
+  pathPrefix: 'only items under this relative path',
+  formats: 'comma-separated image formats, e.g. jpeg,png',
+  minSize: 'bytes',
+  maxSize: 'bytes',
+  minWidth: 'pixels',
+  maxWidth: 'pixels',
+  minHeight: 'pixels',
+  maxHeight: 'pixels',
+  modifiedAfter: 'epoch ms or ISO date',
+  modifiedBefore: 'epoch ms or ISO date',
+  tags: 'comma-separated stored tags; only items carrying every one',
+};
+
+/** Query parameters generated from the zod schema that validates them: the document cannot drift from the code. */
+function queryParams(schema: z.ZodObject): Json[] {
+  const json = schemaOf(schema) as { properties?: Record<string, Json>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    description: PARAM_NOTES[name] ?? name,
+    schema: property,
+  }));
+}
+const searchParams = queryParams(searchOptionsQuerySchema);
 const searchResponse = { '200': { description: 'one page of hits', content: json(ref('SearchPage')) } };
 const uploadBodies = (jsonSchema: Json) => ({
   required: true,
@@ -144,12 +161,12 @@ export function openApiDocument(version: string): Json {
       '/api/search': {
         get: {
           summary: 'Search by words',
-          parameters: [q('q', 'the words', { type: 'string' }, true), ...searchParams],
+          parameters: queryParams(searchQuerySchema),
           responses: { ...searchResponse, ...errors(400, 503) },
         },
         post: {
           summary: 'Search by words, a photo, items or a weighted mix (negative weights push away)',
-          parameters: searchParams.filter((p) => ['target', 'k', 'cursor', 'minScore', 'sort', 'collapse', 'rerank'].includes(p.name)),
+          parameters: queryParams(searchOptionsSchema),
           requestBody: uploadBodies(ref('SearchBody')),
           responses: { ...searchResponse, ...errors(400, 404, 413, 415, 422, 503) },
         },
