@@ -86,7 +86,7 @@ export interface TestServer {
 export async function startTestServer(libraryDir: string, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
   const config = serverConfig({ port: 0, host: '127.0.0.1', ...overrides });
   const served = serverEncoders(config);
-  const engine = await openEngine({ libraryDir, modelDir: MODEL_DIR, readOnly: true, threads: 1, queryEncoders: served.queryEncoders });
+  const engine = await openEngine({ libraryDir, modelDir: MODEL_DIR, readOnly: true, threads: 1, maxQueryPixels: config.maxPixels, queryEncoders: served.queryEncoders });
   try {
     const server = await startServer(
       {
