@@ -45,6 +45,8 @@ function fakeLibrary(kind: 'image' | 'text', withStates = true): Library {
     getItmFeatures: (_stage, ids) => new Map(withStates ? ids.map((id) => [id, states(id)]) : []),
     resolvePath: (item) => `/nowhere/${item.uri}`,
     tagsFor: () => new Map(),
+    // The service hydrates a caption's image for text hits (none here).
+    linkedItems: () => [],
   };
   return partial as Library;
 }
