@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { classifyBodySchema } from './routes/classify.routes.ts';
+import { hitViewSchema, itemViewSchema } from './schemas/hit.schema.ts';
 import { searchBodySchema, searchOptionsQuerySchema, searchOptionsSchema, searchQuerySchema } from './schemas/search.schema.ts';
 
 type Json = Record<string, unknown>;
@@ -97,48 +98,8 @@ export function openApiDocument(version: string): Json {
             },
           },
         },
-        Item: {
-          type: 'object',
-          properties: {
-            id: { type: 'integer' },
-            kind: { type: 'string', enum: ['image', 'text'] },
-            uri: { type: 'string' },
-            text: { type: ['string', 'null'] },
-            width: { type: ['integer', 'null'] },
-            height: { type: ['integer', 'null'] },
-            format: { type: ['string', 'null'] },
-            size: { type: ['integer', 'null'] },
-            modifiedAt: { type: ['string', 'null'], format: 'date-time' },
-            thumbnailUrl: { type: ['string', 'null'] },
-            fileUrl: { type: 'string' },
-          },
-        },
-        Hit: {
-          allOf: [
-            ref('Item'),
-            {
-              type: 'object',
-              properties: {
-                score: { type: 'number', description: 'the number the list is ranked by: cosine similarity, or for re-ranked hits itm + the dual-encoder logit' },
-                scores: {
-                  type: 'object',
-                  description: 'per-stage scores; re-ranked hits carry vector (cosine) and itm (image–text matching logit)',
-                  properties: { vector: { type: ['number', 'null'] }, itm: { type: 'number' } },
-                },
-                linkedImage: {
-                  type: ['object', 'null'],
-                  description: 'for a caption: the image it describes',
-                  properties: { id: { type: 'integer' }, uri: { type: 'string' }, thumbnailUrl: { type: 'string' } },
-                },
-                tags: {
-                  type: 'array',
-                  description: 'stored zero-shot tags, most probable first',
-                  items: { type: 'object', properties: { label: { type: 'string' }, score: { type: 'number' } } },
-                },
-              },
-            },
-          ],
-        },
+        Item: schemaOf(itemViewSchema),
+        Hit: schemaOf(hitViewSchema),
         SearchPage: {
           type: 'object',
           properties: {

@@ -1,0 +1,46 @@
+/**
+ * The JSON shape of items and hits as zod schemas, for the OpenAPI document. `item-view.ts` builds the
+ * values; the compile-time checks below fail when a field is added to (or dropped from) ItemView or
+ * HitView without the same change here, so the document cannot drift from what the routes send.
+ */
+import { z } from 'zod';
+import type { ItemKind } from '../../src/store/library.types.ts';
+import type { HitView, ItemView } from '../routes/item-view.ts';
+
+const KINDS = ['image', 'text'] as const satisfies readonly ItemKind[];
+
+export const itemViewSchema = z.object({
+  id: z.number().int(),
+  kind: z.enum(KINDS),
+  uri: z.string(),
+  text: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  format: z.string().nullable(),
+  size: z.number().int().nullable(),
+  modifiedAt: z.string().nullable().describe('ISO 8601, from the file mtime; null for texts with no file'),
+  thumbnailUrl: z.string().nullable().describe('images only; the v parameter changes when the file does'),
+  fileUrl: z.string(),
+});
+
+export const hitViewSchema = itemViewSchema.extend({
+  score: z.number().describe('the number the list is ranked by: cosine similarity, or for re-ranked hits itm + the dual-encoder logit'),
+  scores: z
+    .object({ vector: z.number().optional(), itm: z.number().optional() })
+    .optional()
+    .describe('per-stage scores; re-ranked hits carry vector (cosine) and itm (image–text matching logit)'),
+  linkedImage: z
+    .object({ id: z.number().int(), uri: z.string(), thumbnailUrl: z.string() })
+    .nullable()
+    .describe('for a caption: the image it describes'),
+  tags: z.array(z.object({ label: z.string(), score: z.number() })).describe('stored zero-shot tags, most probable first'),
+});
+
+// Same keys, both ways: a new HitView field without its schema (or the reverse) does not compile.
+type SameKeys<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] extends [never] ? true : false;
+const itemKeysMatch: SameKeys<ItemView, z.output<typeof itemViewSchema>> = true;
+const hitKeysMatch: SameKeys<HitView, z.output<typeof hitViewSchema>> = true;
+void [itemKeysMatch, hitKeysMatch];
+// ItemKind itself: a new kind must be listed in KINDS.
+const kindsMatch: [Exclude<ItemKind, (typeof KINDS)[number]>] extends [never] ? true : false = true;
+void kindsMatch;
