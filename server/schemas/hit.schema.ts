@@ -4,10 +4,10 @@
  * HitView without the same change here, so the document cannot drift from what the routes send.
  */
 import { z } from 'zod';
-import type { ItemKind } from '../../src/store/library.types.ts';
+import type { Item } from '../../src/store/library.types.ts';
 import type { HitView, ItemView } from '../routes/item-view.ts';
 
-const KINDS = ['image', 'text'] as const satisfies readonly ItemKind[];
+const KINDS = ['image', 'text', 'video', 'shot'] as const satisfies readonly Item['kind'][];
 
 export const itemViewSchema = z.object({
   id: z.number().int(),
@@ -34,6 +34,9 @@ export const hitViewSchema = itemViewSchema.extend({
     .nullable()
     .describe('for a caption: the image it describes'),
   tags: z.array(z.object({ label: z.string(), score: z.number() })).describe('stored zero-shot tags, most probable first'),
+  start: z.number().optional().describe("videos: the best shot's start, in seconds"),
+  end: z.number().optional().describe("videos: the best shot's end, in seconds"),
+  shotId: z.number().int().optional().describe("videos: the best shot's item id"),
 });
 
 // Same keys, both ways: a new HitView field without its schema (or the reverse) does not compile.
@@ -41,6 +44,6 @@ type SameKeys<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] ex
 const itemKeysMatch: SameKeys<ItemView, z.output<typeof itemViewSchema>> = true;
 const hitKeysMatch: SameKeys<HitView, z.output<typeof hitViewSchema>> = true;
 void [itemKeysMatch, hitKeysMatch];
-// ItemKind itself: a new kind must be listed in KINDS.
-const kindsMatch: [Exclude<ItemKind, (typeof KINDS)[number]>] extends [never] ? true : false = true;
+// Item kinds too: a new kind must be listed in KINDS.
+const kindsMatch: [Exclude<Item['kind'], (typeof KINDS)[number]>] extends [never] ? true : false = true;
 void kindsMatch;
