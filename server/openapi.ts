@@ -48,6 +48,7 @@ const PARAM_NOTES: Readonly<Record<string, string>> = {
   modifiedAfter: 'epoch ms or ISO date',
   modifiedBefore: 'epoch ms or ISO date',
   tags: 'comma-separated stored tags; only items carrying every one',
+  kinds: 'comma-separated kinds: image,video (target image; default both) or text',
 };
 
 /** Query parameters generated from the zod schema that validates them: the document cannot drift from the code. */
@@ -143,7 +144,11 @@ export function openApiDocument(version: string): Json {
         get: {
           summary: 'The original file (images) or text (texts), by id only',
           parameters: [idParam],
-          responses: { '200': { description: 'the bytes', content: { 'image/*': {}, 'text/plain': {} } }, ...errors(400, 404) },
+          responses: {
+            '200': { description: 'the bytes', content: { 'image/*': {}, 'video/*': {}, 'text/plain': {} } },
+            '206': { description: 'a byte range (Range header; video seeking)', content: { 'video/*': {}, 'image/*': {} } },
+            ...errors(400, 404),
+          },
         },
       },
       '/api/items/{id}/thumbnail': {
@@ -151,6 +156,13 @@ export function openApiDocument(version: string): Json {
           summary: 'A cached thumbnail of an image item',
           parameters: [idParam, q('size', 'longest side in pixels', { type: 'integer', minimum: 32, maximum: 1024, default: 256 })],
           responses: { '200': { description: 'thumbnail', content: { 'image/*': {} } }, '304': { description: 'not modified' }, ...errors(400, 404) },
+        },
+      },
+      '/api/items/{id}/shots': {
+        get: {
+          summary: "A video's shots (start, end, keyframe thumbnail), each scored against q when given",
+          parameters: [idParam, q('q', 'words to score the shots against')],
+          responses: { '200': { description: 'the video and its shots', content: { 'application/json': {} } }, ...errors(400, 404) },
         },
       },
       '/api/items/{id}/similar': {

@@ -237,15 +237,21 @@ function isVisible(el) {
 
 // ---------- results ----------
 function card(hit, index) {
-  const tpl = $(hit.kind === 'image' ? 'card-image' : 'card-text');
+  const tpl = $(hit.kind === 'text' ? 'card-text' : 'card-image');
   const node = tpl.content.firstElementChild.cloneNode(true);
   node.dataset.id = String(hit.id);
   node.dataset.index = String(index);
   const pick = node.querySelector('.pick');
-  const label = hit.kind === 'image' ? hit.uri : hit.text ?? hit.uri;
+  const label = hit.kind === 'text' ? hit.text ?? hit.uri : hit.kind === 'video' ? `${hit.uri} at ${clock(hit.start)}` : hit.uri;
   pick.setAttribute('aria-label', `${label}, score ${hit.score.toFixed(3)}. Search for more like this.`);
   pick.title = 'More like this';
+  if (hit.kind === 'video') {
+    // A video plays from its best shot; + / − still refine, by that shot.
+    pick.setAttribute('aria-label', `${label}, score ${hit.score.toFixed(3)}. Play from ${clock(hit.start)}.`);
+    pick.title = `Play from ${clock(hit.start)}`;
+  }
   pick.addEventListener('click', () => {
+    if (hit.kind === 'video') return play(hit);
     state.like = hit.id;
     state.q = '';
     state.photo = null;
@@ -255,15 +261,16 @@ function card(hit, index) {
     els.grid.focus();
   });
   const tune = (list, other) => {
-    if (!state[list].includes(hit.id)) state[list] = [...state[list], hit.id].slice(-7);
-    state[other] = state[other].filter((id) => id !== hit.id);
+    const id = hit.shotId ?? hit.id;
+    if (!state[list].includes(id)) state[list] = [...state[list], id].slice(-7);
+    state[other] = state[other].filter((x) => x !== id);
     go(true);
   };
   node.querySelector('.more').addEventListener('click', () => tune('more', 'less'));
   node.querySelector('.less').addEventListener('click', () => tune('less', 'more'));
   node.querySelector('.more').setAttribute('aria-label', `More like ${label}`);
   node.querySelector('.less').setAttribute('aria-label', `Less like ${label}`);
-  if (hit.kind === 'image') {
+  if (hit.kind !== 'text') {
     const img = node.querySelector('img');
     img.src = `${hit.thumbnailUrl}&size=320`;
     img.alt = hit.uri;
@@ -272,8 +279,16 @@ function card(hit, index) {
       img.height = hit.height;
     }
     const open = node.querySelector('.open');
-    open.href = hit.fileUrl;
+    open.href = hit.kind === 'video' ? `${hit.fileUrl}#t=${hit.start}` : hit.fileUrl;
     open.setAttribute('aria-label', `Open ${hit.uri}`);
+    if (hit.kind === 'video') {
+      node.classList.add('video');
+      const badge = document.createElement('span');
+      badge.className = 'badge';
+      badge.textContent = `▶ ${clock(hit.start)}`;
+      badge.title = `best shot ${clock(hit.start)}–${clock(hit.end)}`;
+      pick.append(badge);
+    }
   } else {
     node.querySelector('blockquote').textContent = hit.text ?? '';
     if (hit.linkedImage) {
@@ -313,6 +328,34 @@ function card(hit, index) {
 }
 
 /** The first-stage cosine of a hit (re-ranked hits rank by another number, kept in `score`). */
+/** 75.5 → "1:15" (h:mm:ss past an hour). */
+function clock(seconds) {
+  const s = Math.floor(seconds ?? 0);
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Opens the player on a video hit, at the start of its best shot. */
+function play(hit) {
+  const dialog = $('player');
+  const video = dialog.querySelector('video');
+  dialog.querySelector('.player-uri').textContent = `${hit.uri} — ${clock(hit.start)}`;
+  video.src = `${hit.fileUrl}#t=${hit.start}`;
+  video.addEventListener('loadedmetadata', () => {
+    video.currentTime = hit.start;
+    video.play().catch(() => {});
+  }, { once: true });
+  dialog.querySelector('.player-close').onclick = () => dialog.close();
+  dialog.addEventListener('close', () => {
+    video.pause();
+    video.removeAttribute('src');
+    video.load();
+  }, { once: true });
+  dialog.showModal();
+}
+
 function cosine(hit) {
   return hit.scores?.vector ?? hit.score;
 }

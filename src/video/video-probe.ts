@@ -63,7 +63,7 @@ export async function probeVideo(runner: FfmpegRunner, file: string, signal?: Ab
     json = {};
   }
   if (result.code !== 0 || !json.format) {
-    const why = lastLine(result.stderr) || (result.signal ? `ffprobe killed (${result.signal})` : `ffprobe exited with ${String(result.code)}`);
+    const why = lastLine(result.stderr).replaceAll(file, 'the file') || (result.signal ? `ffprobe killed (${result.signal})` : `ffprobe exited with ${String(result.code)}`);
     throw new EngineError('UNSUPPORTED_MEDIA', `not a readable video: ${why}`);
   }
   return parseProbe(json);

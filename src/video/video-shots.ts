@@ -81,7 +81,8 @@ export async function* extractShots(runner: FfmpegRunner, file: string, info: Vi
   const frames = sampleFrames(
     runner,
     file,
-    { ...size, mode: report.mode, rate: SAMPLE_RATE, startTime: info.startTime, timeoutMs: options.timeoutMs, ...withSignal },
+    // Never above the video's own rate: the fps filter would duplicate frames (a 0.2 fps file × 20).
+    { ...size, mode: report.mode, rate: Math.min(SAMPLE_RATE, info.fps ?? SAMPLE_RATE), startTime: info.startTime, timeoutMs: options.timeoutMs, ...withSignal },
     (e) => (end = e),
   );
   for await (const frame of frames) {

@@ -5,13 +5,14 @@
  * shot's concept, as words, must find its video first with `start` inside that shot (≥ 95%).
  */
 import { expect } from 'chai';
-import { mkdir, rename } from 'node:fs/promises';
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openEngine } from '../../src/engine.ts';
 import { bundledModelDir } from '../../src/model/bundled-model.ts';
 import { openLibrary } from '../../src/store/open-library.ts';
 import { boundaryScore } from '../helpers/video-goals.ts';
-import { conceptShots, makeVideo, type GroundTruth, type VideoSpec } from '../helpers/video-generator.ts';
+import { conceptShots, DEMO_IMAGES, makeVideo, type GroundTruth, type VideoSpec } from '../helpers/video-generator.ts';
+import { startTestServer } from './server-harness.ts';
 import { cleanup, clipdex, clipdexJson, tempDir } from './indexer-helpers.ts';
 
 interface Hit {
@@ -42,8 +43,11 @@ describe('videos: shots found, searchable, with timestamps (e2e, ffmpeg)', funct
     const media = path.join(dir, 'media');
     await mkdir(media);
     for (const [name, spec] of Object.entries(VIDEOS)) truth.set(name, await makeVideo(path.join(media, name), spec));
+    // A photo and some texts beside the videos: image→video and shot→text similarity.
+    await copyFile(path.join(DEMO_IMAGES, 'rocket-noto.png'), path.join(media, 'rocket.png'));
+    await writeFile(path.join(dir, 'concepts.txt'), ['rocket', 'pizza', 'snowman', 'fish'].join('\n') + '\n');
     library = path.join(dir, 'lib');
-    const report = await clipdexJson<{ videos: { indexed: number; failed: number }; shots: number }>(['index', media, '--library', library]);
+    const report = await clipdexJson<{ videos: { indexed: number; failed: number }; shots: number }>(['index', media, path.join(dir, 'concepts.txt'), '--library', library]);
     expect(report.videos).to.include({ indexed: Object.keys(VIDEOS).length, failed: 0 });
   });
   after(() => cleanup(dir));
@@ -106,9 +110,52 @@ describe('videos: shots found, searchable, with timestamps (e2e, ffmpeg)', funct
     expect(results[0]!.end).to.be.greaterThan(results[0]!.start!);
   });
 
+  it('serves video hits, scored shots, byte ranges, shot thumbnails, and similar across kinds', async () => {
+    const server = await startTestServer(library);
+    const get = async <T>(url: string): Promise<T> => {
+      const res = await fetch(server.base + url);
+      expect(res.status, url).to.equal(200);
+      return (await res.json()) as T;
+    };
+    try {
+      const { results } = await get<{ results: (Hit & { thumbnailUrl: string; fileUrl: string; shotId: number })[] }>('/api/search?q=rocket&kinds=video&k=3');
+      const hit = results[0]!;
+      expect(hit).to.include({ kind: 'video', uri: 'cuts-360p30.mp4', fileUrl: `/api/items/${hit.id}/file` });
+      expect(hit.start).to.be.closeTo(2, 0.5);
+      expect(hit.end).to.be.greaterThan(hit.start!);
+      expect(hit.thumbnailUrl).to.equal(`/api/items/${hit.shotId}/thumbnail?v=${/v=(.*)$/.exec(hit.thumbnailUrl)![1]}`);
+      const thumb = await fetch(`${server.base}${hit.thumbnailUrl}&size=64`);
+      expect(thumb.status).to.equal(200);
+      expect(thumb.headers.get('content-type')).to.match(/^image\//);
+
+      const shots = await get<{ shots: { id: number; start: number; end: number; score: number }[] }>(`/api/items/${hit.id}/shots?q=rocket`);
+      expect(shots.shots.length).to.be.at.least(4);
+      const best = [...shots.shots].sort((a, b) => b.score - a.score)[0]!;
+      expect(best.start).to.be.closeTo(2, 0.5);
+      expect((await get<{ shots: { score?: number }[] }>(`/api/items/${hit.id}/shots`)).shots[0]!.score).to.equal(undefined);
+
+      // Seeking: byte ranges on the file.
+      const part = await fetch(server.base + hit.fileUrl, { headers: { Range: 'bytes=0-99' } });
+      expect(part.status).to.equal(206);
+      expect(part.headers.get('content-range')).to.match(/^bytes 0-99\/\d+$/);
+      expect(part.headers.get('content-type')).to.equal('video/mp4');
+      expect((await part.arrayBuffer()).byteLength).to.equal(100);
+
+      // A shot → texts, a photo → videos; kinds=image leaves videos out.
+      const texts = await get<{ results: { text: string }[] }>(`/api/items/${hit.shotId}/similar?target=text&k=2`);
+      expect(texts.results[0]?.text).to.equal('rocket');
+      const photo = (await get<{ results: Hit[] }>('/api/search?q=rocket&kinds=image&k=5')).results;
+      expect(photo.every((h) => h.kind === 'image')).to.equal(true);
+      const fromPhoto = await get<{ results: Hit[] }>(`/api/items/${photo[0]!.id}/similar?target=image&kinds=video&k=1`);
+      expect(fromPhoto.results[0]).to.include({ kind: 'video', uri: 'cuts-360p30.mp4' });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('re-indexing does nothing; a moved video keeps its id and shots', async () => {
     const media = path.join(dir, 'media');
-    const again = await clipdexJson<{ videos: { unchanged: number; indexed: number } }>(['index', media, '--library', library]);
+    const again = await clipdexJson<{ videos: { unchanged: number; indexed: number } }>(['index', media, path.join(dir, 'concepts.txt'), '--library', library]);
     expect(again.videos).to.include({ unchanged: Object.keys(VIDEOS).length, indexed: 0 });
     await mkdir(path.join(media, 'moved'));
     await rename(path.join(media, 'rotated.mp4'), path.join(media, 'moved', 'turned.mp4'));
