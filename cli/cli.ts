@@ -134,12 +134,16 @@ program
   .option('--k <n>', 'number of results', String(DEFAULT_PAGE_SIZE))
   .option('--min-score <x>', 'drop results below this cosine similarity, or "auto"')
   .option('--rerank [k]', "re-rank the first-stage top k (default 32) with the model's image–text matching stage")
+  .addOption(new Option('--mode <mode>', 'hybrid: words also match file names, folders, captions and photo metadata; vector: pixels only; keyword: words only').choices(['hybrid', 'vector', 'keyword']).default('hybrid'))
+  .addOption(new Option('--sort <order>', 'score, or taken: newest capture date (EXIF/XMP/IPTC, else mtime) first').choices(['score', 'taken', 'date']).default('score'))
+  .option('--taken-after <date>', 'only photos taken after this ISO date (or epoch ms)')
+  .option('--taken-before <date>', 'only photos taken before this ISO date (or epoch ms)')
   .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
   .option('--threads <n>', 'ONNX Runtime intra-op threads')
   .addOption(deviceOption())
   .option('--tag <label>', 'only images carrying this stored tag (repeatable: all of them)', collect)
   .option('--collapse <mode>', '"near": one hit per near-duplicate group')
-  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score, tags?, scores?, start?, end?}]}')
+  .option('--json', 'machine-readable output: {"results": [{id, kind, uri, text?, score, scores, matched, takenAt, …, tags?, start?, end?}]}')
   .description('find images or texts by words or by an example image')
   .action(lazy(() => import('./commands/search.command.ts')));
 program

@@ -34,7 +34,7 @@ const PARAM_NOTES: Readonly<Record<string, string>> = {
   k: 'page size',
   cursor: 'nextCursor of the previous page',
   minScore: "cosine cut-off from -1 to 1, or 'auto' (where the scores drop off)",
-  sort: 'order of the relevant set',
+  sort: 'order of the relevant set: score; date (file mtime, newest first); taken (capture date, else mtime, then relevance)',
   collapse: "'near': one hit per near-duplicate group",
   rerank: "second stage: 'true' re-ranks the first-stage top 32 with the model's image–text matching stage, a number re-ranks that many",
   pathPrefix: 'only items under this relative path',
@@ -49,6 +49,14 @@ const PARAM_NOTES: Readonly<Record<string, string>> = {
   modifiedBefore: 'epoch ms or ISO date',
   tags: 'comma-separated stored tags; only items carrying every one',
   kinds: 'comma-separated kinds: image,video (target image; default both) or text',
+  mode: 'hybrid (default): words also match file names, folders, captions and photo metadata (FTS5), fused with the vectors; vector; keyword',
+  fusion: 'hybrid fusion: rrf (reciprocal rank, k = 60, default) or convex (alpha · vector + (1 − alpha) · keyword)',
+  alpha: 'convex weight of the vector leg, 0…1',
+  takenAfter: 'capture date (EXIF/XMP/IPTC, else mtime) after: epoch ms or ISO date',
+  takenBefore: 'capture date before: epoch ms or ISO date',
+  camera: 'camera make/model contains this (case-insensitive)',
+  keywords: 'comma-separated embedded keywords the item must all carry',
+  near: '"lat,lon,km": taken within km of the point (items without GPS never match)',
 };
 
 /** Query parameters generated from the zod schema that validates them: the document cannot drift from the code. */
@@ -82,7 +90,7 @@ export function openApiDocument(version: string): Json {
       title: 'clipdex',
       version,
       description:
-        'Cross-modal search over a photo and text library. Every score is a cosine similarity. All routes are read-only; ' +
+        'Cross-modal search over a photo and text library, fused with a keyword index over names, captions and photo metadata. All routes are read-only; ' +
         'routes that change a library (none yet) require an API key (x-api-key or Authorization: Bearer).',
     },
     components: {

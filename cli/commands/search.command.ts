@@ -7,8 +7,9 @@ import path from 'node:path';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/defaults.ts';
 import { openEngine } from '../../src/engine.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
-import type { HitScores, QueryTerm } from '../../src/search/search.types.ts';
-import type { SearchKind } from '../../src/store/library.types.ts';
+import { photoFacts } from '../../src/metadata/photo-facts.ts';
+import type { HitScores, QueryTerm, SearchMode } from '../../src/search/search.types.ts';
+import type { ItemFilter, SearchKind } from '../../src/store/library.types.ts';
 import { writeJson, writeLine, type CommandContext } from '../command-context.ts';
 import { withLibraryModel } from '../cli-support/library-model.ts';
 import { deviceOf, positiveInt, threadSettings, type ModelArgs } from '../cli-support/open-model.ts';
@@ -23,6 +24,10 @@ export interface SearchArgs extends ModelArgs {
   readonly k?: string;
   readonly minScore?: string;
   readonly rerank?: boolean | string;
+  readonly mode?: SearchMode;
+  readonly sort?: 'score' | 'taken' | 'date';
+  readonly takenAfter?: string;
+  readonly takenBefore?: string;
   readonly json?: boolean;
   readonly tag?: string[];
   readonly collapse?: string;
@@ -47,17 +52,25 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
   try {
     if (args.collapse !== undefined && args.collapse !== 'near') throw new EngineError('INVALID_INPUT', `--collapse takes "near" (got "${args.collapse}")`);
     const kinds = parseKinds(args.kinds);
-    const filter = { ...(args.tag?.length ? { tags: args.tag } : {}), ...(kinds ? { kinds } : {}) };
+    const filter: ItemFilter = {
+      ...(args.tag?.length ? { tags: args.tag } : {}),
+      ...(kinds ? { kinds } : {}),
+      ...(args.takenAfter === undefined ? {} : { takenAfter: parseDate(args.takenAfter, '--taken-after') }),
+      ...(args.takenBefore === undefined ? {} : { takenBefore: parseDate(args.takenBefore, '--taken-before') }),
+    };
     const page = await engine.search.search({
       target: args.target ?? 'image',
       terms,
       k,
+      mode: args.mode ?? 'hybrid',
+      sort: args.sort ?? 'score',
+      ...(Object.keys(filter).length > 0 || args.tag?.length ? { filter: { ...filter, ...(args.tag?.length ? { tags: args.tag } : {}) } } : {}),
       ...(minScore === undefined ? {} : { minScore }),
       ...(Object.keys(filter).length > 0 ? { filter } : {}),
       ...(args.collapse === 'near' ? { collapse: 'near' as const } : {}),
       ...(rerank === undefined ? {} : { rerank }),
     });
-    const results = page.results.map(({ item, score, tags, scores, shot }) => ({
+    const results = page.results.map(({ item, score, tags, scores, shot, matched }) => ({
       id: item.id,
       kind: item.kind,
       uri: item.uri,
@@ -65,7 +78,9 @@ export async function run(args: SearchArgs, ctx: CommandContext): Promise<void> 
       path: engine.library.resolvePath(item),
       score: Math.round(score * 1e6) / 1e6,
       ...(tags === undefined ? {} : { tags }),
-      ...(scores === undefined ? {} : { scores: roundScores(scores) }),
+      scores: roundScores({ vector: null, keyword: null, fused: null, ...scores }),
+      matched: matched ?? [],
+      ...photoFacts(item),
       ...(shot ? { start: shot.start, end: shot.end, shotId: shot.id } : {}),
     }));
     if (args.json) return writeJson(ctx.stdout, { results, ...(page.rerank ? { rerank: page.rerank } : {}) });
@@ -101,6 +116,12 @@ function formatTime(seconds: number): string {
   const m = Math.floor(seconds / 60);
   const s = seconds - 60 * m;
   return `${m}:${s < 10 ? '0' : ''}${s.toFixed(1)}`;
+}
+
+function parseDate(raw: string, flag: string): number {
+  const ms = /^-?\d+$/.test(raw.trim()) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(ms)) throw new EngineError('INVALID_INPUT', `${flag} expects an ISO date (2024-05-01) or epoch milliseconds (got "${raw}")`);
+  return ms;
 }
 
 function parseMinScore(raw: string | undefined): number | 'auto' | undefined {

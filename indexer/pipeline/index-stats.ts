@@ -35,6 +35,8 @@ export interface IndexStats {
   batches: number;
   /** Milliseconds spent inside the encoders (for the "encoder busy" ratio). */
   encodeMs: number;
+  /** Metadata fields left empty because the file's EXIF/XMP/IPTC was broken (each reason is warned). */
+  metadataProblems: number;
 }
 
 export function emptyKindStats(): KindStats {
@@ -54,6 +56,7 @@ export function emptyStats(): IndexStats {
     captionsWithoutImage: 0,
     batches: 0,
     encodeMs: 0,
+    metadataProblems: 0,
   };
 }
 
@@ -69,5 +72,6 @@ export function flattenStats(stats: IndexStats): Record<string, number> {
   out.captionsWithoutImage = stats.captionsWithoutImage;
   out.batches = stats.batches;
   out.encodeMs = Math.round(stats.encodeMs);
+  out.metadataProblems = stats.metadataProblems;
   return out;
 }

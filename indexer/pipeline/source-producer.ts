@@ -42,6 +42,10 @@ export async function produceSources(
     library, preprocessor: model.preprocessor, retryFailed: req.retryFailed,
     maxPixels: req.maxPixels, maxFileBytes: req.maxFileBytes, claimed: new Set(),
     ...(model.hash ? { hash: model.hash } : {}),
+    onMetadataProblem: (uri, problem) => {
+      stats.metadataProblems += 1;
+      warn(`${uri}: ${problem}`);
+    },
   };
   const videoCtx: VideoPlanContext = video ?? {
     settings: { ...VIDEO_DEFAULTS, ffmpeg: { ok: false, reason: 'video indexing is not set up (no ffmpeg given)' } },

@@ -10,8 +10,8 @@ export type WorkUnit =
   | { readonly type: 'encode-image'; readonly draft: ItemDraft; readonly pixels: Float32Array }
   /** Needs the text tower; `pairs` link it to its image once written. */
   | { readonly type: 'encode-text'; readonly draft: ItemDraft; readonly text: string; readonly pairs?: readonly PairWrite[] }
-  /** Ready to write as is: a failure, or an item whose vector was reused. */
-  | { readonly type: 'write'; readonly write: ItemWrite; readonly outcome: 'failed' | 'reused'; readonly pairs?: readonly PairWrite[] }
+  /** Ready to write as is: a failure, an item whose vector was reused, or a metadata-only update (touched). */
+  | { readonly type: 'write'; readonly write: ItemWrite; readonly outcome: 'failed' | 'reused' | 'touched'; readonly pairs?: readonly PairWrite[] }
   /** Same content elsewhere (moved) or same place with a new mtime (touched). */
   | { readonly type: 'move'; readonly kind: ItemKind | 'video'; readonly move: ItemMove; readonly outcome: 'moved' | 'touched' }
   /** A video whose shots are decoded lazily while the writer encodes them (bounded memory). */

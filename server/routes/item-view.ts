@@ -1,8 +1,9 @@
 /** The JSON shape of items and hits, the same on every route. */
+import { photoFacts, type PhotoFacts } from '../../src/metadata/photo-facts.ts';
 import type { HitScores, SearchHit } from '../../src/search/search.types.ts';
 import type { Item, Shot } from '../../src/store/library.types.ts';
 
-export interface ItemView {
+export interface ItemView extends PhotoFacts {
   readonly id: number;
   readonly kind: Item['kind'];
   readonly uri: string;
@@ -26,10 +27,8 @@ export interface LinkedImageView {
 }
 
 export interface HitView extends ItemView {
-  /** The number the list is ranked by: cosine similarity, or for re-ranked hits itm + the dual-encoder logit. */
+  /** The number the list is ranked by: the fused score (hybrid), the cosine (vector) or BM25 (keyword); for re-ranked hits itm + the dual-encoder logit. */
   readonly score: number;
-  /** Per-stage scores when there is more than one stage (re-ranked hits: vector and itm). */
-  readonly scores?: HitScores;
   /** For a caption: the image it describes (the first linked one); null otherwise. */
   readonly linkedImage: LinkedImageView | null;
   /** Stored zero-shot tags ({label, score}, most probable first); [] when none. */
@@ -38,6 +37,10 @@ export interface HitView extends ItemView {
   readonly start?: number;
   readonly end?: number;
   readonly shotId?: number;
+  /** Each leg's score (null where that leg did not return the hit), the fused one, and itm for re-ranked hits. */
+  readonly scores: HitScores;
+  /** Keyword fields the words matched: name, folders, captions, keywords, title, description, people, camera. */
+  readonly matched: readonly string[];
 }
 
 /** A shot as GET /api/items/:id/shots lists it. */
@@ -68,6 +71,7 @@ export function itemView(item: Item): ItemView {
     modifiedAt: item.mtimeMs === null ? null : new Date(item.mtimeMs).toISOString(),
     thumbnailUrl: item.kind === 'text' ? null : `/api/items/${item.id}/thumbnail?v=${thumbnailVersion(item)}`,
     fileUrl: `/api/items/${item.id}/file`,
+    ...photoFacts(item),
   };
 }
 
@@ -76,8 +80,10 @@ export function hitView(hit: SearchHit): HitView {
   const image = linkedImage ? { id: linkedImage.id, uri: linkedImage.uri, thumbnailUrl: itemView(linkedImage).thumbnailUrl! } : null;
   // Scores travel rounded: six digits are far below what distinguishes two results.
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
-  const scores = hit.scores ? (Object.fromEntries(Object.entries(hit.scores).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])) as HitScores) : undefined;
-  const view: HitView = { ...itemView(hit.item), score: round(hit.score), ...(scores ? { scores } : {}), linkedImage: image, tags: hit.tags ?? [] };
+  // Every hit explains itself: each leg (null where it did not return the hit), the fused score, and itm when re-ranked.
+  const raw: HitScores = { vector: hit.score, keyword: null, fused: hit.score, ...hit.scores };
+  const scores = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'number' ? round(v) : (v ?? null)])) as HitScores;
+  const view: HitView = { ...itemView(hit.item), score: round(hit.score), scores, matched: hit.matched ?? [], linkedImage: image, tags: hit.tags ?? [] };
   if (!hit.shot) return view;
   return { ...view, thumbnailUrl: shotView(hit.item, hit.shot).thumbnailUrl, start: hit.shot.start, end: hit.shot.end, shotId: hit.shot.id };
 }

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { MAX_TERMS } from '../../src/defaults.ts';
+import { DEFAULT_ALPHA } from '../../src/search/fusion.ts';
 import type { QueryTerm, SearchRequest } from '../../src/search/search.types.ts';
 import type { ItemFilter } from '../../src/store/library.types.ts';
 import {
@@ -38,12 +39,21 @@ function request(options: Options, terms: QueryTerm[], filter: ItemFilter | unde
     terms,
     k: options.k,
     sort: options.sort,
+    mode: options.mode,
+    ...fusionOf(options),
     ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
     ...(options.minScore === undefined ? {} : { minScore: options.minScore }),
     ...(options.collapse === undefined ? {} : { collapse: options.collapse }),
     ...(options.rerank === undefined ? {} : { rerank: options.rerank }),
     ...(filter === undefined ? {} : { filter }),
   };
+}
+
+function fusionOf(options: Options): Pick<SearchRequest, 'fusion'> {
+  if (options.fusion === 'convex') return { fusion: { method: 'convex', alpha: options.alpha ?? DEFAULT_ALPHA } };
+  if (options.fusion === 'rrf') return { fusion: { method: 'rrf' } };
+  if (options.alpha !== undefined) return { fusion: { method: 'convex', alpha: options.alpha } };
+  return {};
 }
 
 /** GET /api/search?q=… */

@@ -39,6 +39,26 @@ const formats = z
 const tags = z
   .union([z.array(z.string().trim().min(1).max(200)).max(32), z.string().trim().min(1).max(2000)])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((t) => t.trim()).filter((t) => t.length > 0));
+const keywordList = z
+  .union([z.array(z.string().trim().min(1).max(200)).max(32), z.string().trim().min(1).max(2000)])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((k) => k.trim()).filter((k) => k.length > 0));
+
+/** `{lat, lon, km}` in JSON, or "lat,lon,km" in a query string. */
+const nearSchema = z.union([
+  z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), km: z.number().positive().max(20_100) }).strict(),
+  z
+    .string()
+    .trim()
+    .transform((s, ctx) => {
+      const parts = s.split(',').map((p) => Number(p.trim()));
+      const [lat, lon, km] = parts;
+      if (parts.length !== 3 || lat === undefined || lon === undefined || km === undefined || !(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180) || !(km > 0 && km <= 20_100)) {
+        ctx.addIssue({ code: 'custom', message: 'near is "lat,lon,km" with lat −90…90, lon −180…180, km > 0' });
+        return z.NEVER;
+      }
+      return { lat, lon, km };
+    }),
+]);
 
 const kinds = z
   .union([z.array(z.enum(['image', 'text', 'video'])).max(3), z.string().trim().min(1).max(40)])
@@ -68,6 +88,11 @@ export const filterSchema = z
     tags: tags.optional(),
     /** Issue 14: only these kinds (image, video for target image; text). */
     kinds: kinds.optional(),
+    takenAfter: dateMs.optional(),
+    takenBefore: dateMs.optional(),
+    camera: z.string().trim().min(1).max(200).optional(),
+    keywords: keywordList.optional(),
+    near: nearSchema.optional(),
   })
   .strict();
 
@@ -100,7 +125,12 @@ export const searchOptionsSchema = z.object({
   cursor: z.string().min(1).max(4096).optional(),
   rerank: rerank.optional(),
   minScore: minScore.optional(),
-  sort: z.enum(['score', 'date']).default('score'),
+  sort: z.enum(['score', 'date', 'taken']).default('score'),
+  /** hybrid (default): words also match names, captions and metadata; vector: pixels only; keyword: words only. */
+  mode: z.enum(['hybrid', 'vector', 'keyword']).default('hybrid'),
+  /** Hybrid fusion: rrf (default, k = 60) or convex (weight `alpha` on the vector leg). */
+  fusion: z.enum(['rrf', 'convex']).optional(),
+  alpha: z.coerce.number().min(0).max(1).optional(),
   /** 'near': one hit per near-duplicate group. */
   collapse: z.enum(['near']).optional(),
 });

@@ -194,3 +194,38 @@ export async function encodeRgbJpeg(image: RawRgb, maxSide: number, quality = 80
     throw toEngineError(error, 'thumbnail');
   }
 }
+
+/** The metadata blocks a file carries, raw, as libvips found them (for src/metadata to parse). */
+export interface EmbeddedMetadata {
+  readonly format: string;
+  /** EXIF as a TIFF structure (any leading `Exif\0\0` removed). */
+  readonly exif?: Uint8Array;
+  /** The XMP packet (XML). */
+  readonly xmp?: Uint8Array;
+  /** IPTC-IIM, as an APP13 Photoshop resource block when the file is a JPEG. */
+  readonly iptc?: Uint8Array;
+  /** PNG tEXt / zTXt / iTXt chunks. */
+  readonly comments?: ReadonlyArray<{ readonly keyword: string; readonly text: string }>;
+}
+
+/**
+ * Reads only the header and metadata blocks (no pixel decode), for every format libvips reads:
+ * JPEG, PNG, WebP, TIFF, AVIF/HEIF, GIF. Throws UNSUPPORTED_MEDIA when the bytes are no image.
+ */
+export async function readEmbeddedMetadata(bytes: Uint8Array): Promise<EmbeddedMetadata> {
+  if (bytes.length === 0) throw new EngineError('UNSUPPORTED_MEDIA', 'metadata: empty input');
+  try {
+    const meta = await sharp(bytes, { failOn: 'none', pages: 1, limitInputPixels: false }).metadata();
+    // A TIFF file is itself the EXIF structure (libvips reports no separate block for it).
+    const exif = meta.exif && meta.exif.length > 6 && meta.exif.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? meta.exif.subarray(6) : (meta.exif ?? (meta.format === 'tiff' ? bytes : undefined));
+    return {
+      format: meta.format ?? 'unknown',
+      ...(exif && exif.length > 0 ? { exif } : {}),
+      ...(meta.xmp && meta.xmp.length > 0 ? { xmp: meta.xmp } : {}),
+      ...(meta.iptc && meta.iptc.length > 0 ? { iptc: meta.iptc } : {}),
+      ...(meta.comments && meta.comments.length > 0 ? { comments: meta.comments } : {}),
+    };
+  } catch (error) {
+    throw toEngineError(error, 'metadata');
+  }
+}

@@ -12,10 +12,15 @@ import type { ItmStage } from '../rerank/itm.types.ts';
 import { checkRerankQuery, rerankWindow, type RerankSources } from '../rerank/rerank-window.ts';
 import type { ItemFilter, Library, Shot, VectorHit } from '../store/library.types.ts';
 import { dot, l2Normalize, weightedSum } from '../vector/vector-math.ts';
+import type { Item } from '../store/library.types.ts';
 import { decodeCursor, encodeCursor, type RerankWindowState } from './cursor.ts';
+import { checkFusion, DEFAULT_FUSION, fuse, type Fusion, type LegHit } from './fusion.ts';
 import { autoCutoff } from './score-cutoff.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RERANK_K, MAX_RESULT_DEPTH } from '../defaults.ts';
-import type { QueryTerm, SearchHit, SearchPage, SearchRequest } from './search.types.ts';
+import { SEARCH_MODES, type QueryTerm, type SearchHit, type SearchMode, type SearchPage, type SearchRequest } from './search.types.ts';
+
+/** How deep each leg is read before fusing (an item can rise from this rank to the top). */
+const FUSION_DEPTH = 100;
 
 /** How deep the image space is searched when shots collapse into videos. */
 const MAX_SHOT_DEPTH = 10_000;
@@ -31,6 +36,8 @@ export interface SearchServiceDeps {
   readonly itm?: ItmStage;
   /** Model name for errors (default: the library's). */
   readonly modelName?: string;
+  /** Hybrid fusion when a request names none (default RRF, k = 60). */
+  readonly fusion?: Fusion;
 }
 
 export class SearchService {
@@ -71,44 +78,75 @@ export class SearchService {
     if (typeof minScore === 'number' && !(minScore >= -1 && minScore <= 1)) {
       throw new EngineError('INVALID_INPUT', 'minScore must be a number from -1 to 1, or "auto"');
     }
+    const mode = request.mode ?? 'hybrid';
+    if (!SEARCH_MODES.includes(mode)) throw new EngineError('INVALID_INPUT', `mode must be one of ${SEARCH_MODES.join(', ')}`);
+    const fusion = request.fusion ?? this.deps.fusion ?? DEFAULT_FUSION;
+    const fusionProblem = checkFusion(fusion);
+    if (fusionProblem) throw new EngineError('INVALID_INPUT', fusionProblem);
+    const words = keywordQuery(request.terms);
+    if (mode === 'keyword' && words === '') throw new EngineError('INVALID_INPUT', 'keyword mode needs words (a text term with a positive weight)');
     const rerankK = this.rerankDepth(request);
-    const query = await this.embedTerms(request.terms);
+    if (rerankK !== undefined && mode === 'keyword') throw new EngineError('INVALID_INPUT', 're-ranking needs the vector leg; use mode hybrid or vector');
     const excludeIds = [
       ...(request.excludeIds ?? []),
       ...request.terms.flatMap((t) => ('itemId' in t ? [t.itemId] : [])),
     ];
 
     // Sorting by date or cutting automatically needs the whole relevant set; plain score
-    // order needs only as deep as this page (+1 to know whether another page follows).
-    const wholeSet = request.sort === 'date' || minScore === 'auto';
+    // order needs only as deep as this page (+1 to know whether another page follows). Fusion
+    // looks a little deeper in each leg, so an item ranked well by one leg is not cut by the other.
+    const wholeSet = request.sort === 'date' || request.sort === 'taken' || minScore === 'auto';
     // Collapsing near duplicates drops hits, so look deeper to still fill the page.
     const wanted = (offset + k + 1) * (request.collapse === 'near' ? 4 : 1);
-    const depth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : Math.max(wanted, rerankK ?? 0));
+    const pageDepth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : Math.max(wanted, rerankK ?? 0));
     if (offset >= MAX_RESULT_DEPTH) return { results: [], nextCursor: null };
 
     // Several shots of one video may match: look deeper, then keep each video's best shot.
     const filter = this.videoFilter(request);
-    const videos = request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
-    let hits = this.deps.library.search(request.target, query, {
-      k: videos ? Math.min(MAX_SHOT_DEPTH, depth * 4 + 20) : depth,
-      ...(filter === undefined ? {} : { filter }),
-      excludeIds: [...excludeIds, ...this.ownShots(excludeIds)],
-    });
-    if (typeof minScore === 'number') hits = hits.filter((h) => h.score >= minScore);
-    if (minScore === 'auto') hits = hits.slice(0, autoCutoff(hits.map((h) => h.score)));
-
-    let hydrated = this.hydrate(hits).slice(0, depth);
+    const filterOption = filter === undefined ? {} : { filter };
+    const keywordLeg =
+      mode !== 'vector' && words !== '' && this.deps.library.keywordSearch
+        ? this.deps.library.keywordSearch(request.target, words, { k: Math.max(pageDepth, mode === 'keyword' ? 0 : FUSION_DEPTH), ...filterOption, excludeIds })
+        : [];
+    let vectorHits: SearchHit[] = [];
+    if (mode !== 'keyword') {
+      const query = await this.embedTerms(request.terms);
+      const depth = keywordLeg.length > 0 ? Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, FUSION_DEPTH)) : pageDepth;
+      const videos = request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
+      let hits = this.deps.library.search(request.target, query, {
+        k: videos ? Math.min(MAX_SHOT_DEPTH, depth * 4 + 20) : depth,
+        ...filterOption,
+        excludeIds: [...excludeIds, ...this.ownShots(excludeIds)],
+      });
+      if (typeof minScore === 'number') hits = hits.filter((h) => h.score >= minScore);
+      if (minScore === 'auto') hits = hits.slice(0, autoCutoff(hits.map((h) => h.score)));
+      vectorHits = this.hydrate(hits).slice(0, depth);
+    }
+    // Fuse by item (a video's best shot stands for the video), then hydrate what only the words found.
+    const byId = new Map(vectorHits.map((h) => [h.item.id, h]));
+    const ranked = rank(mode, vectorHits.map((h) => ({ id: h.item.id, score: h.score })), keywordLeg, fusion).slice(0, MAX_RESULT_DEPTH);
+    const wordsOnly = new Map(this.deps.library.getItems(ranked.filter((h) => !byId.has(h.id)).map((h) => h.id)).map((item) => [item.id, item]));
+    let hydrated: SearchHit[] = [];
+    for (const hit of ranked) {
+      const base = byId.get(hit.id) ?? (wordsOnly.get(hit.id)?.status === 'indexed' ? { item: wordsOnly.get(hit.id)! } : undefined);
+      // An item deleted between the search and hydration is simply skipped.
+      if (base) hydrated.push({ ...base, score: hit.score, scores: { vector: hit.vector, keyword: hit.keyword, fused: hit.fused } });
+    }
     if (request.sort === 'date') {
       hydrated = hydrated.sort((a, b) => (b.item.mtimeMs ?? 0) - (a.item.mtimeMs ?? 0) || b.score - a.score);
+    } else if (request.sort === 'taken') {
+      hydrated = hydrated.sort((a, b) => takenAtMs(b.item) - takenAtMs(a.item) || b.score - a.score);
     }
     if (request.collapse === 'near') hydrated = collapseNear(hydrated, this.deps.library, DEFAULT_DUPLICATE_THRESHOLDS);
     let window: RerankWindowState | undefined;
     let rerank: SearchPage['rerank'];
     if (rerankK !== undefined && this.deps.itm) {
       const size = Math.min(rerankK, hydrated.length);
-      const head = hydrated.slice(0, size);
+      // The second stage mixes ITM with the first-stage cosine: hand it the vector leg's score.
+      const head = hydrated.slice(0, size).map((h) => ({ ...h, score: h.scores?.vector ?? h.score }));
+      const legs = new Map(head.map((h) => [h.item.id, h.scores]));
       const reranked = cursor?.rerank ? this.fromWindow(cursor.rerank, head) : await this.rerankHead(request, head);
-      hydrated = [...reranked, ...hydrated.slice(size)];
+      hydrated = [...reranked.map((h) => ({ ...h, scores: { ...legs.get(h.item.id), ...h.scores } })), ...hydrated.slice(size)];
       window = { ids: reranked.map((h) => h.item.id), itm: reranked.map((h) => h.scores?.itm ?? 0) };
       rerank = { stage: this.deps.itm.info.name, k: rerankK, reranked: size };
     }
@@ -116,6 +154,12 @@ export class SearchService {
     if (request.target === 'image' && page.length > 0) {
       const tags = this.deps.library.tagsFor(page.map((h) => h.item.id));
       page = page.map((h) => ({ ...h, tags: tags.get(h.item.id) ?? [] }));
+    }
+    if (words !== '' && this.deps.library.keywordMatches) {
+      const matches = this.deps.library.keywordMatches(words, page.filter((h) => typeof h.scores?.keyword === 'number').map((h) => h.item.id));
+      page = page.map((h) => ({ ...h, matched: matches.get(h.item.id) ?? [] }));
+    } else {
+      page = page.map((h) => ({ ...h, matched: [] }));
     }
     // A caption is easier to judge next to the picture it describes: hydrated here, for this page only.
     if (request.target === 'text') page = page.map((h) => this.withLinkedImage(h));
@@ -254,4 +298,37 @@ export class SearchService {
     if (vectors.length === 0) return undefined;
     return l2Normalize(weightedSum(vectors.map((vector) => ({ vector, weight: 1 }))));
   }
+}
+
+interface RankedHit {
+  readonly id: number;
+  readonly score: number;
+  readonly vector: number | null;
+  readonly keyword: number | null;
+  readonly fused: number | null;
+}
+
+/**
+ * One list from the legs. With one leg (vector or keyword mode, or hybrid when the words matched
+ * nothing) the ranking and `score` are that leg's own, so hybrid costs nothing where words do not help.
+ */
+function rank(mode: SearchMode, vectorLeg: readonly LegHit[], keywordLeg: readonly LegHit[], fusion: Fusion): RankedHit[] {
+  if (mode === 'keyword' || vectorLeg.length === 0) return keywordLeg.map((h) => ({ id: h.id, score: h.score, vector: null, keyword: h.score, fused: h.score }));
+  if (keywordLeg.length === 0) return vectorLeg.map((h) => ({ id: h.id, score: h.score, vector: h.score, keyword: null, fused: h.score }));
+  return fuse(vectorLeg, keywordLeg, fusion).map((h) => ({ id: h.id, score: h.fused, vector: h.vector, keyword: h.keyword, fused: h.fused }));
+}
+
+/** The words of a query for the keyword leg: its text terms with positive weight. */
+function keywordQuery(terms: readonly QueryTerm[]): string {
+  return terms
+    .flatMap((t) => ('text' in t && typeof t.text === 'string' && (t.weight ?? 1) > 0 ? [t.text.trim()] : []))
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** Capture date from the photo metadata, else the file's mtime; items with neither sort last. */
+function takenAtMs(item: Item): number {
+  const photo = item.metadata?.photo as { takenAtMs?: unknown } | undefined;
+  if (typeof photo?.takenAtMs === 'number') return photo.takenAtMs;
+  return item.mtimeMs ?? -Infinity;
 }

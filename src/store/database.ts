@@ -32,6 +32,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Db {
     if (!options.readOnly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    db.function('geo_km', { deterministic: true }, greatCircleKm);
     if (options.readOnly) db.pragma('query_only = ON');
     return db;
   } catch (error) {
@@ -98,4 +99,14 @@ export function translateSqliteError(error: unknown, what: string): EngineError 
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) return new EngineError('CONFLICT', `${what}: ${reason}`, options);
   return new EngineError('INTERNAL', `${what}: ${reason}`, options);
+}
+
+/** Haversine distance in km for SQL (`geo_km(lat1, lon1, lat2, lon2)`); NULL when a point is missing. */
+function greatCircleKm(lat1: unknown, lon1: unknown, lat2: unknown, lon2: unknown): number | null {
+  if (typeof lat1 !== 'number' || typeof lon1 !== 'number' || typeof lat2 !== 'number' || typeof lon2 !== 'number') return null;
+  const rad = Math.PI / 180;
+  const dLat = (lat2 - lat1) * rad;
+  const dLon = (lon2 - lon1) * rad;
+  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(a)));
 }

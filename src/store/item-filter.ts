@@ -12,6 +12,9 @@ export interface SqlWhere {
   readonly params: (string | number)[];
 }
 
+/** Capture date, else mtime: the same expression as the items_taken index (migration 0003). */
+export const TAKEN_AT_SQL = "coalesce(json_extract(metadata, '$.photo.takenAtMs'), mtime_ms)";
+
 export function isEmptyFilter(filter: ItemFilter | undefined): boolean {
   return !filter || Object.values(filter).every((value) => value === undefined);
 }
@@ -35,6 +38,24 @@ export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly 
   range('width', '<=', filter.maxWidth, 'maxWidth');
   range('height', '>=', filter.minHeight, 'minHeight');
   range('height', '<=', filter.maxHeight, 'maxHeight');
+  range(TAKEN_AT_SQL, '>', filter.takenAfter, 'takenAfter');
+  range(TAKEN_AT_SQL, '<', filter.takenBefore, 'takenBefore');
+  if (filter.camera !== undefined && filter.camera.trim() !== '') {
+    clauses.push("instr(lower(coalesce(json_extract(metadata, '$.photo.camera'), '')), ?) > 0");
+    params.push(filter.camera.trim().toLowerCase());
+  }
+  for (const keyword of filter.keywords ?? []) {
+    clauses.push("EXISTS (SELECT 1 FROM json_each(items.metadata, '$.photo.keywords') WHERE lower(json_each.value) = ?)");
+    params.push(keyword.trim().toLowerCase());
+  }
+  if (filter.near !== undefined) {
+    const { lat, lon, km } = filter.near;
+    if (!(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180) || !(km > 0) || !Number.isFinite(km)) {
+      throw new EngineError('INVALID_INPUT', 'filter.near needs lat (−90…90), lon (−180…180) and km > 0');
+    }
+    clauses.push("geo_km(json_extract(metadata, '$.photo.gps.lat'), json_extract(metadata, '$.photo.gps.lon'), ?, ?) <= ?");
+    params.push(lat, lon, km);
+  }
   if (filter.formats !== undefined) {
     if (filter.formats.length === 0) return { sql: '0', params: [] };
     clauses.push(`lower(format) IN (${filter.formats.map(() => '?').join(', ')})`);

@@ -8,8 +8,11 @@ import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
 import { EngineError } from '../errors.ts';
 import { translateSqliteError, type Db } from './database.ts';
 import { rowToItem, type ItemRepository } from './item.repository.ts';
+import { filterToSql } from './item-filter.ts';
+import { matchExpression, queryWords } from '../keyword/keyword-text.ts';
+import type { KeywordRepository } from './keyword.repository.ts';
 import type {
-  ImageSignature, IndexingRun, Item, ItemKind, Library, Root, Shot, StatusCounts, StoredKind, TagLabelSet, TagScore, TagSettings, VectorHit, VectorSearchOptions, WriteBatch, WriteResult,
+  ImageSignature, IndexingRun, Item, ItemKind, KeywordHit, KeywordSearchOptions, Library, Root, Shot, StatusCounts, StoredKind, TagLabelSet, TagScore, TagSettings, VectorHit, VectorSearchOptions, WriteBatch, WriteResult,
 } from './library.types.ts';
 import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
@@ -31,7 +34,7 @@ export interface LibraryParts {
   readonly db: Db;
   readonly meta: LibraryMeta;
   readonly schemaVersion: number;
-  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository; itm?: ItmFeatureRepository; shots: ShotRepository };
+  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository; itm?: ItmFeatureRepository; keywords?: KeywordRepository; shots: ShotRepository };
   readonly segments: VectorSegments;
   readonly recovery: readonly GraphRecovery[];
   /** Problems opening met and repaired (dropped segments), for the log. */
@@ -329,6 +332,24 @@ export class LibraryStore implements Library {
   score(query: Float32Array, ids: readonly number[]): VectorHit[] {
     this.assertOpen();
     return scoreIds(this.parts.repos.vectors, this.parts.meta.dim, query, ids);
+  }
+  keywordSearch(kind: ItemKind, query: string, options: KeywordSearchOptions): KeywordHit[] {
+    this.assertOpen();
+    const keywords = this.parts.repos.keywords;
+    const match = matchExpression(queryWords(query));
+    if (!keywords || match === null) return [];
+    if (!Number.isInteger(options.k) || options.k < 1 || options.k > 10_000) throw new EngineError('INVALID_INPUT', 'k must be an integer from 1 to 10000');
+    const where = filterToSql(kind, options.filter ?? {}, this.parts.repos.roots.list());
+    const excluded = new Set(options.excludeIds ?? []);
+    const rows = this.sql('keyword search', () => keywords.search(match, where, options.k + excluded.size));
+    return rows.filter((r) => !excluded.has(r.id)).slice(0, options.k);
+  }
+  keywordMatches(query: string, ids: readonly number[]): Map<number, string[]> {
+    this.assertOpen();
+    const keywords = this.parts.repos.keywords;
+    const match = matchExpression(queryWords(query));
+    if (!keywords || match === null) return new Map();
+    return this.sql('keyword matches', () => keywords.matchedFields(match, ids));
   }
   refresh(): void {
     this.assertOpen();

@@ -213,6 +213,15 @@ export interface ItemFilter {
    * shots; omitted: everything in the searched space.
    */
   readonly kinds?: readonly SearchKind[];
+  /** Capture date (EXIF/XMP/IPTC, else the file's mtime), epoch ms, exclusive bounds. */
+  readonly takenAfter?: number;
+  readonly takenBefore?: number;
+  /** Case-insensitive substring of the camera ("canon", "iPhone 12"). */
+  readonly camera?: string;
+  /** Embedded keywords the item must all carry (case-insensitive, whole keywords). */
+  readonly keywords?: readonly string[];
+  /** Within `km` kilometres (great-circle) of a point; items without GPS never match. */
+  readonly near?: { readonly lat: number; readonly lon: number; readonly km: number };
 }
 
 export interface VectorSearchOptions {
@@ -222,6 +231,18 @@ export interface VectorSearchOptions {
   readonly filter?: ItemFilter;
   /** Exclude these ids (e.g. the query item itself). */
   readonly excludeIds?: readonly number[];
+}
+
+export interface KeywordSearchOptions {
+  readonly k: number;
+  readonly filter?: ItemFilter;
+  readonly excludeIds?: readonly number[];
+}
+
+export interface KeywordHit {
+  readonly id: number;
+  /** BM25 relevance (positive, larger is better; not comparable across queries). */
+  readonly score: number;
 }
 
 export interface VectorHit {
@@ -343,6 +364,13 @@ export interface Library {
   search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[];
   /** Exact cosine scores of the given ids against the query (for re-scoring and mixes). */
   score(query: Float32Array, ids: readonly number[]): VectorHit[];
+  /**
+   * Keyword leg of hybrid search: items of a kind whose name, folders, captions or photo metadata
+   * contain any of the query's words, best BM25 first. Optional so small fakes need not implement it.
+   */
+  keywordSearch?(kind: ItemKind, query: string, options: KeywordSearchOptions): KeywordHit[];
+  /** Which keyword fields (name, folders, captions, keywords, title, description, people, camera) matched. */
+  keywordMatches?(query: string, ids: readonly number[]): Map<number, string[]>;
   /** Pick up vectors and deletions committed by another process since the last look. */
   refresh(): void;
 

@@ -10,6 +10,7 @@ import { EngineError, fromFsError } from '../errors.ts';
 import { openDatabase, translateSqliteError, type Db } from './database.ts';
 import { ItemRepository } from './item.repository.ts';
 import { ItmFeatureRepository } from './itm-feature.repository.ts';
+import { KeywordRepository } from './keyword.repository.ts';
 import { describe, LibraryStore } from './library-store.ts';
 import type { OpenLibraryOptions } from './library.types.ts';
 import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
@@ -49,6 +50,8 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
     const runs = new RunRepository(db);
     if (!readOnly) runs.markOrphansInterrupted(Date.now());
     if (!readOnly && options.modelDir !== undefined && metaRepo.modelDir() !== options.modelDir) metaRepo.setModelDir(options.modelDir);
+    const keywords = new KeywordRepository(db);
+    if (!readOnly) keywords.ensureBuilt();
     const identity = { libraryId: meta.libraryId, modelId: meta.fingerprint.id, dim: meta.dim };
     const { segments, recovery, warnings } = await VectorSegments.open({
       dir: root,
@@ -66,7 +69,7 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
       db,
       meta,
       schemaVersion,
-      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db), itm: new ItmFeatureRepository(db), shots: new ShotRepository(db) },
+      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db), itm: new ItmFeatureRepository(db), keywords, shots: new ShotRepository(db) },
       segments,
       recovery,
       warnings,

@@ -8,6 +8,7 @@ import { l2Normalize } from '../vector/vector-math.ts';
 import type { ItmFeatureRepository } from './itm-feature.repository.ts';
 import { toParams, type ItemRepository, type ItemRow } from './item.repository.ts';
 import { applyVideo, moveShots, retireShots, type VideoWriteContext } from './write-video.ts';
+import type { KeywordRepository } from './keyword.repository.ts';
 import type { ItemWrite, WriteBatch } from './library.types.ts';
 import type { MetaRepository } from './meta.repository.ts';
 import type { PhashRepository } from './phash.repository.ts';
@@ -25,6 +26,8 @@ export interface BatchRepos {
   readonly tags: TagRepository;
   readonly itm?: ItmFeatureRepository;
   readonly shots: ShotRepository;
+  /** When present, the keyword documents of every item the batch touches are rebuilt. */
+  readonly keywords?: KeywordRepository;
 }
 
 /** Checks a batch before any SQL runs; returns the normalised vector of each item write. */
@@ -61,6 +64,8 @@ export function applyBatch(
   shotVectors: readonly (readonly Float32Array[])[] = [],
 ): { itemIds: number[]; videoIds: number[] } {
   const { items, meta } = repos;
+  /** Items whose keyword documents must be rebuilt: names, captions or metadata changed. */
+  const touched = new Set<number>();
   let seq = meta.lastSeq();
   const nextSeq = (): number => ++seq;
   const setLive = (id: number, live: boolean): void => {
@@ -91,11 +96,14 @@ export function applyBatch(
     const mtimeMs = move.mtimeMs ?? null;
     items.setPlace.run({ id: row.id, rootId: move.rootId, uri: move.uri, mtimeMs, keepMtime: move.mtimeMs === undefined ? 1 : 0, status, now });
     if (revive && hasVector) setLive(row.id, true);
+    touched.add(row.id);
   }
 
   const ids = (batch.items ?? []).map((write, i) => {
     checkRoot(repos, write.rootId);
     const id = upsertItem(repos, write, now);
+    touched.add(id);
+    if (write.kind === 'text' && repos.keywords) for (const imageId of repos.keywords.imagesCaptionedBy(id)) touched.add(imageId);
     const vector = vectors[i];
     if (write.status === 'indexed') {
       if (write.itmFeatures && batch.itmStageId !== undefined && write.kind === 'image') repos.itm?.put(id, batch.itmStageId, write.itmFeatures);
@@ -119,12 +127,15 @@ export function applyBatch(
     if (!image || image.kind !== 'image' || image.status === 'deleted') throw new EngineError('INVALID_INPUT', `pair refers to no image at ${pair.image.uri}`);
     if (!text || text.kind !== 'text' || text.status === 'deleted') throw new EngineError('INVALID_INPUT', `pair refers to no text at ${pair.text.uri}`);
     items.insertPair.run(image.id, text.id);
+    touched.add(image.id);
   }
 
   const videoIds = (batch.videos ?? []).map((video, i) => {
     checkRoot(repos, video.rootId);
     return applyVideo(repos, video, shotVectors[i] ?? [], videoCtx);
   });
+  for (const id of videoIds) touched.add(id);
+  repos.keywords?.refresh(touched);
 
   meta.setLastSeq(seq);
   return { itemIds: ids, videoIds };

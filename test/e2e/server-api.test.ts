@@ -20,6 +20,10 @@ interface Hit {
   fileUrl: string;
   linkedImage: { id: number; uri: string; thumbnailUrl: string } | null;
   modifiedAt: string;
+  scores: { vector: number | null; keyword: number | null; fused: number | null };
+  matched: string[];
+  takenAt: string | null;
+  takenAtSource: string | null;
 }
 interface Page {
   target: string;
@@ -140,15 +144,19 @@ describe('server e2e: API', function () {
   });
 
   it('minScore: a number drops weaker hits; auto cuts where the scores fall off', async () => {
-    const all = (await get<Page>('/api/search?q=face&k=50')).body.results;
+    // minScore is a cosine cut on the vector leg; in vector mode `score` is that cosine.
+    const all = (await get<Page>('/api/search?q=face&k=50&mode=vector')).body.results;
     const cut = all[Math.floor(all.length / 2)]!.score;
-    const some = (await get<Page>(`/api/search?q=face&k=50&minScore=${cut}`)).body.results;
+    const some = (await get<Page>(`/api/search?q=face&k=50&mode=vector&minScore=${cut}`)).body.results;
     expect(some.length).to.be.below(all.length);
     expect(some.every((h) => h.score >= cut)).to.equal(true);
     // auto keeps a prefix of the ranking; where it cuts on a known curve: server-known-scores.test.ts.
-    const auto = (await get<Page>('/api/search?q=face&k=50&minScore=auto')).body.results;
+    const auto = (await get<Page>('/api/search?q=face&k=50&mode=vector&minScore=auto')).body.results;
     expect(auto.length).to.be.at.least(1);
     expect(auto.map((h) => h.id)).to.deep.equal(all.slice(0, auto.length).map((h) => h.id));
+    // Hybrid: the cut applies to the vector leg; hits the words found keep their place.
+    const hybrid = (await get<Page>(`/api/search?q=face&k=50&minScore=${cut}`)).body.results;
+    expect(hybrid.every((h) => h.scores.vector === null || h.scores.vector >= cut)).to.equal(true);
   });
 
   it('image→text: a photo as JSON base64, multipart and raw bytes gives the engine\'s ranking', async () => {

@@ -57,10 +57,11 @@ export class MemoryLibrary implements IndexLibrary {
         item = { id: this.#nextId++, kind: w.kind, rootId: w.rootId, uri: w.uri, contentHash: null, size: null, mtimeMs: null, width: null, height: null, format: null, text: null, metadata: null, status: 'pending', error: null, createdAt: 0, updatedAt: 0 };
         this.items.set(item.id, item);
       }
-      Object.assign(item, { contentHash: w.contentHash ?? null, size: w.size ?? null, mtimeMs: w.mtimeMs ?? null, width: w.width ?? null, height: w.height ?? null, format: w.format ?? null, text: w.text ?? null, status: w.status, error: w.error ?? null });
+      Object.assign(item, { contentHash: w.contentHash ?? null, size: w.size ?? null, mtimeMs: w.mtimeMs ?? null, width: w.width ?? null, height: w.height ?? null, format: w.format ?? null, text: w.text ?? null, metadata: w.metadata ?? null, status: w.status, error: w.error ?? null });
       if (w.status === 'indexed') {
-        if (!w.vector) throw new Error('indexed without vector');
-        this.vectors.set(item.id, w.vector);
+        // Like the real store: no vector is fine when the item keeps the one it has (metadata-only update).
+        if (!w.vector && !this.vectors.has(item.id)) throw new Error('indexed without vector');
+        if (w.vector) this.vectors.set(item.id, w.vector);
       } else this.vectors.delete(item.id);
       ids.push(item.id);
     }

@@ -1,0 +1,159 @@
+/**
+ * The keyword index (FTS5 table keyword_fts, rowid = item id): builds each item's document from
+ * its file name, folders, linked captions and photo metadata, and answers BM25 queries. Documents
+ * are rebuilt by the write batch for every item it touches, so they follow renames, moves, new
+ * captions and changed metadata.
+ */
+import { fileNameWords, folderWords, words } from '../keyword/keyword-text.ts';
+import type { PhotoMetadata } from '../metadata/photo-metadata.types.ts';
+import type { Db, Statement } from './database.ts';
+import type { ItemRow } from './item.repository.ts';
+
+/** Document columns, in table order; also the names hits report in `matched`. */
+export const KEYWORD_FIELDS = [
+  'name',
+  'folders',
+  'captions',
+  'keywords',
+  'title',
+  'description',
+  'people',
+  'camera',
+] as const;
+export type KeywordField = (typeof KEYWORD_FIELDS)[number];
+/** BM25 column weights: what a person deliberately wrote counts more than a folder name. */
+const WEIGHTS = [3, 1, 1.5, 4, 3, 1.5, 4, 1];
+const BUILT_KEY = 'keyword_index';
+
+export interface KeywordRow {
+  readonly id: number;
+  /** Positive; larger is better (negated FTS5 bm25). */
+  readonly score: number;
+}
+
+export class KeywordRepository {
+  private readonly remove: Statement<[number]>;
+  private readonly insert: Statement<Record<string, string | number>>;
+  private readonly captionsOf: Statement<[number], { text: string }>;
+  private readonly imagesOf: Statement<[number], { image_id: number }>;
+  private readonly itemRow: Statement<
+    [number],
+    Pick<ItemRow, 'id' | 'kind' | 'uri' | 'text' | 'metadata' | 'status'>
+  >;
+
+  constructor(private readonly db: Db) {
+    this.remove = db.prepare('DELETE FROM keyword_fts WHERE rowid = ?');
+    this.insert = db.prepare(
+      `INSERT INTO keyword_fts (rowid, ${KEYWORD_FIELDS.join(', ')}) VALUES (@id, ${KEYWORD_FIELDS.map((f) => `@${f}`).join(', ')})`,
+    );
+    this.captionsOf = db.prepare(
+      `SELECT items.text AS text FROM pairs JOIN items ON items.id = pairs.text_id WHERE pairs.image_id = ? AND items.status <> 'deleted' AND items.text IS NOT NULL ORDER BY items.id LIMIT 50`,
+    );
+    this.imagesOf = db.prepare('SELECT image_id FROM pairs WHERE text_id = ?');
+    this.itemRow = db.prepare('SELECT id, kind, uri, text, metadata, status FROM items WHERE id = ?');
+  }
+
+  /** Images whose documents include this text (its caption links). */
+  imagesCaptionedBy(textId: number): number[] {
+    return this.imagesOf.all(textId).map((r) => r.image_id);
+  }
+
+  /** Rebuilds the documents of these items (inside the caller's transaction). */
+  refresh(ids: Iterable<number>): void {
+    for (const id of ids) {
+      this.remove.run(id);
+      const row = this.itemRow.get(id);
+      if (!row || row.status === 'deleted') continue;
+      this.insert.run({ id, ...this.document(row) });
+    }
+  }
+
+  private document(
+    row: Pick<ItemRow, 'id' | 'kind' | 'uri' | 'text' | 'metadata'>,
+  ): Record<KeywordField, string> {
+    const join = (list: readonly string[]): string => list.join(' ');
+    if (row.kind === 'text') {
+      return {
+        name: '',
+        folders: '',
+        captions: join(words(row.text ?? '')),
+        keywords: '',
+        title: '',
+        description: '',
+        people: '',
+        camera: '',
+      };
+    }
+    const photo = photoOf(row.metadata);
+    const fileName = row.uri.slice(row.uri.lastIndexOf('/') + 1);
+    const captions = this.captionsOf.all(row.id).map((r) => r.text);
+    const pngText = photo ? Object.values(photo.text ?? {}) : [];
+    return {
+      name: join(fileNameWords(fileName)),
+      folders: join(folderWords(row.uri)),
+      captions: join(captions.flatMap(words)),
+      keywords: join((photo?.keywords ?? []).flatMap(words)),
+      title: join(words(photo?.title ?? '')),
+      description: join([photo?.description ?? '', ...pngText].flatMap(words)),
+      people: join((photo?.people ?? []).flatMap(words)),
+      camera: join(words([photo?.camera ?? '', photo?.lens ?? ''].join(' '))),
+    };
+  }
+
+  /**
+   * Best BM25 matches of a MATCH expression among items passing `where` (SQL over `items`).
+   * FTS5 drives the query; each match is checked against `items` by primary key.
+   */
+  search(match: string, where: { sql: string; params: (string | number)[] }, limit: number): KeywordRow[] {
+    const sql = `SELECT keyword_fts.rowid AS id, -bm25(keyword_fts, ${WEIGHTS.join(', ')}) AS score
+      FROM keyword_fts JOIN items ON items.id = keyword_fts.rowid
+      WHERE keyword_fts MATCH ? AND ${where.sql} ORDER BY bm25(keyword_fts, ${WEIGHTS.join(', ')}) LIMIT ?`;
+    return this.db.prepare(sql).all(match, ...where.params, limit) as KeywordRow[];
+  }
+
+  /** Which fields of each item the expression matched (FTS5 highlight markers), for explaining hits. */
+  matchedFields(match: string, ids: readonly number[]): Map<number, KeywordField[]> {
+    const out = new Map<number, KeywordField[]>();
+    if (ids.length === 0) return out;
+    const columns = KEYWORD_FIELDS.map(
+      (_, i) => `instr(highlight(keyword_fts, ${i}, char(1), ''), char(1)) > 0 AS c${i}`,
+    ).join(', ');
+    const rows = this.db
+      .prepare(
+        `SELECT rowid AS id, ${columns} FROM keyword_fts WHERE keyword_fts MATCH ? AND rowid IN (${ids.map(() => '?').join(', ')})`,
+      )
+      .all(match, ...ids) as Array<Record<string, number>>;
+    for (const row of rows) {
+      out.set(
+        row.id!,
+        KEYWORD_FIELDS.filter((_, i) => row[`c${i}`] === 1),
+      );
+    }
+    return out;
+  }
+
+  /** Builds every document once for a library made before the index existed. */
+  ensureBuilt(): void {
+    const done = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(BUILT_KEY);
+    if (done === '1') return;
+    this.db.transaction(() => {
+      const ids = this.db.prepare("SELECT id FROM items WHERE status <> 'deleted'").pluck().all() as number[];
+      this.refresh(ids);
+      this.db
+        .prepare(
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        )
+        .run(BUILT_KEY, '1');
+    })();
+  }
+}
+
+export function photoOf(metadata: string | null): PhotoMetadata | undefined {
+  if (metadata === null) return undefined;
+  try {
+    const parsed = JSON.parse(metadata) as { photo?: PhotoMetadata };
+    return parsed.photo;
+  } catch {
+    return undefined;
+  }
+}
