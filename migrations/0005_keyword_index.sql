@@ -6,6 +6,7 @@ CREATE VIRTUAL TABLE keyword_fts USING fts5 (
   name, folders, captions, keywords, title, description, people, camera,
   tokenize = 'porter unicode61 remove_diacritics 2'
 );
-
--- Capture date for `sort: taken` and takenAfter/takenBefore, falling back to the file's mtime.
-CREATE INDEX items_taken ON items (kind, status, coalesce(json_extract(metadata, '$.photo.takenAtMs'), mtime_ms));
+-- No incremental merging on every commit: small segments are merged 16 at a time (FTS5's crisis
+-- merge, amortised O(log n) per document), so an incremental run writes what it adds, not a
+-- rewrite of the index; `clipdex library compact` optimises it into one segment.
+INSERT INTO keyword_fts (keyword_fts, rank) VALUES ('automerge', 0);

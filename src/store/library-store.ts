@@ -271,6 +271,8 @@ export class LibraryStore implements Library {
     this.assertWritable();
     const reports: CompactionReport[] = [];
     const { segments } = this.parts;
+    const keywords = this.parts.repos.keywords;
+    if (keywords) this.sql('optimise keyword index', () => keywords.optimize());
     for (const kind of KINDS) {
       const slotsBefore = segments.slots(kind);
       const started = performance.now();

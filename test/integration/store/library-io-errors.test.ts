@@ -92,10 +92,11 @@ describe('library store: full and write-protected disks (unprivileged)', functio
     expect(filled.indexed).to.equal(committed);
     expect(filled.top).to.equal(4);
 
-    // Even with the disk "fuller" (64 KiB per file, smaller than the graph), the writer opens and
+    // Even with the disk "fuller" (128 KiB per file, smaller than the graph; a one-item batch now
+    // also writes its keyword-index pages, ~90 KiB of WAL in all), the writer opens and
     // accepts a batch; its checkpoint writes only the new vector's segment, so it succeeds, while
     // rewriting the whole graph (compact) fails with a clear error and leaves no temp file.
-    const squeezed = await runChild(['open-write-checkpoint', dir, String(dim)], { fileBlocks: 128 });
+    const squeezed = await runChild(['open-write-checkpoint', dir, String(dim)], { fileBlocks: 256 });
     expect(squeezed.indexed).to.equal(committed + 1);
     expect(squeezed.checkpointError).to.equal(null);
     expect(squeezed.compactError?.code).to.equal('IO_ERROR');
