@@ -79,7 +79,13 @@ model
 
 program
   .command('eval')
-  .requiredOption('--manifest <jsonl>', 'JSON Lines of {"image": path, "captions": [...]}; image paths relative to the manifest')
+  .option('--manifest <jsonl>', 'JSON Lines of {"image": path, "captions": [...]}; image paths relative to the manifest')
+  .option('--queries <jsonl>', 'search-box eval: labelled queries {"query", "relevant": [uri], "subset": "pixels"|"words"|"both", "lang"} over the images/ folder beside them')
+  .option('--images <dir>', 'with --queries: the folder to index (default: images/ beside the query file)')
+  .option('--mode <mode>', 'with --queries: vector, keyword, hybrid or all (default all)')
+  .option('--fusion <method>', 'with --queries: rrf (default) or convex')
+  .option('--alpha <a>', 'with --queries: convex weight of the vector leg, 0…1')
+  .option('--sweep-alpha', 'with --queries: also run convex fusion at alpha 0, 0.1, …, 1 and report the best')
   .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
   .option('--variant <variant>', 'ONNX weights variant inside the package (fp32, quantized, fp16, …)')
   .option('--k <list>', 'recall cut-offs, comma-separated', '1,5,10')
@@ -88,7 +94,7 @@ program
   .option('--cache-dir <dir>', 'model cache (default $CLIPDEX_CACHE/models or ~/.cache/clipdex/models)')
   .option('--rerank [k]', "re-rank each query's first-stage top k (default 32) with the model's image–text matching stage")
   .option('--json', 'machine-readable output: {t2i:{r1,r5,r10}, i2t:{…}, images, captions} in percent')
-  .description('retrieval recall@K (text→image and image→text) of a model on an image–caption manifest')
+  .description('retrieval recall@K of a model on an image–caption manifest, or of the search box (hybrid, vector, keyword) on labelled queries')
   .action(lazy(() => import('./commands/eval.command.ts')));
 
 // Indexer commands (issue 4). Repeatable options collect into arrays.

@@ -25,6 +25,13 @@ export interface EvalArgs {
   readonly threads?: string;
   readonly batchSize?: string;
   readonly rerank?: boolean | string;
+  /** Hybrid eval: labelled queries (JSONL) over an images/ folder beside them. */
+  readonly queries?: string;
+  readonly images?: string;
+  readonly mode?: string;
+  readonly fusion?: string;
+  readonly alpha?: string;
+  readonly sweepAlpha?: boolean;
 }
 
 export function parseKs(text: string | undefined): number[] {
@@ -44,7 +51,8 @@ function positiveInt(text: string | undefined, name: string, fallback: number): 
 }
 
 export async function run(args: EvalArgs, ctx: CommandContext): Promise<void> {
-  if (!args.manifest) throw new EngineError('INVALID_INPUT', '--manifest <jsonl> is required');
+  if (args.queries) return hybrid(args, ctx);
+  if (!args.manifest) throw new EngineError('INVALID_INPUT', '--manifest <jsonl> (recall of the model) or --queries <jsonl> (recall of the search box) is required');
   const ks = parseKs(args.k);
   const threads = positiveInt(args.threads, '--threads', 1);
   const batchSize = positiveInt(args.batchSize, '--batch-size', 64);
@@ -85,6 +93,18 @@ export async function run(args: EvalArgs, ctx: CommandContext): Promise<void> {
     const row = (name: string, r: Record<string, number>) => `${name.padEnd(10)}${ks.map((k) => r[`r${k}`]!.toFixed(1).padStart(7)).join('')}`;
     writeLine(ctx.stdout, row('text→img', report.t2i));
     writeLine(ctx.stdout, row('img→text', report.i2t));
+  } finally {
+    await model.close();
+  }
+}
+
+async function hybrid(args: EvalArgs, ctx: CommandContext): Promise<void> {
+  const local = args.model === undefined ? undefined : path.resolve(ctx.cwd, args.model);
+  const modelDir = resolveModel(local && existsSync(local) ? local : args.model, modelCacheDir(ctx, args.cacheDir));
+  const model = await loadModel(modelDir, { threads: positiveInt(args.threads, '--threads', 1), device: 'cpu', ...(args.variant ? { variant: args.variant } : {}) });
+  try {
+    const { runHybridEvalCommand } = await import('./eval-hybrid.ts');
+    await runHybridEvalCommand({ ...args, queries: args.queries! }, model, ctx);
   } finally {
     await model.close();
   }
