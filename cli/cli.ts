@@ -258,5 +258,17 @@ async function main(): Promise<number> {
   }
 }
 
+/** Resolves once everything written so far has been handed to the OS (a pipe may still be draining). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
+  });
+}
+
 // Exit explicitly: native thread pools (ONNX Runtime, libvips) can otherwise keep the process alive.
-process.exit(await main());
+// But first let stdout/stderr drain: process.exit drops what a pipe has not taken yet, which cut
+// large `--json` outputs short at 64 KiB.
+const exitCode = await main();
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(exitCode);

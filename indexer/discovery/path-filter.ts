@@ -1,7 +1,8 @@
 /**
- * Decides which relative paths discovery visits. Hidden entries and well-known junk folders
- * (node_modules, .git, Synology's @eaDir, macOS AppleDouble files) are skipped unless asked for,
- * because they pollute results (rclip #303) and can hold thousands of thumbnails.
+ * Decides which relative paths discovery visits. Hidden entries (and macOS AppleDouble files)
+ * are skipped unless asked for; well-known junk folders (node_modules, .git, Synology's @eaDir,
+ * trash) are always skipped, because they pollute results (rclip #303) and can hold thousands
+ * of thumbnails.
  */
 import picomatch from 'picomatch';
 

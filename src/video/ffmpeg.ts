@@ -11,7 +11,7 @@
  *    that ffmpeg writes to every few frames: their next write fails with EPIPE and they exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -44,7 +44,7 @@ export function locateFfmpeg(searchPath: string | undefined, options: { readonly
   const fromPackage = (scope: string, bin: string): string | undefined => {
     try {
       const file = path.join(path.dirname(require.resolve(`${scope}/${platform}/package.json`)), bin);
-      return isExecutable(file) ? file : undefined;
+      return isExecutable(file) || makeExecutable(file) ? file : undefined;
     } catch {
       return undefined;
     }
@@ -56,6 +56,20 @@ export function locateFfmpeg(searchPath: string | undefined, options: { readonly
     ok: false,
     reason: `ffmpeg not found: no ffmpeg and ffprobe on PATH and no @ffmpeg-installer/${platform} + @ffprobe-installer/${platform} package (install ffmpeg, e.g. apt-get install ffmpeg)`,
   };
+}
+
+/**
+ * The packages' own postinstall only runs `chmod u+x` on their binary; an install that skipped
+ * scripts (npm's allowScripts, --ignore-scripts) leaves it 0644. Do that one step here, once.
+ */
+function makeExecutable(file: string): boolean {
+  try {
+    const mode = statSync(file).mode;
+    chmodSync(file, mode | 0o100);
+    return isExecutable(file);
+  } catch {
+    return false;
+  }
 }
 
 function isExecutable(file: string): boolean {
