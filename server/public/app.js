@@ -3,20 +3,63 @@
 const PHOTO_MAX_SIDE = 640; // the model sees ~224 px; a smaller upload is faster and never hits the limit
 const $ = (id) => document.getElementById(id);
 const els = {
-  form: $('search'), q: $('q'), file: $('file'), status: $('status'), grid: $('results'),
-  sentinel: $('sentinel'), empty: $('empty'), drop: $('drop'), auto: $('auto'), sort: $('sort'), rerank: $('rerank'),
-  photoChip: $('photo-chip'), photoPreview: $('photo-preview'), photoClear: $('photo-clear'),
-  likeChip: $('like-chip'), likeLabel: $('like-label'), likeClear: $('like-clear'),
-  tuneChip: $('tune-chip'), tuneLabel: $('tune-label'), tuneClear: $('tune-clear'),
+  form: $('search'),
+  q: $('q'),
+  file: $('file'),
+  status: $('status'),
+  grid: $('results'),
+  sentinel: $('sentinel'),
+  empty: $('empty'),
+  drop: $('drop'),
+  auto: $('auto'),
+  sort: $('sort'),
+  mode: $('mode'),
+  rerank: $('rerank'),
+  takenAfter: $('taken-after'),
+  takenBefore: $('taken-before'),
+  info: $('info'),
+  photoChip: $('photo-chip'),
+  photoPreview: $('photo-preview'),
+  photoClear: $('photo-clear'),
+  likeChip: $('like-chip'),
+  likeLabel: $('like-label'),
+  likeClear: $('like-clear'),
+  tuneChip: $('tune-chip'),
+  tuneLabel: $('tune-label'),
+  tuneClear: $('tune-clear'),
 };
 // Refinement weights: "more like this" pulls the query toward an item, "less like this" pushes away.
 const MORE = 0.5;
 const LESS = -0.5;
 
-const state = { q: '', target: 'image', like: null, photo: null, auto: false, sort: 'score', rerank: false, more: [], less: [] };
+const state = {
+  q: '',
+  target: 'image',
+  like: null,
+  photo: null,
+  auto: false,
+  sort: 'score',
+  rerank: false,
+  more: [],
+  less: [],
+  takenAfter: '',
+  takenBefore: '',
+  mode: 'hybrid',
+};
+
+const SORTS = ['score', 'date', 'taken'];
+const MODES = ['hybrid', 'vector', 'keyword'];
+/** A yyyy-mm-dd day from the URL or a date input, or '' when it is not one. */
+function day(text) {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text ?? '') && !Number.isNaN(Date.parse(text)) ? text : '';
+}
 
 function idList(text) {
-  return (text ?? '').split(',').map(Number).filter((n) => Number.isSafeInteger(n) && n > 0).slice(0, 7);
+  return (text ?? '')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isSafeInteger(n) && n > 0)
+    .slice(0, 7);
 }
 let page = { cursor: null, loading: false, seq: 0, count: 0, top: 0, rerank: null };
 
@@ -28,7 +71,10 @@ function readUrl() {
   const like = Number(p.get('like'));
   state.like = Number.isSafeInteger(like) && like > 0 ? like : null;
   state.auto = p.get('auto') === '1';
-  state.sort = p.get('sort') === 'date' ? 'date' : 'score';
+  state.sort = SORTS.includes(p.get('sort')) ? p.get('sort') : 'score';
+  state.mode = MODES.includes(p.get('mode')) ? p.get('mode') : 'hybrid';
+  state.takenAfter = day(p.get('takenAfter'));
+  state.takenBefore = day(p.get('takenBefore'));
   state.rerank = p.get('rerank') === '1';
   state.photo = p.get('photo') === '1' ? photoFromSession() : null;
   state.more = idList(p.get('more'));
@@ -44,6 +90,9 @@ function writeUrl(push) {
   if (state.auto) p.set('auto', '1');
   if (state.sort !== 'score') p.set('sort', state.sort);
   if (state.rerank) p.set('rerank', '1');
+  if (state.mode !== 'hybrid') p.set('mode', state.mode);
+  if (state.takenAfter) p.set('takenAfter', state.takenAfter);
+  if (state.takenBefore) p.set('takenBefore', state.takenBefore);
   if (state.more.length) p.set('more', state.more.join(','));
   if (state.less.length) p.set('less', state.less.join(','));
   const url = p.size ? `?${p}` : location.pathname;
@@ -57,6 +106,9 @@ function syncControls() {
   els.auto.checked = state.auto;
   els.sort.value = state.sort;
   els.rerank.checked = state.rerank;
+  els.mode.value = state.mode;
+  els.takenAfter.value = state.takenAfter;
+  els.takenBefore.value = state.takenBefore;
   // Re-ranking orders by match, so it and date order exclude each other.
   els.sort.disabled = state.rerank;
   els.photoChip.hidden = !state.photo;
@@ -128,7 +180,18 @@ async function usePhoto(file) {
 
 // ---------- searching ----------
 function tuneTerms() {
-  return [...state.more.map((itemId) => ({ itemId, weight: MORE })), ...state.less.map((itemId) => ({ itemId, weight: LESS }))];
+  return [
+    ...state.more.map((itemId) => ({ itemId, weight: MORE })),
+    ...state.less.map((itemId) => ({ itemId, weight: LESS })),
+  ];
+}
+
+/** The capture-date filter: "before" a day includes that whole day (UTC, as capture times are stored). */
+function takenFilter() {
+  const f = {};
+  if (state.takenAfter) f.takenAfter = `${state.takenAfter}T00:00:00.000Z`;
+  if (state.takenBefore) f.takenBefore = `${state.takenBefore}T23:59:59.999Z`;
+  return f;
 }
 
 function buildRequest(cursor) {
@@ -137,6 +200,9 @@ function buildRequest(cursor) {
   if (state.auto) p.set('minScore', 'auto');
   if (state.sort !== 'score' && !state.rerank) p.set('sort', state.sort);
   if (state.rerank) p.set('rerank', 'true');
+  if (state.mode !== 'hybrid') p.set('mode', state.mode);
+  const filter = takenFilter();
+  for (const [k, v] of Object.entries(filter)) p.set(k, v);
   const tune = tuneTerms();
   if (state.photo) {
     const form = new FormData();
@@ -148,12 +214,21 @@ function buildRequest(cursor) {
   }
   if (tune.length) {
     // A weighted mix goes as JSON terms: the base query plus the refinements.
-    const terms = [...(state.q ? [{ text: state.q }] : []), ...(state.like ? [{ itemId: state.like }] : []), ...tune];
+    const terms = [
+      ...(state.q ? [{ text: state.q }] : []),
+      ...(state.like ? [{ itemId: state.like }] : []),
+      ...tune,
+    ];
     const body = { terms, target: state.target, sort: state.rerank ? 'score' : state.sort };
     if (state.rerank) body.rerank = true;
     if (cursor) body.cursor = cursor;
     if (state.auto) body.minScore = 'auto';
-    return ['/api/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }];
+    if (Object.keys(filter).length) body.filter = filter;
+    if (state.mode !== 'hybrid') body.mode = state.mode;
+    return [
+      '/api/search',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    ];
   }
   if (state.like) {
     if (state.q) p.set('q', state.q);
@@ -200,7 +275,9 @@ async function load(reset) {
       page.count === 0
         ? `No ${what}s found${state.auto ? ' above the relevance cut-off' : ''}.`
         : `${page.count}${page.cursor ? '+' : ''} ${what}${page.count === 1 ? '' : 's'} · ${body.tookMs} ms` +
-            (page.rerank ? ` · top ${page.rerank.reranked} re-ranked by image–text matching (${page.rerank.stage})` : ''),
+            (page.rerank
+              ? ` · top ${page.rerank.reranked} re-ranked by image–text matching (${page.rerank.stage})`
+              : ''),
     );
   } catch (error) {
     if (seq === page.seq) showError(`Could not reach the server (${error.message}).`);
@@ -242,12 +319,20 @@ function card(hit, index) {
   node.dataset.id = String(hit.id);
   node.dataset.index = String(index);
   const pick = node.querySelector('.pick');
-  const label = hit.kind === 'text' ? hit.text ?? hit.uri : hit.kind === 'video' ? `${hit.uri} at ${clock(hit.start)}` : hit.uri;
+  const label =
+    hit.kind === 'text'
+      ? (hit.text ?? hit.uri)
+      : hit.kind === 'video'
+        ? `${hit.uri} at ${clock(hit.start)}`
+        : hit.uri;
   pick.setAttribute('aria-label', `${label}, score ${hit.score.toFixed(3)}. Search for more like this.`);
   pick.title = 'More like this';
   if (hit.kind === 'video') {
     // A video plays from its best shot; + / − still refine, by that shot.
-    pick.setAttribute('aria-label', `${label}, score ${hit.score.toFixed(3)}. Play from ${clock(hit.start)}.`);
+    pick.setAttribute(
+      'aria-label',
+      `${label}, score ${hit.score.toFixed(3)}. Play from ${clock(hit.start)}.`,
+    );
     pick.title = `Play from ${clock(hit.start)}`;
   }
   pick.addEventListener('click', () => {
@@ -269,6 +354,18 @@ function card(hit, index) {
   node.querySelector('.more').addEventListener('click', () => tune('more', 'less'));
   node.querySelector('.less').addEventListener('click', () => tune('less', 'more'));
   node.querySelector('.more').setAttribute('aria-label', `More like ${label}`);
+  const info = node.querySelector('.info');
+  if (info) {
+    info.setAttribute('aria-label', `Details of ${label}`);
+    info.addEventListener('click', () => showInfo(hit, info));
+  }
+  const how = matchedBy(hit);
+  const chip = node.querySelector('.matched');
+  if (how) {
+    chip.dataset.by = how.by;
+    chip.textContent = how.label;
+    chip.title = how.title;
+  } else chip.remove();
   node.querySelector('.less').setAttribute('aria-label', `Less like ${label}`);
   if (hit.kind !== 'text') {
     const img = node.querySelector('img');
@@ -327,6 +424,85 @@ function card(hit, index) {
   return node;
 }
 
+/** Whether a hit came from its picture (vector leg), its words (keyword leg: name, metadata…), or both. */
+function matchedBy(hit) {
+  const picture = typeof hit.scores?.vector === 'number';
+  const words = typeof hit.scores?.keyword === 'number' || (hit.matched?.length ?? 0) > 0;
+  if (!picture && !words) return null;
+  const fields = hit.matched?.length ? ` (${hit.matched.join(', ')})` : '';
+  if (picture && words)
+    return { by: 'both', label: 'picture + words', title: `matched by the picture and by words${fields}` };
+  if (picture) return { by: 'picture', label: 'picture', title: 'matched by what the picture shows' };
+  return { by: 'words', label: 'words', title: `matched by words${fields}` };
+}
+
+function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const TAKEN_SOURCE = { exif: 'EXIF', xmp: 'XMP', iptc: 'IPTC', file: 'file modified time' };
+
+/** The info panel: capture date and its source, camera, place, keywords, description, file facts. */
+function showInfo(hit, opener) {
+  const dl = els.info.querySelector('.facts');
+  const name = hit.uri.split(/[\\/]/).pop();
+  els.info.querySelector('#info-title').textContent = name;
+  const rows = [];
+  const add = (term, value) => {
+    if (value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length))
+      return;
+    rows.push([term, value]);
+  };
+  if (hit.takenAt) {
+    const when = new Date(hit.takenAt);
+    add(
+      'Taken',
+      `${when.toISOString().slice(0, 16).replace('T', ' ')} (from ${TAKEN_SOURCE[hit.takenAtSource] ?? hit.takenAtSource})`,
+    );
+  }
+  add('Camera', hit.camera);
+  if (hit.gps) add('Place', `${hit.gps.lat.toFixed(5)}, ${hit.gps.lon.toFixed(5)}`);
+  add('Keywords', hit.keywords);
+  add('Description', hit.description);
+  add('File', hit.uri);
+  add(
+    'Size',
+    [
+      hit.size != null ? bytes(hit.size) : '',
+      hit.width && hit.height ? `${hit.width} × ${hit.height}` : '',
+      hit.format ?? '',
+    ]
+      .filter(Boolean)
+      .join(' · '),
+  );
+  if (hit.modifiedAt) add('Modified', hit.modifiedAt.slice(0, 16).replace('T', ' '));
+  const how = matchedBy(hit);
+  if (how) add('Matched by', how.title);
+  const nodes = [];
+  for (const [term, value] of rows) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    if (Array.isArray(value)) {
+      dd.className = 'keywords';
+      for (const v of value) {
+        const k = document.createElement('span');
+        k.className = 'tag';
+        k.textContent = v;
+        dd.append(k);
+      }
+    } else dd.textContent = value;
+    dd.dataset.fact = term.toLowerCase();
+    nodes.push(dt, dd);
+  }
+  dl.replaceChildren(...nodes);
+  els.info.addEventListener('close', () => opener?.focus(), { once: true });
+  els.info.showModal();
+  els.info.querySelector('.info-close').focus();
+}
+
 /** The first-stage cosine of a hit (re-ranked hits rank by another number, kept in `score`). */
 /** 75.5 → "1:15" (h:mm:ss past an hour). */
 function clock(seconds) {
@@ -343,16 +519,24 @@ function play(hit) {
   const video = dialog.querySelector('video');
   dialog.querySelector('.player-uri').textContent = `${hit.uri} — ${clock(hit.start)}`;
   video.src = `${hit.fileUrl}#t=${hit.start}`;
-  video.addEventListener('loadedmetadata', () => {
-    video.currentTime = hit.start;
-    video.play().catch(() => {});
-  }, { once: true });
+  video.addEventListener(
+    'loadedmetadata',
+    () => {
+      video.currentTime = hit.start;
+      video.play().catch(() => {});
+    },
+    { once: true },
+  );
   dialog.querySelector('.player-close').onclick = () => dialog.close();
-  dialog.addEventListener('close', () => {
-    video.pause();
-    video.removeAttribute('src');
-    video.load();
-  }, { once: true });
+  dialog.addEventListener(
+    'close',
+    () => {
+      video.pause();
+      video.removeAttribute('src');
+      video.load();
+    },
+    { once: true },
+  );
   dialog.showModal();
 }
 
@@ -413,6 +597,25 @@ els.rerank.addEventListener('change', () => {
 els.sort.addEventListener('change', () => {
   state.sort = els.sort.value;
   go(false);
+});
+els.mode.addEventListener('change', () => {
+  state.mode = els.mode.value;
+  go(false);
+});
+for (const [input, key] of [
+  [els.takenAfter, 'takenAfter'],
+  [els.takenBefore, 'takenBefore'],
+]) {
+  input.addEventListener('change', () => {
+    const value = day(input.value);
+    if (value === state[key]) return;
+    state[key] = value;
+    go(false);
+  });
+}
+els.info.querySelector('.info-close').addEventListener('click', () => els.info.close());
+els.info.addEventListener('click', (event) => {
+  if (event.target === els.info) els.info.close(); // a click on the backdrop
 });
 els.file.addEventListener('change', () => {
   void usePhoto(els.file.files?.[0]);
