@@ -9,10 +9,27 @@ const native = (name, home) => ({
   message: `${name} is imported only in ${home}; use the interface it exports.`,
 });
 
-const outward = { group: ['**/server/**', '**/indexer/**', '**/cli/**'], message: 'src/ must not depend on server/, indexer/ or cli/.' };
+const outward = {
+  group: ['**/server/**', '**/indexer/**', '**/cli/**'],
+  message: 'src/ must not depend on server/, indexer/ or cli/.',
+};
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'server/public/**', 'bench/node_modules/**', 'bench/.data/**', 'test-artifacts/**', 'training/**', 'fixtures/**', 'bin/**', '*.cjs', '*.mjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'server/public/**',
+      'bench/node_modules/**',
+      'bench/.data/**',
+      'test-artifacts/**',
+      'training/**',
+      'fixtures/**',
+      'bin/**',
+      '*.cjs',
+      '*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -37,7 +54,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [outward, { group: ['**/store/**', '**/model/**', '**/search/**'], message: 'src/encoders/ must not depend on store/, model/ or search/: share plain data through src/shared/.' }] },
+        {
+          patterns: [
+            outward,
+            {
+              group: ['**/store/**', '**/model/**', '**/search/**'],
+              message:
+                'src/encoders/ must not depend on store/, model/ or search/: share plain data through src/shared/.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -46,7 +72,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [outward, { group: ['**/encoders/**', '**/model/**', '**/search/**'], message: 'src/store/ must not depend on encoders/, model/ or search/: share plain data through src/shared/.' }] },
+        {
+          patterns: [
+            outward,
+            {
+              group: ['**/encoders/**', '**/model/**', '**/search/**'],
+              message:
+                'src/store/ must not depend on encoders/, model/ or search/: share plain data through src/shared/.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -74,7 +109,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/indexer/**', '**/cli/**'], message: 'server/ must not depend on indexer/ or cli/; cli/ composes them.' },
+            {
+              group: ['**/indexer/**', '**/cli/**'],
+              message: 'server/ must not depend on indexer/ or cli/; cli/ composes them.',
+            },
             native('onnxruntime-node', 'src/encoders/onnx-session.ts'),
             native('sharp', 'src/image/'),
             native('hnswlib-node', 'src/vector/hnsw-index.ts'),
@@ -91,7 +129,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/server/**', '**/cli/**'], message: 'indexer/ must not depend on server/ or cli/; cli/ composes them.' },
+            {
+              group: ['**/server/**', '**/cli/**'],
+              message: 'indexer/ must not depend on server/ or cli/; cli/ composes them.',
+            },
             native('onnxruntime-node', 'src/encoders/onnx-session.ts'),
             native('sharp', 'src/image/'),
             native('hnswlib-node', 'src/vector/hnsw-index.ts'),

@@ -241,14 +241,15 @@ function sceneSpec(seed: number): Scene {
     `rgb(${Math.floor(rand() * 256)},${Math.floor(rand() * 256)},${Math.floor(rand() * 256)})`;
   const shapes: Shape[] = [];
   const n = 3 + Math.floor(rand() * 4);
-  for (let i = 0; i < n; i++)
-    {shapes.push({
+  for (let i = 0; i < n; i++) {
+    shapes.push({
       kind: rand() < 0.5 ? 'circle' : 'rect',
       x: rand() * W,
       y: rand() * H,
       r: 15 + rand() * 50,
       color: color(),
-    });}
+    });
+  }
   return { background: [color(), color()], shapes };
 }
 

@@ -58,16 +58,18 @@ export function scoreReport(
     for (const p of pairsOf(uris)) exactPred.add(p);
     for (const u of uris) join(u, uris[0]!);
   }
-  for (const g of report.groups.filter((x) => x.tier === 'near'))
-    {for (const m of g.items) join(m.uri, g.items[0]!.uri);}
+  for (const g of report.groups.filter((x) => x.tier === 'near')) {
+    for (const m of g.items) join(m.uri, g.items[0]!.uri);
+  }
   const clusters = new Map<string, string[]>();
   for (const f of files) {
     const r = find(f.file);
     clusters.set(r, [...(clusters.get(r) ?? []), f.file]);
   }
   const nearPred = new Set<string>();
-  for (const members of clusters.values())
-    {for (const p of pairsOf(members)) if (!exactPred.has(p)) nearPred.add(p);}
+  for (const members of clusters.values()) {
+    for (const p of pairsOf(members)) if (!exactPred.has(p)) nearPred.add(p);
+  }
 
   const exactTruth = new Set<string>();
   const nearTruth = new Set<string>();

@@ -62,7 +62,10 @@ async function timeRuns(run: () => Promise<unknown>): Promise<number[]> {
   return times;
 }
 
-const texts = Array.from({ length: TEXT_BATCH }, (_, i) => `a photo of ${i} small dogs playing on a sunny beach near the sea`);
+const texts = Array.from(
+  { length: TEXT_BATCH },
+  (_, i) => `a photo of ${i} small dogs playing on a sunny beach near the sea`,
+);
 
 interface Row {
   readonly variant: string;
@@ -74,30 +77,46 @@ interface Row {
 
 const variantsOf = (dir: string): string[] => {
   const names = readdirSync(path.join(dir, 'onnx'));
-  return ['fp32', 'quantized', 'int8'].filter((v) => names.includes(v === 'fp32' ? 'vision_model.onnx' : `vision_model_${v}.onnx`));
+  return ['fp32', 'quantized', 'int8'].filter((v) =>
+    names.includes(v === 'fp32' ? 'vision_model.onnx' : `vision_model_${v}.onnx`),
+  );
 };
 
 async function benchModel(name: string, dir: string): Promise<void> {
   const rows: Row[] = [];
   for (const variant of variantsOf(dir)) {
     for (const mode of ['1', 'calibrated'] as const) {
-      const model = await loadModel(dir, { device, variant, ...(mode === '1' ? { threads: 1 } : { calibration }) });
+      const model = await loadModel(dir, {
+        device,
+        variant,
+        ...(mode === '1' ? { threads: 1 } : { calibration }),
+      });
       try {
         const [h, w] = [model.preprocessor.spec.height, model.preprocessor.spec.width];
-        const pixels = Array.from({ length: IMAGE_BATCH }, (_, b) => Float32Array.from({ length: 3 * h * w }, (_, i) => Math.sin(i * 0.001 + b)));
+        const pixels = Array.from({ length: IMAGE_BATCH }, (_, b) =>
+          Float32Array.from({ length: 3 * h * w }, (_, i) => Math.sin(i * 0.001 + b)),
+        );
         const img = median(await timeRuns(() => model.image.encodeBatch(pixels)));
         const txt = median(await timeRuns(() => model.text.encodeBatch(texts)));
         const query = median(await timeRuns(() => model.text.encodeOne('a photo of a cat')));
         const t = model.details.threads;
         const threads = mode === '1' ? '1' : `${t.vision.threads}/${t.text.threads} (${t.vision.source})`;
-        rows.push({ variant, threads, imagesPerS: (IMAGE_BATCH * 1000) / img, textsPerS: (TEXT_BATCH * 1000) / txt, queryMs: query });
+        rows.push({
+          variant,
+          threads,
+          imagesPerS: (IMAGE_BATCH * 1000) / img,
+          textsPerS: (TEXT_BATCH * 1000) / txt,
+          queryMs: query,
+        });
       } finally {
         await model.close();
       }
     }
   }
   const base = rows[0]!;
-  console.log(`\n${name} on ${device}: medians of ${REPEATS} runs; image batch ${IMAGE_BATCH}, text batch ${TEXT_BATCH}; query = one short text`);
+  console.log(
+    `\n${name} on ${device}: medians of ${REPEATS} runs; image batch ${IMAGE_BATCH}, text batch ${TEXT_BATCH}; query = one short text`,
+  );
   console.log('variant    threads (vision/text)      images/s   ×base    texts/s   ×base   query ms');
   for (const r of rows) {
     console.log(
@@ -107,25 +126,52 @@ async function benchModel(name: string, dir: string): Promise<void> {
   }
   const calibrated = rows.filter((r) => r.threads !== '1');
   const best = (key: 'imagesPerS' | 'textsPerS') => calibrated.reduce((a, b) => (b[key] > a[key] ? b : a));
-  const describe = (key: 'imagesPerS' | 'textsPerS') => calibrated.map((r) => `${r.variant} ${r[key].toFixed(1)}`).join(' vs ');
-  console.log(`faster variant, calibrated threads: vision ${best('imagesPerS').variant} (${describe('imagesPerS')}), text ${best('textsPerS').variant} (${describe('textsPerS')})`);
+  const describe = (key: 'imagesPerS' | 'textsPerS') =>
+    calibrated.map((r) => `${r.variant} ${r[key].toFixed(1)}`).join(' vs ');
+  console.log(
+    `faster variant, calibrated threads: vision ${best('imagesPerS').variant} (${describe('imagesPerS')}), text ${best('textsPerS').variant} (${describe('textsPerS')})`,
+  );
   const q1 = rows.find((r) => r.variant === base.variant && r.threads === '1')!;
   const qc = rows.find((r) => r.variant === base.variant && r.threads !== '1')!;
-  console.log(`query p50 calibrated / 1 thread (${base.variant}): ${(qc.queryMs / q1.queryMs).toFixed(2)}  (goal ≤ 0.6 on a machine where 2 threads help)`);
+  console.log(
+    `query p50 calibrated / 1 thread (${base.variant}): ${(qc.queryMs / q1.queryMs).toFixed(2)}  (goal ≤ 0.6 on a machine where 2 threads help)`,
+  );
 }
 
-console.log(`bench/encode: ${cpus} CPU(s) available (${os.cpus()[0]?.model ?? '?'}), ${os.cpus().length} logical; ${os.loadavg()[0]!.toFixed(1)} load average at start`);
-await benchModel(values.model ? path.basename(values.model) : 'bundled clipdex-mini (64 px)', path.resolve(values.model ?? bundledModelDir()));
-if (existsSync(path.join(VIT, 'onnx', 'vision_model.onnx'))) await benchModel('ViT-B/32-shaped (224 px, random weights)', VIT);
-else console.log('\n(ViT-B/32-shaped graph not generated: --vit makes it, needs torch + onnx)');
+console.log(
+  `bench/encode: ${cpus} CPU(s) available (${os.cpus()[0]?.model ?? '?'}), ${os.cpus().length} logical; ${os.loadavg()[0]!.toFixed(1)} load average at start`,
+);
+await benchModel(
+  values.model ? path.basename(values.model) : 'bundled clipdex-mini (64 px)',
+  path.resolve(values.model ?? bundledModelDir()),
+);
+if (existsSync(path.join(VIT, 'onnx', 'vision_model.onnx'))) {
+  await benchModel('ViT-B/32-shaped (224 px, random weights)', VIT);
+} else console.log('\n(ViT-B/32-shaped graph not generated: --vit makes it, needs torch + onnx)');
 
 // Decode + preprocess per core (this thread only), 'fast' against 'exact', at 224 and 64 px.
-const photos = ['landscape.jpg', 'photo-4000.jpg'].map((n) => path.join(BENCH, '..', 'fixtures', 'images', n));
+const photos = ['landscape.jpg', 'photo-4000.jpg'].map((n) =>
+  path.join(BENCH, '..', 'fixtures', 'images', n),
+);
 const benchPhotos = path.join(BENCH, '.data', 'index-photos');
-if (existsSync(benchPhotos)) photos.push(...readdirSync(benchPhotos).slice(0, 4).map((n) => path.join(benchPhotos, n)));
+if (existsSync(benchPhotos)) {
+  photos.push(
+    ...readdirSync(benchPhotos)
+      .slice(0, 4)
+      .map((n) => path.join(benchPhotos, n)),
+  );
+}
 console.log(`\ndecode + preprocess, ms per image on one core (median of ${REPEATS}), fast vs exact`);
 for (const size of [224, 64]) {
-  const spec = { width: size, height: size, resizeMode: 'shortest', mean: CLIP_MEAN, std: CLIP_STD, interpolation: 'bicubic', rescaleFactor: 1 / 255 } as const;
+  const spec = {
+    width: size,
+    height: size,
+    resizeMode: 'shortest',
+    mean: CLIP_MEAN,
+    std: CLIP_STD,
+    interpolation: 'bicubic',
+    rescaleFactor: 1 / 255,
+  } as const;
   const fast = new SharpImagePreprocessor(spec, { fidelity: 'fast' });
   const exact = new SharpImagePreprocessor(spec, { fidelity: 'exact' });
   let sumFast = 0;
@@ -136,7 +182,11 @@ for (const size of [224, 64]) {
     const e = median(await timeRuns(() => exact.preprocess(bytes)));
     sumFast += f;
     sumExact += e;
-    console.log(`  ${size} px  ${path.basename(file).padEnd(18)} fast ${f.toFixed(1).padStart(7)}  exact ${e.toFixed(1).padStart(7)}  speed-up ${(e / f).toFixed(2)}×`);
+    console.log(
+      `  ${size} px  ${path.basename(file).padEnd(18)} fast ${f.toFixed(1).padStart(7)}  exact ${e.toFixed(1).padStart(7)}  speed-up ${(e / f).toFixed(2)}×`,
+    );
   }
-  console.log(`  ${size} px  all: fast ${(1000 / (sumFast / photos.length)).toFixed(1)} images/s per core, exact ${(1000 / (sumExact / photos.length)).toFixed(1)}; ${(sumExact / sumFast).toFixed(2)}×`);
+  console.log(
+    `  ${size} px  all: fast ${(1000 / (sumFast / photos.length)).toFixed(1)} images/s per core, exact ${(1000 / (sumExact / photos.length)).toFixed(1)}; ${(sumExact / sumFast).toFixed(2)}×`,
+  );
 }

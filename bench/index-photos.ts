@@ -18,7 +18,11 @@ const SIZES: ReadonlyArray<readonly [number, number]> = [
   [4000, 3000],
 ];
 
-export async function ensurePhotos(dir: string, count: number, log: (line: string) => void): Promise<string[]> {
+export async function ensurePhotos(
+  dir: string,
+  count: number,
+  log: (line: string) => void,
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const have = new Set(await readdir(dir));
   const files: string[] = [];
@@ -30,7 +34,9 @@ export async function ensurePhotos(dir: string, count: number, log: (line: strin
     if (have.has(name)) continue;
     await makePhoto(path.join(dir, name), i);
     made += 1;
-    if (made % 25 === 0) log(`  generated ${made} photos (${((performance.now() - started) / 1000).toFixed(0)}s)`);
+    if (made % 25 === 0) {
+      log(`  generated ${made} photos (${((performance.now() - started) / 1000).toFixed(0)}s)`);
+    }
   }
   return files;
 }
@@ -41,9 +47,22 @@ async function makePhoto(file: string, seed: number): Promise<void> {
   // A 6×4 field of random colours, blown up with a cubic kernel: soft gradients like sky and walls.
   const field = Buffer.alloc(6 * 4 * 3);
   for (let i = 0; i < field.length; i += 1) field[i] = Math.floor(rand() * 256);
-  const base = await sharp(field, { raw: { width: 6, height: 4, channels: 3 } }).resize(width, height, { kernel: 'cubic' }).raw().toBuffer();
+  const base = await sharp(field, { raw: { width: 6, height: 4, channels: 3 } })
+    .resize(width, height, { kernel: 'cubic' })
+    .raw()
+    .toBuffer();
   // Sensor-like grain from a tiled noise patch, so the JPEG carries real detail (~1–3 MB).
-  const grain = await sharp({ create: { width: 256, height: 256, channels: 3, background: { r: 128, g: 128, b: 128 }, noise: { type: 'gaussian', mean: 128, sigma: 28 } } }).png().toBuffer();
+  const grain = await sharp({
+    create: {
+      width: 256,
+      height: 256,
+      channels: 3,
+      background: { r: 128, g: 128, b: 128 },
+      noise: { type: 'gaussian', mean: 128, sigma: 28 },
+    },
+  })
+    .png()
+    .toBuffer();
   await sharp(base, { raw: { width, height, channels: 3 } })
     .composite([{ input: grain, tile: true, blend: 'overlay' }])
     .jpeg({ quality: 88, chromaSubsampling: '4:2:0' })

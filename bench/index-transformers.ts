@@ -7,17 +7,40 @@ import path from 'node:path';
 
 interface TransformersModule {
   env: { allowRemoteModels: boolean; localModelPath: string; backends: { onnx: { numThreads?: number } } };
-  AutoProcessor: { from_pretrained(id: string): Promise<(images: unknown[]) => Promise<Record<string, unknown>>> };
+  AutoProcessor: {
+    from_pretrained(id: string): Promise<(images: unknown[]) => Promise<Record<string, unknown>>>;
+  };
   CLIPVisionModelWithProjection: {
-    from_pretrained(id: string, options: Record<string, unknown>): Promise<((inputs: Record<string, unknown>) => Promise<{ image_embeds: { dims: number[] } }>) & { dispose(): Promise<void> }>;
+    from_pretrained(
+      id: string,
+      options: Record<string, unknown>,
+    ): Promise<
+      ((inputs: Record<string, unknown>) => Promise<{ image_embeds: { dims: number[] } }>) & {
+        dispose(): Promise<void>;
+      }
+    >;
   };
   RawImage: { read(file: string): Promise<unknown> };
 }
 
-export async function runTransformersJs(modelDir: string, files: readonly string[], batchSize: number, threads: number): Promise<number | undefined> {
+export async function runTransformersJs(
+  modelDir: string,
+  files: readonly string[],
+  batchSize: number,
+  threads: number,
+): Promise<number | undefined> {
   let tf: TransformersModule;
   try {
-    tf = (await import(path.join(import.meta.dirname, 'node_modules', '@huggingface', 'transformers', 'dist', 'transformers.node.mjs'))) as TransformersModule;
+    tf = (await import(
+      path.join(
+        import.meta.dirname,
+        'node_modules',
+        '@huggingface',
+        'transformers',
+        'dist',
+        'transformers.node.mjs',
+      )
+    )) as TransformersModule;
   } catch {
     return undefined;
   }
@@ -35,7 +58,9 @@ export async function runTransformersJs(modelDir: string, files: readonly string
     for (let i = 0; i < files.length; i += batchSize) {
       const images = await Promise.all(files.slice(i, i + batchSize).map((f) => tf.RawImage.read(f)));
       const out = await model(await processor(images));
-      if (out.image_embeds.dims[0] !== images.length) throw new Error('transformers.js returned the wrong batch size');
+      if (out.image_embeds.dims[0] !== images.length) {
+        throw new Error('transformers.js returned the wrong batch size');
+      }
     }
     return files.length / ((performance.now() - started) / 1000);
   } finally {

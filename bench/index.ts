@@ -57,13 +57,17 @@ const runs = Math.max(1, Number(values.runs));
 const cpus = availableCpus();
 const modelDir = path.resolve(values.model ?? bundledModelDir());
 const vitDir = path.join(import.meta.dirname, '.data', 'vit-b32');
-const calibration = { cache: new CalibrationCache(path.join(import.meta.dirname, '.data', 'cache', 'models')) };
+const calibration = {
+  cache: new CalibrationCache(path.join(import.meta.dirname, '.data', 'cache', 'models')),
+};
 const fixedWorkers = values['decode-workers'] === undefined ? undefined : Number(values['decode-workers']);
 const log = (line: string): void => console.log(line);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const dataDir = path.join(import.meta.dirname, '.data', 'index-photos');
-log(`bench/index: ${count} JPEGs (3–12 MP) in ${dataDir}, batch ${batchSize}, encoder on ${values.device}, ${cpus} CPU(s) available (${os.cpus()[0]?.model ?? '?'})`);
+log(
+  `bench/index: ${count} JPEGs (3–12 MP) in ${dataDir}, batch ${batchSize}, encoder on ${values.device}, ${cpus} CPU(s) available (${os.cpus()[0]?.model ?? '?'})`,
+);
 const allFiles = await ensurePhotos(dataDir, Math.max(count, vitCount), log);
 
 interface ModelResult {
@@ -86,12 +90,18 @@ const cpuSeconds = (since: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1e6;
 };
 
-async function decodeAll(preprocess: (bytes: Uint8Array) => Promise<{ pixels: Float32Array }>, files: readonly string[], concurrency: number): Promise<Float32Array[]> {
+async function decodeAll(
+  preprocess: (bytes: Uint8Array) => Promise<{ pixels: Float32Array }>,
+  files: readonly string[],
+  concurrency: number,
+): Promise<Float32Array[]> {
   const tensors: Float32Array[] = new Array<Float32Array>(files.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < files.length; i = next++) tensors[i] = (await preprocess(await readFile(files[i]!))).pixels;
+      for (let i = next++; i < files.length; i = next++) {
+        tensors[i] = (await preprocess(await readFile(files[i]!))).pixels;
+      }
     }),
   );
   return tensors;
@@ -100,8 +110,15 @@ async function decodeAll(preprocess: (bytes: Uint8Array) => Promise<{ pixels: Fl
 type Model = Awaited<ReturnType<typeof loadModel>>;
 
 /** One end-to-end run into a fresh library: images/s, CPU-seconds ÷ wall, the final worker count. */
-async function endToEnd(model: Model, files: readonly string[], workers: number, maxWorkers: number, balanced: boolean) {
-  const pool = workers > 0 ? new PreprocessPool(model.preprocessor.spec, maxWorkers, { active: workers }) : undefined;
+async function endToEnd(
+  model: Model,
+  files: readonly string[],
+  workers: number,
+  maxWorkers: number,
+  balanced: boolean,
+) {
+  const pool =
+    workers > 0 ? new PreprocessPool(model.preprocessor.spec, maxWorkers, { active: workers }) : undefined;
   const concurrency = Math.min(32, Math.max(INDEX_DEFAULTS.concurrency, cpus, 2 * maxWorkers));
   const libDir = await mkdtemp(path.join(os.tmpdir(), 'clipdex-bench-'));
   try {
@@ -109,14 +126,36 @@ async function endToEnd(model: Model, files: readonly string[], workers: number,
     try {
       const cpu0 = process.cpuUsage();
       const summary = await runIndex(
-        { ...INDEX_DEFAULTS, folders: [dataDir], imageFiles: [], corpora: [], captions: [], filter: { include: files.map((f) => path.basename(f)) }, batchSize, concurrency },
+        {
+          ...INDEX_DEFAULTS,
+          folders: [dataDir],
+          imageFiles: [],
+          corpora: [],
+          captions: [],
+          filter: { include: files.map((f) => path.basename(f)) },
+          batchSize,
+          concurrency,
+        },
         library,
-        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint, ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}) },
+        {
+          text: model.text,
+          image: model.image,
+          preprocessor: pool ?? model.preprocessor,
+          fingerprint: model.fingerprint,
+          ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}),
+        },
         balanced && pool && maxWorkers > 1 ? { balance: { pool, min: 1, max: maxWorkers } } : {},
       );
-      if (summary.stats.images.indexed !== files.length) throw new Error(`indexed ${summary.stats.images.indexed} of ${files.length}`);
+      if (summary.stats.images.indexed !== files.length) {
+        throw new Error(`indexed ${summary.stats.images.indexed} of ${files.length}`);
+      }
       const rate = files.length / (summary.elapsedMs / 1000);
-      return { rate, busy: cpuSeconds(cpu0) / (summary.elapsedMs / 1000), perCpu: files.length / cpuSeconds(cpu0), workers: summary.balance ? `${summary.balance.initial}→${summary.balance.final}` : String(workers) };
+      return {
+        rate,
+        busy: cpuSeconds(cpu0) / (summary.elapsedMs / 1000),
+        perCpu: files.length / cpuSeconds(cpu0),
+        workers: summary.balance ? `${summary.balance.initial}→${summary.balance.final}` : String(workers),
+      };
     } finally {
       await library.close();
     }
@@ -127,14 +166,23 @@ async function endToEnd(model: Model, files: readonly string[], workers: number,
 }
 
 async function measure(name: string, dir: string, files: readonly string[]): Promise<ModelResult> {
-  const totalBytes = (await Promise.all(files.map(async (f) => (await readFile(f)).length))).reduce((a, b) => a + b, 0);
+  const totalBytes = (await Promise.all(files.map(async (f) => (await readFile(f)).length))).reduce(
+    (a, b) => a + b,
+    0,
+  );
   log(`\n${name}: ${dir}, ${files.length} images, ${(totalBytes / 1e6).toFixed(0)} MB of JPEG`);
   const flagThreads = values.threads ? { threads: Number(values.threads) } : { calibration };
   // Today's defaults: calibrated threads that sleep when idle (decode workers share the CPUs).
-  const model = await loadModel(dir, { device: values.device as 'cpu' | 'cuda' | 'webgpu', spinning: false, ...flagThreads });
+  const model = await loadModel(dir, {
+    device: values.device as 'cpu' | 'cuda' | 'webgpu',
+    spinning: false,
+    ...flagThreads,
+  });
   const old = await loadModel(dir, { device: 'cpu', threads: 1 });
   const threads = `${model.details.threads.vision.threads} (${model.details.threads.vision.source})`;
-  log(`  vision threads: ${model.details.threads.vision.threads} (${model.details.threads.vision.source}: ${model.details.threads.vision.reason})`);
+  log(
+    `  vision threads: ${model.details.threads.vision.threads} (${model.details.threads.vision.source}: ${model.details.threads.vision.reason})`,
+  );
   const allCpuPool = new PreprocessPool(model.preprocessor.spec, Math.max(1, cpus));
   const rates: Record<string, number[]> = { encoder: [], decode: [], e2e: [], old: [], tjs: [] };
   const busy: Record<'e2e' | 'old', number[]> = { e2e: [], old: [] };
@@ -150,11 +198,19 @@ async function measure(name: string, dir: string, files: readonly string[]): Pro
 
       // E: encoder only, calibrated threads.
       t = performance.now();
-      for (let i = 0; i < tensors.length; i += batchSize) await model.image.encodeBatch(tensors.slice(i, i + batchSize));
+      for (let i = 0; i < tensors.length; i += batchSize) {
+        await model.image.encodeBatch(tensors.slice(i, i + batchSize));
+      }
       rates.encoder!.push(tensors.length / ((performance.now() - t) / 1000));
 
       // End to end, alternating the configurations so load from other processes hits both alike.
-      const now = await endToEnd(model, files, fixedWorkers ?? defaultDecodeWorkers(cpus), fixedWorkers ?? maxDecodeWorkers(cpus), fixedWorkers === undefined);
+      const now = await endToEnd(
+        model,
+        files,
+        fixedWorkers ?? defaultDecodeWorkers(cpus),
+        fixedWorkers ?? maxDecodeWorkers(cpus),
+        fixedWorkers === undefined,
+      );
       rates.e2e!.push(now.rate);
       busy.e2e.push(now.busy);
       perCpu.e2e.push(now.perCpu);
@@ -166,12 +222,18 @@ async function measure(name: string, dir: string, files: readonly string[]): Pro
       const cpu1 = process.cpuUsage();
       const tjs = await runTransformersJs(dir, files, batchSize, model.details.threads.vision.threads);
       if (tjs === undefined) {
-        if (r === 0) log('  transformers.js not installed: run `cd bench && npm install` to compare (skipped)');
+        if (r === 0) {
+          log('  transformers.js not installed: run `cd bench && npm install` to compare (skipped)');
+        }
       } else {
         rates.tjs!.push(tjs);
         perCpu.tjs.push(files.length / cpuSeconds(cpu1));
       }
-      log(`  run ${r + 1}/${runs}: ${Object.entries(rates).map(([k, v]) => `${k} ${v.at(-1)?.toFixed(1) ?? '-'}`).join(', ')} images/s; decode workers ${workers}`);
+      log(
+        `  run ${r + 1}/${runs}: ${Object.entries(rates)
+          .map(([k, v]) => `${k} ${v.at(-1)?.toFixed(1) ?? '-'}`)
+          .join(', ')} images/s; decode workers ${workers}`,
+      );
     }
   } finally {
     await allCpuPool.close();
@@ -191,36 +253,65 @@ async function measure(name: string, dir: string, files: readonly string[]): Pro
     workers,
   };
   if (!rates.tjs!.length) return result;
-  return { ...result, tjs: median(rates.tjs!), perCpu: { clipdex: median(perCpu.e2e), tjs: median(perCpu.tjs) } };
+  return {
+    ...result,
+    tjs: median(rates.tjs!),
+    perCpu: { clipdex: median(perCpu.e2e), tjs: median(perCpu.tjs) },
+  };
 }
 
 /** Packages generated before make-vit-b32.py wrote a full config lack the processor type transformers.js needs. */
 async function completePreprocessorConfig(file: string): Promise<void> {
   const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   if (config.image_processor_type !== undefined) return;
-  const full = { image_processor_type: 'CLIPImageProcessor', do_resize: true, do_center_crop: true, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true, image_mean: [...CLIP_MEAN], image_std: [...CLIP_STD], do_convert_rgb: true };
+  const full = {
+    image_processor_type: 'CLIPImageProcessor',
+    do_resize: true,
+    do_center_crop: true,
+    do_rescale: true,
+    rescale_factor: 1 / 255,
+    do_normalize: true,
+    image_mean: [...CLIP_MEAN],
+    image_std: [...CLIP_STD],
+    do_convert_rgb: true,
+  };
   await writeFile(file, JSON.stringify({ ...full, ...config }));
 }
 
-const results: ModelResult[] = [await measure(values.model ? path.basename(modelDir) : 'bundled clipdex-mini (64 px)', modelDir, allFiles.slice(0, count))];
+const results: ModelResult[] = [
+  await measure(
+    values.model ? path.basename(modelDir) : 'bundled clipdex-mini (64 px)',
+    modelDir,
+    allFiles.slice(0, count),
+  ),
+];
 if (vitCount > 0) {
   if (!existsSync(path.join(vitDir, 'onnx', 'vision_model.onnx'))) {
     log('\ngenerating bench/.data/vit-b32 (once, ~1-2 min) …');
-    execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'make-vit-b32.py')], { stdio: 'inherit' });
+    execFileSync('/usr/bin/python3', [path.join(import.meta.dirname, 'make-vit-b32.py')], {
+      stdio: 'inherit',
+    });
   }
   await completePreprocessorConfig(path.join(vitDir, 'preprocessor_config.json'));
-  results.push(await measure('ViT-B/32-shaped (224 px, random weights)', vitDir, allFiles.slice(0, vitCount)));
+  results.push(
+    await measure('ViT-B/32-shaped (224 px, random weights)', vitDir, allFiles.slice(0, vitCount)),
+  );
 }
 
 // Side by side: one column per model.
 const col = (cells: string[]): string => cells.map((c) => c.padStart(14)).join('');
-const row = (label: string, cell: (r: ModelResult) => string, note = ''): void => log(`  ${label.padEnd(40)}${col(results.map(cell))}${note ? `   ${note}` : ''}`);
+const row = (label: string, cell: (r: ModelResult) => string, note = ''): void =>
+  log(`  ${label.padEnd(40)}${col(results.map(cell))}${note ? `   ${note}` : ''}`);
 const f1 = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(1));
 const f2 = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(2));
 const bound = (r: ModelResult): number => 1 / (1 / r.enc + 1 / r.dec);
 log('');
-log(`median images/s over ${runs} run(s); ${cpus} CPU(s) available here (${os.cpus()[0]?.model ?? '?'}); other load on the machine shows up in every column`);
-log(`  ${''.padEnd(40)}${col(results.map((r) => (r.name.startsWith('ViT') ? 'ViT-B/32' : r.name.split(' ')[0]!)))}`);
+log(
+  `median images/s over ${runs} run(s); ${cpus} CPU(s) available here (${os.cpus()[0]?.model ?? '?'}); other load on the machine shows up in every column`,
+);
+log(
+  `  ${''.padEnd(40)}${col(results.map((r) => (r.name.startsWith('ViT') ? 'ViT-B/32' : r.name.split(' ')[0]!)))}`,
+);
 row('images', (r) => String(r.images));
 row('vision threads', (r) => r.threads);
 row('E: encoder only, all CPUs', (r) => f1(r.enc));
@@ -237,4 +328,8 @@ row('transformers.js end to end', (r) => f1(r.tjs));
 row('clipdex / transformers.js', (r) => (r.tjs === undefined ? '-' : f2(r.e2e / r.tjs)), '(goal ≥ 2)');
 row('per CPU-second: clipdex', (r) => f1(r.perCpu?.clipdex));
 row('per CPU-second: transformers.js', (r) => f1(r.perCpu?.tjs));
-row('per CPU-second ratio', (r) => (r.perCpu ? f2(r.perCpu.clipdex / r.perCpu.tjs) : '-'), '(independent of other load)');
+row(
+  'per CPU-second ratio',
+  (r) => (r.perCpu ? f2(r.perCpu.clipdex / r.perCpu.tjs) : '-'),
+  '(independent of other load)',
+);

@@ -61,9 +61,11 @@ try {
     ['sharp-phash', theirs],
   ] as const) {
     const unrelated: number[] = [];
-    for (let i = 0; i < sources.length; i++)
-      {for (let j = i + 1; j < sources.length; j++)
-        {unrelated.push(hammingDistance(hashes.get(sources[i]!.file)!, hashes.get(sources[j]!.file)!));}}
+    for (let i = 0; i < sources.length; i++) {
+      for (let j = i + 1; j < sources.length; j++) {
+        unrelated.push(hammingDistance(hashes.get(sources[i]!.file)!, hashes.get(sources[j]!.file)!));
+      }
+    }
     unrelated.sort((a, b) => a - b);
     const cut = unrelated[Math.floor(unrelated.length * 0.01)]!; // 1 % of unrelated pairs at or below
     const edits = files.filter(
@@ -73,11 +75,12 @@ try {
       (f) => hammingDistance(hashes.get(f.file)!, hashes.get(f.family)!) < cut,
     ).length;
     const byEdit: Record<string, number> = {};
-    for (const f of edits)
-      {byEdit[f.variant] = Math.max(
+    for (const f of edits) {
+      byEdit[f.variant] = Math.max(
         byEdit[f.variant] ?? 0,
         hammingDistance(hashes.get(f.file)!, hashes.get(f.family)!),
-      );}
+      );
+    }
     console.log(
       `${name.padEnd(12)} unrelated pairs: 1st percentile ${cut} bits, median ${unrelated[unrelated.length >> 1]}; edits below that: ${((100 * within) / edits.length).toFixed(1)} %; worst distance per edit ${JSON.stringify(byEdit)}`,
     );

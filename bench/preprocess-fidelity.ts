@@ -29,7 +29,9 @@ import { loadModel } from '../src/model/load-model.ts';
 import { cosine } from '../src/vector/vector-math.ts';
 import { ensurePhotos } from './index-photos.ts';
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: '8' }, repeats: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: { images: { type: 'string', default: '8' }, repeats: { type: 'string', default: '2' } },
+});
 const repeats = Math.max(1, Number(values.repeats));
 const here = import.meta.dirname;
 const vitDir = path.join(here, '.data', 'vit-b32');
@@ -37,11 +39,23 @@ if (!existsSync(path.join(vitDir, 'onnx', 'vision_model.onnx'))) {
   console.log('generating bench/.data/vit-b32 (once, ~1-2 min) …');
   execFileSync('/usr/bin/python3', [path.join(here, 'make-vit-b32.py')], { stdio: 'inherit' });
 }
-const photos = await ensurePhotos(path.join(here, '.data', 'index-photos'), Number(values.images), console.log);
-const files = [...photos, path.join(here, '..', 'fixtures', 'images', 'photo-4000.jpg'), path.join(here, '..', 'fixtures', 'images', 'landscape.jpg')];
+const photos = await ensurePhotos(
+  path.join(here, '.data', 'index-photos'),
+  Number(values.images),
+  console.log,
+);
+const files = [
+  ...photos,
+  path.join(here, '..', 'fixtures', 'images', 'photo-4000.jpg'),
+  path.join(here, '..', 'fixtures', 'images', 'landscape.jpg'),
+];
 const images = files.map((f) => ({ name: path.basename(f), bytes: readFileSync(f) }));
 
-type Variant = { readonly name: string; readonly margin?: number; readonly run: (bytes: Uint8Array, spec: PreprocessSpec) => Promise<Float32Array> };
+type Variant = {
+  readonly name: string;
+  readonly margin?: number;
+  readonly run: (bytes: Uint8Array, spec: PreprocessSpec) => Promise<Float32Array>;
+};
 
 /** The engine's steps with the knobs exposed: shrink margin (undefined = full decode) and resampler. */
 function variant(name: string, margin: number | undefined, resampler: 'pillow' | 'cubic'): Variant {
@@ -50,13 +64,27 @@ function variant(name: string, margin: number | undefined, resampler: 'pillow' |
     ...(margin === undefined ? {} : { margin }),
     run: async (bytes, spec) => {
       const target = Math.max(spec.width, spec.height, spec.shortestEdge ?? 0);
-      const decoded = await decodeImage(bytes, margin === undefined ? {} : { shrinkKeepingShortSide: margin * target });
+      const decoded = await decodeImage(
+        bytes,
+        margin === undefined ? {} : { shrinkKeepingShortSide: margin * target },
+      );
       const plan = planResize(decoded.sourceWidth, decoded.sourceHeight, spec);
-      const window = { left: plan.cropLeft, top: plan.cropTop, width: plan.cropWidth, height: plan.cropHeight };
+      const window = {
+        left: plan.cropLeft,
+        top: plan.cropTop,
+        width: plan.cropWidth,
+        height: plan.cropHeight,
+      };
       const rgb =
         resampler === 'pillow'
           ? pilResizeCrop(decoded, plan.resizeWidth, plan.resizeHeight, spec.interpolation, window)
-          : cropRgb(await resizeRgbCubic(decoded, plan.resizeWidth, plan.resizeHeight), window.left, window.top, window.width, window.height);
+          : cropRgb(
+              await resizeRgbCubic(decoded, plan.resizeWidth, plan.resizeHeight),
+              window.left,
+              window.top,
+              window.width,
+              window.height,
+            );
       return toChwTensor(rgb, spec);
     },
   };
@@ -81,12 +109,18 @@ interface Cell {
   factors: Set<number>;
 }
 
-async function measureModel(dir: string, size: number): Promise<{ cells: Cell[]; fast: Cell; different: number }> {
+async function measureModel(
+  dir: string,
+  size: number,
+): Promise<{ cells: Cell[]; fast: Cell; different: number }> {
   const model = await loadModel(dir, { device: 'cpu', threads: 1 });
   const s = model.preprocessor.spec;
   if (s.width !== size) throw new Error(`${dir}: expected a ${size}-px model, got ${s.width}`);
   const fastPre = new SharpImagePreprocessor(s, { fidelity: 'fast' });
-  const all: Variant[] = [...variants, { name: 'engine default (fast)', run: async (b) => (await fastPre.preprocess(b)).pixels }];
+  const all: Variant[] = [
+    ...variants,
+    { name: 'engine default (fast)', run: async (b) => (await fastPre.preprocess(b)).pixels },
+  ];
   try {
     const perVariant: { tensors: Float32Array[]; ms: number[] }[] = [];
     for (const v of all) {
@@ -116,7 +150,9 @@ async function measureModel(dir: string, size: number): Promise<{ cells: Cell[];
       factors: new Set(images.map((img, i) => factorFor(i, all[k]!.margin, size))),
     }));
     const pairs: number[] = [];
-    for (let i = 0; i < refEmb.length; i += 1) for (let j = i + 1; j < refEmb.length; j += 1) pairs.push(cosine(refEmb[i]!, refEmb[j]!));
+    for (let i = 0; i < refEmb.length; i += 1) {
+      for (let j = i + 1; j < refEmb.length; j += 1) pairs.push(cosine(refEmb[i]!, refEmb[j]!));
+    }
     return { cells: cells.slice(0, -1), fast: cells.at(-1)!, different: median(pairs) };
   } finally {
     await model.close();
@@ -131,7 +167,9 @@ for (const img of images) {
   const d = await decodeImage(img.bytes);
   sizes.push([d.sourceWidth, d.sourceHeight]);
 }
-console.log(`preprocess fidelity: ${images.length} JPEGs (${[...new Set(sizes.map(([w, h]) => `${w}×${h}`))].join(', ')}), best of ${repeats} timing(s) per image, CPU ms`);
+console.log(
+  `preprocess fidelity: ${images.length} JPEGs (${[...new Set(sizes.map(([w, h]) => `${w}×${h}`))].join(', ')}), best of ${repeats} timing(s) per image, CPU ms`,
+);
 
 const mini = await measureModel(bundledModelDir(), 64);
 console.log('  measured clipdex-mini (64 px)');
@@ -140,8 +178,12 @@ console.log('  measured ViT-B/32-shaped (224 px, random weights)\n');
 
 const f = (x: number): string => (x >= 0.999995 ? '1.00000' : x.toFixed(5));
 const shrinks = (c: Cell): string => [...c.factors].sort((a, b) => a - b).join('/');
-console.log(`${''.padEnd(30)}| ${'clipdex-mini, 64 px'.padEnd(38)}| ViT-B/32-shaped, 224 px (random weights)`);
-console.log(`${'variant'.padEnd(30)}| shrink  pixel cos  emb cos   cpu ms  | shrink  pixel cos  emb cos   cpu ms`);
+console.log(
+  `${''.padEnd(30)}| ${'clipdex-mini, 64 px'.padEnd(38)}| ViT-B/32-shaped, 224 px (random weights)`,
+);
+console.log(
+  `${'variant'.padEnd(30)}| shrink  pixel cos  emb cos   cpu ms  | shrink  pixel cos  emb cos   cpu ms`,
+);
 const line = (name: string, a: Cell, b: Cell): void =>
   console.log(
     `${name.padEnd(30)}| ${shrinks(a).padEnd(6)} ${f(a.pixel).padStart(9)} ${f(a.emb).padStart(8)} ${a.ms.toFixed(1).padStart(8)}  | ` +
@@ -149,11 +191,17 @@ const line = (name: string, a: Cell, b: Cell): void =>
   );
 variants.forEach((v, k) => line(v.name, mini.cells[k]!, vit.cells[k]!));
 line('engine default (fast)', mini.fast, vit.fast);
-console.log(`${'different images (median)'.padEnd(30)}|                  ${f(mini.different).padStart(8)}           |                  ${f(vit.different).padStart(8)}`);
+console.log(
+  `${'different images (median)'.padEnd(30)}|                  ${f(mini.different).padStart(8)}           |                  ${f(vit.different).padStart(8)}`,
+);
 // The rule the engine's default follows: the smallest margin whose embeddings stay ≥ 0.999 for both models.
 const ok = (k: number): boolean => mini.cells[k]!.emb >= 0.999 && vit.cells[k]!.emb >= 0.999;
 const passing = variants.flatMap((v, k) => (v.margin !== undefined && ok(k) ? [v] : []));
 const best = passing.length ? Math.min(...passing.map((v) => v.margin!)) : undefined;
 console.log(`\nsmallest shrink margin with embedding cosine ≥ 0.999 for both models: ${best ?? 'none'}`);
-console.log("engine default (fast): no shrink-on-load; sources > 0.5 MP reduced ≥ 2× go through one libvips decode + cubic pipeline, the rest through the Pillow port");
-console.log('shrink: JPEG shrink-on-load factors used across the images; cos: minimum over images vs the exact row; cpu ms: median CPU time per image.');
+console.log(
+  'engine default (fast): no shrink-on-load; sources > 0.5 MP reduced ≥ 2× go through one libvips decode + cubic pipeline, the rest through the Pillow port',
+);
+console.log(
+  'shrink: JPEG shrink-on-load factors used across the images; cos: minimum over images vs the exact row; cpu ms: median CPU time per image.',
+);

@@ -57,7 +57,9 @@ interface Row {
 async function modelStamp(): Promise<string> {
   const hash = createHash('sha256');
   const walk = async (dir: string): Promise<void> => {
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
       else {
@@ -78,16 +80,44 @@ async function ensureLibrary(): Promise<{ dir: string; queries: string[] }> {
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as Row);
   const queries = [...new Set(rows.flatMap((r) => r.captions))];
-  const dir = path.join(REPO, 'bench/.data', `serve-${path.basename(modelDir)}-${await modelStamp()}-${imageCount}`);
+  const dir = path.join(
+    REPO,
+    'bench/.data',
+    `serve-${path.basename(modelDir)}-${await modelStamp()}-${imageCount}`,
+  );
   const library = path.join(dir, 'library');
-  if (await stat(path.join(library, 'clipdex.db')).then(() => true, () => false)) return { dir: library, queries };
+  if (
+    await stat(path.join(library, 'clipdex.db')).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    return { dir: library, queries };
+  }
   const corpus = path.join(dir, 'corpus');
   await mkdir(path.join(corpus, 'images'), { recursive: true });
   const chosen = rows.filter((r, i) => rows.findIndex((x) => x.image === r.image) === i).slice(0, imageCount);
   for (const r of chosen) await copyFile(path.join(demo, r.image), path.join(corpus, r.image));
   await writeFile(path.join(corpus, 'captions.jsonl'), chosen.map((r) => JSON.stringify(r)).join('\n'));
   process.stderr.write(`indexing ${chosen.length} demo images with ${path.basename(modelDir)}…\n`);
-  await promisify(execFile)(process.execPath, [CLI, 'index', path.join(corpus, 'images'), '--captions', path.join(corpus, 'captions.jsonl'), '--library', library, '--model', modelDir, '--threads', '1', '--json'], { maxBuffer: 1 << 24 });
+  await promisify(execFile)(
+    process.execPath,
+    [
+      CLI,
+      'index',
+      path.join(corpus, 'images'),
+      '--captions',
+      path.join(corpus, 'captions.jsonl'),
+      '--library',
+      library,
+      '--model',
+      modelDir,
+      '--threads',
+      '1',
+      '--json',
+    ],
+    { maxBuffer: 1 << 24 },
+  );
   return { dir: library, queries };
 }
 
@@ -103,8 +133,24 @@ const MODES: readonly Mode[] = [
 
 async function startServer(library: string, mode: Mode) {
   // The query cache is off: every request must pay for its encode, or repeats would flatter all modes.
-  const args = [CLI, 'serve', '--library', library, '--model', modelDir, '--port', '0', ...threadFlags, '--query-cache', '0', ...mode.flags];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLIPDEX_CACHE: CACHE } });
+  const args = [
+    CLI,
+    'serve',
+    '--library',
+    library,
+    '--model',
+    modelDir,
+    '--port',
+    '0',
+    ...threadFlags,
+    '--query-cache',
+    '0',
+    ...mode.flags,
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CLIPDEX_CACHE: CACHE },
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -133,7 +179,8 @@ async function startServer(library: string, mode: Mode) {
 
 async function batchStats(url: string): Promise<{ sum: number; count: number }> {
   const text = await (await fetch(`${url}metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`clipdex_encode_batch_size_${name}\\{tower="text"\\} ([\\d.]+)`).exec(text)?.[1] ?? 0);
+  const read = (name: string) =>
+    Number(new RegExp(`clipdex_encode_batch_size_${name}\\{tower="text"\\} ([\\d.]+)`).exec(text)?.[1] ?? 0);
   return { sum: read('sum'), count: read('count') };
 }
 
@@ -155,7 +202,10 @@ async function load(url: string, queries: string[], connections: number, seconds
     requests: [
       {
         method: 'GET',
-        setupRequest: (req) => ({ ...req, path: `/api/search?k=10&q=${encodeURIComponent(queries[next++ % queries.length]!)}` }),
+        setupRequest: (req) => ({
+          ...req,
+          path: `/api/search?k=10&q=${encodeURIComponent(queries[next++ % queries.length]!)}`,
+        }),
       },
     ],
   });
@@ -174,12 +224,18 @@ const { dir, queries } = await ensureLibrary();
 
 /** One text query's encode latency, defaults (calibrated threads) against 1 thread, interleaved. */
 async function queryEncode(): Promise<{ calibrated: number; one: number; threads: string }> {
-  const calibrated = await loadModel(modelDir, { device: 'cpu', calibration: { cache: new CalibrationCache(path.join(CACHE, 'models')) } });
+  const calibrated = await loadModel(modelDir, {
+    device: 'cpu',
+    calibration: { cache: new CalibrationCache(path.join(CACHE, 'models')) },
+  });
   const one = await loadModel(modelDir, { device: 'cpu', threads: 1 });
   const times = { calibrated: [] as number[], one: [] as number[] };
   try {
     for (let i = 0; i < 300; i++) {
-      for (const [key, model] of [['calibrated', calibrated], ['one', one]] as const) {
+      for (const [key, model] of [
+        ['calibrated', calibrated],
+        ['one', one],
+      ] as const) {
         const t = performance.now();
         await model.text.encodeOne(queries[i % queries.length]!);
         if (i >= 20) times[key].push(performance.now() - t);
@@ -191,7 +247,11 @@ async function queryEncode(): Promise<{ calibrated: number; one: number; threads
   }
   const m = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const t = calibrated.details.threads.text;
-  return { calibrated: m(times.calibrated), one: m(times.one), threads: `${t.threads} (${t.source}: ${t.reason})` };
+  return {
+    calibrated: m(times.calibrated),
+    one: m(times.one),
+    threads: `${t.threads} (${t.source}: ${t.reason})`,
+  };
 }
 const encode = await queryEncode();
 const servers = await Promise.all(MODES.map((mode) => startServer(dir, mode)));
@@ -204,7 +264,9 @@ try {
         const r = await load(servers[i]!.url, queries, c, duration);
         const key = `${mode.name}:${c}`;
         samples.set(key, [...(samples.get(key) ?? []), r]);
-        process.stderr.write(`  run ${run} ${mode.name.padEnd(11)} c=${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, batch ${r.meanBatch.toFixed(1)}\n`);
+        process.stderr.write(
+          `  run ${run} ${mode.name.padEnd(11)} c=${c}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, batch ${r.meanBatch.toFixed(1)}\n`,
+        );
       }
     }
   }
@@ -229,14 +291,21 @@ const results = new Map<string, Result>(
   ]),
 );
 
-console.log(`\nbench/serve — ${availableCpus()} CPU(s) available (${os.cpus()[0]?.model ?? '?'}); model ${path.basename(modelDir)}`);
+console.log(
+  `\nbench/serve — ${availableCpus()} CPU(s) available (${os.cpus()[0]?.model ?? '?'}); model ${path.basename(modelDir)}`,
+);
 console.log(
   `text-query encode p50: ${encode.calibrated.toFixed(2)} ms with the default threads (text tower ${encode.threads}), ` +
     `${encode.one.toFixed(2)} ms with 1 thread: ${(encode.calibrated / encode.one).toFixed(2)}× (goal ≤ 0.6 where a second thread helps)`,
 );
-console.log(`text→image GET /api/search, medians of ${runs} × ${duration}s per cell, ONNX threads: ${values.threads}`);
-const cell = (r: Result) => `${r.rps.toFixed(0).padStart(6)} ${String(r.p50).padStart(4)} ${String(r.p99).padStart(4)} ${r.meanBatch.toFixed(1).padStart(5)}`;
-console.log(`clients | ${MODES.map((m) => `${m.name}: req/s  p50  p99 batch`.padStart(29)).join(' | ')} | ratio vs one-by-one`);
+console.log(
+  `text→image GET /api/search, medians of ${runs} × ${duration}s per cell, ONNX threads: ${values.threads}`,
+);
+const cell = (r: Result) =>
+  `${r.rps.toFixed(0).padStart(6)} ${String(r.p50).padStart(4)} ${String(r.p99).padStart(4)} ${r.meanBatch.toFixed(1).padStart(5)}`;
+console.log(
+  `clients | ${MODES.map((m) => `${m.name}: req/s  p50  p99 batch`.padStart(29)).join(' | ')} | ratio vs one-by-one`,
+);
 for (const c of levels) {
   const [b, w, u] = MODES.map((m) => results.get(`${m.name}:${c}`)!);
   const errors = MODES.map((m) => results.get(`${m.name}:${c}`)!.errors);
@@ -251,4 +320,8 @@ const top = Math.max(...levels);
 const lo = Math.min(...levels);
 const hi = results.get(`batched:${top}`);
 const low = results.get(`batched:${lo}`);
-if (hi && low && top !== lo) console.log(`throughput ${top} clients ÷ ${lo} client${lo === 1 ? '' : 's'}, micro-batched: ${(hi.rps / low.rps).toFixed(2)}× (goal ≥ 1.5)`);
+if (hi && low && top !== lo) {
+  console.log(
+    `throughput ${top} clients ÷ ${lo} client${lo === 1 ? '' : 's'}, micro-batched: ${(hi.rps / low.rps).toFixed(2)}× (goal ≥ 1.5)`,
+  );
+}

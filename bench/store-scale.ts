@@ -252,14 +252,15 @@ async function main(): Promise<void> {
     to: number,
   ): void => {
     const items = [];
-    for (let p = from; p < to; p++)
-      {items.push({
+    for (let p = from; p < to; p++) {
+      items.push({
         kind: 'image' as const,
         rootId,
         uri: `p/${p}.jpg`,
         status: 'indexed' as const,
         vector: row(data, p),
-      });}
+      });
+    }
     library.write({ items });
   };
 
@@ -377,8 +378,9 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(`${'metric'.padEnd(44)}${'segments (new)'.padEnd(34)}one graph (old)`);
-  for (const [metric, [now, old]] of Object.entries(table))
-    {console.log(`${metric.padEnd(44)}${now.padEnd(34)}${old ?? ''}`);}
+  for (const [metric, [now, old]] of Object.entries(table)) {
+    console.log(`${metric.padEnd(44)}${now.padEnd(34)}${old ?? ''}`);
+  }
   console.log(`  raw vectors: ${mb((N + ADD) * DIM * 4)}; graph after +add: ${mb(graphBytesAfter)}`);
   if (!values.dir) fs.rmSync(base, { recursive: true, force: true });
 }

@@ -74,8 +74,9 @@ async function main(): Promise<void> {
           settings: { ...DEFAULT_TAG_SETTINGS, templates },
         };
         let ok = 0;
-        for (const item of items)
-          {if (topLabel(library.getVector(item.id)!, set) === concept.get(item.uri)) ok++;}
+        for (const item of items) {
+          if (topLabel(library.getVector(item.id)!, set) === concept.get(item.uri)) ok++;
+        }
         console.log(
           `  templates ${JSON.stringify(templates)}: precision@1 ${(ok / items.length).toFixed(3)}`,
         );

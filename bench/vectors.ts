@@ -122,7 +122,9 @@ const centres = makeCentres();
 const data = sample(N, centres, 2);
 const queries = sample(QUERIES, centres, 3);
 const query = (q: number): Float32Array => queries.subarray(q * DIM, (q + 1) * DIM);
-console.log(`clipdex bench/vectors: ${N} × ${DIM}-d vectors in ${CLUSTERS} clusters, ${QUERIES} queries, k=${K}, M=${M}, efConstruction=${EF_CONSTRUCTION}`);
+console.log(
+  `clipdex bench/vectors: ${N} × ${DIM}-d vectors in ${CLUSTERS} clusters, ${QUERIES} queries, k=${K}, M=${M}, efConstruction=${EF_CONSTRUCTION}`,
+);
 
 // Build. RSS after the data exists, so the delta is the graph alone.
 globalThis.gc?.();
@@ -157,7 +159,9 @@ interface Row {
   medianMs: number;
   recall: number;
 }
-const rows: Row[] = [{ name: 'exact (JS brute force)', qps: exactQps, medianMs: median(exactLatencies), recall: 1 }];
+const rows: Row[] = [
+  { name: 'exact (JS brute force)', qps: exactQps, medianMs: median(exactLatencies), recall: 1 },
+];
 for (const ef of EFS) {
   index.search(query(0), K, ef); // warm up
   const latencies: number[] = [];
@@ -169,11 +173,18 @@ for (const ef of EFS) {
     found += result.filter((hit) => want.has(hit.label)).length;
   }
   const total = latencies.reduce((a, b) => a + b, 0);
-  rows.push({ name: `hnsw ef=${ef}`, qps: (1000 * QUERIES) / total, medianMs: median(latencies), recall: found / (QUERIES * K) });
+  rows.push({
+    name: `hnsw ef=${ef}`,
+    qps: (1000 * QUERIES) / total,
+    medianMs: median(latencies),
+    recall: found / (QUERIES * K),
+  });
 }
 
 console.log('');
-console.log(`${'search'.padEnd(24)}${'QPS'.padStart(10)}${'median ms'.padStart(12)}${'recall@10'.padStart(12)}${'QPS ÷ exact'.padStart(14)}`);
+console.log(
+  `${'search'.padEnd(24)}${'QPS'.padStart(10)}${'median ms'.padStart(12)}${'recall@10'.padStart(12)}${'QPS ÷ exact'.padStart(14)}`,
+);
 for (const row of rows) {
   console.log(
     `${row.name.padEnd(24)}${row.qps.toFixed(1).padStart(10)}${row.medianMs.toFixed(3).padStart(12)}${row.recall.toFixed(3).padStart(12)}${`${(row.qps / exactQps).toFixed(0)}×`.padStart(14)}`,

@@ -21,7 +21,14 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { conceptShots, makeVideo, videoTools } from '../test/helpers/video-generator.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, runs: { type: 'string', default: '3' }, 'sparse-hours': { type: 'string', default: '2' }, cpu: { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    runs: { type: 'string', default: '3' },
+    'sparse-hours': { type: 'string', default: '2' },
+    cpu: { type: 'string', default: '0' },
+  },
+});
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
 const sparseHours = Number(values['sparse-hours']);
@@ -53,27 +60,94 @@ async function main(): Promise<void> {
   const clip = path.join(DATA, `hd-${seconds}s.mp4`);
   if (!existsSync(clip)) {
     console.log(`generating ${clip} …`);
-    await makeVideo(clip, { shots: conceptShots(Math.ceil(seconds / 6), 6), width: 1920, height: 1080, fps: 30, gop: 30, noise: 6, crf: 23 }, tools);
+    await makeVideo(
+      clip,
+      {
+        shots: conceptShots(Math.ceil(seconds / 6), 6),
+        width: 1920,
+        height: 1080,
+        fps: 30,
+        gop: 30,
+        noise: 6,
+        crf: 23,
+      },
+      tools,
+    );
   }
   const sparse = path.join(DATA, `sparse-${sparseHours}h.mp4`);
   if (sparseHours > 0 && !existsSync(sparse)) {
     console.log(`generating ${sparse} …`);
-    await makeVideo(sparse, { shots: conceptShots(4, (sparseHours * 3600) / 4), width: 640, height: 360, fps: 5, gop: 50, noise: 0 }, tools);
+    await makeVideo(
+      sparse,
+      {
+        shots: conceptShots(4, (sparseHours * 3600) / 4),
+        width: 640,
+        height: 360,
+        fps: 5,
+        gop: 50,
+        noise: 0,
+      },
+      tools,
+    );
   }
   const bytes = readFileSync(clip).length;
-  console.log(`clip: 1920×1080 30 fps H.264, ${seconds} s, ${(bytes * 8 / seconds / 1e6).toFixed(1)} Mbit/s; ${pin.length ? `pinned to CPU ${values.cpu}` : 'not pinned (no taskset)'}; ${os.cpus().length} CPUs on the machine`);
+  console.log(
+    `clip: 1920×1080 30 fps H.264, ${seconds} s, ${((bytes * 8) / seconds / 1e6).toFixed(1)} Mbit/s; ${pin.length ? `pinned to CPU ${values.cpu}` : 'not pinned (no taskset)'}; ${os.cpus().length} CPUs on the machine`,
+  );
 
-  const rows: Record<string, { wall: number[]; cpu: number[] }> = { 'plain decode (all frames)': { wall: [], cpu: [] }, 'keyframe-only decode': { wall: [], cpu: [] }, 'clipdex index': { wall: [], cpu: [] } };
+  const rows: Record<string, { wall: number[]; cpu: number[] }> = {
+    'plain decode (all frames)': { wall: [], cpu: [] },
+    'keyframe-only decode': { wall: [], cpu: [] },
+    'clipdex index': { wall: [], cpu: [] },
+  };
   for (let i = 0; i < runs; i++) {
-    const plain = timed([tools.ffmpeg, '-nostdin', '-v', 'error', '-threads', '1', '-i', clip, '-f', 'null', '-']);
+    const plain = timed([
+      tools.ffmpeg,
+      '-nostdin',
+      '-v',
+      'error',
+      '-threads',
+      '1',
+      '-i',
+      clip,
+      '-f',
+      'null',
+      '-',
+    ]);
     rows['plain decode (all frames)']!.wall.push(plain.wall);
     rows['plain decode (all frames)']!.cpu.push(plain.cpu);
-    const keys = timed([tools.ffmpeg, '-nostdin', '-v', 'error', '-threads', '1', '-skip_frame', 'nokey', '-i', clip, '-f', 'null', '-']);
+    const keys = timed([
+      tools.ffmpeg,
+      '-nostdin',
+      '-v',
+      'error',
+      '-threads',
+      '1',
+      '-skip_frame',
+      'nokey',
+      '-i',
+      clip,
+      '-f',
+      'null',
+      '-',
+    ]);
     rows['keyframe-only decode']!.wall.push(keys.wall);
     rows['keyframe-only decode']!.cpu.push(keys.cpu);
     const lib = await mkdtemp(path.join(os.tmpdir(), 'clipdex-bench-video-'));
     try {
-      const index = timed([process.execPath, path.join(REPO, 'bin', 'clipdex.js'), 'index', clip, '--library', lib, '--threads', '1', '--decode-workers', '0', '--json']);
+      const index = timed([
+        process.execPath,
+        path.join(REPO, 'bin', 'clipdex.js'),
+        'index',
+        clip,
+        '--library',
+        lib,
+        '--threads',
+        '1',
+        '--decode-workers',
+        '0',
+        '--json',
+      ]);
       const report = JSON.parse(index.out) as { videos: { indexed: number }; shots: number };
       if (report.videos.indexed !== 1) throw new Error(`index did not index the clip: ${index.out}`);
       rows['clipdex index']!.wall.push(index.wall);
@@ -87,7 +161,9 @@ async function main(): Promise<void> {
   for (const [name, r] of Object.entries(rows)) {
     const wall = median(r.wall);
     const cpu = median(r.cpu);
-    console.log(`${name.padEnd(28)} ${wall.toFixed(2).padStart(7)}   ${(seconds / wall).toFixed(1).padStart(8)}×   ${cpu.toFixed(2).padStart(6)}   ${(seconds / cpu).toFixed(1).padStart(8)}×`);
+    console.log(
+      `${name.padEnd(28)} ${wall.toFixed(2).padStart(7)}   ${(seconds / wall).toFixed(1).padStart(8)}×   ${cpu.toFixed(2).padStart(6)}   ${(seconds / cpu).toFixed(1).padStart(8)}×`,
+    );
   }
   const ratio = median(rows['clipdex index']!.wall) / median(rows['plain decode (all frames)']!.wall);
   console.log(`\nclipdex index / plain decode wall time: ${ratio.toFixed(2)} (goal: index ≥ 20× real time)`);
@@ -95,9 +171,23 @@ async function main(): Promise<void> {
   if (sparseHours > 0) {
     const lib = await mkdtemp(path.join(os.tmpdir(), 'clipdex-bench-video-'));
     try {
-      const index = timed([process.execPath, path.join(REPO, 'bin', 'clipdex.js'), 'index', sparse, '--library', lib, '--threads', '1', '--decode-workers', '0', '--json']);
+      const index = timed([
+        process.execPath,
+        path.join(REPO, 'bin', 'clipdex.js'),
+        'index',
+        sparse,
+        '--library',
+        lib,
+        '--threads',
+        '1',
+        '--decode-workers',
+        '0',
+        '--json',
+      ]);
       const report = JSON.parse(index.out) as { shots: number };
-      console.log(`\n${sparseHours}-hour sparse video (4 shots, 360p 5 fps): indexed in ${index.wall.toFixed(1)} s wall, ${index.cpu.toFixed(1)} CPU s (${((sparseHours * 3600) / index.wall).toFixed(0)}× real time), ${report.shots} shots`);
+      console.log(
+        `\n${sparseHours}-hour sparse video (4 shots, 360p 5 fps): indexed in ${index.wall.toFixed(1)} s wall, ${index.cpu.toFixed(1)} CPU s (${((sparseHours * 3600) / index.wall).toFixed(0)}× real time), ${report.shots} shots`,
+      );
     } finally {
       await rm(lib, { recursive: true, force: true });
     }

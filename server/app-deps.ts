@@ -14,7 +14,10 @@ export interface AppDeps {
   readonly search: Pick<SearchService, 'search' | 'embedTerms'>;
   /** Micro-batched text tower, for classification labels. */
   readonly text: TextEncoder;
-  readonly model: { readonly fingerprint: ModelFingerprint; readonly executionProvider: ExecutionProviderName };
+  readonly model: {
+    readonly fingerprint: ModelFingerprint;
+    readonly executionProvider: ExecutionProviderName;
+  };
   readonly makeThumbnail: MakeThumbnail;
   readonly thumbnails: ThumbnailCache;
   readonly metrics: ServerMetrics;

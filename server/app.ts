@@ -48,7 +48,10 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
   app.use(healthRoutes(deps));
-  app.use(['/api/search', '/api/items', '/api/classify', '/api/duplicates'], libraryRefresh(deps.library, config.refreshIntervalMs, config.log));
+  app.use(
+    ['/api/search', '/api/items', '/api/classify', '/api/duplicates'],
+    libraryRefresh(deps.library, config.refreshIntervalMs, config.log),
+  );
   app.use(searchRoutes(deps));
   app.use(itemRoutes(deps));
   app.use(classifyRoutes(deps));

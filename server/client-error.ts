@@ -27,7 +27,13 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     if (error.code === 'HPE_HEADER_OVERFLOW') {
-      answer(socket, 431, 'Request Header Fields Too Large', 'TOO_LARGE', `the URL and headers are larger than ${maxHeaderSize} bytes; send a long query as POST /api/search with a JSON body`);
+      answer(
+        socket,
+        431,
+        'Request Header Fields Too Large',
+        'TOO_LARGE',
+        `the URL and headers are larger than ${maxHeaderSize} bytes; send a long query as POST /api/search with a JSON body`,
+      );
       return;
     }
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {

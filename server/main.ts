@@ -51,14 +51,21 @@ export interface RunningServer {
  * requests (when enabled) and, for text, a cache of recent queries. The engine builds its one search
  * service over them; `metrics()` is the registry their batches report to (there once the engine is open).
  */
-export function serverEncoders(config: ServerConfig): { queryEncoders: (model: ClipModel, library: Library) => QueryEncoders; metrics(): ServerMetrics } {
+export function serverEncoders(config: ServerConfig): {
+  queryEncoders: (model: ClipModel, library: Library) => QueryEncoders;
+  metrics(): ServerMetrics;
+} {
   let metrics: ServerMetrics | undefined;
   return {
     queryEncoders(model, library) {
       const m = (metrics = new ServerMetrics(library));
       const { enabled, windowMs, maxBatch } = config.microBatch;
-      const batchedText = enabled ? microBatchTextEncoder(model.text, { windowMs, maxBatch, onBatch: m.onBatch('text') }) : model.text;
-      const image = enabled ? microBatchImageEncoder(model.image, { windowMs, maxBatch, onBatch: m.onBatch('image') }) : model.image;
+      const batchedText = enabled
+        ? microBatchTextEncoder(model.text, { windowMs, maxBatch, onBatch: m.onBatch('text') })
+        : model.text;
+      const image = enabled
+        ? microBatchImageEncoder(model.image, { windowMs, maxBatch, onBatch: m.onBatch('image') })
+        : model.image;
       return { text: cachedTextEncoder(batchedText, config.queryCacheSize), image };
     },
     metrics() {

@@ -5,19 +5,29 @@
 import { z } from 'zod';
 import { classifyBodySchema } from './routes/classify.routes.ts';
 import { hitViewSchema, itemViewSchema } from './schemas/hit.schema.ts';
-import { searchBodySchema, searchOptionsQuerySchema, searchOptionsSchema, searchQuerySchema } from './schemas/search.schema.ts';
+import {
+  searchBodySchema,
+  searchOptionsQuerySchema,
+  searchOptionsSchema,
+  searchQuerySchema,
+} from './schemas/search.schema.ts';
 
 type Json = Record<string, unknown>;
 
 function schemaOf(schema: z.ZodType): Json {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Json;
   return rest;
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json) => ({ 'application/json': { schema } });
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: `error (${s})`, content: json(ref('Error')) }]));
+  Object.fromEntries(
+    statuses.map((s) => [String(s), { description: `error (${s})`, content: json(ref('Error')) }]),
+  );
 const q = (name: string, description: string, schema: Json = { type: 'string' }, required = false) => ({
   name,
   in: 'query',
@@ -36,7 +46,8 @@ const PARAM_NOTES: Readonly<Record<string, string>> = {
   minScore: "cosine cut-off from -1 to 1, or 'auto' (where the scores drop off)",
   sort: 'order of the relevant set: score; date (file mtime, newest first); taken (capture date, else mtime, then relevance)',
   collapse: "'near': one hit per near-duplicate group",
-  rerank: "second stage: 'true' re-ranks the first-stage top 32 with the model's image–text matching stage, a number re-ranks that many",
+  rerank:
+    "second stage: 'true' re-ranks the first-stage top 32 with the model's image–text matching stage, a number re-ranks that many",
   pathPrefix: 'only items under this relative path',
   formats: 'comma-separated image formats, e.g. jpeg,png',
   minSize: 'bytes',
@@ -50,7 +61,8 @@ const PARAM_NOTES: Readonly<Record<string, string>> = {
   tags: 'comma-separated stored tags; only items carrying every one',
   kinds: 'comma-separated kinds: image,video (target image; default both) or text',
   mode: 'hybrid (default): words also match file names, folders, captions and photo metadata (FTS5), fused with the vectors; vector; keyword',
-  fusion: 'hybrid fusion: rrf (reciprocal rank, k = 60, default) or convex (alpha · vector + (1 − alpha) · keyword)',
+  fusion:
+    'hybrid fusion: rrf (reciprocal rank, k = 60, default) or convex (alpha · vector + (1 − alpha) · keyword)',
   alpha: 'convex weight of the vector leg, 0…1',
   takenAfter: 'capture date (EXIF/XMP/IPTC, else mtime) after: epoch ms or ISO date',
   takenBefore: 'capture date before: epoch ms or ISO date',
@@ -77,7 +89,11 @@ const uploadBodies = (jsonSchema: Json) => ({
   content: {
     ...json(jsonSchema),
     'multipart/form-data': {
-      schema: { type: 'object', properties: { image: { type: 'string', format: 'binary' } }, additionalProperties: { type: 'string' } },
+      schema: {
+        type: 'object',
+        properties: { image: { type: 'string', format: 'binary' } },
+        additionalProperties: { type: 'string' },
+      },
     },
     'image/*': { schema: { type: 'string', format: 'binary' } },
   },
@@ -103,7 +119,11 @@ export function openApiDocument(version: string): Json {
             error: {
               type: 'object',
               required: ['code', 'message'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                requestId: { type: 'string' },
+              },
             },
           },
         },
@@ -119,7 +139,11 @@ export function openApiDocument(version: string): Json {
             rerank: {
               type: ['object', 'null'],
               description: 'present when the second stage ran',
-              properties: { stage: { type: 'string' }, k: { type: 'integer' }, reranked: { type: 'integer' } },
+              properties: {
+                stage: { type: 'string' },
+                k: { type: 'integer' },
+                reranked: { type: 'integer' },
+              },
             },
           },
         },
@@ -145,7 +169,10 @@ export function openApiDocument(version: string): Json {
         get: {
           summary: 'An item with its linked captions or images',
           parameters: [idParam],
-          responses: { '200': { description: 'the item', content: json({ type: 'object' }) }, ...errors(400, 404) },
+          responses: {
+            '200': { description: 'the item', content: json({ type: 'object' }) },
+            ...errors(400, 404),
+          },
         },
       },
       '/api/items/{id}/file': {
@@ -154,7 +181,10 @@ export function openApiDocument(version: string): Json {
           parameters: [idParam],
           responses: {
             '200': { description: 'the bytes', content: { 'image/*': {}, 'video/*': {}, 'text/plain': {} } },
-            '206': { description: 'a byte range (Range header; video seeking)', content: { 'video/*': {}, 'image/*': {} } },
+            '206': {
+              description: 'a byte range (Range header; video seeking)',
+              content: { 'video/*': {}, 'image/*': {} },
+            },
             ...errors(400, 404),
           },
         },
@@ -162,15 +192,30 @@ export function openApiDocument(version: string): Json {
       '/api/items/{id}/thumbnail': {
         get: {
           summary: 'A cached thumbnail of an image item',
-          parameters: [idParam, q('size', 'longest side in pixels', { type: 'integer', minimum: 32, maximum: 1024, default: 256 })],
-          responses: { '200': { description: 'thumbnail', content: { 'image/*': {} } }, '304': { description: 'not modified' }, ...errors(400, 404) },
+          parameters: [
+            idParam,
+            q('size', 'longest side in pixels', {
+              type: 'integer',
+              minimum: 32,
+              maximum: 1024,
+              default: 256,
+            }),
+          ],
+          responses: {
+            '200': { description: 'thumbnail', content: { 'image/*': {} } },
+            '304': { description: 'not modified' },
+            ...errors(400, 404),
+          },
         },
       },
       '/api/items/{id}/shots': {
         get: {
           summary: "A video's shots (start, end, keyframe thumbnail), each scored against q when given",
           parameters: [idParam, q('q', 'words to score the shots against')],
-          responses: { '200': { description: 'the video and its shots', content: { 'application/json': {} } }, ...errors(400, 404) },
+          responses: {
+            '200': { description: 'the video and its shots', content: { 'application/json': {} } },
+            ...errors(400, 404),
+          },
         },
       },
       '/api/items/{id}/similar': {
@@ -182,7 +227,8 @@ export function openApiDocument(version: string): Json {
       },
       '/api/duplicates': {
         get: {
-          summary: 'Duplicate groups in three tiers: exact (same bytes), near (the same picture), similar (not duplicates)',
+          summary:
+            'Duplicate groups in three tiers: exact (same bytes), near (the same picture), similar (not duplicates)',
           parameters: [
             q('tier', 'only this tier', { type: 'string', enum: ['exact', 'near', 'similar'] }),
             q('cursor', 'nextCursor of the previous page'),
@@ -190,7 +236,8 @@ export function openApiDocument(version: string): Json {
           ],
           responses: {
             '200': {
-              description: '{groups: [{tier, keep, reason, items: [{id, uri, width, height, size, distance, thumbnailUrl}]}], total, images, withoutHash, nextCursor}',
+              description:
+                '{groups: [{tier, keep, reason, items: [{id, uri, width, height, size, distance, thumbnailUrl}]}], total, images, withoutHash, nextCursor}',
               content: json({ type: 'object' }),
             },
             ...errors(400),
@@ -201,12 +248,30 @@ export function openApiDocument(version: string): Json {
         post: {
           summary: 'Zero-shot classification of a photo or item against labels',
           requestBody: uploadBodies(ref('ClassifyBody')),
-          responses: { '200': { description: 'label probabilities, most likely first', content: json({ type: 'object' }) }, ...errors(400, 404, 413, 415) },
+          responses: {
+            '200': {
+              description: 'label probabilities, most likely first',
+              content: json({ type: 'object' }),
+            },
+            ...errors(400, 404, 413, 415),
+          },
         },
       },
-      '/health': { get: { summary: 'Model, execution provider and library state', responses: { '200': { description: 'healthy' }, ...errors(503) } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
-      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/health': {
+        get: {
+          summary: 'Model, execution provider and library state',
+          responses: { '200': { description: 'healthy' }, ...errors(503) },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics',
+          responses: { '200': { description: 'text exposition format' } },
+        },
+      },
+      '/openapi.json': {
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+      },
     },
   };
 }

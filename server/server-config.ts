@@ -44,7 +44,9 @@ export const defaultServerConfig: ServerConfig = Object.freeze({
 });
 
 /** Defaults overridden by whatever is given; undefined means "use the default". */
-export function serverConfig(overrides: { [K in keyof ServerConfig]?: ServerConfig[K] | undefined } = {}): ServerConfig {
+export function serverConfig(
+  overrides: { [K in keyof ServerConfig]?: ServerConfig[K] | undefined } = {},
+): ServerConfig {
   const merged = { ...defaultServerConfig };
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined) (merged as Record<string, unknown>)[key] = value;

@@ -54,7 +54,9 @@ export class ServerMetrics {
         // Read at scrape time so the gauge follows a concurrent indexer.
         for (const kind of ['image', 'text'] as const) {
           const counts = library.counts(kind);
-          for (const [status, n] of Object.entries(counts) as [string, number][]) this.set({ kind, status }, n);
+          for (const [status, n] of Object.entries(counts) as [string, number][]) {
+            this.set({ kind, status }, n);
+          }
         }
       },
     });

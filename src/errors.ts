@@ -56,7 +56,9 @@ export function fromFsError(error: unknown, what: string): EngineError {
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return new EngineError('IO_ERROR', `${what}: permission denied or read-only (${code})`, { cause: error });
+      return new EngineError('IO_ERROR', `${what}: permission denied or read-only (${code})`, {
+        cause: error,
+      });
     case 'ENOSPC':
     case 'EDQUOT':
       return new EngineError('IO_ERROR', `${what}: no space left on device`, { cause: error });

@@ -15,7 +15,11 @@ import { mapPool, renderPng, renderRgb } from './lib/render.ts';
 const SIZE = 64;
 const OUT = path.join(import.meta.dirname, '.data');
 
-async function renderStyle(style: StyleName, concepts: readonly EmojiConcept[], outlined: boolean): Promise<number> {
+async function renderStyle(
+  style: StyleName,
+  concepts: readonly EmojiConcept[],
+  outlined: boolean,
+): Promise<number> {
   const art = loadStyle(style);
   const picked: { c: EmojiConcept; svg: string }[] = [];
   for (const c of concepts) {
@@ -23,7 +27,9 @@ async function renderStyle(style: StyleName, concepts: readonly EmojiConcept[], 
     if (svg) picked.push({ c, svg });
   }
   const pixels = await mapPool(picked, 2, ({ svg }) => renderRgb(svg, SIZE).catch(() => undefined));
-  const keep = picked.map((p, i) => ({ index: p.c.index, px: pixels[i] })).filter((p) => p.px?.length === SIZE * SIZE * 3);
+  const keep = picked
+    .map((p, i) => ({ index: p.c.index, px: pixels[i] }))
+    .filter((p) => p.px?.length === SIZE * SIZE * 3);
   const name = outlined ? `${style}-outlined` : style;
   await writeFile(path.join(OUT, `images-${name}.u8`), Buffer.concat(keep.map((k) => k.px!)));
   await writeFile(path.join(OUT, `images-${name}.json`), JSON.stringify(keep.map((k) => k.index)));
@@ -53,7 +59,10 @@ async function writeEvalSet(style: StyleName, concepts: readonly EmojiConcept[])
       const lines = rendered.map((c) => {
         const inSubset = subset === 'all' || (subset === 'unseen') === c.heldOut;
         const label = c[lang].label;
-        return JSON.stringify({ image: `images/${c.hexcode}.png`, captions: inSubset && label ? [label] : [] });
+        return JSON.stringify({
+          image: `images/${c.hexcode}.png`,
+          captions: inSubset && label ? [label] : [],
+        });
       });
       await writeFile(path.join(dir, `${lang}-${subset}.jsonl`), `${lines.join('\n')}\n`);
     }
@@ -73,7 +82,9 @@ async function main(): Promise<void> {
     const n = await renderStyle(s.name, concepts, false);
     // OpenMoji is rendered for the in-training evaluation only, never outlined or trained on.
     const m = s.train ? await renderStyle(s.name, concepts, true) : 0;
-    console.log(`${s.name}: ${n} images${s.train ? ` + ${m} outlined` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `${s.name}: ${n} images${s.train ? ` + ${m} outlined` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   if (!only.length || only.includes('eval')) {
     await writeEvalSet('openmoji', concepts);

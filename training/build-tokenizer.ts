@@ -21,7 +21,12 @@ const PUNCT = /([\p{P}\p{S}\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e])/gu;
 
 /** Mirrors BertNormalizer (lowercase, strip accents, CJK spacing) + BertPreTokenizer closely enough to pick words. */
 function words(text: string): string[] {
-  const norm = text.normalize('NFD').replace(/\p{Mn}/gu, '').toLowerCase().replace(CJK, ' $1 ').replace(PUNCT, ' $1 ');
+  const norm = text
+    .normalize('NFD')
+    .replace(/\p{Mn}/gu, '')
+    .toLowerCase()
+    .replace(CJK, ' $1 ')
+    .replace(PUNCT, ' $1 ');
   return norm.split(/\s+/).filter(Boolean);
 }
 
@@ -39,17 +44,35 @@ function buildVocab(texts: readonly string[]): string[] {
 
 function tokenizerJson(vocab: readonly string[]): object {
   const ids = Object.fromEntries(vocab.map((v, i) => [v, i]));
-  const special = (content: string) => ({ id: ids[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (content: string) => ({
+    id: ids[content],
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: ['[PAD]', '[UNK]', '[BOS]', '[EOS]'].map(special),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: true, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: true,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[BOS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[EOS]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[BOS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[EOS]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[BOS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -63,7 +86,13 @@ function tokenizerJson(vocab: readonly string[]): object {
       },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: ids },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab: ids,
+    },
   };
 }
 
@@ -103,9 +132,21 @@ async function main(): Promise<void> {
       ]),
     );
   const encoded = groups.map((g) => ({ en: encode(g.en), zh: encode(g.zh) }));
-  await writeFile(path.join(DATA, 'captions.json'), JSON.stringify({ vocabSize: vocab.length, contextLength: CONTEXT_LENGTH, eos: vocab.length - 1, concepts: encoded }));
+  await writeFile(
+    path.join(DATA, 'captions.json'),
+    JSON.stringify({
+      vocabSize: vocab.length,
+      contextLength: CONTEXT_LENGTH,
+      eos: vocab.length - 1,
+      concepts: encoded,
+    }),
+  );
   console.log(`vocab ${vocab.length}, captions ${all.length}, [UNK] tokens ${unk}`);
-  console.log(tok.encode('A DOG face!').tokens, tok.encode('披萨').tokens, tok.encode('an emoji of pizza').ids);
+  console.log(
+    tok.encode('A DOG face!').tokens,
+    tok.encode('披萨').tokens,
+    tok.encode('an emoji of pizza').ids,
+  );
 }
 
 await main();

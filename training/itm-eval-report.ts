@@ -12,7 +12,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { k: { type: 'string', default: '32' }, variant: { type: 'string' }, suites: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { k: { type: 'string', default: '32' }, variant: { type: 'string' }, suites: { type: 'string' } },
+});
 const root = path.join(import.meta.dirname, '..');
 const ALL = ['en-seen', 'zh-seen', 'en-unseen', 'zh-unseen'];
 const suites = values.suites ? values.suites.split(',') : ALL;
@@ -26,8 +28,18 @@ interface Report {
 }
 
 const evaluate = (manifest: string, rerank: boolean): Report => {
-  const cli = ['bin/clipdex.js', 'eval', '--manifest', manifest, '--json', ...(values.variant ? ['--variant', values.variant] : []), ...(rerank ? ['--rerank', values.k] : [])];
-  return JSON.parse(execFileSync(process.execPath, cli, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 })) as Report;
+  const cli = [
+    'bin/clipdex.js',
+    'eval',
+    '--manifest',
+    manifest,
+    '--json',
+    ...(values.variant ? ['--variant', values.variant] : []),
+    ...(rerank ? ['--rerank', values.k] : []),
+  ];
+  return JSON.parse(
+    execFileSync(process.execPath, cli, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 }),
+  ) as Report;
 };
 
 const f = (r: Record<string, number>) => ['r1', 'r5', 'r10'].map((k) => r[k]!.toFixed(1)).join(' / ');
@@ -43,8 +55,19 @@ for (const suite of suites) {
 const lines = [
   `| OpenMoji (held-out style) | queries t2i / i2t | text→image R@1 / R@5 / R@10: dual → re-ranked (k ${values.k}) | image→text R@1 / R@5 / R@10: dual → re-ranked |`,
   '|---|---|---|---|',
-  ...rows.map((r) => `| ${r.suite} | ${r.dual.captions} / ${r.dual.queryImages} | ${f(r.dual.t2i)} → **${f(r.reranked.t2i)}** | ${f(r.dual.i2t)} → **${f(r.reranked.i2t)}** |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.suite} | ${r.dual.captions} / ${r.dual.queryImages} | ${f(r.dual.t2i)} → **${f(r.reranked.t2i)}** | ${f(r.dual.i2t)} → **${f(r.reranked.i2t)}** |`,
+  ),
 ];
 console.log(lines.join('\n'));
 mkdirSync(path.join(import.meta.dirname, '.out', 'itm'), { recursive: true });
-writeFileSync(path.join(import.meta.dirname, '.out', 'itm', `eval-report${values.variant ? `-${values.variant}` : ''}.json`), JSON.stringify(rows, null, 2));
+writeFileSync(
+  path.join(
+    import.meta.dirname,
+    '.out',
+    'itm',
+    `eval-report${values.variant ? `-${values.variant}` : ''}.json`,
+  ),
+  JSON.stringify(rows, null, 2),
+);

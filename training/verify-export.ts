@@ -31,21 +31,44 @@ async function main(): Promise<void> {
   const opts = { intraOpNumThreads: 1 };
   const text = await ort.InferenceSession.create(path.join(dir, 'onnx/text_model.onnx'), opts);
   const vision = await ort.InferenceSession.create(path.join(dir, 'onnx/vision_model.onnx'), opts);
-  console.log('text io', text.inputNames, text.outputNames, 'vision io', vision.inputNames, vision.outputNames);
-  const ids = new ort.Tensor('int64', BigInt64Array.from(ref.ids.flat().map(BigInt)), [ref.ids.length, ref.ids[0]!.length]);
+  console.log(
+    'text io',
+    text.inputNames,
+    text.outputNames,
+    'vision io',
+    vision.inputNames,
+    vision.outputNames,
+  );
+  const ids = new ort.Tensor('int64', BigInt64Array.from(ref.ids.flat().map(BigInt)), [
+    ref.ids.length,
+    ref.ids[0]!.length,
+  ]);
   const t = (await text.run({ input_ids: ids })).text_embeds!;
   const px = new ort.Tensor('float32', Float32Array.from(ref.pixels), [ref.image.length, 3, 64, 64]);
   const v = (await vision.run({ pixel_values: px })).image_embeds!;
-  console.log(`text dims ${t.dims.join('x')} max|ort-torch| ${maxDiff(t.data as Float32Array, ref.text.flat()).toExponential(2)}`);
-  console.log(`vision dims ${v.dims.join('x')} max|ort-torch| ${maxDiff(v.data as Float32Array, ref.image.flat()).toExponential(2)}`);
+  console.log(
+    `text dims ${t.dims.join('x')} max|ort-torch| ${maxDiff(t.data as Float32Array, ref.text.flat()).toExponential(2)}`,
+  );
+  console.log(
+    `vision dims ${v.dims.join('x')} max|ort-torch| ${maxDiff(v.data as Float32Array, ref.image.flat()).toExponential(2)}`,
+  );
   // Padding after EOS must not change the embedding (first-EOS pooling, causal attention).
   const short = ref.ids[1]!.slice(0, 3);
-  const s = (await text.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(short.map(BigInt)), [1, 3]) })).text_embeds!;
-  console.log(`unpadded vs padded max diff ${maxDiff(s.data as Float32Array, ref.text[1]!).toExponential(2)}`);
+  const s = (
+    await text.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(short.map(BigInt)), [1, 3]) })
+  ).text_embeds!;
+  console.log(
+    `unpadded vs padded max diff ${maxDiff(s.data as Float32Array, ref.text[1]!).toExponential(2)}`,
+  );
 
-  const tok = new Tokenizer(JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(await readFile(path.join(dir, 'tokenizer_config.json'), 'utf8')));
+  const tok = new Tokenizer(
+    JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8')),
+    JSON.parse(await readFile(path.join(dir, 'tokenizer_config.json'), 'utf8')),
+  );
   console.log(tok.encode('A DOG face!').tokens, tok.encode('披萨').tokens);
-  const caps = JSON.parse(await readFile(path.join(import.meta.dirname, '.data', 'captions.json'), 'utf8')) as { concepts: Record<string, Record<string, number[][]>>[] };
+  const caps = JSON.parse(
+    await readFile(path.join(import.meta.dirname, '.data', 'captions.json'), 'utf8'),
+  ) as { concepts: Record<string, Record<string, number[][]>>[] };
   console.log(`captions pre-tokenized by the same package: ${caps.concepts.length} concepts`);
   await text.release();
   await vision.release();

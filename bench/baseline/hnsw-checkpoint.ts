@@ -61,11 +61,12 @@ export async function saveGraph(
     await fsyncFile(graphTmp);
     const { bytes, sha256, complete } = await digest(graphTmp);
     // hnswlib does not check its writes: a full disk shows up only as a short file.
-    if (!complete)
-      {throw new EngineError(
+    if (!complete) {
+      throw new EngineError(
         'IO_ERROR',
         `cannot save the ${kind} HNSW graph in ${dir}: the file was written incompletely (is the disk full?)`,
-      );}
+      );
+    }
     const sidecar: Sidecar = {
       format: 1,
       kind,
@@ -103,17 +104,21 @@ export async function loadGraph(dir: string, kind: ItemKind, identity: GraphIden
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     return { ok: false, reason: missing ? 'no saved graph' : `unreadable sidecar (${String(error)})` };
   }
-  if (sidecar.format !== 1 || sidecar.kind !== kind || !Array.isArray(sidecar.deleted))
-    {return { ok: false, reason: 'unknown sidecar format' };}
-  if (sidecar.libraryId !== identity.libraryId)
-    {return { ok: false, reason: 'graph belongs to another library' };}
-  if (sidecar.modelId !== identity.modelId || sidecar.dim !== identity.dim)
-    {return { ok: false, reason: 'graph was built with another model' };}
+  if (sidecar.format !== 1 || sidecar.kind !== kind || !Array.isArray(sidecar.deleted)) {
+    return { ok: false, reason: 'unknown sidecar format' };
+  }
+  if (sidecar.libraryId !== identity.libraryId) {
+    return { ok: false, reason: 'graph belongs to another library' };
+  }
+  if (sidecar.modelId !== identity.modelId || sidecar.dim !== identity.dim) {
+    return { ok: false, reason: 'graph was built with another model' };
+  }
   const file = graphPath(dir, kind);
   try {
     const { bytes, sha256, complete } = await digest(file);
-    if (bytes !== sidecar.bytes || sha256 !== sidecar.sha256)
-      {return { ok: false, reason: 'graph file does not match its sidecar checksum' };}
+    if (bytes !== sidecar.bytes || sha256 !== sidecar.sha256) {
+      return { ok: false, reason: 'graph file does not match its sidecar checksum' };
+    }
     if (!complete) return { ok: false, reason: 'graph file is incomplete' };
     const index = await HnswIndex.load(file, identity.dim, sidecar.deleted);
     return { ok: true, index, seq: sidecar.seq };

@@ -63,7 +63,12 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     if (st.isDirectory()) folders.push(abs);
     else if (isMediaName(abs)) imageFiles.push(abs);
     else if (isTextCorpusName(abs)) corpora.push(abs);
-    else throw new EngineError('INVALID_INPUT', `${raw}: not a folder, an image, a video or a text corpus (.txt, .jsonl, .csv); caption manifests go after --captions`);
+    else {
+      throw new EngineError(
+        'INVALID_INPUT',
+        `${raw}: not a folder, an image, a video or a text corpus (.txt, .jsonl, .csv); caption manifests go after --captions`,
+      );
+    }
   }
   for (const t of args.texts ?? []) corpora.push(await existingFile(t, cwd));
   const captions: string[] = [];
@@ -73,10 +78,19 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     captions.push(file);
   }
   if (folders.length + imageFiles.length + corpora.length + captions.length === 0 && !args.retryFailed) {
-    throw new EngineError('INVALID_INPUT', 'nothing to index: give folders, images or text files (or --captions / --retry-failed)');
+    throw new EngineError(
+      'INVALID_INPUT',
+      'nothing to index: give folders, images or text files (or --captions / --retry-failed)',
+    );
   }
-  const decodeWorkers = args.decodeWorkers === undefined ? defaultDecodeWorkers() : nonNegativeInt(args.decodeWorkers, '--decode-workers', 64);
-  const batchSize = args.batchSize === undefined ? INDEX_DEFAULTS.batchSize : positiveInt(args.batchSize, '--batch-size', 4096);
+  const decodeWorkers =
+    args.decodeWorkers === undefined
+      ? defaultDecodeWorkers()
+      : nonNegativeInt(args.decodeWorkers, '--decode-workers', 64);
+  const batchSize =
+    args.batchSize === undefined
+      ? INDEX_DEFAULTS.batchSize
+      : positiveInt(args.batchSize, '--batch-size', 4096);
   return {
     ...INDEX_DEFAULTS,
     libraryDir: path.resolve(cwd, args.library),
@@ -96,20 +110,27 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     decodeWorkersSet: args.decodeWorkers !== undefined,
     maxDecodeWorkers: args.decodeWorkers === undefined ? maxDecodeWorkers() : decodeWorkers,
     decode: decodeOf(args.decode),
-    maxPixels: args.maxPixels === undefined ? INDEX_DEFAULTS.maxPixels : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
+    maxPixels:
+      args.maxPixels === undefined
+        ? INDEX_DEFAULTS.maxPixels
+        : positiveInt(args.maxPixels, '--max-pixels', 2 ** 40),
     retryFailed: args.retryFailed === true,
     videoShots: {
       ...VIDEO_DEFAULTS,
       ...(args.minShot === undefined ? {} : { minShot: seconds(args.minShot, '--min-shot') }),
       ...(args.maxShot === undefined ? {} : { maxShot: seconds(args.maxShot, '--max-shot') }),
-      ...(args.videoTimeout === undefined ? {} : { timeoutMs: 1000 * seconds(args.videoTimeout, '--video-timeout') }),
+      ...(args.videoTimeout === undefined
+        ? {}
+        : { timeoutMs: 1000 * seconds(args.videoTimeout, '--video-timeout') }),
     },
   };
 }
 
 function seconds(raw: string, flag: string): number {
   const x = Number(raw);
-  if (!Number.isFinite(x) || x <= 0 || x > 86_400) throw new EngineError('INVALID_INPUT', `${flag} must be a number of seconds above 0 (got "${raw}")`);
+  if (!Number.isFinite(x) || x <= 0 || x > 86_400) {
+    throw new EngineError('INVALID_INPUT', `${flag} must be a number of seconds above 0 (got "${raw}")`);
+  }
   return x;
 }
 

@@ -21,18 +21,35 @@ export interface IndexReport {
   /** What the run used of the machine, and why (absent when the caller did not say). */
   readonly resources?: IndexResources;
   /** Items currently failed in the library (this run's and earlier), first 100. */
-  readonly failures: ReadonlyArray<{ readonly uri: string; readonly kind: string; readonly error: string | null }>;
+  readonly failures: ReadonlyArray<{
+    readonly uri: string;
+    readonly kind: string;
+    readonly error: string | null;
+  }>;
 }
 
 export interface IndexResources {
   /** CPUs available to the process (affinity and cgroup quota applied). */
   readonly cpus: number;
   /** ONNX intra-op threads per tower and how they were chosen. */
-  readonly encoderThreads: { readonly text: Omit<ThreadChoice, 'trials'>; readonly vision: Omit<ThreadChoice, 'trials'> };
-  readonly decodeWorkers: { readonly count: number; readonly source: 'flag' | 'default' | 'balanced'; readonly reason: string };
+  readonly encoderThreads: {
+    readonly text: Omit<ThreadChoice, 'trials'>;
+    readonly vision: Omit<ThreadChoice, 'trials'>;
+  };
+  readonly decodeWorkers: {
+    readonly count: number;
+    readonly source: 'flag' | 'default' | 'balanced';
+    readonly reason: string;
+  };
 }
 
-export function buildReport(summary: IndexSummary, library: string, model: IndexReport['model'], failed: readonly Item[], resources?: IndexResources): IndexReport {
+export function buildReport(
+  summary: IndexSummary,
+  library: string,
+  model: IndexReport['model'],
+  failed: readonly Item[],
+  resources?: IndexResources,
+): IndexReport {
   const seconds = summary.elapsedMs / 1000;
   const s = summary.stats;
   return {
@@ -71,17 +88,28 @@ export function formatReport(r: IndexReport): string {
     );
   }
   if (t.indexed + t.reused + t.unchanged + t.deleted + t.failed > 0) {
-    lines.push(`texts:  ${t.indexed} indexed, ${t.reused} reused, ${t.unchanged} unchanged, ${t.deleted} deleted` + (r.pairs && t.indexed + t.reused > 0 ? `, ${r.pairs} caption links` : ''));
+    lines.push(
+      `texts:  ${t.indexed} indexed, ${t.reused} reused, ${t.unchanged} unchanged, ${t.deleted} deleted` +
+        (r.pairs && t.indexed + t.reused > 0 ? `, ${r.pairs} caption links` : ''),
+    );
   }
   const v = r.videos;
   if (v.indexed + v.moved + v.touched + v.unchanged + v.deleted + v.failed > 0) {
-    lines.push(`videos: ${v.indexed} indexed (${r.shots} shots), ${v.moved} moved, ${v.touched} touched, ${v.unchanged} unchanged, ${v.deleted} deleted, ${v.failed} failed`);
+    lines.push(
+      `videos: ${v.indexed} indexed (${r.shots} shots), ${v.moved} moved, ${v.touched} touched, ${v.unchanged} unchanged, ${v.deleted} deleted, ${v.failed} failed`,
+    );
   }
-  if (r.captionsWithoutImage > 0) lines.push(`${r.captionsWithoutImage} captions name an image that is not in the indexed folders`);
+  if (r.captionsWithoutImage > 0) {
+    lines.push(`${r.captionsWithoutImage} captions name an image that is not in the indexed folders`);
+  }
   if (i.failed + t.failed + v.failed > 0) {
-    lines.push(`failed in this run: ${i.failed + t.failed + v.failed} (see \`clipdex failures --library ${r.library}\`):`);
+    lines.push(
+      `failed in this run: ${i.failed + t.failed + v.failed} (see \`clipdex failures --library ${r.library}\`):`,
+    );
     for (const f of r.failures.slice(0, 10)) lines.push(`  ${f.uri}: ${f.error ?? 'unknown error'}`);
   }
-  if (r.state === 'interrupted') lines.push('run `clipdex index` again with the same arguments to continue where it stopped');
+  if (r.state === 'interrupted') {
+    lines.push('run `clipdex index` again with the same arguments to continue where it stopped');
+  }
   return lines.join('\n');
 }

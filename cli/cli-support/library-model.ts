@@ -79,8 +79,9 @@ export async function withLibraryModel<T>(
         !isEngineError(error, 'MODEL_MISMATCH') &&
         !isEngineError(error, 'MODEL_LOAD_FAILED') &&
         !isEngineError(error, 'NOT_FOUND')
-      )
-        {throw error;}
+      ) {
+        throw error;
+      }
       tried.push(`${dir} (${error instanceof Error ? error.message : String(error)})`);
     }
   }

@@ -26,7 +26,12 @@ export function modelDirFor(args: ModelArgs, ctx: CommandContext): string {
 
 export function deviceOf(args: ModelArgs): DeviceRequest {
   const device = args.device ?? 'auto';
-  if (!DEVICES.has(device)) throw new EngineError('INVALID_INPUT', `--device must be one of auto, cpu, cuda, webgpu (got "${device}")`);
+  if (!DEVICES.has(device)) {
+    throw new EngineError(
+      'INVALID_INPUT',
+      `--device must be one of auto, cpu, cuda, webgpu (got "${device}")`,
+    );
+  }
   return device as DeviceRequest;
 }
 
@@ -38,17 +43,31 @@ export function threadsOf(args: ModelArgs): number | undefined {
  * `--threads n` for both towers, else a calibration per tower remembered in the model cache
  * (measured once per machine and model; `clipdex model info` shows it).
  */
-export function threadSettings(args: ModelArgs, ctx: CommandContext, cacheDir = defaultModelCacheDir(ctx.env, os.homedir())): ThreadSettings {
+export function threadSettings(
+  args: ModelArgs,
+  ctx: CommandContext,
+  cacheDir = defaultModelCacheDir(ctx.env, os.homedir()),
+): ThreadSettings {
   const threads = threadsOf(args);
   return threads === undefined ? { calibration: { cache: new CalibrationCache(cacheDir) } } : { threads };
 }
 
-export async function openModel(args: ModelArgs, ctx: CommandContext, extra: Pick<LoadModelOptions, 'spinning' | 'decode'> = {}) {
-  return loadModel(modelDirFor(args, ctx), { device: deviceOf(args), ...threadSettings(args, ctx), ...extra });
+export async function openModel(
+  args: ModelArgs,
+  ctx: CommandContext,
+  extra: Pick<LoadModelOptions, 'spinning' | 'decode'> = {},
+) {
+  return loadModel(modelDirFor(args, ctx), {
+    device: deviceOf(args),
+    ...threadSettings(args, ctx),
+    ...extra,
+  });
 }
 
 export function positiveInt(value: string | number, flag: string, max = 1_000_000): number {
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new EngineError('INVALID_INPUT', `${flag} must be an integer from 1 to ${max} (got "${value}")`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new EngineError('INVALID_INPUT', `${flag} must be an integer from 1 to ${max} (got "${value}")`);
+  }
   return n;
 }

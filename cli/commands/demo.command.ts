@@ -22,27 +22,47 @@ export const DEMO_DIR = fileURLToPath(new URL('../../fixtures/demo/', import.met
 /** Written into a library the demo built, so the demo may rebuild it (and nothing else). */
 const MARKER = 'built-by-clipdex-demo';
 
-const exists = (file: string) => stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
 
 export async function run(args: DemoArgs, ctx: CommandContext): Promise<void> {
   const library = path.resolve(ctx.cwd, args.library ?? '.demo-library');
-  const model = { ...(args.model ? { model: args.model } : {}), ...(args.device ? { device: args.device } : {}), ...(args.threads ? { threads: args.threads } : {}) };
+  const model = {
+    ...(args.model ? { model: args.model } : {}),
+    ...(args.device ? { device: args.device } : {}),
+    ...(args.threads ? { threads: args.threads } : {}),
+  };
   writeLine(ctx.stderr, `Indexing the demo corpus into ${library} (only new or changed files)…`);
   const index = await import('./index.command.ts');
   const indexDemo = () =>
-    index.run({ _: [path.join(DEMO_DIR, 'images')], captions: [path.join(DEMO_DIR, 'captions.jsonl')], library, ...model }, ctx);
+    index.run(
+      {
+        _: [path.join(DEMO_DIR, 'images')],
+        captions: [path.join(DEMO_DIR, 'captions.jsonl')],
+        library,
+        ...model,
+      },
+      ctx,
+    );
   try {
     await indexDemo();
   } catch (error) {
     // A newer bundled model cannot share a library with the old one: rebuild the demo's own
     // library — one it marked, or the default `.demo-library` — and never anything else.
-    const ours = library === path.resolve(ctx.cwd, '.demo-library') || (await exists(path.join(library, MARKER)));
+    const ours =
+      library === path.resolve(ctx.cwd, '.demo-library') || (await exists(path.join(library, MARKER)));
     if (!isEngineError(error, 'MODEL_MISMATCH') || !ours) throw error;
     writeLine(ctx.stderr, 'The model changed since the demo library was built; rebuilding it…');
     await rm(library, { recursive: true, force: true });
     await indexDemo();
   }
-  await writeFile(path.join(library, MARKER), 'This library was built by `clipdex demo`, which may delete and rebuild it.\n');
+  await writeFile(
+    path.join(library, MARKER),
+    'This library was built by `clipdex demo`, which may delete and rebuild it.\n',
+  );
   if (args.serve === false || ctx.signal.aborted) return;
 
   const serve = await import('./serve.command.ts');

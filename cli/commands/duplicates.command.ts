@@ -28,8 +28,9 @@ const TITLES: Record<DuplicateTier, string> = {
 
 export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<void> {
   const tier = args.tier as DuplicateTier | undefined;
-  if (tier !== undefined && !DUPLICATE_TIERS.includes(tier))
-    {throw new EngineError('INVALID_INPUT', `--tier must be one of ${DUPLICATE_TIERS.join(', ')}`);}
+  if (tier !== undefined && !DUPLICATE_TIERS.includes(tier)) {
+    throw new EngineError('INVALID_INPUT', `--tier must be one of ${DUPLICATE_TIERS.join(', ')}`);
+  }
   const num = (v: string | undefined, flag: string): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -66,7 +67,12 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
       }
     }
     const failed = library.counts('image').failed;
-    if (failed > 0) writeLine(ctx.stdout, `${failed} image file(s) failed to decode: they have no hash and no tags and are in no group (\`clipdex failures\` says why)`);
+    if (failed > 0) {
+      writeLine(
+        ctx.stdout,
+        `${failed} image file(s) failed to decode: they have no hash and no tags and are in no group (\`clipdex failures\` says why)`,
+      );
+    }
     if (report.withoutHash > 0) {
       writeLine(
         ctx.stdout,

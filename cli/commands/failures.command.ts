@@ -26,7 +26,10 @@ export async function run(args: FailuresArgs, ctx: CommandContext): Promise<void
     if (args.json) return writeJson(ctx.stdout, { failures });
     if (failures.length === 0) return writeLine(ctx.stdout, 'no failed items');
     for (const f of failures) writeLine(ctx.stdout, `${f.path ?? f.uri}\n    ${f.error ?? 'unknown error'}`);
-    writeLine(ctx.stdout, `${failures.length} failed item${failures.length === 1 ? '' : 's'}; \`clipdex index --retry-failed\` tries them again`);
+    writeLine(
+      ctx.stdout,
+      `${failures.length} failed item${failures.length === 1 ? '' : 's'}; \`clipdex index --retry-failed\` tries them again`,
+    );
   } finally {
     await library.close();
   }

@@ -19,7 +19,8 @@ import { createProgressReporter } from '../../indexer/progress/progress-reporter
 import { tagVector } from '../../src/tags/zero-shot-tagger.ts';
 
 export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
-  const stopping = () => writeLine(ctx.stderr, '\nstopping after the current batch… (press Ctrl-C again to force)');
+  const stopping = () =>
+    writeLine(ctx.stderr, '\nstopping after the current batch… (press Ctrl-C again to force)');
   ctx.signal.addEventListener('abort', stopping, { once: true });
   try {
     await indexRun(args, ctx);
@@ -36,7 +37,10 @@ async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const { model, library } = await withLibraryModel(args, ctx, parsed.libraryDir, async (modelDir) => {
     const model = await openModel({ ...args, model: modelDir }, ctx, { spinning, decode: parsed.decode });
     try {
-      return { model, library: await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint, modelDir }) };
+      return {
+        model,
+        library: await openLibrary(parsed.libraryDir, { fingerprint: model.fingerprint, modelDir }),
+      };
     } catch (error) {
       await model.close();
       throw error;
@@ -44,10 +48,22 @@ async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
   });
   for (const w of library.warnings) writeLine(ctx.stderr, `warning: ${w}`);
   try {
-    const pool = parsed.decodeWorkers > 0 ? new PreprocessPool(model.preprocessor.spec, parsed.maxDecodeWorkers, { active: parsed.decodeWorkers, fidelity: parsed.decode }) : undefined;
-    const balance = pool && !parsed.decodeWorkersSet && parsed.maxDecodeWorkers > 1 ? { pool, min: 1, max: parsed.maxDecodeWorkers } : undefined;
+    const pool =
+      parsed.decodeWorkers > 0
+        ? new PreprocessPool(model.preprocessor.spec, parsed.maxDecodeWorkers, {
+            active: parsed.decodeWorkers,
+            fidelity: parsed.decode,
+          })
+        : undefined;
+    const balance =
+      pool && !parsed.decodeWorkersSet && parsed.maxDecodeWorkers > 1
+        ? { pool, min: 1, max: parsed.maxDecodeWorkers }
+        : undefined;
     try {
-      const progress = createProgressReporter(args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines', ctx.stderr);
+      const progress = createProgressReporter(
+        args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines',
+        ctx.stderr,
+      );
       const warnings: string[] = [];
       // A configured label set (clipdex tag) tags new images as they are written.
       const tagSet = library.tagLabelSet();
@@ -59,7 +75,15 @@ async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
           onWarning: (m) => (warnings.length < 1000 ? warnings.push(m) : undefined),
         },
         library,
-        { text: model.text, image: model.image, preprocessor: pool ?? model.preprocessor, fingerprint: model.fingerprint, ...(model.itm ? { itm: model.itm } : {}), ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}), ...(tagSet ? { tag: (v: Float32Array) => tagVector(v, tagSet) } : {}) },
+        {
+          text: model.text,
+          image: model.image,
+          preprocessor: pool ?? model.preprocessor,
+          fingerprint: model.fingerprint,
+          ...(model.itm ? { itm: model.itm } : {}),
+          ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}),
+          ...(tagSet ? { tag: (v: Float32Array) => tagVector(v, tagSet) } : {}),
+        },
         {
           ...(balance ? { balance } : {}),
           onStart: (stats) => {
@@ -75,19 +99,30 @@ async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
       const brief = ({ threads, source, reason }: ThreadChoice) => ({ threads, source, reason });
       const resources = {
         cpus,
-        encoderThreads: { text: brief(model.details.threads.text), vision: brief(model.details.threads.vision) },
+        encoderThreads: {
+          text: brief(model.details.threads.text),
+          vision: brief(model.details.threads.vision),
+        },
         decodeWorkers: summary.balance
           ? { count: summary.balance.final, source: 'balanced' as const, reason: summary.balance.reason }
           : {
               count: parsed.decodeWorkers,
               source: parsed.decodeWorkersSet ? ('flag' as const) : ('default' as const),
-              reason: parsed.decodeWorkersSet ? 'set by --decode-workers' : cpus <= 1 ? 'one CPU: decoding on the main thread' : `one per available CPU but one (${cpus} CPUs)`,
+              reason: parsed.decodeWorkersSet
+                ? 'set by --decode-workers'
+                : cpus <= 1
+                  ? 'one CPU: decoding on the main thread'
+                  : `one per available CPU but one (${cpus} CPUs)`,
             },
       };
       const report = buildReport(
         summary,
         parsed.libraryDir,
-        { name: model.fingerprint.name, id: model.fingerprint.id, executionProvider: model.executionProvider },
+        {
+          name: model.fingerprint.name,
+          id: model.fingerprint.id,
+          executionProvider: model.executionProvider,
+        },
         library.listFailed(100),
         resources,
       );

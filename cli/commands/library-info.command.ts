@@ -45,14 +45,16 @@ export async function run(args: LibraryInfoArgs, ctx: CommandContext): Promise<v
         `  ${k.kind.padEnd(6)}  ${k.indexed} indexed: ${k.segments.length} segment${k.segments.length === 1 ? '' : 's'} ` +
           `(${k.segments.reduce((n, s) => n + s.count, 0)} vectors, ${deleted} deleted, ${mb(k.bytes)}) + tail ${k.tail}`,
       );
-      for (const s of k.segments)
-        {writeLine(
+      for (const s of k.segments) {
+        writeLine(
           ctx.stdout,
           `            ${s.file}  ${s.count} vectors, ${s.deleted} deleted, ${mb(s.bytes)}`,
-        );}
+        );
+      }
     }
-    if (info.backgroundError)
-      {writeLine(ctx.stdout, `  last background seal/merge error: ${info.backgroundError}`);}
+    if (info.backgroundError) {
+      writeLine(ctx.stdout, `  last background seal/merge error: ${info.backgroundError}`);
+    }
     for (const w of warnings) writeLine(ctx.stdout, `  warning (${w.at}): ${w.message}`);
   } finally {
     await library.close();

@@ -32,21 +32,24 @@ export async function run(args: LibraryVerifyArgs, ctx: CommandContext): Promise
         continue;
       }
       bytes += digest.bytes;
-      if (digest.bytes !== segment.bytes)
-        {problems.push(`${name}: ${digest.bytes} bytes, the manifest says ${segment.bytes}`);}
-      else if (digest.sha256 !== segment.sha256)
-        {problems.push(`${name}: contents differ from the sha256 recorded when it was sealed`);}
-      else if (!digest.complete) problems.push(`${name}: the HNSW layout is incomplete`);
+      if (digest.bytes !== segment.bytes) {
+        problems.push(`${name}: ${digest.bytes} bytes, the manifest says ${segment.bytes}`);
+      } else if (digest.sha256 !== segment.sha256) {
+        problems.push(`${name}: contents differ from the sha256 recorded when it was sealed`);
+      } else if (!digest.complete) problems.push(`${name}: the HNSW layout is incomplete`);
       const stale = segment.labels.filter(
         (id) => library.getVector(id) === undefined || library.getItem(id)?.status !== 'indexed',
       );
-      if (stale.length > 0)
-        {problems.push(
+      if (stale.length > 0) {
+        problems.push(
           `${name}: ${stale.length} vectors of items that are not indexed in the database (e.g. ${stale.slice(0, 5).join(', ')})`,
-        );}
+        );
+      }
     }
     for (const k of library.info().kinds) {
-      if (k.live !== k.vectorsInDatabase) problems.push(`${k.kind}: ${k.live} vectors searchable, ${k.vectorsInDatabase} live in the database`);
+      if (k.live !== k.vectorsInDatabase) {
+        problems.push(`${k.kind}: ${k.live} vectors searchable, ${k.vectorsInDatabase} live in the database`);
+      }
     }
   } finally {
     await library.close();

@@ -23,13 +23,19 @@ export interface ModelPullArgs {
   readonly cacheDir?: string;
 }
 
-const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
+const mb = (bytes: number): string =>
+  bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
 
 function progressReporter(ctx: CommandContext): { onEvent: (e: PullEvent) => void; stop: () => void } {
   if (!ctx.interactive) {
     return {
       onEvent: (e) => {
-        if (e.type === 'resolved') writeLine(ctx.stderr, `${e.repo} @ ${e.commit.slice(0, 10)}: ${e.files.length} files, ${mb(e.totalBytes)}`);
+        if (e.type === 'resolved') {
+          writeLine(
+            ctx.stderr,
+            `${e.repo} @ ${e.commit.slice(0, 10)}: ${e.files.length} files, ${mb(e.totalBytes)}`,
+          );
+        }
         if (e.type === 'file-done') writeLine(ctx.stderr, `  ok ${e.path}`);
         if (e.type === 'retry') writeLine(ctx.stderr, `  retry ${e.attempt} for ${e.path}: ${e.reason}`);
       },
@@ -44,7 +50,10 @@ function progressReporter(ctx: CommandContext): { onEvent: (e: PullEvent) => voi
   return {
     onEvent: (e) => {
       if (e.type === 'resolved') {
-        writeLine(ctx.stderr, `${e.repo} @ ${e.commit.slice(0, 10)}: ${e.files.length} files, ${mb(e.totalBytes)}`);
+        writeLine(
+          ctx.stderr,
+          `${e.repo} @ ${e.commit.slice(0, 10)}: ${e.files.length} files, ${mb(e.totalBytes)}`,
+        );
         bar.start(e.totalBytes, 0, { done: mb(0), size: mb(e.totalBytes), file: '' });
         started = true;
       }
@@ -58,14 +67,24 @@ function progressReporter(ctx: CommandContext): { onEvent: (e: PullEvent) => voi
 
 export async function run(args: ModelPullArgs, ctx: CommandContext): Promise<void> {
   const ref = args._[0];
-  if (!ref) throw new EngineError('INVALID_INPUT', 'model pull needs a name from `clipdex model list` or a hub repo id (owner/name)');
+  if (!ref) {
+    throw new EngineError(
+      'INVALID_INPUT',
+      'model pull needs a name from `clipdex model list` or a hub repo id (owner/name)',
+    );
+  }
   const { name, variant: refVariant } = parseModelRef(ref);
   const repo = repoForName(name);
   if (!repo) {
-    throw new EngineError('INVALID_INPUT', `"${name}" is neither a catalog name (see \`clipdex model list\`) nor a hub repo id like Xenova/clip-vit-base-patch32`);
+    throw new EngineError(
+      'INVALID_INPUT',
+      `"${name}" is neither a catalog name (see \`clipdex model list\`) nor a hub repo id like Xenova/clip-vit-base-patch32`,
+    );
   }
   const variant = args.variant ?? refVariant ?? 'fp32';
-  if (!isVariant(variant)) throw new EngineError('INVALID_INPUT', `unknown variant "${variant}"; use fp32, fp16 or quantized`);
+  if (!isVariant(variant)) {
+    throw new EngineError('INVALID_INPUT', `unknown variant "${variant}"; use fp32, fp16 or quantized`);
+  }
   const cache = new ModelCache(modelCacheDir(ctx, args.cacheDir));
   const client = new HubClient({
     endpoint: ctx.env.HF_ENDPOINT || DEFAULT_HUB_ENDPOINT,
@@ -76,7 +95,12 @@ export async function run(args: ModelPullArgs, ctx: CommandContext): Promise<voi
   let result: Awaited<ReturnType<typeof pullModel>>;
   try {
     result = await pullModel({
-      client, cache, repo, variant, signal: ctx.signal, onEvent: progress.onEvent,
+      client,
+      cache,
+      repo,
+      variant,
+      signal: ctx.signal,
+      onEvent: progress.onEvent,
       ...(args.revision ? { revision: args.revision } : {}),
       ...(args.force ? { force: true } : {}),
     });
@@ -86,9 +110,15 @@ export async function run(args: ModelPullArgs, ctx: CommandContext): Promise<voi
   const useAs = findCatalogEntry(name)?.name ?? repo;
   const suffix = variant === 'fp32' ? '' : `@${variant}`;
   if (result.alreadyInstalled) {
-    writeLine(ctx.stdout, `${repo} (${variant}) is already installed at ${result.dir} (use --force to download again)`);
+    writeLine(
+      ctx.stdout,
+      `${repo} (${variant}) is already installed at ${result.dir} (use --force to download again)`,
+    );
   } else {
-    writeLine(ctx.stdout, `installed ${repo} (${variant}, ${result.manifest.layout} layout, commit ${result.manifest.commit.slice(0, 10)}) at ${result.dir}`);
+    writeLine(
+      ctx.stdout,
+      `installed ${repo} (${variant}, ${result.manifest.layout} layout, commit ${result.manifest.commit.slice(0, 10)}) at ${result.dir}`,
+    );
   }
   writeLine(ctx.stdout, `use it with: --model ${useAs}${suffix}`);
 }

@@ -32,24 +32,34 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function windowOf(raw: string): number {
   const ms = Number(raw);
-  if (!Number.isFinite(ms) || ms < 0 || ms > 1000) throw new EngineError('INVALID_INPUT', `--batch-window-ms must be 0-1000 (got "${raw}")`);
+  if (!Number.isFinite(ms) || ms < 0 || ms > 1000) {
+    throw new EngineError('INVALID_INPUT', `--batch-window-ms must be 0-1000 (got "${raw}")`);
+  }
   return ms;
 }
 
 function cacheSizeOf(raw: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new EngineError('INVALID_INPUT', `--query-cache must be 0-1000000 (got "${raw}")`);
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
+    throw new EngineError('INVALID_INPUT', `--query-cache must be 0-1000000 (got "${raw}")`);
+  }
   return n;
 }
 
 function portOf(raw: string | number | undefined): number {
   const port = Number(raw ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EngineError('INVALID_INPUT', `--port must be 0-65535 (got "${raw}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new EngineError('INVALID_INPUT', `--port must be 0-65535 (got "${raw}")`);
+  }
   return port;
 }
 
 /** Serves until the command's signal aborts (Ctrl-C / SIGTERM). */
-export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (server: RunningServer) => void): Promise<void> {
+export async function run(
+  args: ServeArgs,
+  ctx: CommandContext,
+  onListening?: (server: RunningServer) => void,
+): Promise<void> {
   if (!args.library) throw new EngineError('INVALID_INPUT', '--library <dir> is required');
   const libraryDir = path.resolve(ctx.cwd, args.library);
   const threads = threadSettings(args, ctx);
@@ -58,11 +68,18 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
     port: portOf(args.port),
     apiKey: args.apiKey ?? ctx.env['CLIPDEX_API_KEY'],
     corsOrigin: args.cors,
-    maxUploadBytes: args.maxUploadMb === undefined ? undefined : positiveInt(args.maxUploadMb, '--max-upload-mb', 1024) * 1024 * 1024,
-    maxPixels: args.maxPixels === undefined ? undefined : positiveInt(args.maxPixels, '--max-pixels', 1_000_000_000),
+    maxUploadBytes:
+      args.maxUploadMb === undefined
+        ? undefined
+        : positiveInt(args.maxUploadMb, '--max-upload-mb', 1024) * 1024 * 1024,
+    maxPixels:
+      args.maxPixels === undefined ? undefined : positiveInt(args.maxPixels, '--max-pixels', 1_000_000_000),
     microBatch: {
       enabled: args.batching !== false,
-      windowMs: args.batchWindowMs === undefined ? defaultServerConfig.microBatch.windowMs : windowOf(args.batchWindowMs),
+      windowMs:
+        args.batchWindowMs === undefined
+          ? defaultServerConfig.microBatch.windowMs
+          : windowOf(args.batchWindowMs),
       maxBatch: 32,
     },
     queryCacheSize: args.queryCache === undefined ? undefined : cacheSizeOf(args.queryCache),
@@ -72,7 +89,15 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
   // One search service: the engine builds it over the server's query encoders (micro-batching, query cache).
   const served = serverEncoders(config);
   const open = (modelDir: string) =>
-    openEngine({ libraryDir, modelDir, device: deviceOf(args), readOnly: true, ...threads, maxQueryPixels: config.maxPixels, queryEncoders: served.queryEncoders });
+    openEngine({
+      libraryDir,
+      modelDir,
+      device: deviceOf(args),
+      readOnly: true,
+      ...threads,
+      maxQueryPixels: config.maxPixels,
+      queryEncoders: served.queryEncoders,
+    });
   // Without --model, the model the library remembers (where it was loaded from, or pulled).
   const engine = await withLibraryModel(args, ctx, libraryDir, open);
   try {
@@ -80,7 +105,10 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
       {
         engine,
         metrics: served.metrics(),
-        makeThumbnail: async (bytes, maxSide) => ({ bytes: await makeThumbnail(bytes, maxSide), contentType: 'image/jpeg' }),
+        makeThumbnail: async (bytes, maxSide) => ({
+          bytes: await makeThumbnail(bytes, maxSide),
+          contentType: 'image/jpeg',
+        }),
       },
       config,
     );
@@ -90,7 +118,10 @@ export async function run(args: ServeArgs, ctx: CommandContext, onListening?: (s
     writeLine(ctx.stdout, `  model ${engine.model.fingerprint.name} on ${engine.model.executionProvider}`);
     writeLine(ctx.stdout, `  open ${server.url}   (API: ${server.url}openapi.json)   Ctrl-C to stop`);
     if (!LOOPBACK.has(config.host)) {
-      writeLine(ctx.stderr, `warning: listening on ${config.host}: anyone who can reach this machine can search the library and fetch its files`);
+      writeLine(
+        ctx.stderr,
+        `warning: listening on ${config.host}: anyone who can reach this machine can search the library and fetch its files`,
+      );
     }
     onListening?.(server);
     await new Promise<void>((resolve) => {

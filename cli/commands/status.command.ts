@@ -37,7 +37,10 @@ export async function run(args: StatusArgs, ctx: CommandContext): Promise<void> 
     writeLine(ctx.stdout, `texts   ${formatCounts(status.texts)}`);
     writeLine(ctx.stdout, `videos  ${formatCounts(status.videos)} (${status.videos.shots} shots)`);
     const ff = status.ffmpeg;
-    writeLine(ctx.stdout, `ffmpeg  ${ff.found ? `${ff.version} (${ff.source}: ${ff.ffmpeg})` : `missing: ${ff.reason}`}`);
+    writeLine(
+      ctx.stdout,
+      `ffmpeg  ${ff.found ? `${ff.version} (${ff.source}: ${ff.ffmpeg})` : `missing: ${ff.reason}`}`,
+    );
     for (const r of status.roots) writeLine(ctx.stdout, `root    ${r}`);
     writeLine(ctx.stdout, `last run ${formatRun(status.lastRun)}`);
   } finally {
@@ -46,7 +49,13 @@ export async function run(args: StatusArgs, ctx: CommandContext): Promise<void> 
 }
 
 type FfmpegStatus =
-  | { readonly found: true; readonly source: string; readonly ffmpeg: string; readonly ffprobe: string; readonly version: string }
+  | {
+      readonly found: true;
+      readonly source: string;
+      readonly ffmpeg: string;
+      readonly ffprobe: string;
+      readonly version: string;
+    }
   | { readonly found: false; readonly reason: string };
 
 /** Which ffmpeg `clipdex index` would use for videos, and its version. */
@@ -55,7 +64,13 @@ async function ffmpegStatus(env: CommandContext['env']): Promise<FfmpegStatus> {
   if (!lookup.ok) return { found: false, reason: lookup.reason };
   const described = await describeFfmpeg(lookup.tools).catch(() => lookup.tools);
   const { ffmpeg, ffprobe, source } = lookup.tools;
-  return { found: true, source, ffmpeg, ffprobe, version: described.version ?? 'unknown version (ffmpeg -version failed)' };
+  return {
+    found: true,
+    source,
+    ffmpeg,
+    ffprobe,
+    version: described.version ?? 'unknown version (ffmpeg -version failed)',
+  };
 }
 
 function formatCounts(c: StatusCounts): string {
@@ -67,6 +82,9 @@ function formatRun(run: IndexingRun | null): string {
   const when = new Date(run.startedAt).toISOString();
   const secs = run.finishedAt === null ? '' : ` in ${((run.finishedAt - run.startedAt) / 1000).toFixed(1)}s`;
   const s = run.stats;
-  const done = s['images.indexed'] === undefined ? '' : `: ${s['images.indexed']} images, ${s['texts.indexed'] ?? 0} texts indexed, ${(s['images.failed'] ?? 0) + (s['texts.failed'] ?? 0)} failed`;
+  const done =
+    s['images.indexed'] === undefined
+      ? ''
+      : `: ${s['images.indexed']} images, ${s['texts.indexed'] ?? 0} texts indexed, ${(s['images.failed'] ?? 0) + (s['texts.failed'] ?? 0)} failed`;
   return `#${run.id} ${run.state} (started ${when}${secs})${done}`;
 }

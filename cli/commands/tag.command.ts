@@ -28,17 +28,19 @@ export interface TagArgs extends ModelArgs {
 const PAGE = 2000;
 
 export async function run(args: TagArgs, ctx: CommandContext): Promise<void> {
-  if (!args.labels && !args.clear)
-    {throw new EngineError(
+  if (!args.labels && !args.clear) {
+    throw new EngineError(
       'INVALID_INPUT',
       'give --labels <file> (one label per line), or --clear to remove every tag',
-    );}
+    );
+  }
   const threshold = args.threshold === undefined ? DEFAULT_TAG_SETTINGS.threshold : Number(args.threshold);
-  if (!(threshold > 0 && threshold <= 1))
-    {throw new EngineError(
+  if (!(threshold > 0 && threshold <= 1)) {
+    throw new EngineError(
       'INVALID_INPUT',
       `--threshold is a probability above 0 and at most 1 (got "${args.threshold}")`,
-    );}
+    );
+  }
   const settings = {
     ...DEFAULT_TAG_SETTINGS,
     threshold,
@@ -66,7 +68,11 @@ export async function run(args: TagArgs, ctx: CommandContext): Promise<void> {
   const { model, library } = await withLibraryModel(args, ctx, dir, async (modelDir) => {
     const model = await openModel({ ...args, model: modelDir }, ctx);
     try {
-      const library: LibraryStore = await openLibrary(dir, { fingerprint: model.fingerprint, create: false, modelDir });
+      const library: LibraryStore = await openLibrary(dir, {
+        fingerprint: model.fingerprint,
+        create: false,
+        modelDir,
+      });
       return { model, library };
     } catch (error) {
       await model.close();
@@ -103,11 +109,12 @@ export async function run(args: TagArgs, ctx: CommandContext): Promise<void> {
         templates: settings.templates,
       };
       if (args.json) return writeJson(ctx.stdout, summary);
-      if (parsed.duplicates.length)
-        {writeLine(
+      if (parsed.duplicates.length) {
+        writeLine(
           ctx.stderr,
           `note: ${parsed.duplicates.length} label(s) listed more than once, kept once: ${parsed.duplicates.slice(0, 5).join(', ')}`,
-        );}
+        );
+      }
       writeLine(
         ctx.stdout,
         `${parsed.labels.length} labels; ${images} images tagged, ${tags} tags stored (threshold ${threshold})`,

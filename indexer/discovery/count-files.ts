@@ -7,7 +7,11 @@ import { realpath } from 'node:fs/promises';
 import { createPathFilter, type PathFilterOptions } from './path-filter.ts';
 import { walkFolder } from './walk-folder.ts';
 
-export async function countImageFiles(folders: readonly string[], filter: PathFilterOptions, signal?: AbortSignal): Promise<number> {
+export async function countImageFiles(
+  folders: readonly string[],
+  filter: PathFilterOptions,
+  signal?: AbortSignal,
+): Promise<number> {
   let n = 0;
   const pathFilter = createPathFilter(filter);
   for (const folder of folders) {

@@ -3,7 +3,20 @@
  * a file really is an image is decided by decoding it, so a `.jpg` holding text fails cleanly.
  */
 const IMAGE_EXTENSIONS = new Set([
-  'jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'avif', 'gif', 'tif', 'tiff', 'svg', 'heic', 'heif', 'bmp',
+  'jpg',
+  'jpeg',
+  'jpe',
+  'jfif',
+  'png',
+  'webp',
+  'avif',
+  'gif',
+  'tif',
+  'tiff',
+  'svg',
+  'heic',
+  'heif',
+  'bmp',
 ]);
 
 /** Video containers; ffprobe decides whether the file really holds a video. */

@@ -14,7 +14,16 @@ export interface PathFilterOptions {
   readonly includeHidden?: boolean;
 }
 
-const SKIPPED_DIRS = new Set(['node_modules', '.git', '@eaDir', '.svn', '.hg', '$RECYCLE.BIN', 'System Volume Information', '.Trash']);
+const SKIPPED_DIRS = new Set([
+  'node_modules',
+  '.git',
+  '@eaDir',
+  '.svn',
+  '.hg',
+  '$RECYCLE.BIN',
+  'System Volume Information',
+  '.Trash',
+]);
 
 export interface PathFilter {
   /** Whether to descend into a directory (relative path, its name). */

@@ -31,7 +31,12 @@ export async function* walkFolder(root: string, options: WalkOptions): AsyncGene
   yield* walkDir(root, '', options, visited);
 }
 
-async function* walkDir(dir: string, relDir: string, options: WalkOptions, visited: Set<string>): AsyncGenerator<DiscoveredFile> {
+async function* walkDir(
+  dir: string,
+  relDir: string,
+  options: WalkOptions,
+  visited: Set<string>,
+): AsyncGenerator<DiscoveredFile> {
   let real: string;
   let names: Array<{ name: string; kind: 'file' | 'dir' | 'link' | 'other' }>;
   try {
@@ -61,14 +66,17 @@ async function* walkDir(dir: string, relDir: string, options: WalkOptions, visit
         kind = stats.isFile() ? 'file' : stats.isDirectory() ? 'dir' : 'other';
       } catch (error) {
         if (isMediaName(entry.name) && options.filter.acceptFile(relPath, entry.name)) {
-          const reason = kind === 'link' ? 'broken symbolic link' : `cannot stat: ${(error as Error).message}`;
+          const reason =
+            kind === 'link' ? 'broken symbolic link' : `cannot stat: ${(error as Error).message}`;
           yield { absPath, relPath, size: 0, mtimeMs: 0, error: `unreadable: ${reason}` };
         }
         continue;
       }
     }
     if (kind === 'dir') {
-      if (options.filter.enterDirectory(relPath, entry.name)) yield* walkDir(absPath, relPath, options, visited);
+      if (options.filter.enterDirectory(relPath, entry.name)) {
+        yield* walkDir(absPath, relPath, options, visited);
+      }
       continue;
     }
     if (!isMediaName(entry.name) || !options.filter.acceptFile(relPath, entry.name)) continue;

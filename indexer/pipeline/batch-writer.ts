@@ -41,7 +41,14 @@ export class BatchWriter {
   }
 
   get pending(): number {
-    return this.#images.length + this.#texts.length + this.#writes.length + this.#moves.length + this.#pairs.length + this.#videos.length;
+    return (
+      this.#images.length +
+      this.#texts.length +
+      this.#writes.length +
+      this.#moves.length +
+      this.#pairs.length +
+      this.#videos.length
+    );
   }
 
   /** Queues a unit; commits when a batch is full. Resolves after any commit it caused. */
@@ -70,9 +77,15 @@ export class BatchWriter {
         this.#videos.push({ write: unit.write, outcome: unit.outcome });
         break;
     }
-    if ((unit.type === 'encode-text' || unit.type === 'write' || unit.type === 'pairs') && unit.pairs) this.#pairs.push(...unit.pairs);
+    if ((unit.type === 'encode-text' || unit.type === 'write' || unit.type === 'pairs') && unit.pairs) {
+      this.#pairs.push(...unit.pairs);
+    }
     const direct = this.#writes.length + this.#moves.length + this.#pairs.length + this.#videos.length;
-    if (this.#images.length >= this.options.batchSize || this.#texts.length >= this.options.textBatchSize || direct >= 4 * this.options.batchSize) {
+    if (
+      this.#images.length >= this.options.batchSize ||
+      this.#texts.length >= this.options.textBatchSize ||
+      direct >= 4 * this.options.batchSize
+    ) {
       await this.flush();
     }
   }
@@ -80,7 +93,14 @@ export class BatchWriter {
   /** Encodes and commits everything pending as one transaction. */
   async flush(): Promise<void> {
     if (this.pending === 0) return;
-    const [images, texts, writes, moves, pairs, videos] = [this.#images, this.#texts, this.#writes, this.#moves, this.#pairs, this.#videos];
+    const [images, texts, writes, moves, pairs, videos] = [
+      this.#images,
+      this.#texts,
+      this.#writes,
+      this.#moves,
+      this.#pairs,
+      this.#videos,
+    ];
     this.#videos = [];
     this.#images = [];
     this.#texts = [];
@@ -99,15 +119,26 @@ export class BatchWriter {
       images.forEach((img, i) => {
         const out = toWrite(img.draft, vectors[i]);
         const features = states?.[i];
-        encoded.push(features && out.write.status === 'indexed' ? { ...out, write: { ...out.write, itmFeatures: features } } : out);
+        encoded.push(
+          features && out.write.status === 'indexed'
+            ? { ...out, write: { ...out.write, itmFeatures: features } }
+            : out,
+        );
       });
     }
     if (texts.length) {
-      const vectors = await this.#encode(texts.map((t) => t.text), (b) => this.model.text.encodeBatch(b));
+      const vectors = await this.#encode(
+        texts.map((t) => t.text),
+        (b) => this.model.text.encodeBatch(b),
+      );
       texts.forEach((txt, i) => encoded.push(toWrite(txt.draft, vectors[i])));
     }
     const tag = this.model.tag;
-    const items = encoded.map((e) => (tag && e.write.kind === 'image' && e.write.status === 'indexed' && e.write.vector ? { ...e.write, tags: tag(e.write.vector) } : e.write));
+    const items = encoded.map((e) =>
+      tag && e.write.kind === 'image' && e.write.status === 'indexed' && e.write.vector
+        ? { ...e.write, tags: tag(e.write.vector) }
+        : e.write,
+    );
     const linked = pairs.filter((p) => this.#pairResolvable(p, items));
     this.stats.captionsWithoutImage += pairs.length - linked.length;
 
@@ -148,17 +179,26 @@ export class BatchWriter {
    * vectors and thumbnails accumulate. A decode failure fails the video (with the shots found
    * so far, if any, it is kept as far as it could be read); an abort leaves it for the next run.
    */
-  async #encodeVideo(draft: VideoDraft, shots: AsyncIterable<PreparedShot>, describe: () => Record<string, unknown>): Promise<{ write: VideoWrite; outcome: Outcome }> {
+  async #encodeVideo(
+    draft: VideoDraft,
+    shots: AsyncIterable<PreparedShot>,
+    describe: () => Record<string, unknown>,
+  ): Promise<{ write: VideoWrite; outcome: Outcome }> {
     const done: ShotWrite[] = [];
     let chunk: PreparedShot[] = [];
     let failure: string | undefined;
     const encodeChunk = async (): Promise<void> => {
       const batch = chunk;
       chunk = [];
-      const vectors = await this.#encode(batch.map((s) => s.pixels), (b) => this.model.image.encodeBatch(b));
+      const vectors = await this.#encode(
+        batch.map((s) => s.pixels),
+        (b) => this.model.image.encodeBatch(b),
+      );
       batch.forEach((shot, i) => {
         const vector = vectors[i];
-        if (vector instanceof Float32Array) done.push({ start: shot.start, end: shot.end, vector, thumbnail: shot.thumbnail });
+        if (vector instanceof Float32Array) {
+          done.push({ start: shot.start, end: shot.end, vector, thumbnail: shot.thumbnail });
+        }
       });
     };
     try {
@@ -172,8 +212,21 @@ export class BatchWriter {
       failure = describeVideoError(error);
     }
     const metadata = { ...draft.metadata, ...describe(), shots: done.length };
-    if (done.length === 0) return { write: { ...draft, metadata, status: 'failed', error: failure ?? 'no shot could be encoded' }, outcome: 'failed' };
-    return { write: { ...draft, metadata: failure ? { ...metadata, partial: failure } : metadata, status: 'indexed', shots: done }, outcome: 'indexed' };
+    if (done.length === 0) {
+      return {
+        write: { ...draft, metadata, status: 'failed', error: failure ?? 'no shot could be encoded' },
+        outcome: 'failed',
+      };
+    }
+    return {
+      write: {
+        ...draft,
+        metadata: failure ? { ...metadata, partial: failure } : metadata,
+        status: 'indexed',
+        shots: done,
+      },
+      outcome: 'indexed',
+    };
   }
 
   #pairResolvable(pair: PairWrite, items: readonly ItemWrite[]): boolean {
@@ -184,7 +237,10 @@ export class BatchWriter {
   }
 
   /** Encodes a batch; if the tower rejects it, encodes one by one so only the culprit fails. */
-  async #encode<T>(inputs: T[], run: (batch: T[]) => Promise<Float32Array[]>): Promise<Array<Float32Array | Error>> {
+  async #encode<T>(
+    inputs: T[],
+    run: (batch: T[]) => Promise<Float32Array[]>,
+  ): Promise<Array<Float32Array | Error>> {
     const started = performance.now();
     try {
       return await run(inputs);
@@ -205,8 +261,13 @@ export class BatchWriter {
   }
 }
 
-function toWrite(draft: ItemDraft, vector: Float32Array | Error | undefined): { write: ItemWrite; outcome: Outcome } {
-  if (vector instanceof Float32Array) return { write: { ...draft, status: 'indexed', vector }, outcome: 'indexed' };
+function toWrite(
+  draft: ItemDraft,
+  vector: Float32Array | Error | undefined,
+): { write: ItemWrite; outcome: Outcome } {
+  if (vector instanceof Float32Array) {
+    return { write: { ...draft, status: 'indexed', vector }, outcome: 'indexed' };
+  }
   const reason = vector ? `encoder failed: ${describeDecodeError(vector)}` : 'encoder returned no vector';
   return { write: { ...draft, status: 'failed', error: reason }, outcome: 'failed' };
 }

@@ -12,7 +12,9 @@ export class BoundedChannel<T> implements AsyncIterable<T> {
   #waitingPull: Array<() => void> = [];
 
   constructor(capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError('capacity must be a positive integer');
+    }
     this.#capacity = capacity;
   }
 

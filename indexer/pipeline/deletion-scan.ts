@@ -19,7 +19,11 @@ export interface DeletionScope {
 export const seenKey = (rootId: number, uri: string): string => `${rootId}\u0000${uri}`;
 
 /** Ids to delete. Collected first: the store's iterator must be finished before writing. */
-export async function findDeletions(library: IndexLibrary, scope: DeletionScope, seen: ReadonlySet<string>): Promise<number[]> {
+export async function findDeletions(
+  library: IndexLibrary,
+  scope: DeletionScope,
+  seen: ReadonlySet<string>,
+): Promise<number[]> {
   const unseen: Array<{ id: number; path: string | null }> = [];
   for (const item of library.iterateRoot(scope.rootId)) {
     if (item.kind !== scope.kind || !item.uri.startsWith(scope.prefix)) continue;

@@ -38,12 +38,22 @@ export interface IndexRunHooks {
   /** Receives the live counters once, before work starts (for progress reporting). */
   readonly onStart?: (stats: IndexStats) => void;
   /** Adjust the number of decode workers within [min, max] from the observed stage rates. */
-  readonly balance?: { readonly pool: DecodeScaler; readonly min: number; readonly max: number; readonly options?: BalancerOptions };
+  readonly balance?: {
+    readonly pool: DecodeScaler;
+    readonly min: number;
+    readonly max: number;
+    readonly options?: BalancerOptions;
+  };
 }
 
 const DELETE_CHUNK = 1000;
 
-export async function runIndex(req: IndexRequest, library: IndexLibrary, model: IndexModel, hooks: IndexRunHooks = {}): Promise<IndexSummary> {
+export async function runIndex(
+  req: IndexRequest,
+  library: IndexLibrary,
+  model: IndexModel,
+  hooks: IndexRunHooks = {},
+): Promise<IndexSummary> {
   const started = performance.now();
   const stats = emptyStats();
   hooks.onStart?.(stats);
@@ -53,21 +63,39 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
   const channel = new BoundedChannel<WorkUnit>(Math.max(2 * req.batchSize, 8));
   let stopped = false;
   const aborted = (): boolean => req.signal?.aborted === true;
-  const state = { seen: new Set<string>(), deletionScopes: [] as DeletionScope[], stopped: () => stopped || aborted() };
+  const state = {
+    seen: new Set<string>(),
+    deletionScopes: [] as DeletionScope[],
+    stopped: () => stopped || aborted(),
+  };
   const balance = hooks.balance;
-  const balancer = balance ? new StageBalancer(balance.min, balance.max, balance.pool.active, balance.options) : undefined;
+  const balancer = balance
+    ? new StageBalancer(balance.min, balance.max, balance.pool.active, balance.options)
+    : undefined;
   let waitMs = 0;
   const rebalance = (): void => {
     if (!balance || !balancer) return;
     const nowMs = performance.now();
-    const counters = { nowMs, encodeMs: stats.encodeMs, waitMs, decodeBusyMs: balance.pool.busyMs(), decoded: balance.pool.completed, encoded: stats.images.indexed };
+    const counters = {
+      nowMs,
+      encodeMs: stats.encodeMs,
+      waitMs,
+      decodeBusyMs: balance.pool.busyMs(),
+      decoded: balance.pool.completed,
+      encoded: stats.images.indexed,
+    };
     const next = balancer.observe(counters);
     if (next !== undefined) balance.pool.setActive(next);
   };
 
   const runner = req.video?.ffmpeg.ok ? new FfmpegRunner(req.video.ffmpeg.tools) : undefined;
   const video: VideoPlanContext | undefined = req.video
-    ? { settings: req.video, runner, spec: model.preprocessor.spec, ...(req.signal ? { signal: req.signal } : {}) }
+    ? {
+        settings: req.video,
+        runner,
+        spec: model.preprocessor.spec,
+        ...(req.signal ? { signal: req.signal } : {}),
+      }
     : undefined;
   const producer = produceSources(req, library, model, stats, channel, state, video).then(
     () => channel.close(),
@@ -111,13 +139,22 @@ export async function runIndex(req: IndexRequest, library: IndexLibrary, model: 
   if (!interrupted) {
     for (const scope of state.deletionScopes) {
       const ids = await findDeletions(library, scope, state.seen);
-      for (let i = 0; i < ids.length; i += DELETE_CHUNK) library.write({ deletions: ids.slice(i, i + DELETE_CHUNK) });
-      const counter = scope.kind === 'image' ? stats.images : scope.kind === 'video' ? stats.videos : stats.texts;
+      for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
+        library.write({ deletions: ids.slice(i, i + DELETE_CHUNK) });
+      }
+      const counter =
+        scope.kind === 'image' ? stats.images : scope.kind === 'video' ? stats.videos : stats.texts;
       counter.deleted += ids.length;
     }
   }
   await writer.checkpoint();
   const finalState = interrupted ? 'interrupted' : 'finished';
   library.finishRun(run.id, finalState, flattenStats(stats));
-  return { runId: run.id, state: finalState, elapsedMs: performance.now() - started, stats, ...(balancer ? { balance: balancer.report() } : {}) };
+  return {
+    runId: run.id,
+    state: finalState,
+    elapsedMs: performance.now() - started,
+    stats,
+    ...(balancer ? { balance: balancer.report() } : {}),
+  };
 }

@@ -64,7 +64,9 @@ export function emptyStats(): IndexStats {
 export function flattenStats(stats: IndexStats): Record<string, number> {
   const out: Record<string, number> = {};
   for (const kind of ['images', 'texts', 'videos'] as const) {
-    for (const [key, value] of Object.entries(stats[kind]) as Array<[string, number]>) out[`${kind}.${key}`] = value;
+    for (const [key, value] of Object.entries(stats[kind]) as Array<[string, number]>) {
+      out[`${kind}.${key}`] = value;
+    }
   }
   out.shots = stats.shots;
   out.filesSeen = stats.filesSeen;

@@ -45,14 +45,23 @@ export async function planImage(file: ImageFile, ctx: ImagePlanContext): Promise
   const existing = ctx.library.findByUri(file.rootId, file.uri);
   const live = existing && existing.status !== 'deleted' ? existing : undefined;
   const retry = ctx.retryFailed && live?.status === 'failed';
-  const unchanged = live && !retry && live.status !== 'pending' && live.size === file.size && live.mtimeMs === file.mtimeMs;
+  const unchanged =
+    live && !retry && live.status !== 'pending' && live.size === file.size && live.mtimeMs === file.mtimeMs;
   if (unchanged && (!file.error || live.error === file.error)) {
     // Indexed before metadata was read (an older library): read it now, nothing else.
-    if (live.status === 'indexed' && live.metadata?.photo === undefined) return backfillMetadata(file, live, ctx);
+    if (live.status === 'indexed' && live.metadata?.photo === undefined) {
+      return backfillMetadata(file, live, ctx);
+    }
     return null;
   }
 
-  const base: ItemDraft = { kind: 'image', rootId: file.rootId, uri: file.uri, size: file.size, mtimeMs: file.mtimeMs };
+  const base: ItemDraft = {
+    kind: 'image',
+    rootId: file.rootId,
+    uri: file.uri,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+  };
   const fail = (error: string, extra: Partial<ItemDraft> = {}): WorkUnit => ({
     type: 'write',
     outcome: 'failed',
@@ -60,7 +69,9 @@ export async function planImage(file: ImageFile, ctx: ImagePlanContext): Promise
   });
   if (file.error) return fail(file.error);
   if (file.size === 0) return fail('empty file (0 bytes)');
-  if (file.size > ctx.maxFileBytes) return fail(`file too large: ${file.size} bytes (limit ${ctx.maxFileBytes})`);
+  if (file.size > ctx.maxFileBytes) {
+    return fail(`file too large: ${file.size} bytes (limit ${ctx.maxFileBytes})`);
+  }
 
   let bytes: Buffer;
   try {
@@ -72,16 +83,32 @@ export async function planImage(file: ImageFile, ctx: ImagePlanContext): Promise
 
   const readMetadata = (): Promise<{ readonly photo: PhotoMetadata }> => metadataFor(file.uri, bytes, ctx);
   if (live && !retry && live.contentHash === contentHash) {
-    return { type: 'move', kind: 'image', outcome: 'touched', move: { id: live.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs } };
+    return {
+      type: 'move',
+      kind: 'image',
+      outcome: 'touched',
+      move: { id: live.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs },
+    };
   }
   const reuse = await reuseByHash(contentHash, existing, file, ctx, readMetadata);
   if (reuse) return reuse;
 
   try {
-    const [image, metadata] = await Promise.all([ctx.preprocessor.preprocess(bytes, { maxPixels: ctx.maxPixels }), readMetadata()]);
+    const [image, metadata] = await Promise.all([
+      ctx.preprocessor.preprocess(bytes, { maxPixels: ctx.maxPixels }),
+      readMetadata(),
+    ]);
     return {
       type: 'encode-image',
-      draft: { ...base, contentHash, width: image.width, height: image.height, format: image.format, metadata, ...(image.phash === undefined ? {} : { phash: image.phash }) },
+      draft: {
+        ...base,
+        contentHash,
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        metadata,
+        ...(image.phash === undefined ? {} : { phash: image.phash }),
+      },
       pixels: image.pixels,
     };
   } catch (error) {
@@ -96,14 +123,21 @@ async function reuseByHash(
   ctx: ImagePlanContext,
   readMetadata: () => Promise<{ readonly photo: PhotoMetadata }>,
 ): Promise<WorkUnit | null> {
-  const candidates = ctx.library.findByHash('image', hash).filter((c) => c.id !== existing?.id || c.status === 'deleted');
+  const candidates = ctx.library
+    .findByHash('image', hash)
+    .filter((c) => c.id !== existing?.id || c.status === 'deleted');
   if (!existing) {
     for (const c of candidates) {
       if (c.status !== 'indexed' || ctx.claimed.has(c.id)) continue;
       const oldPath = ctx.library.resolvePath(c);
       if (oldPath && !(await pathExists(oldPath))) {
         ctx.claimed.add(c.id);
-        return { type: 'move', kind: 'image', outcome: 'moved', move: { id: c.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs } };
+        return {
+          type: 'move',
+          kind: 'image',
+          outcome: 'moved',
+          move: { id: c.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs },
+        };
       }
     }
   }
@@ -114,23 +148,43 @@ async function reuseByHash(
       type: 'write',
       outcome: 'reused',
       write: {
-        kind: 'image', rootId: file.rootId, uri: file.uri, size: file.size, mtimeMs: file.mtimeMs,
-        contentHash: hash, width: c.width, height: c.height, format: c.format, status: 'indexed', vector,
-        metadata: c.metadata?.photo !== undefined ? { photo: c.metadata.photo as PhotoMetadata } : await readMetadata(),
+        kind: 'image',
+        rootId: file.rootId,
+        uri: file.uri,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        contentHash: hash,
+        width: c.width,
+        height: c.height,
+        format: c.format,
+        status: 'indexed',
+        vector,
+        metadata:
+          c.metadata?.photo !== undefined
+            ? { photo: c.metadata.photo as PhotoMetadata }
+            : await readMetadata(),
       },
     };
   }
   return null;
 }
 
-async function metadataFor(uri: string, bytes: Uint8Array, ctx: ImagePlanContext): Promise<{ readonly photo: PhotoMetadata }> {
+async function metadataFor(
+  uri: string,
+  bytes: Uint8Array,
+  ctx: ImagePlanContext,
+): Promise<{ readonly photo: PhotoMetadata }> {
   const photo = await (ctx.readMetadata ?? extractPhotoMetadata)(bytes);
   for (const problem of photo.problems) ctx.onMetadataProblem?.(uri, problem);
   return { photo };
 }
 
 /** A metadata-only rewrite of an unchanged, indexed item (its vector stays). */
-async function backfillMetadata(file: ImageFile, live: Item, ctx: ImagePlanContext): Promise<WorkUnit | null> {
+async function backfillMetadata(
+  file: ImageFile,
+  live: Item,
+  ctx: ImagePlanContext,
+): Promise<WorkUnit | null> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file.absPath);
@@ -141,8 +195,17 @@ async function backfillMetadata(file: ImageFile, live: Item, ctx: ImagePlanConte
     type: 'write',
     outcome: 'touched',
     write: {
-      kind: 'image', rootId: file.rootId, uri: file.uri, size: file.size, mtimeMs: file.mtimeMs, contentHash: live.contentHash,
-      width: live.width, height: live.height, format: live.format, status: 'indexed', metadata: { ...live.metadata, ...(await metadataFor(file.uri, bytes, ctx)) },
+      kind: 'image',
+      rootId: file.rootId,
+      uri: file.uri,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      contentHash: live.contentHash,
+      width: live.width,
+      height: live.height,
+      format: live.format,
+      status: 'indexed',
+      metadata: { ...live.metadata, ...(await metadataFor(file.uri, bytes, ctx)) },
     },
   };
 }

@@ -24,10 +24,23 @@ export function planText(entry: TextEntry, library: IndexLibrary): WorkUnit | nu
     // Unchanged; re-offer its links in case the image was indexed after the caption.
     return entry.pairs?.length ? { type: 'pairs', pairs: entry.pairs } : null;
   }
-  const draft = { kind: 'text' as const, rootId: entry.rootId, uri: entry.uri, contentHash, text: entry.text };
+  const draft = {
+    kind: 'text' as const,
+    rootId: entry.rootId,
+    uri: entry.uri,
+    contentHash,
+    text: entry.text,
+  };
   for (const twin of library.findByHash('text', contentHash)) {
     const vector = library.getVector(twin.id);
-    if (vector) return { type: 'write', outcome: 'reused', write: { ...draft, status: 'indexed', vector }, ...withPairs };
+    if (vector) {
+      return {
+        type: 'write',
+        outcome: 'reused',
+        write: { ...draft, status: 'indexed', vector },
+        ...withPairs,
+      };
+    }
   }
   return { type: 'encode-text', draft, text: entry.text, ...withPairs };
 }

@@ -47,19 +47,41 @@ export interface PreparedShot {
   readonly thumbnail: Uint8Array;
 }
 
-export async function planVideo(file: ImageFile, ctx: ImagePlanContext, video: VideoPlanContext): Promise<WorkUnit | null> {
+export async function planVideo(
+  file: ImageFile,
+  ctx: ImagePlanContext,
+  video: VideoPlanContext,
+): Promise<WorkUnit | null> {
   const existing = ctx.library.findByUri(file.rootId, file.uri);
   const live = existing && existing.status !== 'deleted' ? existing : undefined;
   const retry = ctx.retryFailed && live?.status === 'failed';
-  if (live && !retry && live.status !== 'pending' && live.size === file.size && live.mtimeMs === file.mtimeMs) {
+  if (
+    live &&
+    !retry &&
+    live.status !== 'pending' &&
+    live.size === file.size &&
+    live.mtimeMs === file.mtimeMs
+  ) {
     if (!file.error || live.error === file.error) return null;
   }
   const format = extensionOf(file.uri) || null;
-  const base: VideoDraft = { rootId: file.rootId, uri: file.uri, size: file.size, mtimeMs: file.mtimeMs, format };
-  const fail = (error: string, extra: Partial<VideoDraft> = {}): WorkUnit => ({ type: 'write-video', outcome: 'failed', write: { ...base, ...extra, status: 'failed', error } });
+  const base: VideoDraft = {
+    rootId: file.rootId,
+    uri: file.uri,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    format,
+  };
+  const fail = (error: string, extra: Partial<VideoDraft> = {}): WorkUnit => ({
+    type: 'write-video',
+    outcome: 'failed',
+    write: { ...base, ...extra, status: 'failed', error },
+  });
   if (file.error) return fail(file.error);
   if (file.size === 0) return fail('empty file (0 bytes)');
-  if (!video.settings.ffmpeg.ok || !video.runner) return fail(video.settings.ffmpeg.ok ? 'video indexing is not set up' : video.settings.ffmpeg.reason);
+  if (!video.settings.ffmpeg.ok || !video.runner) {
+    return fail(video.settings.ffmpeg.ok ? 'video indexing is not set up' : video.settings.ffmpeg.reason);
+  }
 
   let contentHash: string;
   try {
@@ -68,7 +90,12 @@ export async function planVideo(file: ImageFile, ctx: ImagePlanContext, video: V
     return fail(`unreadable: ${(error as Error).message}`);
   }
   if (live && !retry && live.contentHash === contentHash && live.status === 'indexed') {
-    return { type: 'move', kind: 'video', outcome: 'touched', move: { id: live.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs } };
+    return {
+      type: 'move',
+      kind: 'video',
+      outcome: 'touched',
+      move: { id: live.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs },
+    };
   }
   if (!existing) {
     for (const c of ctx.library.findByHash('video', contentHash)) {
@@ -76,7 +103,12 @@ export async function planVideo(file: ImageFile, ctx: ImagePlanContext, video: V
       const oldPath = ctx.library.resolvePath(c);
       if (oldPath && !(await pathExists(oldPath))) {
         ctx.claimed.add(c.id);
-        return { type: 'move', kind: 'video', outcome: 'moved', move: { id: c.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs } };
+        return {
+          type: 'move',
+          kind: 'video',
+          outcome: 'moved',
+          move: { id: c.id, rootId: file.rootId, uri: file.uri, mtimeMs: file.mtimeMs },
+        };
       }
     }
   }
@@ -89,19 +121,37 @@ export async function planVideo(file: ImageFile, ctx: ImagePlanContext, video: V
     return fail(describeVideoError(error), { contentHash });
   }
   if (info.width * info.height > ctx.maxPixels) {
-    return fail(`video frames too large: ${info.width}×${info.height} (limit ${ctx.maxPixels} pixels)`, { contentHash, width: info.width, height: info.height });
+    return fail(`video frames too large: ${info.width}×${info.height} (limit ${ctx.maxPixels} pixels)`, {
+      contentHash,
+      width: info.width,
+      height: info.height,
+    });
   }
   const report: ShotReport = { mode: 'rate', samples: 0, partial: null, covered: 0 };
   const runner = video.runner;
   const { settings, spec } = video;
   const shots = (async function* () {
-    const frames = extractShots(runner, file.absPath, info, {
-      frameSize: keyframeShortSide(spec),
-      minShot: settings.minShot, maxShot: settings.maxShot, maxShots: settings.maxShots, timeoutMs: settings.timeoutMs,
-      ...(video.signal ? { signal: video.signal } : {}),
-    }, report);
+    const frames = extractShots(
+      runner,
+      file.absPath,
+      info,
+      {
+        frameSize: keyframeShortSide(spec),
+        minShot: settings.minShot,
+        maxShot: settings.maxShot,
+        maxShots: settings.maxShots,
+        timeoutMs: settings.timeoutMs,
+        ...(video.signal ? { signal: video.signal } : {}),
+      },
+      report,
+    );
     for await (const shot of frames) {
-      yield { start: shot.start, end: shot.end, pixels: keyframeTensor(shot.keyframe, spec), thumbnail: await keyframeThumbnail(shot.keyframe) };
+      yield {
+        start: shot.start,
+        end: shot.end,
+        pixels: keyframeTensor(shot.keyframe, spec),
+        thumbnail: await keyframeThumbnail(shot.keyframe),
+      };
     }
   })();
   return {

@@ -9,7 +9,12 @@
  * (stage-balancer.ts); `busyMs` and `completed` are what it observes.
  */
 import { Worker } from 'node:worker_threads';
-import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from '../../src/image/preprocess.types.ts';
+import type {
+  ImagePreprocessor,
+  PreprocessedImage,
+  PreprocessOptions,
+  PreprocessSpec,
+} from '../../src/image/preprocess.types.ts';
 import { EngineError, type ErrorCode } from '../../src/errors.ts';
 import type { PreprocessFidelity } from '../../src/image/image-preprocessor.ts';
 import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
@@ -50,7 +55,9 @@ export class PreprocessPool implements ImagePreprocessor {
     options: { readonly active?: number; readonly fidelity?: PreprocessFidelity } = {},
   ) {
     this.#fidelity = options.fidelity;
-    if (!Number.isInteger(size) || size < 1) throw new EngineError('INVALID_INPUT', 'a preprocess pool needs at least one worker');
+    if (!Number.isInteger(size) || size < 1) {
+      throw new EngineError('INVALID_INPUT', 'a preprocess pool needs at least one worker');
+    }
     this.#max = size;
     this.#active = size;
     this.setActive(options.active ?? size);
@@ -87,7 +94,11 @@ export class PreprocessPool implements ImagePreprocessor {
   }
 
   preprocess(bytes: Uint8Array, options: PreprocessOptions = {}): Promise<PreprocessedImage> {
-    const job = { kind: 'preprocess' as const, bytes, ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }) };
+    const job = {
+      kind: 'preprocess' as const,
+      bytes,
+      ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+    };
     return this.#run(job) as Promise<PreprocessedImage>;
   }
 
@@ -100,7 +111,9 @@ export class PreprocessPool implements ImagePreprocessor {
     if (this.#closed) return Promise.reject(new EngineError('CLOSED', 'the preprocess pool is closed'));
     const enabled = this.#slots.slice(0, this.#active).filter((s) => s.alive);
     const live = enabled.length > 0 ? enabled : this.#slots.filter((s) => s.alive);
-    if (live.length === 0) return Promise.reject(new EngineError('INTERNAL', 'every preprocess worker has exited'));
+    if (live.length === 0) {
+      return Promise.reject(new EngineError('INTERNAL', 'every preprocess worker has exited'));
+    }
     const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -118,7 +131,10 @@ export class PreprocessPool implements ImagePreprocessor {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: { spec: this.spec, ...(this.#fidelity ? { fidelity: this.#fidelity } : {}) } });
+    const worker = new Worker(WORKER_BOOTSTRAP, {
+      eval: true,
+      workerData: { spec: this.spec, ...(this.#fidelity ? { fidelity: this.#fidelity } : {}) },
+    });
     const slot: Slot = { worker, pending: new Map(), alive: true, busyMs: 0, since: undefined };
     worker.on('message', (reply: PreprocessReply) => {
       const p = slot.pending.get(reply.id);
@@ -132,13 +148,23 @@ export class PreprocessPool implements ImagePreprocessor {
       }
       if (!reply.ok) p.reject(new EngineError(reply.code as ErrorCode, reply.message));
       else if ('hash' in reply) p.resolve(reply.hash);
-      else p.resolve({ pixels: reply.pixels, width: reply.width, height: reply.height, format: reply.format, ...(reply.phash === undefined ? {} : { phash: reply.phash }) });
+      else {
+        p.resolve({
+          pixels: reply.pixels,
+          width: reply.width,
+          height: reply.height,
+          format: reply.format,
+          ...(reply.phash === undefined ? {} : { phash: reply.phash }),
+        });
+      }
     });
     const fail = (why: string): void => {
       slot.alive = false;
       if (slot.since !== undefined) slot.busyMs += performance.now() - slot.since;
       slot.since = undefined;
-      for (const p of slot.pending.values()) p.reject(new EngineError('INTERNAL', `preprocess worker ${why}`));
+      for (const p of slot.pending.values()) {
+        p.reject(new EngineError('INTERNAL', `preprocess worker ${why}`));
+      }
       slot.pending.clear();
     };
     worker.on('error', (error) => fail(`crashed: ${error.message}`));

@@ -18,23 +18,46 @@ export interface PreprocessJob {
 }
 
 export type PreprocessReply =
-  | { readonly id: number; readonly ok: true; readonly pixels: Float32Array; readonly width: number; readonly height: number; readonly format: string; readonly phash?: string }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly pixels: Float32Array;
+      readonly width: number;
+      readonly height: number;
+      readonly format: string;
+      readonly phash?: string;
+    }
   | { readonly id: number; readonly ok: true; readonly hash: string }
   | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
 
 const port = parentPort;
 if (port) {
   const data = workerData as { spec: PreprocessSpec; fidelity?: PreprocessFidelity };
-  const preprocessor = new SharpImagePreprocessor(data.spec, data.fidelity ? { fidelity: data.fidelity } : {});
+  const preprocessor = new SharpImagePreprocessor(
+    data.spec,
+    data.fidelity ? { fidelity: data.fidelity } : {},
+  );
   port.on('message', (job: PreprocessJob) => {
     if (job.kind === 'hash') {
-      const reply: PreprocessReply = { id: job.id, ok: true, hash: createHash('sha256').update(job.bytes).digest('hex') };
+      const reply: PreprocessReply = {
+        id: job.id,
+        ok: true,
+        hash: createHash('sha256').update(job.bytes).digest('hex'),
+      };
       port.postMessage(reply);
       return;
     }
     preprocessor.preprocess(job.bytes, job.maxPixels === undefined ? {} : { maxPixels: job.maxPixels }).then(
       (r) => {
-        const reply: PreprocessReply = { id: job.id, ok: true, pixels: r.pixels, width: r.width, height: r.height, format: r.format, ...(r.phash === undefined ? {} : { phash: r.phash }) };
+        const reply: PreprocessReply = {
+          id: job.id,
+          ok: true,
+          pixels: r.pixels,
+          width: r.width,
+          height: r.height,
+          format: r.format,
+          ...(r.phash === undefined ? {} : { phash: r.phash }),
+        };
         port.postMessage(reply, [r.pixels.buffer as ArrayBuffer]);
       },
       (error: unknown) => {

@@ -39,8 +39,12 @@ export async function produceSources(
   const roots = new RootMap(library);
   const warn = req.onWarning ?? (() => {});
   const planCtx: ImagePlanContext = {
-    library, preprocessor: model.preprocessor, retryFailed: req.retryFailed,
-    maxPixels: req.maxPixels, maxFileBytes: req.maxFileBytes, claimed: new Set(),
+    library,
+    preprocessor: model.preprocessor,
+    retryFailed: req.retryFailed,
+    maxPixels: req.maxPixels,
+    maxFileBytes: req.maxFileBytes,
+    claimed: new Set(),
     ...(model.hash ? { hash: model.hash } : {}),
     onMetadataProblem: (uri, problem) => {
       stats.metadataProblems += 1;
@@ -48,7 +52,10 @@ export async function produceSources(
     },
   };
   const videoCtx: VideoPlanContext = video ?? {
-    settings: { ...VIDEO_DEFAULTS, ffmpeg: { ok: false, reason: 'video indexing is not set up (no ffmpeg given)' } },
+    settings: {
+      ...VIDEO_DEFAULTS,
+      ffmpeg: { ok: false, reason: 'video indexing is not set up (no ffmpeg given)' },
+    },
     runner: undefined,
     spec: model.preprocessor.spec,
   };
@@ -61,12 +68,17 @@ export async function produceSources(
     // Bound both the number of files in flight and their bytes (a few huge TIFFs must not
     // add up to gigabytes); one file alone may always go, however big.
     const cost = Math.min(file.size, req.maxFileBytes);
-    while (inflight.size >= req.concurrency || (inflight.size > 0 && bytesInFlight + cost > req.maxBytesInFlight)) {
+    while (
+      inflight.size >= req.concurrency ||
+      (inflight.size > 0 && bytesInFlight + cost > req.maxBytesInFlight)
+    ) {
       await Promise.race(inflight);
     }
     bytesInFlight += cost;
     const isVideo = isVideoName(file.relPath);
-    const plan = isVideo ? planVideo({ ...file, rootId, uri }, planCtx, videoCtx) : planImage({ ...file, rootId, uri }, planCtx);
+    const plan = isVideo
+      ? planVideo({ ...file, rootId, uri }, planCtx, videoCtx)
+      : planImage({ ...file, rootId, uri }, planCtx);
     const task = plan
       .then(async (unit) => {
         if (unit) await channel.push(unit);
@@ -90,15 +102,27 @@ export async function produceSources(
     const real = await realpath(folder);
     const scopeRoot = roots.rootFor(real);
     const filter = createPathFilter(req.filter);
-    for await (const file of walkFolder(real, { filter, onDirectoryError: (dir, e) => warn(`cannot list ${dir}: ${(e as Error).message}`) })) {
+    for await (const file of walkFolder(real, {
+      filter,
+      onDirectoryError: (dir, e) => warn(`cannot list ${dir}: ${(e as Error).message}`),
+    })) {
       if (halted()) break;
       const placed = roots.place(path.join(real, ...file.relPath.split('/')));
       if (placed) await submit(file, placed.rootId, placed.uri);
     }
     const prefix = roots.place(real)?.uri ?? '';
     for (const kind of ['image', 'video'] as const) {
-      state.deletionScopes.push({ rootId: scopeRoot.id, prefix: prefix ? `${prefix}/` : '', kind, checkFile: true });
-      for (const r of roots.rootsWithin(real)) if (r.id !== scopeRoot.id) state.deletionScopes.push({ rootId: r.id, prefix: '', kind, checkFile: true });
+      state.deletionScopes.push({
+        rootId: scopeRoot.id,
+        prefix: prefix ? `${prefix}/` : '',
+        kind,
+        checkFile: true,
+      });
+      for (const r of roots.rootsWithin(real)) {
+        if (r.id !== scopeRoot.id) {
+          state.deletionScopes.push({ rootId: r.id, prefix: '', kind, checkFile: true });
+        }
+      }
     }
   }
   for (const file of req.imageFiles) {
@@ -106,7 +130,13 @@ export async function produceSources(
     const real = await realpath(file);
     const st = await stat(real);
     const placed = roots.place(real, path.dirname(real));
-    if (placed) await submit({ absPath: real, relPath: path.basename(real), size: st.size, mtimeMs: Math.trunc(st.mtimeMs) }, placed.rootId, placed.uri);
+    if (placed) {
+      await submit(
+        { absPath: real, relPath: path.basename(real), size: st.size, mtimeMs: Math.trunc(st.mtimeMs) },
+        placed.rootId,
+        placed.uri,
+      );
+    }
   }
   if (req.retryFailed) {
     for (const item of library.listFailed(1_000_000)) {
@@ -117,11 +147,17 @@ export async function produceSources(
       if (!abs) continue;
       const st = await stat(abs).catch(() => undefined);
       if (!st) continue; // gone: the next rescan of its folder deletes it
-      await submit({ absPath: abs, relPath: item.uri, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) }, item.rootId, item.uri);
+      await submit(
+        { absPath: abs, relPath: item.uri, size: st.size, mtimeMs: Math.trunc(st.mtimeMs) },
+        item.rootId,
+        item.uri,
+      );
     }
   }
   await Promise.all(inflight);
-  if (fatal !== undefined) throw fatal instanceof Error ? fatal : new Error('planning failed', { cause: fatal });
+  if (fatal !== undefined) {
+    throw fatal instanceof Error ? fatal : new Error('planning failed', { cause: fatal });
+  }
 
   await produceTexts(req, library, stats, channel, state, roots, halted);
 }

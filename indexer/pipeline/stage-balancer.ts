@@ -110,7 +110,11 @@ export class StageBalancer {
     const enc = s && c ? rate(c.encoded - s.encoded, c.encodeMs - s.encodeMs) : undefined;
     const dec = s && c ? rate(c.decoded - s.decoded, c.decodeBusyMs - s.decodeBusyMs) : undefined;
     const rates = `encoder ${enc?.toFixed(1) ?? '-'} images/s of encode time, ${dec?.toFixed(1) ?? '-'} per busy decode worker`;
-    const moves = this.#steps.length ? this.#steps.map((st) => `${st.from}→${st.to} at ${(st.atMs / 1000).toFixed(1)}s (${st.why})`).join('; ') : `kept ${this.#initial} (within ${this.min}–${this.max})`;
+    const moves = this.#steps.length
+      ? this.#steps
+          .map((st) => `${st.from}→${st.to} at ${(st.atMs / 1000).toFixed(1)}s (${st.why})`)
+          .join('; ')
+      : `kept ${this.#initial} (within ${this.min}–${this.max})`;
     return {
       initial: this.#initial,
       final: this.#active,

@@ -55,13 +55,23 @@ export async function produceTexts(
       if (!image) stats.captionsWithoutImage += rec.captions.length;
       for (const caption of rec.captions) {
         const uri = prefix + caption.key;
-        await pushText(at.rootId, uri, caption.text, image ? [{ image, text: { rootId: at.rootId, uri } }] : undefined);
+        await pushText(
+          at.rootId,
+          uri,
+          caption.text,
+          image ? [{ image, text: { rootId: at.rootId, uri } }] : undefined,
+        );
       }
     }
     if (!halted()) state.deletionScopes.push({ rootId: at.rootId, prefix, kind: 'text', checkFile: false });
   }
 
-  async function pushText(rootId: number, uri: string, text: string, pairs: readonly PairWrite[] | undefined): Promise<void> {
+  async function pushText(
+    rootId: number,
+    uri: string,
+    text: string,
+    pairs: readonly PairWrite[] | undefined,
+  ): Promise<void> {
     state.seen.add(seenKey(rootId, uri));
     const unit = planText({ rootId, uri, text, ...(pairs ? { pairs } : {}) }, library);
     if (unit && unit.type !== 'pairs') await channel.push(unit);

@@ -9,13 +9,33 @@ export type WorkUnit =
   /** Needs the vision tower. */
   | { readonly type: 'encode-image'; readonly draft: ItemDraft; readonly pixels: Float32Array }
   /** Needs the text tower; `pairs` link it to its image once written. */
-  | { readonly type: 'encode-text'; readonly draft: ItemDraft; readonly text: string; readonly pairs?: readonly PairWrite[] }
+  | {
+      readonly type: 'encode-text';
+      readonly draft: ItemDraft;
+      readonly text: string;
+      readonly pairs?: readonly PairWrite[];
+    }
   /** Ready to write as is: a failure, an item whose vector was reused, or a metadata-only update (touched). */
-  | { readonly type: 'write'; readonly write: ItemWrite; readonly outcome: 'failed' | 'reused' | 'touched'; readonly pairs?: readonly PairWrite[] }
+  | {
+      readonly type: 'write';
+      readonly write: ItemWrite;
+      readonly outcome: 'failed' | 'reused' | 'touched';
+      readonly pairs?: readonly PairWrite[];
+    }
   /** Same content elsewhere (moved) or same place with a new mtime (touched). */
-  | { readonly type: 'move'; readonly kind: ItemKind | 'video'; readonly move: ItemMove; readonly outcome: 'moved' | 'touched' }
+  | {
+      readonly type: 'move';
+      readonly kind: ItemKind | 'video';
+      readonly move: ItemMove;
+      readonly outcome: 'moved' | 'touched';
+    }
   /** A video whose shots are decoded lazily while the writer encodes them (bounded memory). */
-  | { readonly type: 'encode-video'; readonly draft: VideoDraft; readonly shots: AsyncIterable<PreparedShot>; readonly describe: () => Record<string, unknown> }
+  | {
+      readonly type: 'encode-video';
+      readonly draft: VideoDraft;
+      readonly shots: AsyncIterable<PreparedShot>;
+      readonly describe: () => Record<string, unknown>;
+    }
   /** A video that failed before decoding (or a metadata-only change). */
   | { readonly type: 'write-video'; readonly write: VideoWrite; readonly outcome: 'failed' }
   /** Links only (caption unchanged, but the pair may be new). */

@@ -13,7 +13,11 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-export function createProgressReporter(mode: ProgressMode, stream: NodeJS.WritableStream, intervalMs = mode === 'bar' ? 200 : 5000): ProgressReporter {
+export function createProgressReporter(
+  mode: ProgressMode,
+  stream: NodeJS.WritableStream,
+  intervalMs = mode === 'bar' ? 200 : 5000,
+): ProgressReporter {
   let timer: NodeJS.Timeout | undefined;
   let bar: cliProgress.SingleBar | undefined;
   let started = 0;
@@ -26,7 +30,8 @@ export function createProgressReporter(mode: ProgressMode, stream: NodeJS.Writab
     const total = s.filesTotal ?? Math.max(s.filesSeen, done);
     const fileRate = done / secs;
     const imageRate = (s.images.indexed + s.images.reused) / secs;
-    const left = s.filesTotal === undefined || fileRate === 0 ? undefined : Math.max(0, total - done) / fileRate;
+    const left =
+      s.filesTotal === undefined || fileRate === 0 ? undefined : Math.max(0, total - done) / fileRate;
     const failed = s.images.failed + s.texts.failed + s.videos.failed;
     return { done, total, fileRate, imageRate, left, failed, texts: s.texts.indexed + s.texts.reused };
   };
@@ -59,7 +64,8 @@ export function createProgressReporter(mode: ProgressMode, stream: NodeJS.Writab
         bar = new cliProgress.SingleBar(
           {
             stream,
-            format: '{bar} {value}/{totalLabel} files | {files} files/s | {images} img/s | ETA {etaText} | failed {failed}',
+            format:
+              '{bar} {value}/{totalLabel} files | {files} files/s | {images} img/s | ETA {etaText} | failed {failed}',
             hideCursor: true,
             clearOnComplete: false,
             etaBuffer: 50,

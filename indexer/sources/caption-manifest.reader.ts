@@ -22,15 +22,25 @@ const CAPTION_FIELDS = ['caption', 'comment', 'text', 'sentence', 'raw'];
 /** COCO files are parsed whole; refuse absurd sizes instead of exhausting memory. */
 const MAX_JSON_BYTES = 512 * 1024 * 1024;
 
-export async function* readCaptionManifest(file: string, onProblem: RecordProblem = () => {}): AsyncGenerator<CaptionRecord> {
+export async function* readCaptionManifest(
+  file: string,
+  onProblem: RecordProblem = () => {},
+): AsyncGenerator<CaptionRecord> {
   const ext = extensionOf(file);
   if (ext === 'jsonl' || ext === 'ndjson') yield* readJsonl(file, onProblem);
   else if (ext === 'json') yield* readCoco(file);
-  else if (ext === 'csv' || ext === 'tsv' || ext === 'txt' || ext === 'token') yield* readCsv(file, ext === 'tsv' ? '\t' : undefined);
-  else throw new EngineError('UNSUPPORTED_MEDIA', `${file}: caption manifests must be .jsonl, COCO .json or .csv/.tsv`);
+  else if (ext === 'csv' || ext === 'tsv' || ext === 'txt' || ext === 'token') {
+    yield* readCsv(file, ext === 'tsv' ? '\t' : undefined);
+  } else {
+    throw new EngineError(
+      'UNSUPPORTED_MEDIA',
+      `${file}: caption manifests must be .jsonl, COCO .json or .csv/.tsv`,
+    );
+  }
 }
 
-const MANIFEST_SHAPES = 'JSON Lines {"image": "a.jpg", "captions": ["…"]}, COCO captions JSON, or image,caption CSV/TSV';
+const MANIFEST_SHAPES =
+  'JSON Lines {"image": "a.jpg", "captions": ["…"]}, COCO captions JSON, or image,caption CSV/TSV';
 /** Records read from the top of a file before deciding it is not a manifest. */
 const PROBE_RECORDS = 200;
 
@@ -43,19 +53,31 @@ export async function checkCaptionManifest(file: string): Promise<void> {
   let problems = 0;
   try {
     const onProblem = () => {
-      if (++problems >= PROBE_RECORDS) throw new EngineError('INVALID_INPUT', `no valid record in its first ${PROBE_RECORDS} lines`);
+      if (++problems >= PROBE_RECORDS) {
+        throw new EngineError('INVALID_INPUT', `no valid record in its first ${PROBE_RECORDS} lines`);
+      }
     };
     for await (const record of readCaptionManifest(file, onProblem)) {
       if (isImageName(record.image)) return;
       if (++seen >= PROBE_RECORDS) break;
     }
   } catch (error) {
-    if (error instanceof EngineError && (error.code === 'INVALID_INPUT' || error.code === 'UNSUPPORTED_MEDIA')) {
-      throw new EngineError('INVALID_INPUT', `--captions ${file}: not a caption manifest (${error.message}); expected ${MANIFEST_SHAPES}`, { cause: error });
+    if (
+      error instanceof EngineError &&
+      (error.code === 'INVALID_INPUT' || error.code === 'UNSUPPORTED_MEDIA')
+    ) {
+      throw new EngineError(
+        'INVALID_INPUT',
+        `--captions ${file}: not a caption manifest (${error.message}); expected ${MANIFEST_SHAPES}`,
+        { cause: error },
+      );
     }
     throw error;
   }
-  throw new EngineError('INVALID_INPUT', `--captions ${file}: not a caption manifest (no record naming an image in its first lines); expected ${MANIFEST_SHAPES}`);
+  throw new EngineError(
+    'INVALID_INPUT',
+    `--captions ${file}: not a caption manifest (no record naming an image in its first lines); expected ${MANIFEST_SHAPES}`,
+  );
 }
 
 async function* readJsonl(file: string, onProblem: RecordProblem): AsyncGenerator<CaptionRecord> {
@@ -71,12 +93,17 @@ async function* readJsonl(file: string, onProblem: RecordProblem): AsyncGenerato
     const obj = (value ?? {}) as Record<string, unknown>;
     const image = IMAGE_FIELDS.map((f) => obj[f]).find((v): v is string => typeof v === 'string');
     const raw = obj.captions ?? obj.caption ?? obj.texts ?? obj.text;
-    const texts = (Array.isArray(raw) ? raw : [raw]).filter((t): t is string => typeof t === 'string' && t.trim() !== '');
+    const texts = (Array.isArray(raw) ? raw : [raw]).filter(
+      (t): t is string => typeof t === 'string' && t.trim() !== '',
+    );
     if (!image || texts.length === 0) {
       onProblem(String(n), 'expected {"image": "<path>", "captions": ["…"]}');
       continue;
     }
-    yield { image, captions: texts.map((t, i) => ({ key: texts.length === 1 ? String(n) : `${n}.${i}`, text: t.trim() })) };
+    yield {
+      image,
+      captions: texts.map((t, i) => ({ key: texts.length === 1 ? String(n) : `${n}.${i}`, text: t.trim() })),
+    };
   }
 }
 
@@ -86,7 +113,9 @@ interface CocoFile {
 }
 
 async function* readCoco(file: string): AsyncGenerator<CaptionRecord> {
-  if ((await stat(file)).size > MAX_JSON_BYTES) throw new EngineError('TOO_LARGE', `${file}: over 512 MB; split it or use JSONL`);
+  if ((await stat(file)).size > MAX_JSON_BYTES) {
+    throw new EngineError('TOO_LARGE', `${file}: over 512 MB; split it or use JSONL`);
+  }
   let coco: CocoFile;
   try {
     coco = JSON.parse(await readFile(file, 'utf8')) as CocoFile;
@@ -94,7 +123,10 @@ async function* readCoco(file: string): AsyncGenerator<CaptionRecord> {
     throw new EngineError('INVALID_INPUT', `${file}: not valid JSON`, { cause: error });
   }
   if (!Array.isArray(coco.images) || !Array.isArray(coco.annotations)) {
-    throw new EngineError('INVALID_INPUT', `${file}: expected COCO captions with "images" and "annotations" arrays`);
+    throw new EngineError(
+      'INVALID_INPUT',
+      `${file}: expected COCO captions with "images" and "annotations" arrays`,
+    );
   }
   const names = new Map<unknown, string>();
   for (const img of coco.images) if (typeof img.file_name === 'string') names.set(img.id, img.file_name);
@@ -121,9 +153,13 @@ async function* readCsv(file: string, delimiter: string | undefined): AsyncGener
         [imageCol, captionCol] = [i, c];
         continue;
       }
-      if (i >= 0 || c >= 0) throw new EngineError('INVALID_INPUT', `${file}: header needs an image column and a caption column`);
+      if (i >= 0 || c >= 0) {
+        throw new EngineError('INVALID_INPUT', `${file}: header needs an image column and a caption column`);
+      }
       // Headerless (Flickr8k token file): first column image, last column caption.
-      if (row.length < 2) throw new EngineError('INVALID_INPUT', `${file}: expected image,caption rows (one column found)`);
+      if (row.length < 2) {
+        throw new EngineError('INVALID_INPUT', `${file}: expected image,caption rows (one column found)`);
+      }
       captionCol = row.length - 1;
     }
     // Flickr8k writes `name.jpg#0`: the suffix numbers the caption, it is not part of the file name.

@@ -17,7 +17,10 @@ export type RecordProblem = (key: string, reason: string) => void;
 
 const TEXT_FIELDS = ['text', 'caption', 'sentence', 'content', 'title'];
 
-export async function* readTextCorpus(file: string, onProblem: RecordProblem = () => {}): AsyncGenerator<TextRecord> {
+export async function* readTextCorpus(
+  file: string,
+  onProblem: RecordProblem = () => {},
+): AsyncGenerator<TextRecord> {
   const ext = extensionOf(file);
   if (ext === 'txt') {
     for await (const [n, line] of readLines(file)) {
@@ -42,7 +45,10 @@ export async function* readTextCorpus(file: string, onProblem: RecordProblem = (
         column = findColumn(row, TEXT_FIELDS);
         if (column >= 0) continue;
         if (row.length !== 1) {
-          throw new EngineError('INVALID_INPUT', `${file}: no text column (expected one of: ${TEXT_FIELDS.join(', ')})`);
+          throw new EngineError(
+            'INVALID_INPUT',
+            `${file}: no text column (expected one of: ${TEXT_FIELDS.join(', ')})`,
+          );
         }
         column = 0; // a single headerless column: every row is a text
       }

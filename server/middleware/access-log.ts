@@ -7,7 +7,9 @@ export function accessLog(log: (line: string) => void): RequestHandler {
     const started = performance.now();
     res.once('finish', () => {
       const ms = (performance.now() - started).toFixed(1);
-      log(`${req.method} ${req.originalUrl.slice(0, 200)} ${res.statusCode} ${ms}ms ${requestIdOf(res) ?? '-'}`);
+      log(
+        `${req.method} ${req.originalUrl.slice(0, 200)} ${res.statusCode} ${ms}ms ${requestIdOf(res) ?? '-'}`,
+      );
     });
     next();
   };

@@ -25,7 +25,12 @@ export function requireApiKey(apiKey: string | undefined): RequestHandler {
   const expected = apiKey === undefined ? undefined : digest(apiKey);
   return (req, _res, next) => {
     if (expected === undefined) {
-      next(new EngineError('UNAUTHORIZED', 'this endpoint changes the library and the server was started without --api-key'));
+      next(
+        new EngineError(
+          'UNAUTHORIZED',
+          'this endpoint changes the library and the server was started without --api-key',
+        ),
+      );
       return;
     }
     const key = presentedKey((name) => req.get(name));

@@ -32,14 +32,27 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze
 });
 
 export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly requestId: string | undefined };
+  readonly error: {
+    readonly code: ErrorCode;
+    readonly message: string;
+    readonly requestId: string | undefined;
+  };
 }
 
 /** Errors thrown by body parsers and multer carry these shapes; turn them into ours. */
 function fromFrameworkError(error: unknown): EngineError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { type?: unknown; code?: unknown; status?: unknown; name?: unknown; message?: unknown; field?: unknown };
-  if (e.type === 'entity.parse.failed') return new EngineError('INVALID_INPUT', 'request body is not valid JSON');
+  const e = error as {
+    type?: unknown;
+    code?: unknown;
+    status?: unknown;
+    name?: unknown;
+    message?: unknown;
+    field?: unknown;
+  };
+  if (e.type === 'entity.parse.failed') {
+    return new EngineError('INVALID_INPUT', 'request body is not valid JSON');
+  }
   if (e.type === 'entity.too.large' || e.code === 'LIMIT_FILE_SIZE' || e.code === 'LIMIT_FIELD_VALUE') {
     return new EngineError('TOO_LARGE', 'request body is larger than the upload limit');
   }
@@ -47,8 +60,15 @@ function fromFrameworkError(error: unknown): EngineError | undefined {
     return new EngineError('UNSUPPORTED_MEDIA', 'unsupported request body encoding');
   }
   // body-parser passes zlib's own error (no `type`) when a gzip/deflate/br body does not inflate.
-  if (e.status === 400 && typeof e.code === 'string' && (e.code.startsWith('Z_') || e.code.startsWith('ERR__ERROR'))) {
-    return new EngineError('INVALID_INPUT', `request body does not match its Content-Encoding: ${String(e.message)}`);
+  if (
+    e.status === 400 &&
+    typeof e.code === 'string' &&
+    (e.code.startsWith('Z_') || e.code.startsWith('ERR__ERROR'))
+  ) {
+    return new EngineError(
+      'INVALID_INPUT',
+      `request body does not match its Content-Encoding: ${String(e.message)}`,
+    );
   }
   if (e.name === 'MulterError') {
     const field = typeof e.field === 'string' ? ` (field '${e.field}')` : '';
@@ -76,13 +96,20 @@ export function errorHandler(log: ((line: string) => void) | undefined): ErrorRe
     const requestId = requestIdOf(res);
     const known = error instanceof EngineError ? error : fromFrameworkError(error);
     if (!known) {
-      log?.(`[${requestId}] unhandled error on ${req.method} ${req.originalUrl}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      res.status(500).json(errorBody('INTERNAL', `internal error; quote request id ${requestId} when reporting it`, requestId));
+      log?.(
+        `[${requestId}] unhandled error on ${req.method} ${req.originalUrl}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      res
+        .status(500)
+        .json(
+          errorBody('INTERNAL', `internal error; quote request id ${requestId} when reporting it`, requestId),
+        );
       return;
     }
     const status = STATUS_BY_CODE[known.code];
     // 500s say what broke on our side, not where (paths, SQL): those go to the log.
-    const message = status === 500 ? `internal error (${known.code}); quote request id ${requestId}` : known.message;
+    const message =
+      status === 500 ? `internal error (${known.code}); quote request id ${requestId}` : known.message;
     if (status === 500) log?.(`[${requestId}] ${known.code}: ${known.stack ?? known.message}`);
     if (known.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="clipdex"');
     res.status(status).json(errorBody(known.code, message, requestId));

@@ -6,7 +6,11 @@
 import type { RequestHandler } from 'express';
 import type { Library } from '../../src/store/library.types.ts';
 
-export function libraryRefresh(library: Library, intervalMs: number, log?: (line: string) => void): RequestHandler {
+export function libraryRefresh(
+  library: Library,
+  intervalMs: number,
+  log?: (line: string) => void,
+): RequestHandler {
   let last = 0;
   return (_req, _res, next) => {
     const now = Date.now();

@@ -17,7 +17,12 @@ export function uploadBody(maxBytes: number): RequestHandler {
   return (req, res, next) => {
     const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
     if (!hasBody) {
-      next(new EngineError('INVALID_INPUT', 'empty request body: send JSON, a multipart form with an image field, or image bytes'));
+      next(
+        new EngineError(
+          'INVALID_INPUT',
+          'empty request body: send JSON, a multipart form with an image field, or image bytes',
+        ),
+      );
       return;
     }
     if (req.is('application/json')) {
@@ -45,11 +50,15 @@ export function uploadBody(maxBytes: number): RequestHandler {
 export function uploadedImage(req: express.Request): Uint8Array | undefined {
   // An empty image is the same mistake however it is sent: 400, never a decode attempt (415).
   if (req.file) {
-    if (req.file.size === 0) throw new EngineError('INVALID_INPUT', 'empty image: the image field holds 0 bytes');
+    if (req.file.size === 0) {
+      throw new EngineError('INVALID_INPUT', 'empty image: the image field holds 0 bytes');
+    }
     return new Uint8Array(req.file.buffer.buffer, req.file.buffer.byteOffset, req.file.buffer.byteLength);
   }
   if (Buffer.isBuffer(req.body)) {
-    if (req.body.byteLength === 0) throw new EngineError('INVALID_INPUT', 'empty image: the request body holds 0 bytes');
+    if (req.body.byteLength === 0) {
+      throw new EngineError('INVALID_INPUT', 'empty image: the request body holds 0 bytes');
+    }
     return new Uint8Array(req.body.buffer, req.body.byteOffset, req.body.byteLength);
   }
   return undefined;

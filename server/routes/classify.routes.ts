@@ -22,9 +22,16 @@ const options = {
 };
 
 export const classifyBodySchema = z
-  .object({ labels, itemId: z.number().int().positive().optional(), image: base64Image.optional(), ...options })
+  .object({
+    labels,
+    itemId: z.number().int().positive().optional(),
+    image: base64Image.optional(),
+    ...options,
+  })
   .strict()
-  .refine((b) => (b.itemId === undefined) !== (b.image === undefined), { message: 'give exactly one of itemId or image' });
+  .refine((b) => (b.itemId === undefined) !== (b.image === undefined), {
+    message: 'give exactly one of itemId or image',
+  });
 
 const fieldsSchema = z.object({ labels: z.union([z.string(), z.array(z.string())]).optional(), ...options });
 
@@ -37,7 +44,10 @@ function labelsFrom(raw: string | string[] | undefined): string[] {
     try {
       return z.array(z.string()).parse(JSON.parse(text));
     } catch {
-      throw new EngineError('INVALID_INPUT', 'labels must be a JSON array of strings, repeated fields or comma-separated');
+      throw new EngineError(
+        'INVALID_INPUT',
+        'labels must be a JSON array of strings, repeated fields or comma-separated',
+      );
     }
   }
   return text.split(',');
@@ -55,8 +65,14 @@ export function classifyRoutes(deps: AppDeps): Router {
       parsed = body;
     } else {
       const image = uploadedImage(req);
-      if (!image) throw new EngineError('INVALID_INPUT', 'give an image file (multipart field "image") or image bytes');
-      const fields = validate(fieldsSchema, req.is('multipart/form-data') ? req.body : req.query, 'classify fields');
+      if (!image) {
+        throw new EngineError('INVALID_INPUT', 'give an image file (multipart field "image") or image bytes');
+      }
+      const fields = validate(
+        fieldsSchema,
+        req.is('multipart/form-data') ? req.body : req.query,
+        'classify fields',
+      );
       parsed = { ...fields, labels: validate(labels, labelsFrom(fields.labels), 'labels') };
       term = { image };
     }

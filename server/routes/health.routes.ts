@@ -23,10 +23,22 @@ export function healthRoutes(deps: AppDeps): Router {
     res.json({
       status: 'ok',
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
-      model: { loaded: true, name: fingerprint.name, id: fingerprint.id, dim: fingerprint.dim, layout: fingerprint.layout },
+      model: {
+        loaded: true,
+        name: fingerprint.name,
+        id: fingerprint.id,
+        dim: fingerprint.dim,
+        layout: fingerprint.layout,
+      },
       executionProvider: deps.model.executionProvider,
       // The directory's name only: a health probe must not tell the network where files live.
-      library: { open: true, name: path.basename(deps.library.dir), readOnly: deps.library.readOnly, images, texts },
+      library: {
+        open: true,
+        name: path.basename(deps.library.dir),
+        readOnly: deps.library.readOnly,
+        images,
+        texts,
+      },
       microBatching: deps.config.microBatch,
     });
   });

@@ -77,15 +77,32 @@ export function itemView(item: Item): ItemView {
 
 export function hitView(hit: SearchHit): HitView {
   const linkedImage = hit.linkedImage;
-  const image = linkedImage ? { id: linkedImage.id, uri: linkedImage.uri, thumbnailUrl: itemView(linkedImage).thumbnailUrl! } : null;
+  const image = linkedImage
+    ? { id: linkedImage.id, uri: linkedImage.uri, thumbnailUrl: itemView(linkedImage).thumbnailUrl! }
+    : null;
   // Scores travel rounded: six digits are far below what distinguishes two results.
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
   // Every hit explains itself: each leg (null where it did not return the hit), the fused score, and itm when re-ranked.
   const raw: HitScores = { vector: hit.score, keyword: null, fused: hit.score, ...hit.scores };
-  const scores = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'number' ? round(v) : (v ?? null)])) as HitScores;
-  const view: HitView = { ...itemView(hit.item), score: round(hit.score), scores, matched: hit.matched ?? [], linkedImage: image, tags: hit.tags ?? [] };
+  const scores = Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, typeof v === 'number' ? round(v) : (v ?? null)]),
+  ) as HitScores;
+  const view: HitView = {
+    ...itemView(hit.item),
+    score: round(hit.score),
+    scores,
+    matched: hit.matched ?? [],
+    linkedImage: image,
+    tags: hit.tags ?? [],
+  };
   if (!hit.shot) return view;
-  return { ...view, thumbnailUrl: shotView(hit.item, hit.shot).thumbnailUrl, start: hit.shot.start, end: hit.shot.end, shotId: hit.shot.id };
+  return {
+    ...view,
+    thumbnailUrl: shotView(hit.item, hit.shot).thumbnailUrl,
+    start: hit.shot.start,
+    end: hit.shot.end,
+    shotId: hit.shot.id,
+  };
 }
 
 export function shotView(video: Item, shot: Shot, score?: number): ShotView {

@@ -49,7 +49,9 @@ const thumbQuery = z.object({
 export function parseItemId(raw: unknown): number {
   const text = String(raw);
   const id = /^[1-9]\d{0,15}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(id)) throw new EngineError('INVALID_INPUT', `item id must be a positive integer, got '${text.slice(0, 40)}'`);
+  if (!Number.isSafeInteger(id)) {
+    throw new EngineError('INVALID_INPUT', `item id must be a positive integer, got '${text.slice(0, 40)}'`);
+  }
   return id;
 }
 
@@ -80,7 +82,10 @@ export function itemRoutes(deps: AppDeps): Router {
     const item = findItem(req);
     res.json({
       item: { ...itemView(item), status: item.status, error: item.error, metadata: item.metadata },
-      linked: library.linkedItems(item.id).filter((i) => i.status === 'indexed').map(itemView),
+      linked: library
+        .linkedItems(item.id)
+        .filter((i) => i.status === 'indexed')
+        .map(itemView),
     });
   });
 
@@ -92,7 +97,10 @@ export function itemRoutes(deps: AppDeps): Router {
     }
     const file = filePath(item);
     // Files are served as attachments-in-a-sandbox: an SVG in the library must not run script.
-    res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+    );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     const mime = item.format === null ? undefined : MIME_BY_FORMAT[item.format];
     if (mime) res.type(mime);
@@ -101,7 +109,9 @@ export function itemRoutes(deps: AppDeps): Router {
 
   router.get('/api/items/:id/thumbnail', async (req, res) => {
     const item = findItem(req);
-    if (item.kind === 'text') throw new EngineError('NOT_FOUND', `item ${item.id} is a text and has no thumbnail`);
+    if (item.kind === 'text') {
+      throw new EngineError('NOT_FOUND', `item ${item.id} is a text and has no thumbnail`);
+    }
     const { size, v } = validate(thumbQuery, req.query, 'thumbnail query');
     const keyframe = item.kind === 'image' ? undefined : keyframeOf(item);
     const version = thumbnailVersion(keyframe?.video ?? item);
@@ -120,21 +130,35 @@ export function itemRoutes(deps: AppDeps): Router {
       });
       return deps.makeThumbnail(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), size);
     });
-    res.type(thumb.contentType).send(Buffer.from(thumb.bytes.buffer, thumb.bytes.byteOffset, thumb.bytes.byteLength));
+    res
+      .type(thumb.contentType)
+      .send(Buffer.from(thumb.bytes.buffer, thumb.bytes.byteOffset, thumb.bytes.byteLength));
   });
 
   router.get('/api/items/:id/shots', async (req, res) => {
     const item = findItem(req);
-    const video = item.kind === 'shot' ? library.getItem(library.shotsByIds([item.id]).get(item.id)?.videoId ?? 0) : item;
-    if (!video || video.kind !== 'video') throw new EngineError('NOT_FOUND', `item ${item.id} is not a video`);
+    const video =
+      item.kind === 'shot' ? library.getItem(library.shotsByIds([item.id]).get(item.id)?.videoId ?? 0) : item;
+    if (!video || video.kind !== 'video') {
+      throw new EngineError('NOT_FOUND', `item ${item.id} is not a video`);
+    }
     const { q } = validate(shotsQuery, req.query, 'shots query');
     const shots = library.shotsOf(video.id);
     const scores = new Map<number, number>();
     if (q !== undefined && shots.length > 0) {
       const query = await deps.search.embedTerms([{ text: q }]);
-      for (const hit of library.score(query, shots.map((s) => s.id))) scores.set(hit.id, hit.score);
+      for (const hit of library.score(
+        query,
+        shots.map((s) => s.id),
+      )) {
+        scores.set(hit.id, hit.score);
+      }
     }
-    res.json({ video: itemView(video), query: q ?? null, shots: shots.map((s) => shotView(video, s, scores.get(s.id))) });
+    res.json({
+      video: itemView(video),
+      query: q ?? null,
+      shots: shots.map((s) => shotView(video, s, scores.get(s.id))),
+    });
   });
 
   /** A video's (its middle shot's) or a shot's stored keyframe JPEG, and the video it belongs to. */
@@ -161,8 +185,11 @@ function sendFile(res: Response, file: string, id: number): Promise<void> {
     // dotfiles: the path came from the library, not the request, so a dot folder is legitimate.
     res.sendFile(file, { dotfiles: 'allow', maxAge: 0 }, (error?: unknown) => {
       if (!error) resolve();
-      else if ((error as { code?: string }).code === 'ENOENT') reject(new EngineError('NOT_FOUND', `the file of item ${id} is gone from disk`));
-      else if (res.headersSent) resolve(); // client went away mid-transfer; nothing to answer
+      else if ((error as { code?: string }).code === 'ENOENT') {
+        reject(new EngineError('NOT_FOUND', `the file of item ${id} is gone from disk`));
+      } else if (res.headersSent) {
+        resolve();
+      } // client went away mid-transfer; nothing to answer
       else reject(fromFsError(error, `file of item ${id}`));
     });
   });

@@ -50,7 +50,9 @@ function request(options: Options, terms: QueryTerm[], filter: ItemFilter | unde
 }
 
 function fusionOf(options: Options): Pick<SearchRequest, 'fusion'> {
-  if (options.fusion === 'convex') return { fusion: { method: 'convex', alpha: options.alpha ?? DEFAULT_ALPHA } };
+  if (options.fusion === 'convex') {
+    return { fusion: { method: 'convex', alpha: options.alpha ?? DEFAULT_ALPHA } };
+  }
   if (options.fusion === 'rrf') return { fusion: { method: 'rrf' } };
   if (options.alpha !== undefined) return { fusion: { method: 'convex', alpha: options.alpha } };
   return {};
@@ -86,9 +88,15 @@ export function fromMultipart(fields: unknown, image: Uint8Array | undefined): S
   const terms: QueryTerm[] = [];
   if (image !== undefined) terms.push({ image });
   if (parsed.q !== undefined) terms.push({ text: parsed.q });
-  const extra = validate(zod.array(termSchema).max(MAX_TERMS).optional(), parseJsonField(parsed.terms, 'terms'), 'terms');
+  const extra = validate(
+    zod.array(termSchema).max(MAX_TERMS).optional(),
+    parseJsonField(parsed.terms, 'terms'),
+    'terms',
+  );
   for (const term of extra ?? []) terms.push(toTerm(term));
-  if (terms.length === 0) validate(zod.never({ error: 'give an image file, q or terms' }), undefined, 'search form');
+  if (terms.length === 0) {
+    validate(zod.never({ error: 'give an image file, q or terms' }), undefined, 'search form');
+  }
   const filterJson = validate(filterSchema.optional(), parseJsonField(parsed.filter, 'filter'), 'filter');
   return request(parsed, terms, pickFilter(filterJson ?? parsed));
 }

@@ -21,7 +21,10 @@ export const itemViewSchema = z.object({
   modifiedAt: z.string().nullable().describe('ISO 8601, from the file mtime; null for texts with no file'),
   thumbnailUrl: z.string().nullable().describe('images only; the v parameter changes when the file does'),
   fileUrl: z.string(),
-  takenAt: z.string().nullable().describe('capture date, ISO 8601 (with its offset when the file gives one); the mtime when it has none'),
+  takenAt: z
+    .string()
+    .nullable()
+    .describe('capture date, ISO 8601 (with its offset when the file gives one); the mtime when it has none'),
   takenAtSource: z.enum(['exif', 'xmp', 'iptc', 'file']).nullable().describe('where takenAt came from'),
   camera: z.string().nullable(),
   gps: z.object({ lat: z.number(), lon: z.number() }).nullable(),
@@ -32,16 +35,31 @@ export const itemViewSchema = z.object({
 export const hitViewSchema = itemViewSchema.extend({
   score: z
     .number()
-    .describe('the number the list is ranked by: the fused score in hybrid mode when words matched, else the cosine (vector) or BM25 (keyword); for re-ranked hits itm + the dual-encoder logit'),
+    .describe(
+      'the number the list is ranked by: the fused score in hybrid mode when words matched, else the cosine (vector) or BM25 (keyword); for re-ranked hits itm + the dual-encoder logit',
+    ),
   scores: z
-    .object({ vector: z.number().nullable().optional(), keyword: z.number().nullable().optional(), fused: z.number().nullable().optional(), itm: z.number().optional() })
-    .describe('vector (cosine) and keyword (BM25) legs, null where a leg did not return the hit; fused; re-ranked hits add itm (image–text matching logit)'),
-  matched: z.array(z.string()).describe('keyword fields the words matched: name, folders, captions, keywords, title, description, people, camera'),
+    .object({
+      vector: z.number().nullable().optional(),
+      keyword: z.number().nullable().optional(),
+      fused: z.number().nullable().optional(),
+      itm: z.number().optional(),
+    })
+    .describe(
+      'vector (cosine) and keyword (BM25) legs, null where a leg did not return the hit; fused; re-ranked hits add itm (image–text matching logit)',
+    ),
+  matched: z
+    .array(z.string())
+    .describe(
+      'keyword fields the words matched: name, folders, captions, keywords, title, description, people, camera',
+    ),
   linkedImage: z
     .object({ id: z.number().int(), uri: z.string(), thumbnailUrl: z.string() })
     .nullable()
     .describe('for a caption: the image it describes'),
-  tags: z.array(z.object({ label: z.string(), score: z.number() })).describe('stored zero-shot tags, most probable first'),
+  tags: z
+    .array(z.object({ label: z.string(), score: z.number() }))
+    .describe('stored zero-shot tags, most probable first'),
   start: z.number().optional().describe("videos: the best shot's start, in seconds"),
   end: z.number().optional().describe("videos: the best shot's end, in seconds"),
   shotId: z.number().int().optional().describe("videos: the best shot's item id"),

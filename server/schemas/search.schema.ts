@@ -3,11 +3,18 @@
  * JSON bodies as typed values; both end as one `SearchRequest` for the search service.
  */
 import { z } from 'zod';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_CHARS, MAX_RERANK_K, MAX_TERMS } from '../../src/defaults.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  MAX_QUERY_CHARS,
+  MAX_RERANK_K,
+  MAX_TERMS,
+} from '../../src/defaults.ts';
 import { FILTER_FORMATS, isFilterFormat } from '../../src/store/item-filter.ts';
 
 const tooLong = (_name: string) => `longer than the limit of ${MAX_QUERY_CHARS} characters`;
-const queryText = (name: string) => z.string().trim().min(1, `${name} must not be empty`).max(MAX_QUERY_CHARS, tooLong(name));
+const queryText = (name: string) =>
+  z.string().trim().min(1, `${name} must not be empty`).max(MAX_QUERY_CHARS, tooLong(name));
 
 const dateMs = z.union([
   z.number().finite(),
@@ -28,11 +35,16 @@ const dateMs = z.union([
 const nonNegative = z.coerce.number().finite().nonnegative();
 const formats = z
   .union([z.array(z.string().trim().min(1).max(16)).max(32), z.string().trim().min(1).max(400)])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0))
+  .transform((v) =>
+    (Array.isArray(v) ? v : v.split(',')).map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0),
+  )
   .superRefine((list, ctx) => {
     const unknown = list.filter((f) => !isFilterFormat(f));
     if (unknown.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `unknown format ${unknown.map((f) => `'${f}'`).join(', ')}; known: ${FILTER_FORMATS.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown format ${unknown.map((f) => `'${f}'`).join(', ')}; known: ${FILTER_FORMATS.join(', ')}`,
+      });
     }
   });
 
@@ -45,15 +57,32 @@ const keywordList = z
 
 /** `{lat, lon, km}` in JSON, or "lat,lon,km" in a query string. */
 const nearSchema = z.union([
-  z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), km: z.number().positive().max(20_100) }).strict(),
+  z
+    .object({
+      lat: z.number().min(-90).max(90),
+      lon: z.number().min(-180).max(180),
+      km: z.number().positive().max(20_100),
+    })
+    .strict(),
   z
     .string()
     .trim()
     .transform((s, ctx) => {
       const parts = s.split(',').map((p) => Number(p.trim()));
       const [lat, lon, km] = parts;
-      if (parts.length !== 3 || lat === undefined || lon === undefined || km === undefined || !(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180) || !(km > 0 && km <= 20_100)) {
-        ctx.addIssue({ code: 'custom', message: 'near is "lat,lon,km" with lat −90…90, lon −180…180, km > 0' });
+      if (
+        parts.length !== 3 ||
+        lat === undefined ||
+        lon === undefined ||
+        km === undefined ||
+        !(Math.abs(lat) <= 90) ||
+        !(Math.abs(lon) <= 180) ||
+        !(km > 0 && km <= 20_100)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'near is "lat,lon,km" with lat −90…90, lon −180…180, km > 0',
+        });
         return z.NEVER;
       }
       return { lat, lon, km };
@@ -63,7 +92,9 @@ const nearSchema = z.union([
 const kinds = z
   .union([z.array(z.enum(['image', 'text', 'video'])).max(3), z.string().trim().min(1).max(40)])
   .transform((v, ctx) => {
-    const list = (Array.isArray(v) ? v : v.split(',')).map((k) => k.trim().toLowerCase()).filter((k) => k.length > 0);
+    const list = (Array.isArray(v) ? v : v.split(','))
+      .map((k) => k.trim().toLowerCase())
+      .filter((k) => k.length > 0);
     const bad = list.find((k) => k !== 'image' && k !== 'text' && k !== 'video');
     if (bad !== undefined) {
       ctx.addIssue({ code: 'custom', message: `unknown kind "${bad}" (image, text or video)` });
@@ -98,7 +129,10 @@ export const filterSchema = z
 
 const minScore = z.union([
   z.literal('auto'),
-  z.coerce.number().min(-1, 'minScore is a cosine: from -1 to 1').max(1, 'minScore is a cosine: from -1 to 1'),
+  z.coerce
+    .number()
+    .min(-1, 'minScore is a cosine: from -1 to 1')
+    .max(1, 'minScore is a cosine: from -1 to 1'),
 ]);
 
 const rerankK = z.number().int('rerank k must be a whole number').min(1).max(MAX_RERANK_K);
@@ -115,7 +149,9 @@ const rerank = z
       .pipe(rerankK)
       .transform((k) => ({ k })),
   ])
-  .transform((v): { k?: number } | undefined => (v === false ? undefined : v === true || v.k === undefined ? {} : { k: v.k }));
+  .transform((v): { k?: number } | undefined =>
+    v === false ? undefined : v === true || v.k === undefined ? {} : { k: v.k },
+  );
 
 /** Options shared by every way of asking (query string, JSON, multipart fields). */
 export const searchOptionsSchema = z.object({
@@ -135,7 +171,11 @@ export const searchOptionsSchema = z.object({
   collapse: z.enum(['near']).optional(),
 });
 
-const weight = z.number().finite().refine((w) => w !== 0, 'a weight of 0 does nothing; leave the term out').default(1);
+const weight = z
+  .number()
+  .finite()
+  .refine((w) => w !== 0, 'a weight of 0 does nothing; leave the term out')
+  .default(1);
 /** A base64 image, with or without a `data:image/…;base64,` prefix. */
 export const base64Image = z
   .string()
@@ -171,7 +211,10 @@ export const searchBodySchema = searchOptionsSchema
 export const searchQuerySchema = searchOptionsSchema
   .extend({
     q: z
-      .string({ error: (iss) => (iss.input === undefined ? 'missing q (the words to search for)' : 'q must be one string') })
+      .string({
+        error: (iss) =>
+          iss.input === undefined ? 'missing q (the words to search for)' : 'q must be one string',
+      })
       .trim()
       .min(1, 'q must not be empty')
       .max(MAX_QUERY_CHARS, tooLong('q')),

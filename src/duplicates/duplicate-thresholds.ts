@@ -18,13 +18,16 @@ export function resolveThresholds(partial: Partial<DuplicateThresholds> = {}): D
     Object.entries(partial).filter(([, v]) => v !== undefined),
   ) as Partial<DuplicateThresholds>;
   const t: DuplicateThresholds = { ...DEFAULT_DUPLICATE_THRESHOLDS, ...given };
-  if (!Number.isInteger(t.nearMaxDistance) || t.nearMaxDistance < 0 || t.nearMaxDistance > 64)
-    {throw new EngineError('INVALID_INPUT', 'nearMaxDistance must be a whole number of bits from 0 to 64');}
-  for (const key of ['nearMinCosine', 'similarMinCosine'] as const) {
-    if (!(t[key] >= -1 && t[key] <= 1))
-      {throw new EngineError('INVALID_INPUT', `${key} must be a cosine from -1 to 1`);}
+  if (!Number.isInteger(t.nearMaxDistance) || t.nearMaxDistance < 0 || t.nearMaxDistance > 64) {
+    throw new EngineError('INVALID_INPUT', 'nearMaxDistance must be a whole number of bits from 0 to 64');
   }
-  if (!Number.isInteger(t.neighbours) || t.neighbours < 1 || t.neighbours > 1000)
-    {throw new EngineError('INVALID_INPUT', 'neighbours must be a whole number from 1 to 1000');}
+  for (const key of ['nearMinCosine', 'similarMinCosine'] as const) {
+    if (!(t[key] >= -1 && t[key] <= 1)) {
+      throw new EngineError('INVALID_INPUT', `${key} must be a cosine from -1 to 1`);
+    }
+  }
+  if (!Number.isInteger(t.neighbours) || t.neighbours < 1 || t.neighbours > 1000) {
+    throw new EngineError('INVALID_INPUT', 'neighbours must be a whole number from 1 to 1000');
+  }
   return t;
 }

@@ -19,7 +19,10 @@ import { chooseKeep } from './keep-choice.ts';
 import { hashWords, popcount32 } from '../image/perceptual-hash.ts';
 import { UnionFind } from './union-find.ts';
 
-export type DuplicateSource = Pick<Library, 'imageSignatures' | 'imageVectors' | 'getVector' | 'search' | 'score'>;
+export type DuplicateSource = Pick<
+  Library,
+  'imageSignatures' | 'imageVectors' | 'getVector' | 'search' | 'score'
+>;
 
 const PAGE = 5000;
 
@@ -54,15 +57,16 @@ export function findDuplicates(
     if (ids.length < 2) continue;
     const choice = chooseKeep(ids.map((id) => byId.get(id)!));
     for (const id of ids) rep1.set(id, choice.keep.id);
-    if (want('exact'))
-      {groups.push(
+    if (want('exact')) {
+      groups.push(
         group(
           'exact',
           choice,
           ids.map((id) => byId.get(id)!),
           () => 0,
         ),
-      );}
+      );
+    }
   }
   const reps1 = all.filter((s) => (rep1.get(s.id) ?? s.id) === s.id);
   if (!want('near') && !want('similar')) return report(groups, all, words);
@@ -76,7 +80,7 @@ export function findDuplicates(
   const isRep = new Set(reps1.map((s) => s.id));
   // Vectors stream in id order, a page at a time; HNSW breadth just above k (near copies are
   // each other's nearest neighbours, so a wide beam buys nothing here).
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = source.imageVectors(after, PAGE);
     for (const { id, vector } of page) {
       if (!isRep.has(id)) continue;
@@ -86,7 +90,12 @@ export function findDuplicates(
         const other = rep1.get(hit.id) ?? hit.id;
         if (other <= id || !byId.has(other)) continue; // each unordered pair once
         if (hit.score >= thresholds.similarMinCosine) edges.push({ a: id, b: other, cosine: hit.score });
-        if (hit.score >= thresholds.nearMinCosine && hamming(words, id, other) <= thresholds.nearMaxDistance) near.union(id, other);
+        if (
+          hit.score >= thresholds.nearMinCosine &&
+          hamming(words, id, other) <= thresholds.nearMaxDistance
+        ) {
+          near.union(id, other);
+        }
       }
     }
     if (page.length < PAGE) break;
@@ -99,8 +108,9 @@ export function findDuplicates(
     const members = ids.map((id) => byId.get(id)!);
     const choice = chooseKeep(members);
     for (const id of ids) rep2.set(id, choice.keep.id);
-    if (want('near'))
-      {groups.push(group('near', choice, members, (m) => hamming(words, choice.keep.id, m.id)));}
+    if (want('near')) {
+      groups.push(group('near', choice, members, (m) => hamming(words, choice.keep.id, m.id)));
+    }
   }
 
   // Tier 3: similar shots, over near representatives.

@@ -22,9 +22,11 @@ export function chooseKeep(members: readonly ImageSignature[]): KeepChoice {
   const runnerUp = sorted[1];
   if (!runnerUp) return { keep, reason: 'only member' };
   if (pixels(keep) > pixels(runnerUp)) return { keep, reason: `most pixels (${keep.width}×${keep.height})` };
-  if (bytesPerPixel(keep) > bytesPerPixel(runnerUp))
-    {return { keep, reason: `same pixels; least compressed (${bytesPerPixel(keep).toFixed(2)} bytes/pixel)` };}
-  if (age(keep) < age(runnerUp))
-    {return { keep, reason: `same pixels and compression; oldest (${new Date(age(keep)).toISOString()})` };}
+  if (bytesPerPixel(keep) > bytesPerPixel(runnerUp)) {
+    return { keep, reason: `same pixels; least compressed (${bytesPerPixel(keep).toFixed(2)} bytes/pixel)` };
+  }
+  if (age(keep) < age(runnerUp)) {
+    return { keep, reason: `same pixels and compression; oldest (${new Date(age(keep)).toISOString()})` };
+  }
   return { keep, reason: 'identical by pixels, compression and date; lowest id' };
 }

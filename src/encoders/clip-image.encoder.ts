@@ -9,7 +9,15 @@ import type { GraphValue, OnnxSession } from './onnx-session.ts';
 import { normalisedRows } from './tower-output.ts';
 
 const INPUT_NAMES = ['pixel_values', 'image', 'images', 'input', 'x'];
-const OUTPUT_NAMES = ['image_embeds', 'embedding', 'image_embedding', 'unnorm_image_features', 'image_features', 'embeddings', 'pooler_output'];
+const OUTPUT_NAMES = [
+  'image_embeds',
+  'embedding',
+  'image_embedding',
+  'unnorm_image_features',
+  'image_features',
+  'embeddings',
+  'pooler_output',
+];
 const MAX_RUN = 32;
 
 export interface ImageGraphPlan {
@@ -22,18 +30,41 @@ export interface ImageGraphPlan {
 
 export function planImageGraph(session: OnnxSession): ImageGraphPlan {
   const file = session.file;
-  const input = pickValue(session.inputs, INPUT_NAMES, (v) => isFloatTensor(v) && v.shape.length === 4, 'float [batch, 3, height, width] image input', file);
+  const input = pickValue(
+    session.inputs,
+    INPUT_NAMES,
+    (v) => isFloatTensor(v) && v.shape.length === 4,
+    'float [batch, 3, height, width] image input',
+    file,
+  );
   const extra = session.inputs.filter((v) => v !== input);
   if (extra.length > 0) {
-    throw new EngineError('MODEL_LOAD_FAILED', `${file}: vision graph has inputs clipdex cannot fill: ${extra.map(describeValue).join(', ')}`);
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${file}: vision graph has inputs clipdex cannot fill: ${extra.map(describeValue).join(', ')}`,
+    );
   }
   if (staticDim(input, 1) !== undefined && staticDim(input, 1) !== 3) {
-    throw new EngineError('MODEL_LOAD_FAILED', `${file}: image input ${describeValue(input)} is not channel-first RGB`);
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${file}: image input ${describeValue(input)} is not channel-first RGB`,
+    );
   }
-  const output = pickValue(session.outputs, OUTPUT_NAMES, (v) => v.type !== 'non-tensor' && v.shape.length === 2, 'two-dimensional embedding output', file);
+  const output = pickValue(
+    session.outputs,
+    OUTPUT_NAMES,
+    (v) => v.type !== 'non-tensor' && v.shape.length === 2,
+    'two-dimensional embedding output',
+    file,
+  );
   const h = staticDim(input, 2);
   const w = staticDim(input, 3);
-  return { input, output, fixedBatch: staticDim(input, 0), fixedSize: h !== undefined && w !== undefined ? [h, w] : undefined };
+  return {
+    input,
+    output,
+    fixedBatch: staticDim(input, 0),
+    fixedSize: h !== undefined && w !== undefined ? [h, w] : undefined,
+  };
 }
 
 export class ClipImageEncoder implements ImageEncoder {
@@ -50,13 +81,21 @@ export class ClipImageEncoder implements ImageEncoder {
     const expected = 3 * this.size[0] * this.size[1];
     for (const tensor of pixels) {
       if (!(tensor instanceof Float32Array) || tensor.length !== expected) {
-        throw new EngineError('INVALID_INPUT', `image encoder: expected Float32Array tensors of 3×${this.size[0]}×${this.size[1]} = ${expected} values`);
+        throw new EngineError(
+          'INVALID_INPUT',
+          `image encoder: expected Float32Array tensors of 3×${this.size[0]}×${this.size[1]} = ${expected} values`,
+        );
       }
     }
     const out: Float32Array[] = [];
     for (const part of chunk(pixels, this.plan.fixedBatch ?? MAX_RUN)) out.push(...(await this.run(part)));
     for (const row of out) {
-      if (row.length !== this.dim) throw new EngineError('DIMENSION_MISMATCH', `${this.session.file}: produced ${row.length}-d vectors, expected ${this.dim}`);
+      if (row.length !== this.dim) {
+        throw new EngineError(
+          'DIMENSION_MISMATCH',
+          `${this.session.file}: produced ${row.length}-d vectors, expected ${this.dim}`,
+        );
+      }
     }
     return out;
   }
@@ -78,6 +117,11 @@ export class ClipImageEncoder implements ImageEncoder {
     pixels.forEach((p, i) => data.set(p, i * per));
     const dims = [pixels.length, 3, this.size[0], this.size[1]];
     const result = await this.session.run({ [this.plan.input.name]: { type: 'float32', data, dims } });
-    return normalisedRows(result.get(this.plan.output.name), pixels.length, this.plan.output.name, this.session.file);
+    return normalisedRows(
+      result.get(this.plan.output.name),
+      pixels.length,
+      this.plan.output.name,
+      this.session.file,
+    );
   }
 }

@@ -11,7 +11,16 @@ import { normalisedRows } from './tower-output.ts';
 
 const ID_NAMES = ['input_ids', 'text', 'tokens', 'input', 'texts'];
 const MASK_NAMES = ['attention_mask'];
-const OUTPUT_NAMES = ['text_embeds', 'embedding', 'text_embedding', 'unnorm_text_features', 'text_features', 'embeddings', 'sentence_embedding', 'pooler_output'];
+const OUTPUT_NAMES = [
+  'text_embeds',
+  'embedding',
+  'text_embedding',
+  'unnorm_text_features',
+  'text_features',
+  'embeddings',
+  'sentence_embedding',
+  'pooler_output',
+];
 /** Most sequences per run when the batch dim is dynamic; bounds peak memory. */
 const MAX_RUN = 64;
 
@@ -30,16 +39,28 @@ export interface TextGraphPlan {
 export function planTextGraph(session: OnnxSession): TextGraphPlan {
   const file = session.file;
   if (session.inputs.some((v) => v.name === 'pixel_values')) {
-    throw new EngineError('MODEL_LOAD_FAILED', `${file} takes pixel_values: it is a combined CLIP graph; clipdex needs separate text and vision towers`);
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${file} takes pixel_values: it is a combined CLIP graph; clipdex needs separate text and vision towers`,
+    );
   }
   const ids = pickValue(session.inputs, ID_NAMES, isIntegerTensor, 'integer token-id input', file);
   const mask = pickByName(session.inputs, MASK_NAMES, isIntegerTensor);
   const tokenTypes = pickByName(session.inputs, ['token_type_ids'], isIntegerTensor);
   const unknown = session.inputs.filter((v) => v !== ids && v !== mask && v !== tokenTypes);
   if (unknown.length > 0) {
-    throw new EngineError('MODEL_LOAD_FAILED', `${file}: text graph has inputs clipdex cannot fill: ${unknown.map(describeValue).join(', ')}`);
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${file}: text graph has inputs clipdex cannot fill: ${unknown.map(describeValue).join(', ')}`,
+    );
   }
-  const output = pickValue(session.outputs, OUTPUT_NAMES, (v) => v.type !== 'non-tensor' && v.shape.length === 2, 'two-dimensional embedding output', file);
+  const output = pickValue(
+    session.outputs,
+    OUTPUT_NAMES,
+    (v) => v.type !== 'non-tensor' && v.shape.length === 2,
+    'two-dimensional embedding output',
+    file,
+  );
   return { ids, mask, tokenTypes, output, fixedBatch: staticDim(ids, 0), fixedSequence: staticDim(ids, 1) };
 }
 
@@ -69,12 +90,19 @@ export class ClipTextEncoder implements TextEncoder {
 
   async encodeBatch(texts: readonly string[]): Promise<Float32Array[]> {
     for (const text of texts) {
-      if (typeof text !== 'string') throw new EngineError('INVALID_INPUT', 'text encoder: every input must be a string');
+      if (typeof text !== 'string') {
+        throw new EngineError('INVALID_INPUT', 'text encoder: every input must be a string');
+      }
     }
     const out: Float32Array[] = [];
     for (const part of chunk(texts, this.plan.fixedBatch ?? MAX_RUN)) out.push(...(await this.run(part)));
     for (const row of out) {
-      if (row.length !== this.dim) throw new EngineError('DIMENSION_MISMATCH', `${this.session.file}: produced ${row.length}-d vectors, expected ${this.dim}`);
+      if (row.length !== this.dim) {
+        throw new EngineError(
+          'DIMENSION_MISMATCH',
+          `${this.session.file}: produced ${row.length}-d vectors, expected ${this.dim}`,
+        );
+      }
     }
     return out;
   }
@@ -121,14 +149,38 @@ export class ClipTextEncoder implements TextEncoder {
     const full = texts.map((t) => this.tokenizer.encode(t));
     const longest = Math.max(...full.map((e) => e.attentionMask.reduce((a, b) => a + b, 0)));
     const length = forceLength ?? (this.trimPadding ? longest : this.tokenizer.padLength);
-    const encoded = length === this.tokenizer.padLength ? full : full.map((e) => ({ ids: e.ids.slice(0, length), attentionMask: e.attentionMask.slice(0, length) }));
+    const encoded =
+      length === this.tokenizer.padLength
+        ? full
+        : full.map((e) => ({ ids: e.ids.slice(0, length), attentionMask: e.attentionMask.slice(0, length) }));
     const dims = [texts.length, length];
     const feeds: Record<string, FeedTensor> = {
-      [this.plan.ids.name]: intTensor(this.plan.ids.type, encoded.flatMap((e) => e.ids), dims),
+      [this.plan.ids.name]: intTensor(
+        this.plan.ids.type,
+        encoded.flatMap((e) => e.ids),
+        dims,
+      ),
     };
-    if (this.plan.mask) feeds[this.plan.mask.name] = intTensor(this.plan.mask.type, encoded.flatMap((e) => e.attentionMask), dims);
-    if (this.plan.tokenTypes) feeds[this.plan.tokenTypes.name] = intTensor(this.plan.tokenTypes.type, new Array<number>(texts.length * length).fill(0), dims);
+    if (this.plan.mask) {
+      feeds[this.plan.mask.name] = intTensor(
+        this.plan.mask.type,
+        encoded.flatMap((e) => e.attentionMask),
+        dims,
+      );
+    }
+    if (this.plan.tokenTypes) {
+      feeds[this.plan.tokenTypes.name] = intTensor(
+        this.plan.tokenTypes.type,
+        new Array<number>(texts.length * length).fill(0),
+        dims,
+      );
+    }
     const result = await this.session.run(feeds);
-    return normalisedRows(result.get(this.plan.output.name), texts.length, this.plan.output.name, this.session.file);
+    return normalisedRows(
+      result.get(this.plan.output.name),
+      texts.length,
+      this.plan.output.name,
+      this.session.file,
+    );
   }
 }

@@ -6,7 +6,11 @@
 import { EngineError } from '../errors.ts';
 import type { GraphValue } from './onnx-session.ts';
 
-export function pickByName(values: readonly GraphValue[], names: readonly string[], accept: (v: GraphValue) => boolean = () => true): GraphValue | undefined {
+export function pickByName(
+  values: readonly GraphValue[],
+  names: readonly string[],
+  accept: (v: GraphValue) => boolean = () => true,
+): GraphValue | undefined {
   for (const name of names) {
     const hit = values.find((v) => v.name === name && accept(v));
     if (hit) return hit;
@@ -25,7 +29,10 @@ export function pickValue(
   const found = pickByName(values, names, accept) ?? values.find(accept);
   if (!found) {
     const have = values.map(describeValue).join(', ') || 'none';
-    throw new EngineError('MODEL_LOAD_FAILED', `${file}: no ${what} (looked for ${names.join(' / ')} or any ${what}; graph has ${have})`);
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${file}: no ${what} (looked for ${names.join(' / ')} or any ${what}; graph has ${have})`,
+    );
   }
   return found;
 }

@@ -51,14 +51,16 @@ const CUDA_FIX =
   'onnxruntime-node installs without its CUDA binaries here (package.json allowScripts skips its download script). ' +
   'On a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, run `npm run cuda:install` in the clipdex folder ' +
   '(= node node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12), or choose --device cpu.';
-const WEBGPU_FIX = 'WebGPU needs a GPU adapter with Vulkan, Metal or D3D12 drivers; choose --device cpu on machines without one.';
+const WEBGPU_FIX =
+  'WebGPU needs a GPU adapter with Vulkan, Metal or D3D12 drivers; choose --device cpu on machines without one.';
 
 /** Whether the CUDA provider library sits next to ORT's native binding (it is downloaded on demand). */
 export function cudaProviderInstalled(): boolean {
   const require = createRequire(import.meta.url);
   const root = path.dirname(path.dirname(require.resolve('onnxruntime-node')));
   const dir = path.join(root, 'bin', 'napi-v6', process.platform, process.arch);
-  const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  const file =
+    process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
   return existsSync(path.join(dir, file));
 }
 
@@ -106,12 +108,21 @@ export class OnnxSession {
         if (error instanceof EngineError && error.code !== 'PROVIDER_UNAVAILABLE') throw error;
         const session = await create(file, 'cpu', threads, spinning);
         const reason = error instanceof Error ? error.message : String(error);
-        return new OnnxSession(session, file, 'cpu', `auto: CUDA could not start (${reason}), using CPU`, threads);
+        return new OnnxSession(
+          session,
+          file,
+          'cpu',
+          `auto: CUDA could not start (${reason}), using CPU`,
+          threads,
+        );
       }
     }
     if (request === 'cuda' && !cudaProviderInstalled()) {
       // Checked up front: ORT would print a native stack trace before failing the same way.
-      throw new EngineError('PROVIDER_UNAVAILABLE', `execution provider 'cuda' is unavailable: the CUDA provider library is not installed. ${CUDA_FIX}`);
+      throw new EngineError(
+        'PROVIDER_UNAVAILABLE',
+        `execution provider 'cuda' is unavailable: the CUDA provider library is not installed. ${CUDA_FIX}`,
+      );
     }
     const session = await create(file, request, threads, spinning);
     return new OnnxSession(session, file, request, undefined, threads);
@@ -134,7 +145,9 @@ export class OnnxSession {
       results = await session.run(ortFeeds);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new EngineError('INTERNAL', `running ${path.basename(this.file)} failed: ${reason}`, { cause: error });
+      throw new EngineError('INTERNAL', `running ${path.basename(this.file)} failed: ${reason}`, {
+        cause: error,
+      });
     }
     const out = new Map<string, OutputTensor>();
     for (const [name, tensor] of Object.entries(results)) {
@@ -151,7 +164,12 @@ export class OnnxSession {
   }
 }
 
-async function create(file: string, provider: ExecutionProviderName, threads: number, spinning: boolean): Promise<ort.InferenceSession> {
+async function create(
+  file: string,
+  provider: ExecutionProviderName,
+  threads: number,
+  spinning: boolean,
+): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
     executionProviders: [provider],
@@ -168,16 +186,22 @@ async function create(file: string, provider: ExecutionProviderName, threads: nu
     const reason = firstLine(error);
     if (provider !== 'cpu' && isProviderFailure(reason)) {
       const fix = provider === 'cuda' ? CUDA_FIX : WEBGPU_FIX;
-      throw new EngineError('PROVIDER_UNAVAILABLE', `execution provider '${provider}' is unavailable: ${reason}. ${fix}`, {
-        cause: error,
-      });
+      throw new EngineError(
+        'PROVIDER_UNAVAILABLE',
+        `execution provider '${provider}' is unavailable: ${reason}. ${fix}`,
+        {
+          cause: error,
+        },
+      );
     }
     throw new EngineError('MODEL_LOAD_FAILED', `cannot load ONNX graph ${file}: ${reason}`, { cause: error });
   }
 }
 
 function isProviderFailure(reason: string): boolean {
-  return /AppendExecutionProvider|shared library|adapter|backend not found|provider|CUDA|cuDNN|webgpu/i.test(reason);
+  return /AppendExecutionProvider|shared library|adapter|backend not found|provider|CUDA|cuDNN|webgpu/i.test(
+    reason,
+  );
 }
 
 /** The useful part of ORT's message: first line, without its C++ source location and assertion text. */
@@ -189,14 +213,23 @@ function firstLine(error: unknown): string {
 
 function toGraphValue(meta: ort.InferenceSession.ValueMetadata): GraphValue {
   if (!meta.isTensor) return { name: meta.name, type: 'non-tensor', shape: [] };
-  return { name: meta.name, type: meta.type, shape: meta.shape.map((dim) => (typeof dim === 'number' && dim < 0 ? '?' : dim)) };
+  return {
+    name: meta.name,
+    type: meta.type,
+    shape: meta.shape.map((dim) => (typeof dim === 'number' && dim < 0 ? '?' : dim)),
+  };
 }
 
 function toFloat32(tensor: ort.Tensor): Float32Array {
   const data = tensor.data;
   if (data instanceof Float32Array) return data.slice();
   if (tensor.type === 'float16' && data instanceof Uint16Array) return float16ToFloat32(data);
-  if (data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array || data instanceof Int8Array) {
+  if (
+    data instanceof Float64Array ||
+    data instanceof Int32Array ||
+    data instanceof Uint8Array ||
+    data instanceof Int8Array
+  ) {
     return Float32Array.from(data);
   }
   throw new EngineError('MODEL_LOAD_FAILED', `unsupported output element type ${tensor.type}`);

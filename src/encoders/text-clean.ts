@@ -24,5 +24,7 @@ export function cleanText(text: string, mode: TextClean): string {
 }
 
 export function parseTextClean(value: unknown): TextClean | undefined {
-  return value === 'none' || value === 'whitespace' || value === 'lower' || value === 'canonicalize' ? value : undefined;
+  return value === 'none' || value === 'whitespace' || value === 'lower' || value === 'canonicalize'
+    ? value
+    : undefined;
 }

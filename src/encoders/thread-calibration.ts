@@ -48,11 +48,16 @@ export function threadCandidates(cpus: number, max = 16): number[] {
 }
 
 /** The fastest candidate, except that fewer threads win when within `tolerance` of it. */
-export function pickThreads(trials: readonly ThreadTrial[], tolerance: number = CALIBRATION_DEFAULTS.tolerance): ThreadTrial {
+export function pickThreads(
+  trials: readonly ThreadTrial[],
+  tolerance: number = CALIBRATION_DEFAULTS.tolerance,
+): ThreadTrial {
   const valid = trials.filter((t) => Number.isFinite(t.itemsPerSecond) && t.itemsPerSecond > 0);
   if (valid.length === 0) throw new Error('no candidate produced a usable timing');
   const best = valid.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
-  const fewest = [...valid].sort((a, b) => a.threads - b.threads).find((t) => t.itemsPerSecond >= best.itemsPerSecond / (1 + tolerance));
+  const fewest = [...valid]
+    .sort((a, b) => a.threads - b.threads)
+    .find((t) => t.itemsPerSecond >= best.itemsPerSecond / (1 + tolerance));
   return fewest ?? best;
 }
 
@@ -78,7 +83,12 @@ export async function calibrateThreads(
   const now = options.now ?? (() => performance.now());
   if (candidates.length <= 1) {
     const threads = candidates[0] ?? 1;
-    return { threads, source: 'single-cpu', reason: `${threads} CPU available to this process: nothing to measure`, trials: [] };
+    return {
+      threads,
+      source: 'single-cpu',
+      reason: `${threads} CPU available to this process: nothing to measure`,
+      trials: [],
+    };
   }
   try {
     for (const t of candidates) await run(t); // warm-up: the first run plans and allocates
@@ -92,18 +102,28 @@ export async function calibrateThreads(
         times.get(t)!.push(now() - t0);
       }
     }
-    const trials = candidates.map((threads) => ({ threads, itemsPerSecond: (items * 1000) / median(times.get(threads)!) }));
+    const trials = candidates.map((threads) => ({
+      threads,
+      itemsPerSecond: (items * 1000) / median(times.get(threads)!),
+    }));
     const chosen = pickThreads(trials, tolerance);
     return { threads: chosen.threads, source: 'measured', reason: describeTrials(chosen, trials), trials };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return { threads: fallbackThreads, source: 'fallback', reason: `calibration failed (${why}); using ${fallbackThreads}`, trials: [] };
+    return {
+      threads: fallbackThreads,
+      source: 'fallback',
+      reason: `calibration failed (${why}); using ${fallbackThreads}`,
+      trials: [],
+    };
   }
 }
 
 /** "2 threads: 41.3/s (1: 22.0/s)". */
 export function describeTrials(chosen: ThreadTrial, trials: readonly ThreadTrial[]): string {
-  const others = trials.filter((t) => t.threads !== chosen.threads).map((t) => `${t.threads}: ${t.itemsPerSecond.toFixed(1)}/s`);
+  const others = trials
+    .filter((t) => t.threads !== chosen.threads)
+    .map((t) => `${t.threads}: ${t.itemsPerSecond.toFixed(1)}/s`);
   const unit = chosen.threads === 1 ? 'thread' : 'threads';
   return `${chosen.threads} ${unit} ${chosen.itemsPerSecond.toFixed(1)}/s${others.length ? ` (${others.join(', ')})` : ''}`;
 }

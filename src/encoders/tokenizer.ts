@@ -65,7 +65,9 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
 /** tokenizer_config.json `model_max_length`, ignoring HF's "no limit" sentinel (1e30). */
 export function tokenizerMaxLength(files: TokenizerFiles): number | undefined {
   const value = files.config['model_max_length'];
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 1_000_000 ? value : undefined;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value < 1_000_000
+    ? value
+    : undefined;
 }
 
 function tokenContent(value: unknown): string | undefined {
@@ -91,20 +93,32 @@ export class ClipTokenizer {
    * @param defaultPadId used when no file names a pad token (OpenAI/open_clip and clip-as-service pad with 0).
    * @param clean open_clip text cleaning applied before tokenizing (default none).
    */
-  constructor(files: TokenizerFiles, options: { contextLength: number; padLength?: number; defaultPadId?: number; clean?: TextClean }) {
+  constructor(
+    files: TokenizerFiles,
+    options: { contextLength: number; padLength?: number; defaultPadId?: number; clean?: TextClean },
+  ) {
     if (!Number.isInteger(options.contextLength) || options.contextLength < 2) {
-      throw new EngineError('MODEL_LOAD_FAILED', `context length must be an integer ≥ 2, got ${options.contextLength}`);
+      throw new EngineError(
+        'MODEL_LOAD_FAILED',
+        `context length must be an integer ≥ 2, got ${options.contextLength}`,
+      );
     }
     try {
       this.tokenizer = new HfTokenizerClass(files.tokenizer, files.config);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new EngineError('MODEL_LOAD_FAILED', `cannot build the tokenizer from tokenizer.json: ${reason}`, { cause: error });
+      throw new EngineError(
+        'MODEL_LOAD_FAILED',
+        `cannot build the tokenizer from tokenizer.json: ${reason}`,
+        { cause: error },
+      );
     }
     this.contextLength = options.contextLength;
     this.padLength = Math.max(options.padLength ?? options.contextLength, options.contextLength);
     this.clean = options.clean ?? 'none';
-    this.specialIds = new Set([...this.tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
+    this.specialIds = new Set(
+      [...this.tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id),
+    );
     this.padId = this.resolvePadId(files) ?? options.defaultPadId ?? 0;
   }
 

@@ -3,7 +3,12 @@ import { EngineError } from '../errors.ts';
 import { l2Normalize } from '../vector/vector-math.ts';
 import type { OutputTensor } from './onnx-session.ts';
 
-export function normalisedRows(output: OutputTensor | undefined, batch: number, name: string, file: string): Float32Array[] {
+export function normalisedRows(
+  output: OutputTensor | undefined,
+  batch: number,
+  name: string,
+  file: string,
+): Float32Array[] {
   if (!output) throw new EngineError('INTERNAL', `${file}: output ${name} missing from the run result`);
   const [rows, dim] = output.dims;
   if (output.dims.length !== 2 || rows !== batch || dim === undefined) {

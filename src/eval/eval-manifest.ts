@@ -34,7 +34,9 @@ export function parseEvalManifest(text: string, baseDir: string): EvalManifest {
     } catch {
       fail(i + 1, 'not valid JSON');
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(i + 1, 'expected an object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      fail(i + 1, 'expected an object');
+    }
     const { image, captions } = value as { image?: unknown; captions?: unknown };
     if (typeof image !== 'string' || !image) fail(i + 1, '"image" must be a non-empty string');
     const list = captions === undefined ? [] : captions;

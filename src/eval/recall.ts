@@ -47,19 +47,30 @@ function rankOf(scores: Float64Array, target: number, own: ReadonlySet<number>):
 export function computeRecall(input: RecallInput): RecallResult {
   const { images, captions, captionImage, ks } = input;
   if (captionImage.length !== captions.length) {
-    throw new EngineError('INVALID_INPUT', `captionImage has ${captionImage.length} entries for ${captions.length} captions`);
+    throw new EngineError(
+      'INVALID_INPUT',
+      `captionImage has ${captionImage.length} entries for ${captions.length} captions`,
+    );
   }
   if (!ks.length || ks.some((k) => !Number.isInteger(k) || k < 1)) {
     throw new EngineError('INVALID_INPUT', `recall cut-offs must be positive integers, got ${ks.join(',')}`);
   }
   const dim = images[0]?.length ?? captions[0]?.length ?? 0;
   for (const v of [...images, ...captions]) {
-    if (v.length !== dim) throw new EngineError('DIMENSION_MISMATCH', `vectors of length ${v.length} and ${dim} cannot be compared`);
+    if (v.length !== dim) {
+      throw new EngineError(
+        'DIMENSION_MISMATCH',
+        `vectors of length ${v.length} and ${dim} cannot be compared`,
+      );
+    }
   }
   const captionsOf: number[][] = images.map(() => []);
   captionImage.forEach((img, c) => {
     if (!Number.isInteger(img) || img < 0 || img >= images.length) {
-      throw new EngineError('INVALID_INPUT', `caption ${c} points at image ${img}, but there are ${images.length} images`);
+      throw new EngineError(
+        'INVALID_INPUT',
+        `caption ${c} points at image ${img}, but there are ${images.length} images`,
+      );
     }
     captionsOf[img]!.push(c);
   });
@@ -91,5 +102,10 @@ export function computeRecall(input: RecallInput): RecallResult {
 
   const keyed = (hits: readonly number[], queries: number): RecallAtK =>
     Object.fromEntries(ks.map((k, i) => [`r${k}`, queries ? (100 * hits[i]!) / queries : 0]));
-  return { t2i: keyed(t2iHits, captions.length), i2t: keyed(i2tHits, i2tQueries), t2iQueries: captions.length, i2tQueries };
+  return {
+    t2i: keyed(t2iHits, captions.length),
+    i2t: keyed(i2tHits, i2tQueries),
+    t2iQueries: captions.length,
+    i2tQueries,
+  };
 }

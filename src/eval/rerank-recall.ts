@@ -44,7 +44,13 @@ function firstStageRank(scores: Float64Array, targets: readonly number[]): numbe
   return rank;
 }
 
-async function rankAfterRerank(scores: Float64Array, targets: readonly number[], k: number, mix: number, score: (window: readonly number[]) => Promise<Float32Array>): Promise<number> {
+async function rankAfterRerank(
+  scores: Float64Array,
+  targets: readonly number[],
+  k: number,
+  mix: number,
+  score: (window: readonly number[]) => Promise<Float32Array>,
+): Promise<number> {
   const window = topK(scores, k);
   const own = new Set(targets);
   if (!window.some((w) => own.has(w))) return firstStageRank(scores, targets);
@@ -57,7 +63,9 @@ async function rankAfterRerank(scores: Float64Array, targets: readonly number[],
 
 export async function computeRerankedRecall(input: RerankRecallInput): Promise<RecallResult> {
   const { images, captions, captionImage, ks, k, mix } = input;
-  if (!Number.isInteger(k) || k < 1) throw new EngineError('INVALID_INPUT', `rerank k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) {
+    throw new EngineError('INVALID_INPUT', `rerank k must be a positive integer, got ${k}`);
+  }
   const captionsOf: number[][] = images.map(() => []);
   captionImage.forEach((img, c) => captionsOf[img]?.push(c));
   const check = () => {
@@ -68,7 +76,9 @@ export async function computeRerankedRecall(input: RerankRecallInput): Promise<R
   for (let c = 0; c < captions.length; c++) {
     check();
     const row = Float64Array.from(images, (iv) => dot(captions[c]!, iv));
-    const rank = await rankAfterRerank(row, [captionImage[c]!], k, mix, (window) => input.scoreT2I(c, window));
+    const rank = await rankAfterRerank(row, [captionImage[c]!], k, mix, (window) =>
+      input.scoreT2I(c, window),
+    );
     ks.forEach((cut, i) => {
       if (rank < cut) t2iHits[i]! += 1;
     });
@@ -87,6 +97,12 @@ export async function computeRerankedRecall(input: RerankRecallInput): Promise<R
       if (rank < cut) i2tHits[i]! += 1;
     });
   }
-  const keyed = (hits: readonly number[], queries: number): RecallAtK => Object.fromEntries(ks.map((cut, i) => [`r${cut}`, queries ? (100 * hits[i]!) / queries : 0]));
-  return { t2i: keyed(t2iHits, captions.length), i2t: keyed(i2tHits, i2tQueries), t2iQueries: captions.length, i2tQueries };
+  const keyed = (hits: readonly number[], queries: number): RecallAtK =>
+    Object.fromEntries(ks.map((cut, i) => [`r${cut}`, queries ? (100 * hits[i]!) / queries : 0]));
+  return {
+    t2i: keyed(t2iHits, captions.length),
+    i2t: keyed(i2tHits, i2tQueries),
+    t2iQueries: captions.length,
+    i2tQueries,
+  };
 }

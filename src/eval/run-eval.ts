@@ -38,14 +38,23 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngineError('ABORTED', 'evaluation cancelled');
 }
 
-export async function runEval(model: EvalModel, manifest: EvalManifest, options: EvalOptions = {}): Promise<EvalReport> {
+export async function runEval(
+  model: EvalModel,
+  manifest: EvalManifest,
+  options: EvalOptions = {},
+): Promise<EvalReport> {
   const ks = options.ks ?? [1, 5, 10];
   const batch = Math.max(1, options.batchSize ?? 64);
   const read = options.readBytes ?? ((file: string) => readFile(file));
   const { entries } = manifest;
 
   const itm = options.rerank ? model.itm : undefined;
-  if (options.rerank && !itm) throw new EngineError('RERANK_UNAVAILABLE', 'this model has no image–text matching stage, so it cannot re-rank; evaluate without --rerank');
+  if (options.rerank && !itm) {
+    throw new EngineError(
+      'RERANK_UNAVAILABLE',
+      'this model has no image–text matching stage, so it cannot re-rank; evaluate without --rerank',
+    );
+  }
   const states: Uint8Array[] = [];
   const images: Float32Array[] = [];
   for (let start = 0; start < entries.length; start += batch) {
@@ -62,7 +71,13 @@ export async function runEval(model: EvalModel, manifest: EvalManifest, options:
       tensors.push((await model.preprocessor.preprocess(bytes)).pixels);
     }
     images.push(...(await model.image.encodeBatch(tensors)));
-    if (itm) states.push(...(itm.info.sharesPixels ? await itm.imageFeatures(tensors) : await Promise.all(slice.map(async (e) => itm.imageFeaturesFromBytes(await read(e.image))))));
+    if (itm) {
+      states.push(
+        ...(itm.info.sharesPixels
+          ? await itm.imageFeatures(tensors)
+          : await Promise.all(slice.map(async (e) => itm.imageFeaturesFromBytes(await read(e.image))))),
+      );
+    }
     options.onProgress?.(images.length, entries.length, 'images');
   }
 
@@ -91,13 +106,34 @@ export async function runEval(model: EvalModel, manifest: EvalManifest, options:
       ks,
       k,
       mix,
-      scoreT2I: (c, window) => itm.scoreText(texts[c]!, window.map((i) => states[i]!)),
-      scoreI2T: (img, window) => itm.scoreImage(states[img]!, window.map((c) => texts[c]!)),
+      scoreT2I: (c, window) =>
+        itm.scoreText(
+          texts[c]!,
+          window.map((i) => states[i]!),
+        ),
+      scoreI2T: (img, window) =>
+        itm.scoreImage(
+          states[img]!,
+          window.map((c) => texts[c]!),
+        ),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const score = mix === 0 ? 'itm' : `itm + ${itm.info.dualWeight} × ${itm.info.dualLogitScale} × cosine`;
-    return { t2i: result.t2i, i2t: result.i2t, images: images.length, captions: captions.length, queryImages: result.i2tQueries, rerank: { stage: itm.info.name, k, score } };
+    return {
+      t2i: result.t2i,
+      i2t: result.i2t,
+      images: images.length,
+      captions: captions.length,
+      queryImages: result.i2tQueries,
+      rerank: { stage: itm.info.name, k, score },
+    };
   }
   const result = computeRecall({ images, captions, captionImage, ks });
-  return { t2i: result.t2i, i2t: result.i2t, images: images.length, captions: captions.length, queryImages: result.i2tQueries };
+  return {
+    t2i: result.t2i,
+    i2t: result.i2t,
+    images: images.length,
+    captions: captions.length,
+    queryImages: result.i2tQueries,
+  };
 }

@@ -3,7 +3,12 @@
  * → resize of the kept window (centre crop; Pillow-exact, or libvips cubic for big reductions in
  * 'fast' mode) → rescale + mean/std → CHW Float32Array.
  */
-import type { ImagePreprocessor, PreprocessedImage, PreprocessOptions, PreprocessSpec } from './preprocess.types.ts';
+import type {
+  ImagePreprocessor,
+  PreprocessedImage,
+  PreprocessOptions,
+  PreprocessSpec,
+} from './preprocess.types.ts';
 import { perceptualHash } from './perceptual-hash.ts';
 import { pilResizeCrop } from './pil-resample.ts';
 import { cropRgb, planResize, toChwTensor } from './preprocess.ts';
@@ -67,15 +72,33 @@ export class SharpImagePreprocessor implements ImagePreprocessor {
     const cropped = done
       ? cropRgb(decoded, window.left, window.top, window.width, window.height)
       : vips
-        ? cropRgb(await resizeRgbCubic(decoded, plan.resizeWidth, plan.resizeHeight), window.left, window.top, window.width, window.height)
+        ? cropRgb(
+            await resizeRgbCubic(decoded, plan.resizeWidth, plan.resizeHeight),
+            window.left,
+            window.top,
+            window.width,
+            window.height,
+          )
         : pilResizeCrop(decoded, plan.resizeWidth, plan.resizeHeight, this.spec.interpolation, window);
     // The hash sees the whole oriented picture (before the crop), at whatever size it was decoded.
-    return { pixels: toChwTensor(cropped, this.spec), width: decoded.sourceWidth, height: decoded.sourceHeight, format: decoded.format, phash: perceptualHash(decoded) };
+    return {
+      pixels: toChwTensor(cropped, this.spec),
+      width: decoded.sourceWidth,
+      height: decoded.sourceHeight,
+      format: decoded.format,
+      phash: perceptualHash(decoded),
+    };
   }
 
   /** The resize size when libvips should resample a source of width × height ('fast' only). */
   private vipsSize(width: number, height: number): { width: number; height: number } | undefined {
-    if (this.fidelity !== 'fast' || this.spec.interpolation !== 'bicubic' || width * height <= VIPS_MIN_PIXELS) return undefined;
+    if (
+      this.fidelity !== 'fast' ||
+      this.spec.interpolation !== 'bicubic' ||
+      width * height <= VIPS_MIN_PIXELS
+    ) {
+      return undefined;
+    }
     const plan = planResize(width, height, this.spec);
     if (width < 2 * plan.resizeWidth || height < 2 * plan.resizeHeight) return undefined;
     return { width: plan.resizeWidth, height: plan.resizeHeight };

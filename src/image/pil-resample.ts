@@ -14,7 +14,10 @@ const PRECISION_BITS = 22;
 const ONE = 1 << PRECISION_BITS;
 const HALF = 1 << (PRECISION_BITS - 1);
 
-const FILTERS: Record<Exclude<ResampleFilter, 'nearest'>, { support: number; weight: (x: number) => number }> = {
+const FILTERS: Record<
+  Exclude<ResampleFilter, 'nearest'>,
+  { support: number; weight: (x: number) => number }
+> = {
   bicubic: {
     support: 2,
     weight: (x) => {
@@ -38,7 +41,13 @@ interface Coefficients {
 }
 
 /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for output indices [from, from + n). */
-function coefficients(inSize: number, outSize: number, from: number, n: number, filter: ResampleFilter): Coefficients {
+function coefficients(
+  inSize: number,
+  outSize: number,
+  from: number,
+  n: number,
+  filter: ResampleFilter,
+): Coefficients {
   const scale = inSize / outSize;
   if (filter === 'nearest') {
     const start = new Int32Array(n);
@@ -97,7 +106,9 @@ export function pilResizeCrop(
 
   // Source rows the vertical pass will read (or the window's rows when there is no vertical pass).
   const firstRow = rows ? rows.start[0]! : window.top;
-  const lastRow = rows ? rows.start[window.height - 1]! + rows.count[window.height - 1]! : window.top + window.height;
+  const lastRow = rows
+    ? rows.start[window.height - 1]! + rows.count[window.height - 1]!
+    : window.top + window.height;
   const tempHeight = lastRow - firstRow;
 
   // Horizontal pass into a uint8 buffer, as Pillow does (the clamp between passes matters).
@@ -143,7 +154,9 @@ export function pilResizeCrop(
     const kBase = y * rows.ksize;
     for (let x = 0; x < stride; x++) {
       let sum = HALF;
-      for (let i = 0, t = ymin * stride + x; i < n; i++, t += stride) sum = (sum + temp[t]! * rows.weights[kBase + i]!) | 0;
+      for (let i = 0, t = ymin * stride + x; i < n; i++, t += stride) {
+        sum = (sum + temp[t]! * rows.weights[kBase + i]!) | 0;
+      }
       out[y * stride + x] = clip8(sum);
     }
   }

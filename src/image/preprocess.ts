@@ -30,7 +30,14 @@ export function planResize(width: number, height: number, spec: PreprocessSpec):
   const cropWidth = spec.width;
   const cropHeight = spec.height;
   if (spec.resizeMode === 'squash') {
-    return { resizeWidth: cropWidth, resizeHeight: cropHeight, cropLeft: 0, cropTop: 0, cropWidth, cropHeight };
+    return {
+      resizeWidth: cropWidth,
+      resizeHeight: cropHeight,
+      cropLeft: 0,
+      cropTop: 0,
+      cropWidth,
+      cropHeight,
+    };
   }
   const edge = spec.shortestEdge ?? Math.max(cropWidth, cropHeight);
   // torchvision: the short side becomes `edge`, the long side int(edge * long / short) (truncated).
@@ -55,7 +62,10 @@ export function cropRgb(image: RawRgb, left: number, top: number, width: number,
 }
 
 /** (value * rescale - mean[c]) / std[c], laid out channel-major (CHW). */
-export function toChwTensor(image: RawRgb, spec: Pick<PreprocessSpec, 'mean' | 'std' | 'rescaleFactor'>): Float32Array {
+export function toChwTensor(
+  image: RawRgb,
+  spec: Pick<PreprocessSpec, 'mean' | 'std' | 'rescaleFactor'>,
+): Float32Array {
   const plane = image.width * image.height;
   const out = new Float32Array(plane * 3);
   for (let c = 0; c < 3; c++) {

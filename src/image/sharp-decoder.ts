@@ -36,7 +36,10 @@ export interface DecodeOptions {
    * bytes), or undefined to decode at full size. Honoured for opaque non-CMYK images only: the
    * caller checks the returned width/height.
    */
-  readonly cubicResize?: (sourceWidth: number, sourceHeight: number) => { readonly width: number; readonly height: number } | undefined;
+  readonly cubicResize?: (
+    sourceWidth: number,
+    sourceHeight: number,
+  ) => { readonly width: number; readonly height: number } | undefined;
 }
 
 /** Largest JPEG shrink-on-load factor that keeps the short side ≥ keep. */
@@ -51,7 +54,9 @@ const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
 function toEngineError(error: unknown, what: string): EngineError {
   const reason = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(reason)) {
-    return new EngineError('TOO_LARGE', `${what}: image has more pixels than allowed (${reason})`, { cause: error });
+    return new EngineError('TOO_LARGE', `${what}: image has more pixels than allowed (${reason})`, {
+      cause: error,
+    });
   }
   return new EngineError('UNSUPPORTED_MEDIA', `${what}: not a decodable image (${reason})`, { cause: error });
 }
@@ -82,23 +87,46 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
     let pipeline = image.autoOrient();
     const size = options.cubicResize?.(sourceWidth, sourceHeight);
     const keep = options.shrinkKeepingShortSide;
-    const factor = size === undefined && meta.format === 'jpeg' && keep !== undefined ? jpegShrinkFactor(sourceWidth, sourceHeight, keep) : 1;
+    const factor =
+      size === undefined && meta.format === 'jpeg' && keep !== undefined
+        ? jpegShrinkFactor(sourceWidth, sourceHeight, keep)
+        : 1;
     if (size !== undefined) {
       // An explicit pipeline colourspace turns off sharp's JPEG shrink-on-load, which would alias
       // (model-formats.md §5): a full decode, then the cubic reduce.
-      pipeline = pipeline.pipelineColourspace('srgb').resize(size.width, size.height, { kernel: 'cubic', fit: 'fill' });
+      pipeline = pipeline
+        .pipelineColourspace('srgb')
+        .resize(size.width, size.height, { kernel: 'cubic', fit: 'fill' });
     } else if (factor > 1) {
       // Exactly the shrink-on-load size, so libvips does the DCT scaling and no further resampling.
-      pipeline = pipeline.resize(Math.ceil(sourceWidth / factor), Math.ceil(sourceHeight / factor), { fit: 'fill', fastShrinkOnLoad: true, kernel: 'nearest' });
+      pipeline = pipeline.resize(Math.ceil(sourceWidth / factor), Math.ceil(sourceHeight / factor), {
+        fit: 'fill',
+        fastShrinkOnLoad: true,
+        kernel: 'nearest',
+      });
     }
-    const { data, info } = await pipeline.toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const { data, info } = await pipeline
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) {
-      throw new EngineError('UNSUPPORTED_MEDIA', `decode: expected 3 channels after conversion, got ${info.channels}`);
+      throw new EngineError(
+        'UNSUPPORTED_MEDIA',
+        `decode: expected 3 channels after conversion, got ${info.channels}`,
+      );
     }
     const format = meta.format ?? 'unknown';
     const raw = new Uint8Array(data.buffer, data.byteOffset, data.length);
     const scaled = factor > 1 || size !== undefined;
-    return { data: raw, width: info.width, height: info.height, format, sourceWidth: scaled ? sourceWidth : info.width, sourceHeight: scaled ? sourceHeight : info.height };
+    return {
+      data: raw,
+      width: info.width,
+      height: info.height,
+      format,
+      sourceWidth: scaled ? sourceWidth : info.width,
+      sourceHeight: scaled ? sourceHeight : info.height,
+    };
   } catch (error) {
     if (error instanceof EngineError) throw error;
     throw toEngineError(error, 'decode');
@@ -111,11 +139,17 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
  * Pillow (model-formats.md §5) at native speed; its upscale differs (see pil-resample.ts).
  */
 export async function resizeRgbCubic(image: RawRgb, width: number, height: number): Promise<RawRgb> {
-  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+  const { data, info } = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
     .resize(width, height, { kernel: 'cubic', fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 export interface ThumbnailOptions {
@@ -126,23 +160,57 @@ export interface ThumbnailOptions {
 
 /** Transparency composited onto white the way Pillow does it (see pixel-convert.ts). */
 async function decodeOverWhite(image: Sharp, format: string): Promise<DecodedImage> {
-  const { data, info } = await image.autoOrient().toColourspace('srgb').ensureAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  if (info.channels !== 4) throw new EngineError('UNSUPPORTED_MEDIA', `decode: expected RGBA, got ${info.channels} channels`);
+  const { data, info } = await image
+    .autoOrient()
+    .toColourspace('srgb')
+    .ensureAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) {
+    throw new EngineError('UNSUPPORTED_MEDIA', `decode: expected RGBA, got ${info.channels} channels`);
+  }
   const rgb = compositeOverWhite(data, info.width * info.height);
-  return { data: rgb, width: info.width, height: info.height, format, sourceWidth: info.width, sourceHeight: info.height };
+  return {
+    data: rgb,
+    width: info.width,
+    height: info.height,
+    format,
+    sourceWidth: info.width,
+    sourceHeight: info.height,
+  };
 }
 
 /** CMYK kept as CMYK by libvips, then converted the way Pillow does it (see pixel-convert.ts). */
 async function decodeCmyk(image: Sharp, format: string): Promise<DecodedImage> {
-  const { data, info } = await image.autoOrient().pipelineColourspace('cmyk').toColourspace('cmyk').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  if (info.channels !== 4) throw new EngineError('UNSUPPORTED_MEDIA', `decode: CMYK image decoded to ${info.channels} channels`);
+  const { data, info } = await image
+    .autoOrient()
+    .pipelineColourspace('cmyk')
+    .toColourspace('cmyk')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) {
+    throw new EngineError('UNSUPPORTED_MEDIA', `decode: CMYK image decoded to ${info.channels} channels`);
+  }
   const rgb = cmykToRgb(data, info.width * info.height);
-  return { data: rgb, width: info.width, height: info.height, format, sourceWidth: info.width, sourceHeight: info.height };
+  return {
+    data: rgb,
+    width: info.width,
+    height: info.height,
+    format,
+    sourceWidth: info.width,
+    sourceHeight: info.height,
+  };
 }
 
 /** A small oriented preview that fits in maxSide × maxSide (never enlarged). */
-export async function makeThumbnail(bytes: Uint8Array, maxSide: number, options: ThumbnailOptions = {}): Promise<Uint8Array> {
-  if (!Number.isInteger(maxSide) || maxSide < 1) throw new EngineError('INVALID_INPUT', `thumbnail size must be a positive integer, got ${maxSide}`);
+export async function makeThumbnail(
+  bytes: Uint8Array,
+  maxSide: number,
+  options: ThumbnailOptions = {},
+): Promise<Uint8Array> {
+  if (!Number.isInteger(maxSide) || maxSide < 1) {
+    throw new EngineError('INVALID_INPUT', `thumbnail size must be a positive integer, got ${maxSide}`);
+  }
   const quality = options.quality ?? 80;
   try {
     const pipeline = source(bytes, options.maxPixels)
@@ -150,7 +218,10 @@ export async function makeThumbnail(bytes: Uint8Array, maxSide: number, options:
       .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb');
-    const out = options.format === 'webp' ? await pipeline.webp({ quality }).toBuffer() : await pipeline.jpeg({ quality, mozjpeg: true }).toBuffer();
+    const out =
+      options.format === 'webp'
+        ? await pipeline.webp({ quality }).toBuffer()
+        : await pipeline.jpeg({ quality, mozjpeg: true }).toBuffer();
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   } catch (error) {
     throw toEngineError(error, 'thumbnail');
@@ -169,13 +240,22 @@ export async function probeImage(bytes: Uint8Array, options: DecodeOptions = {})
   if (bytes.length === 0) throw new EngineError('UNSUPPORTED_MEDIA', 'probe: empty input');
   try {
     const meta = await source(bytes, options.maxPixels).metadata();
-    if (!meta.width || !meta.height) throw new EngineError('UNSUPPORTED_MEDIA', 'probe: image has no dimensions');
+    if (!meta.width || !meta.height) {
+      throw new EngineError('UNSUPPORTED_MEDIA', 'probe: image has no dimensions');
+    }
     const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
     if (meta.width * meta.height > maxPixels) {
-      throw new EngineError('TOO_LARGE', `probe: ${meta.width}×${meta.height} is more than ${maxPixels} pixels`);
+      throw new EngineError(
+        'TOO_LARGE',
+        `probe: ${meta.width}×${meta.height} is more than ${maxPixels} pixels`,
+      );
     }
     const swapped = (meta.orientation ?? 1) >= 5;
-    return { width: swapped ? meta.height : meta.width, height: swapped ? meta.width : meta.height, format: meta.format ?? 'unknown' };
+    return {
+      width: swapped ? meta.height : meta.width,
+      height: swapped ? meta.width : meta.height,
+      format: meta.format ?? 'unknown',
+    };
   } catch (error) {
     if (error instanceof EngineError) throw error;
     throw toEngineError(error, 'probe');
@@ -217,7 +297,10 @@ export async function readEmbeddedMetadata(bytes: Uint8Array): Promise<EmbeddedM
   try {
     const meta = await sharp(bytes, { failOn: 'none', pages: 1, limitInputPixels: false }).metadata();
     // A TIFF file is itself the EXIF structure (libvips reports no separate block for it).
-    const exif = meta.exif && meta.exif.length > 6 && meta.exif.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? meta.exif.subarray(6) : (meta.exif ?? (meta.format === 'tiff' ? bytes : undefined));
+    const exif =
+      meta.exif && meta.exif.length > 6 && meta.exif.subarray(0, 6).toString('latin1') === 'Exif\0\0'
+        ? meta.exif.subarray(6)
+        : (meta.exif ?? (meta.format === 'tiff' ? bytes : undefined));
     return {
       format: meta.format ?? 'unknown',
       ...(exif && exif.length > 0 ? { exif } : {}),

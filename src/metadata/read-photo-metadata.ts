@@ -353,7 +353,11 @@ function text(value: unknown): unknown {
 function clean(value: unknown): string | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
   // Control characters (NULs padding EXIF strings, stray newlines) become spaces.
-  const s = [...String(value)].map((c) => (c.charCodeAt(0) < 0x20 ? ' ' : c)).join('').replace(/ +/g, ' ').trim();
+  const s = [...String(value)]
+    .map((c) => (c.charCodeAt(0) < 0x20 ? ' ' : c))
+    .join('')
+    .replace(/ +/g, ' ')
+    .trim();
   return s === '' ? null : s.slice(0, MAX_FIELD_CHARS);
 }
 

@@ -36,7 +36,10 @@ export class CalibrationCache {
   }
 
   fileFor(key: CalibrationKey): string {
-    const machine = createHash('sha256').update(JSON.stringify([key.cpu.model, key.cpu.count, key.runtime])).digest('hex').slice(0, 16);
+    const machine = createHash('sha256')
+      .update(JSON.stringify([key.cpu.model, key.cpu.count, key.runtime]))
+      .digest('hex')
+      .slice(0, 16);
     return path.join(this.dir, `${machine}-${key.graph.slice(0, 24)}.json`);
   }
 
@@ -60,7 +63,13 @@ export class CalibrationCache {
   }
 
   async write(key: CalibrationKey, threads: number, trials: readonly ThreadTrial[]): Promise<void> {
-    const entry: CalibrationEntry = { format: 1, ...key, threads, trials, measuredAt: new Date().toISOString() };
+    const entry: CalibrationEntry = {
+      format: 1,
+      ...key,
+      threads,
+      trials,
+      measuredAt: new Date().toISOString(),
+    };
     const file = this.fileFor(key);
     const tmp = `${file}.${process.pid}.tmp`;
     try {

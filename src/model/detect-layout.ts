@@ -73,19 +73,32 @@ async function huggingface(dir: string, variant: string | undefined): Promise<La
     const present: string[] = [];
     for (const v of VARIANT_PREFERENCE) {
       const suffix = HF_VARIANT_SUFFIXES[v]!;
-      if ((await isFile(path.join(dir, rel(`text_model${suffix}.onnx`)))) && (await isFile(path.join(dir, rel(`vision_model${suffix}.onnx`))))) present.push(v);
+      if (
+        (await isFile(path.join(dir, rel(`text_model${suffix}.onnx`)))) &&
+        (await isFile(path.join(dir, rel(`vision_model${suffix}.onnx`))))
+      ) {
+        present.push(v);
+      }
     }
     if (present.length === 0) continue;
     const wanted = variant === 'q8' ? 'quantized' : variant;
     if (wanted !== undefined && HF_VARIANT_SUFFIXES[wanted] === undefined) {
-      throw new EngineError('INVALID_INPUT', `unknown model variant '${variant}'; known: ${Object.keys(HF_VARIANT_SUFFIXES).join(', ')}`);
+      throw new EngineError(
+        'INVALID_INPUT',
+        `unknown model variant '${variant}'; known: ${Object.keys(HF_VARIANT_SUFFIXES).join(', ')}`,
+      );
     }
     const chosen = wanted ?? present[0]!;
     if (!present.includes(chosen)) {
-      throw new EngineError('MODEL_LOAD_FAILED', `${dir}: variant '${chosen}' not present (have: ${present.join(', ')})`);
+      throw new EngineError(
+        'MODEL_LOAD_FAILED',
+        `${dir}: variant '${chosen}' not present (have: ${present.join(', ')})`,
+      );
     }
     const suffix = HF_VARIANT_SUFFIXES[chosen]!;
-    const preprocess = (await isFile(path.join(dir, 'preprocessor_config.json'))) ? { kind: 'huggingface' as const, file: 'preprocessor_config.json' } : undefined;
+    const preprocess = (await isFile(path.join(dir, 'preprocessor_config.json')))
+      ? { kind: 'huggingface' as const, file: 'preprocessor_config.json' }
+      : undefined;
     return {
       layout: 'huggingface',
       dir,
@@ -104,9 +117,17 @@ async function huggingface(dir: string, variant: string | undefined): Promise<La
 }
 
 async function openclip(dir: string): Promise<LayoutFiles | undefined> {
-  if (!(await isFile(path.join(dir, 'textual', 'model.onnx'))) || !(await isFile(path.join(dir, 'visual', 'model.onnx')))) return undefined;
+  if (
+    !(await isFile(path.join(dir, 'textual', 'model.onnx'))) ||
+    !(await isFile(path.join(dir, 'visual', 'model.onnx')))
+  ) {
+    return undefined;
+  }
   const tokenizerDir = (await isFile(path.join(dir, 'textual', 'tokenizer.json'))) ? 'textual' : '.';
-  const preprocessFile = await firstExisting(dir, [path.join('visual', 'preprocess_cfg.json'), 'preprocess_cfg.json']);
+  const preprocessFile = await firstExisting(dir, [
+    path.join('visual', 'preprocess_cfg.json'),
+    'preprocess_cfg.json',
+  ]);
   return {
     layout: 'openclip',
     dir,
@@ -123,8 +144,12 @@ async function openclip(dir: string): Promise<LayoutFiles | undefined> {
 }
 
 async function clipAsService(dir: string): Promise<LayoutFiles | undefined> {
-  if (!(await isFile(path.join(dir, 'textual.onnx'))) || !(await isFile(path.join(dir, 'visual.onnx')))) return undefined;
-  const preprocess = (await isFile(path.join(dir, 'preprocessor_config.json'))) ? { kind: 'huggingface' as const, file: 'preprocessor_config.json' } : undefined;
+  if (!(await isFile(path.join(dir, 'textual.onnx'))) || !(await isFile(path.join(dir, 'visual.onnx')))) {
+    return undefined;
+  }
+  const preprocess = (await isFile(path.join(dir, 'preprocessor_config.json')))
+    ? { kind: 'huggingface' as const, file: 'preprocessor_config.json' }
+    : undefined;
   return {
     layout: 'clip-as-service',
     dir,
@@ -158,7 +183,11 @@ async function filesIn(dir: string): Promise<string[]> {
  * uuids) next to `model.onnx`, so there every non-JSON, non-tokenizer file of the tower's folder
  * counts.
  */
-async function externalDataFor(dir: string, layout: ModelLayout, graphs: readonly string[]): Promise<string[]> {
+async function externalDataFor(
+  dir: string,
+  layout: ModelLayout,
+  graphs: readonly string[],
+): Promise<string[]> {
   const out: string[] = [];
   for (const graph of graphs) {
     const folder = path.dirname(graph);
@@ -167,7 +196,8 @@ async function externalDataFor(dir: string, layout: ModelLayout, graphs: readonl
       const rel = path.join(folder, name);
       if (graphs.includes(rel)) continue;
       const named = name.startsWith(`${base}_data`) || name.startsWith(`${base}.data`);
-      const loose = layout === 'openclip' && !/\.(json|txt|model|md|onnx)$/i.test(name) && !name.startsWith('.');
+      const loose =
+        layout === 'openclip' && !/\.(json|txt|model|md|onnx)$/i.test(name) && !name.startsWith('.');
       if (named || loose) out.push(rel);
     }
   }
@@ -177,15 +207,28 @@ async function externalDataFor(dir: string, layout: ModelLayout, graphs: readonl
 export async function detectLayout(dir: string, variant?: string): Promise<LayoutFiles> {
   try {
     const info = await stat(dir);
-    if (!info.isDirectory()) throw new EngineError('MODEL_LOAD_FAILED', `${dir} is a file; a model is a directory (looked for ${LOOKED_FOR})`);
+    if (!info.isDirectory()) {
+      throw new EngineError(
+        'MODEL_LOAD_FAILED',
+        `${dir} is a file; a model is a directory (looked for ${LOOKED_FOR})`,
+      );
+    }
   } catch (error) {
     throw fromFsError(error, `model directory ${dir}`);
   }
   const detected = (await huggingface(dir, variant)) ?? (await openclip(dir)) ?? (await clipAsService(dir));
-  if (!detected) throw new EngineError('MODEL_LOAD_FAILED', `${dir}: no known model layout; looked for ${LOOKED_FOR}`);
-  const found: LayoutFiles = { ...detected, externalData: await externalDataFor(dir, detected.layout, [detected.textGraph, detected.visionGraph]) };
+  if (!detected) {
+    throw new EngineError('MODEL_LOAD_FAILED', `${dir}: no known model layout; looked for ${LOOKED_FOR}`);
+  }
+  const found: LayoutFiles = {
+    ...detected,
+    externalData: await externalDataFor(dir, detected.layout, [detected.textGraph, detected.visionGraph]),
+  };
   if (variant !== undefined && found.layout !== 'huggingface' && variant !== 'fp32') {
-    throw new EngineError('INVALID_INPUT', `${dir}: variants are a huggingface-layout feature; this is a ${found.layout} package`);
+    throw new EngineError(
+      'INVALID_INPUT',
+      `${dir}: variants are a huggingface-layout feature; this is a ${found.layout} package`,
+    );
   }
   if (!(await isFile(path.join(dir, found.tokenizerDir, 'tokenizer.json')))) {
     if (found.layout === 'clip-as-service') return withBuiltinTokenizer(found);

@@ -35,14 +35,33 @@ export interface FingerprintInput {
 
 /** Key order fixed so the JSON (and the hash) never depends on object construction order. */
 function canonicalSpec(spec: PreprocessSpec): unknown[] {
-  return [spec.width, spec.height, spec.resizeMode, spec.shortestEdge ?? null, [...spec.mean], [...spec.std], spec.interpolation, spec.rescaleFactor];
+  return [
+    spec.width,
+    spec.height,
+    spec.resizeMode,
+    spec.shortestEdge ?? null,
+    [...spec.mean],
+    [...spec.std],
+    spec.interpolation,
+    spec.rescaleFactor,
+  ];
 }
 
 export async function computeFingerprint(input: FingerprintInput): Promise<ModelFingerprint> {
   const files: Record<string, string> = {};
   // Forward slashes so the id is the same on Windows.
-  for (const rel of [...new Set(input.files)].sort()) files[rel.split(path.sep).join('/')] = input.known?.get(path.normalize(rel)) ?? (await sha256File(path.join(input.dir, rel)));
-  const canonical = JSON.stringify([1, input.layout, input.dim, input.contextLength, Object.entries(files).sort(), canonicalSpec(input.preprocess)]);
+  for (const rel of [...new Set(input.files)].sort()) {
+    files[rel.split(path.sep).join('/')] =
+      input.known?.get(path.normalize(rel)) ?? (await sha256File(path.join(input.dir, rel)));
+  }
+  const canonical = JSON.stringify([
+    1,
+    input.layout,
+    input.dim,
+    input.contextLength,
+    Object.entries(files).sort(),
+    canonicalSpec(input.preprocess),
+  ]);
   const id = createHash('sha256').update(canonical).digest('hex').slice(0, 24);
   return { id, name: input.name, layout: input.layout, dim: input.dim, files, preprocess: input.preprocess };
 }

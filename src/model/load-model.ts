@@ -14,7 +14,12 @@ import { ClipTextEncoder, planTextGraph } from '../encoders/clip-text.encoder.ts
 import type { DeviceRequest } from '../encoders/encoder.ts';
 import { staticDim } from '../encoders/graph-io.ts';
 import { OnnxSession } from '../encoders/onnx-session.ts';
-import { ClipTokenizer, readTokenizerFiles, tokenizerMaxLength, type TokenizerFiles } from '../encoders/tokenizer.ts';
+import {
+  ClipTokenizer,
+  readTokenizerFiles,
+  tokenizerMaxLength,
+  type TokenizerFiles,
+} from '../encoders/tokenizer.ts';
 import { EngineError } from '../errors.ts';
 import { SharpImagePreprocessor, type PreprocessFidelity } from '../image/image-preprocessor.ts';
 import { findItmPackage } from '../rerank/itm-package.ts';
@@ -24,7 +29,13 @@ import { LoadedClipModel } from './clip-model.ts';
 import { detectLayout } from './detect-layout.ts';
 import { computeFingerprint, sha256File } from './fingerprint.ts';
 import { calibrateTower, planTowerThreads, type ThreadSettings } from './tower-threads.ts';
-import { configContextLength, configTextClean, readJsonFile, readPreprocessSpec, resolveContextLength } from './package-config.ts';
+import {
+  configContextLength,
+  configTextClean,
+  readJsonFile,
+  readPreprocessSpec,
+  resolveContextLength,
+} from './package-config.ts';
 
 export interface LoadModelOptions extends ThreadSettings {
   /** Execution provider: 'auto' (default) = CUDA when installed, else CPU. */
@@ -55,9 +66,15 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   const config = await readJsonFile(root, files.config);
   const builtinTokenizer = files.tokenizer === 'builtin-clip-bpe';
   const tokenizerDir = path.resolve(root, files.tokenizerDir);
-  const tokenizerFiles = builtinTokenizer ? zeroPadded(await readTokenizerFiles(tokenizerDir)) : await readTokenizerFiles(tokenizerDir);
+  const tokenizerFiles = builtinTokenizer
+    ? zeroPadded(await readTokenizerFiles(tokenizerDir))
+    : await readTokenizerFiles(tokenizerDir);
   const openAt = (file: string) => (threads: number) =>
-    OnnxSession.open(file, { ...(options.device ? { device: options.device } : {}), ...(options.spinning === false ? { spinning: false } : {}), threads });
+    OnnxSession.open(file, {
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.spinning === false ? { spinning: false } : {}),
+      threads,
+    });
   const textFile = path.join(root, files.textGraph);
   const visionFile = path.join(root, files.visionGraph);
   const hashes = new Map<string, string>();
@@ -72,7 +89,11 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     const textPlan = planTextGraph(textSession);
     const imagePlan = planImageGraph(visionSession);
 
-    const contextLength = resolveContextLength([tokenizerMaxLength(tokenizerFiles), configContextLength(config), textPlan.fixedSequence]);
+    const contextLength = resolveContextLength([
+      tokenizerMaxLength(tokenizerFiles),
+      configContextLength(config),
+      textPlan.fixedSequence,
+    ]);
     const tokenizer = new ClipTokenizer(tokenizerFiles, {
       contextLength,
       padLength: textPlan.fixedSequence ?? contextLength,
@@ -82,8 +103,12 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     const preprocess = await readPreprocessSpec(files, config, imagePlan.fixedSize);
     const size = [preprocess.height, preprocess.width] as const;
 
-    const textDim = staticDim(textPlan.output, 1) ?? (await new ClipTextEncoder(textSession, textPlan, tokenizer, 0, '').probeDim());
-    const imageDim = staticDim(imagePlan.output, 1) ?? (await new ClipImageEncoder(visionSession, imagePlan, size, 0, '').probeDim());
+    const textDim =
+      staticDim(textPlan.output, 1) ??
+      (await new ClipTextEncoder(textSession, textPlan, tokenizer, 0, '').probeDim());
+    const imageDim =
+      staticDim(imagePlan.output, 1) ??
+      (await new ClipImageEncoder(visionSession, imagePlan, size, 0, '').probeDim());
     if (textDim !== imageDim) {
       throw new EngineError(
         'DIMENSION_MISMATCH',
@@ -93,13 +118,18 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     }
 
     // The built-in tokenizer is recorded under a name of its own (not a path in the package) with its hash.
-    const tokenizerRel = (name: string) => (builtinTokenizer ? `${BUILTIN_TOKENIZER_KEY}/${name}` : path.join(files.tokenizerDir, name));
+    const tokenizerRel = (name: string) =>
+      builtinTokenizer ? `${BUILTIN_TOKENIZER_KEY}/${name}` : path.join(files.tokenizerDir, name);
     if (builtinTokenizer) {
-      for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) hashes.set(path.join(root, tokenizerRel(name)), await sha256File(path.join(tokenizerDir, name)));
+      for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+        hashes.set(path.join(root, tokenizerRel(name)), await sha256File(path.join(tokenizerDir, name)));
+      }
     }
     const hashed = [files.textGraph, files.visionGraph, tokenizerRel('tokenizer.json')];
     if (Object.keys(tokenizerFiles.config).length > 0) hashed.push(tokenizerRel('tokenizer_config.json'));
-    if (Object.keys(tokenizerFiles.specialTokens).length > 0) hashed.push(tokenizerRel('special_tokens_map.json'));
+    if (Object.keys(tokenizerFiles.specialTokens).length > 0) {
+      hashed.push(tokenizerRel('special_tokens_map.json'));
+    }
     if (files.config) hashed.push(files.config);
     if (files.preprocess) hashed.push(files.preprocess.file);
     hashed.push(...files.externalData);
@@ -115,22 +145,56 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     });
 
     // Short queries cost far less when not padded to 77; only where padding provably changes nothing.
-    const trimPadding = await new ClipTextEncoder(textSession, textPlan, tokenizer, textDim, fingerprint.id).paddingIsInert();
-    const textEncoder = (s: OnnxSession) => new ClipTextEncoder(s, textPlan, tokenizer, textDim, fingerprint.id, trimPadding);
-    const imageEncoder = (s: OnnxSession) => new ClipImageEncoder(s, imagePlan, size, imageDim, fingerprint.id);
+    const trimPadding = await new ClipTextEncoder(
+      textSession,
+      textPlan,
+      tokenizer,
+      textDim,
+      fingerprint.id,
+    ).paddingIsInert();
+    const textEncoder = (s: OnnxSession) =>
+      new ClipTextEncoder(s, textPlan, tokenizer, textDim, fingerprint.id, trimPadding);
+    const imageEncoder = (s: OnnxSession) =>
+      new ClipImageEncoder(s, imagePlan, size, imageDim, fingerprint.id);
 
     // Threads: the text tower is timed on one query (the latency that matters), the vision tower
     // on a small batch (the indexer's throughput). Sessions opened to compare are closed here.
     const QUERY = ['a photo of a dog playing on the beach'];
-    const textCal = await calibrateTower(textSession, textThreads, options, openAt(textFile), (s) => textEncoder(s).encodeBatch(QUERY), 1);
+    const textCal = await calibrateTower(
+      textSession,
+      textThreads,
+      options,
+      openAt(textFile),
+      (s) => textEncoder(s).encodeBatch(QUERY),
+      1,
+    );
     sessions[0] = textSession = textCal.session;
-    const probeImages = Array.from({ length: visionThreads.pending ? await probeBatch(imageEncoder(visionSession), imagePlan.fixedBatch, size) : 0 }, () => blankImage(size));
-    const visionCal = await calibrateTower(visionSession, visionThreads, options, openAt(visionFile), (s) => imageEncoder(s).encodeBatch(probeImages), probeImages.length);
+    const probeImages = Array.from(
+      {
+        length: visionThreads.pending
+          ? await probeBatch(imageEncoder(visionSession), imagePlan.fixedBatch, size)
+          : 0,
+      },
+      () => blankImage(size),
+    );
+    const visionCal = await calibrateTower(
+      visionSession,
+      visionThreads,
+      options,
+      openAt(visionFile),
+      (s) => imageEncoder(s).encodeBatch(probeImages),
+      probeImages.length,
+    );
     sessions[1] = visionSession = visionCal.session;
 
     const text = textEncoder(textSession);
     const image = imageEncoder(visionSession);
-    const graph = (session: OnnxSession, inputs: readonly string[], output: string, fixedBatch: number | undefined) => ({
+    const graph = (
+      session: OnnxSession,
+      inputs: readonly string[],
+      output: string,
+      fixedBatch: number | undefined,
+    ) => ({
       file: path.relative(root, session.file),
       inputs: session.inputs,
       outputs: session.outputs,
@@ -141,7 +205,12 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     const itmDir = options.itm === false ? undefined : findItmPackage(root);
     // Reads configs and hashes files only; its sessions open on first use.
     const itm: ItmStage | undefined = itmDir
-      ? await loadItmStage(itmDir, { basePreprocess: preprocess, ...(options.device ? { device: options.device } : {}), threads: options.threads ?? textThreads.initial, ...(options.variant ? { variant: options.variant } : {}) })
+      ? await loadItmStage(itmDir, {
+          basePreprocess: preprocess,
+          ...(options.device ? { device: options.device } : {}),
+          threads: options.threads ?? textThreads.initial,
+          ...(options.variant ? { variant: options.variant } : {}),
+        })
       : undefined;
     return new LoadedClipModel(
       fingerprint,
@@ -174,13 +243,18 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
   }
 }
 
-const blankImage = (size: readonly [number, number]): Float32Array => new Float32Array(3 * size[0] * size[1]).fill(0.5);
+const blankImage = (size: readonly [number, number]): Float32Array =>
+  new Float32Array(3 * size[0] * size[1]).fill(0.5);
 
 /**
  * Images per vision probe: about 20 ms of work at the opening thread count, 1–16, so a 64-px
  * tower is timed on a batch (as the indexer runs it) and a ViT-B/32 stays within the time budget.
  */
-async function probeBatch(encoder: ClipImageEncoder, fixedBatch: number | undefined, size: readonly [number, number]): Promise<number> {
+async function probeBatch(
+  encoder: ClipImageEncoder,
+  fixedBatch: number | undefined,
+  size: readonly [number, number],
+): Promise<number> {
   if (fixedBatch !== undefined) return fixedBatch;
   const t = performance.now();
   await encoder.encodeBatch([blankImage(size)]);

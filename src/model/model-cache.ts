@@ -48,7 +48,10 @@ export interface InstalledModel {
  * Where the CLI keeps models: `$CLIPDEX_CACHE/models`, else `$XDG_CACHE_HOME/clipdex/models`,
  * else `<home>/.cache/clipdex/models`. Takes the environment as an argument; src/ never reads it.
  */
-export function defaultModelCacheDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
+export function defaultModelCacheDir(
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): string {
   if (env.CLIPDEX_CACHE) return path.resolve(env.CLIPDEX_CACHE, 'models');
   if (env.XDG_CACHE_HOME) return path.resolve(env.XDG_CACHE_HOME, 'clipdex', 'models');
   return path.join(home, '.cache', 'clipdex', 'models');
@@ -105,7 +108,11 @@ export class ModelCache {
       const bytes = manifest.files.reduce((sum, f) => sum + f.size, 0);
       found.push({ dir, manifest, bytes });
     }
-    return found.sort((a, b) => a.manifest.repo.localeCompare(b.manifest.repo) || a.manifest.variant.localeCompare(b.manifest.variant));
+    return found.sort(
+      (a, b) =>
+        a.manifest.repo.localeCompare(b.manifest.repo) ||
+        a.manifest.variant.localeCompare(b.manifest.variant),
+    );
   }
 }
 

@@ -28,19 +28,26 @@ export async function readJsonFile(dir: string, rel: string | undefined): Promis
   }
   try {
     const value: unknown = JSON.parse(text);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new Error('not a JSON object');
+    }
     return value as Json;
   } catch (error) {
     throw new EngineError('MODEL_LOAD_FAILED', `${file} is not a valid JSON object`, { cause: error });
   }
 }
 
-const obj = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
-const posInt = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined);
+const obj = (value: unknown): Json =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
+const posInt = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 
 /** Context-length limits stated by config.json (HF text_config or open_clip text_cfg). */
 export function configContextLength(config: Json): number | undefined {
-  return posInt(obj(config['text_config'])['max_position_embeddings']) ?? posInt(obj(config['text_cfg'])['context_length']);
+  return (
+    posInt(obj(config['text_config'])['max_position_embeddings']) ??
+    posInt(obj(config['text_cfg'])['context_length'])
+  );
 }
 
 /**
@@ -58,8 +65,13 @@ export function resolveContextLength(limits: readonly (number | undefined)[]): n
   return known.length > 0 ? Math.min(...known) : CLIP_CONTEXT_LENGTH;
 }
 
-function triple(value: unknown, fallback: readonly [number, number, number]): readonly [number, number, number] {
-  if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number')) return value as unknown as [number, number, number];
+function triple(
+  value: unknown,
+  fallback: readonly [number, number, number],
+): readonly [number, number, number] {
+  if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number')) {
+    return value as unknown as [number, number, number];
+  }
   if (typeof value === 'number') return [value, value, value];
   return fallback;
 }
@@ -74,7 +86,9 @@ function interpolation(value: unknown): PreprocessSpec['interpolation'] {
 /** [height, width] from HF `size`/`crop_size` or open_clip `size` spellings. */
 function hw(value: unknown): [number, number] | undefined {
   if (posInt(value)) return [value as number, value as number];
-  if (Array.isArray(value) && value.length === 2 && posInt(value[0]) && posInt(value[1])) return [value[0] as number, value[1] as number];
+  if (Array.isArray(value) && value.length === 2 && posInt(value[0]) && posInt(value[1])) {
+    return [value[0] as number, value[1] as number];
+  }
   const o = obj(value);
   const h = posInt(o['height']);
   const w = posInt(o['width']);
@@ -91,14 +105,30 @@ export function fromHuggingFace(cfg: Json): PreprocessSpec {
     mean: normalize ? triple(cfg['image_mean'], CLIP_MEAN) : ([0, 0, 0] as const),
     std: normalize ? triple(cfg['image_std'], CLIP_STD) : ([1, 1, 1] as const),
     interpolation: interpolation(cfg['resample'] ?? 3),
-    rescaleFactor: cfg['do_rescale'] === false ? 1 : typeof cfg['rescale_factor'] === 'number' ? cfg['rescale_factor'] : 1 / 255,
+    rescaleFactor:
+      cfg['do_rescale'] === false
+        ? 1
+        : typeof cfg['rescale_factor'] === 'number'
+          ? cfg['rescale_factor']
+          : 1 / 255,
   };
   if (doCrop) {
     const [height, width] = crop;
-    return { ...base, width, height, resizeMode: 'shortest', shortestEdge: shortest ?? Math.max(height, width) };
+    return {
+      ...base,
+      width,
+      height,
+      resizeMode: 'shortest',
+      shortestEdge: shortest ?? Math.max(height, width),
+    };
   }
   const square = hw(cfg['size']) ?? (shortest ? [shortest, shortest] : undefined);
-  if (!square) throw new EngineError('MODEL_LOAD_FAILED', 'preprocessor_config.json: cannot tell the image size (size / crop_size)');
+  if (!square) {
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      'preprocessor_config.json: cannot tell the image size (size / crop_size)',
+    );
+  }
   // No centre crop: HF resizes straight to size (Chinese-CLIP, SigLIP), i.e. squash.
   return { ...base, width: square[1], height: square[0], resizeMode: 'squash' };
 }
@@ -121,19 +151,32 @@ export function fromOpenClip(cfg: Json): PreprocessSpec {
  * The package's preprocessing; without a preprocessing file, CLIP's defaults at the size the
  * config or the graph states (open_clip vision_cfg.image_size, HF vision_config.image_size).
  */
-export async function readPreprocessSpec(files: LayoutFiles, config: Json, graphSize: readonly [number, number] | undefined): Promise<PreprocessSpec> {
+export async function readPreprocessSpec(
+  files: LayoutFiles,
+  config: Json,
+  graphSize: readonly [number, number] | undefined,
+): Promise<PreprocessSpec> {
   let spec: PreprocessSpec;
   if (files.preprocess) {
     const cfg = await readJsonFile(files.dir, files.preprocess.file);
     spec = files.preprocess.kind === 'huggingface' ? fromHuggingFace(cfg) : fromOpenClip(cfg);
   } else {
-    const stated = hw(obj(config['vision_cfg'])['image_size']) ?? hw(obj(config['vision_config'])['image_size']);
+    const stated =
+      hw(obj(config['vision_cfg'])['image_size']) ?? hw(obj(config['vision_config'])['image_size']);
     const embedded = obj(config['preprocess_cfg']);
     if (hw(embedded['size'])) {
       spec = fromOpenClip(embedded);
     } else {
       const [height, width] = stated ?? graphSize ?? [224, 224];
-      spec = { width, height, resizeMode: 'shortest', mean: CLIP_MEAN, std: CLIP_STD, interpolation: 'bicubic', rescaleFactor: 1 / 255 };
+      spec = {
+        width,
+        height,
+        resizeMode: 'shortest',
+        mean: CLIP_MEAN,
+        std: CLIP_STD,
+        interpolation: 'bicubic',
+        rescaleFactor: 1 / 255,
+      };
     }
   }
   if (graphSize && (graphSize[0] !== spec.height || graphSize[1] !== spec.width)) {

@@ -27,7 +27,10 @@ export function parseModelRef(ref: string): { name: string; variant: ModelVarian
   if (at > 0) {
     const variant = ref.slice(at + 1);
     if (!isVariant(variant)) {
-      throw new EngineError('INVALID_INPUT', `unknown model variant "${variant}" in "${ref}"; use fp32, fp16 or quantized`);
+      throw new EngineError(
+        'INVALID_INPUT',
+        `unknown model variant "${variant}" in "${ref}"; use fp32, fp16 or quantized`,
+      );
     }
     return { name: ref.slice(0, at), variant };
   }
@@ -48,9 +51,13 @@ export function resolveModel(nameOrPath: string | undefined, cacheDir: string): 
     const installed = new ModelCache(cacheDir).findInstalled(repo, variant);
     if (installed) return installed;
     const pull = `clipdex model pull ${name}${variant ? ` --variant ${variant}` : ''}`;
-    throw new EngineError('NOT_FOUND', `model "${nameOrPath}" (${repo}) is not downloaded yet; run \`${pull}\``, {
-      details: { repo, cacheDir },
-    });
+    throw new EngineError(
+      'NOT_FOUND',
+      `model "${nameOrPath}" (${repo}) is not downloaded yet; run \`${pull}\``,
+      {
+        details: { repo, cacheDir },
+      },
+    );
   }
   throw new EngineError(
     'NOT_FOUND',

@@ -7,7 +7,14 @@
  */
 import { availableCpus, cpuSignature, type CpuSignature } from '../encoders/cpu-topology.ts';
 import { runtimeVersion, type OnnxSession } from '../encoders/onnx-session.ts';
-import { calibrateThreads, describeTrials, pickThreads, threadCandidates, type CalibrationOptions, type ThreadChoice } from '../encoders/thread-calibration.ts';
+import {
+  calibrateThreads,
+  describeTrials,
+  pickThreads,
+  threadCandidates,
+  type CalibrationOptions,
+  type ThreadChoice,
+} from '../encoders/thread-calibration.ts';
 import type { CalibrationCache, CalibrationKey } from './calibration-cache.ts';
 import { sha256File } from './fingerprint.ts';
 
@@ -33,19 +40,42 @@ export interface TowerThreadPlan {
 }
 
 /** Graph hashes computed here are handed to the fingerprint, so no file is hashed twice. */
-export async function planTowerThreads(graphFile: string, settings: ThreadSettings, hashes: Map<string, string>): Promise<TowerThreadPlan> {
+export async function planTowerThreads(
+  graphFile: string,
+  settings: ThreadSettings,
+  hashes: Map<string, string>,
+): Promise<TowerThreadPlan> {
   if (settings.threads !== undefined) {
-    return { initial: settings.threads, choice: { threads: settings.threads, source: 'flag', reason: 'set by --threads', trials: [] } };
+    return {
+      initial: settings.threads,
+      choice: { threads: settings.threads, source: 'flag', reason: 'set by --threads', trials: [] },
+    };
   }
   const calibration = settings.calibration;
   if (!calibration) {
     const n = availableCpus();
-    return { initial: n, choice: { threads: n, source: 'default', reason: `not calibrated: one per available CPU (${n})`, trials: [] } };
+    return {
+      initial: n,
+      choice: {
+        threads: n,
+        source: 'default',
+        reason: `not calibrated: one per available CPU (${n})`,
+        trials: [],
+      },
+    };
   }
   const cpu = calibration.cpu ?? cpuSignature();
   const candidates = threadCandidates(cpu.count);
   if (candidates.length === 1) {
-    return { initial: 1, choice: { threads: 1, source: 'single-cpu', reason: '1 CPU available to this process: nothing to measure', trials: [] } };
+    return {
+      initial: 1,
+      choice: {
+        threads: 1,
+        source: 'single-cpu',
+        reason: '1 CPU available to this process: nothing to measure',
+        trials: [],
+      },
+    };
   }
   let graph = hashes.get(graphFile);
   if (graph === undefined) {
@@ -55,12 +85,23 @@ export async function planTowerThreads(graphFile: string, settings: ThreadSettin
   const key: CalibrationKey = { cpu, runtime: runtimeVersion(), graph };
   const hit = await calibration.cache?.read(key);
   if (hit) {
-    const chosen = hit.trials.find((t) => t.threads === hit.threads) ?? (hit.trials.length ? pickThreads(hit.trials) : undefined);
-    const reason = chosen ? `${describeTrials(chosen, hit.trials)}, measured ${hit.measuredAt}` : `measured ${hit.measuredAt}`;
-    return { initial: hit.threads, choice: { threads: hit.threads, source: 'cached', reason, trials: hit.trials } };
+    const chosen =
+      hit.trials.find((t) => t.threads === hit.threads) ??
+      (hit.trials.length ? pickThreads(hit.trials) : undefined);
+    const reason = chosen
+      ? `${describeTrials(chosen, hit.trials)}, measured ${hit.measuredAt}`
+      : `measured ${hit.measuredAt}`;
+    return {
+      initial: hit.threads,
+      choice: { threads: hit.threads, source: 'cached', reason, trials: hit.trials },
+    };
   }
   const top = candidates[candidates.length - 1]!;
-  return { initial: top, choice: { threads: top, source: 'default', reason: 'not yet measured', trials: [] }, pending: { key, candidates } };
+  return {
+    initial: top,
+    choice: { threads: top, source: 'default', reason: 'not yet measured', trials: [] },
+    pending: { key, candidates },
+  };
 }
 
 /**
@@ -82,13 +123,30 @@ export async function calibrateTower(
   let choice: ThreadChoice;
   try {
     for (const t of pending.candidates) if (!sessions.has(t)) sessions.set(t, await openAt(t));
-    choice = await calibrateThreads(pending.candidates, items, (t) => probe(sessions.get(t)!), plan.initial, settings.calibration?.options);
+    choice = await calibrateThreads(
+      pending.candidates,
+      items,
+      (t) => probe(sessions.get(t)!),
+      plan.initial,
+      settings.calibration?.options,
+    );
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    choice = { threads: plan.initial, source: 'fallback', reason: `calibration failed (${why}); using ${plan.initial}`, trials: [] };
+    choice = {
+      threads: plan.initial,
+      source: 'fallback',
+      reason: `calibration failed (${why}); using ${plan.initial}`,
+      trials: [],
+    };
   }
   const keep = sessions.get(choice.threads) ?? session;
   await Promise.all([...sessions.values()].filter((s) => s !== keep).map((s) => s.close()));
-  if (choice.source === 'measured') await settings.calibration?.cache?.write(pending.key, choice.threads, choice.trials);
-  return { session: keep, choice: keep === session && choice.source !== 'measured' ? { ...choice, threads: session.threads } : choice };
+  if (choice.source === 'measured') {
+    await settings.calibration?.cache?.write(pending.key, choice.threads, choice.trials);
+  }
+  return {
+    session: keep,
+    choice:
+      keep === session && choice.source !== 'measured' ? { ...choice, threads: session.threads } : choice,
+  };
 }

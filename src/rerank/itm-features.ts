@@ -21,7 +21,10 @@ export function packFeatures(values: Float32Array): Uint8Array {
 
 export function unpackFeatures(blob: Uint8Array, length: number): Float32Array {
   if (blob.length !== length * 2) {
-    throw new EngineError('INVALID_INPUT', `stored ITM image states have ${blob.length} bytes; this ITM stage needs ${length * 2}`);
+    throw new EngineError(
+      'INVALID_INPUT',
+      `stored ITM image states have ${blob.length} bytes; this ITM stage needs ${length * 2}`,
+    );
   }
   const half = new Uint16Array(length);
   for (let i = 0; i < length; i++) half[i] = blob[2 * i]! | (blob[2 * i + 1]! << 8);

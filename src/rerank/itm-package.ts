@@ -44,13 +44,17 @@ export function findItmPackage(modelDir: string): string | undefined {
 }
 
 function str(value: unknown, what: string, file: string): string {
-  if (typeof value !== 'string' || value === '') throw new EngineError('MODEL_LOAD_FAILED', `${file}: ${what} must be a non-empty string`);
+  if (typeof value !== 'string' || value === '') {
+    throw new EngineError('MODEL_LOAD_FAILED', `${file}: ${what} must be a non-empty string`);
+  }
   return value;
 }
 
 function num(value: unknown, fallback: number, what: string, file: string): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new EngineError('MODEL_LOAD_FAILED', `${file}: ${what} must be a number`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new EngineError('MODEL_LOAD_FAILED', `${file}: ${what} must be a number`);
+  }
   return value;
 }
 
@@ -58,18 +62,31 @@ export async function readItmConfig(dir: string): Promise<ItmPackageConfig> {
   const config = await readJsonFile(dir, 'config.json');
   const file = path.join(dir, 'config.json');
   if (config['model_type'] !== 'clipdex_itm') {
-    throw new EngineError('MODEL_LOAD_FAILED', `${file}: model_type is not "clipdex_itm"; not an ITM package`);
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${file}: model_type is not "clipdex_itm"; not an ITM package`,
+    );
   }
   const itm = obj(config['itm']);
   const features = itm['image_features'];
   if (!Array.isArray(features) || features.length === 0) {
-    throw new EngineError('MODEL_LOAD_FAILED', `${file}: itm.image_features must list the image-state tensors`);
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${file}: itm.image_features must list the image-state tensors`,
+    );
   }
   const imageFeatures = features.map((f: unknown, i) => {
     const o = obj(f);
     const shape = o['shape'];
-    if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && (d as number) > 0)) {
-      throw new EngineError('MODEL_LOAD_FAILED', `${file}: itm.image_features[${i}].shape must be positive integers`);
+    if (
+      !Array.isArray(shape) ||
+      shape.length === 0 ||
+      !shape.every((d) => Number.isInteger(d) && (d as number) > 0)
+    ) {
+      throw new EngineError(
+        'MODEL_LOAD_FAILED',
+        `${file}: itm.image_features[${i}].shape must be positive integers`,
+      );
     }
     return { name: str(o['name'], `itm.image_features[${i}].name`, file), shape: shape as number[] };
   });

@@ -35,9 +35,14 @@ export interface LoadItmOptions {
 const MAX_RUN = 64;
 
 const sameSpec = (a: PreprocessSpec, b: PreprocessSpec): boolean =>
-  a.width === b.width && a.height === b.height && a.resizeMode === b.resizeMode && (a.shortestEdge ?? 0) === (b.shortestEdge ?? 0) &&
-  a.interpolation === b.interpolation && a.rescaleFactor === b.rescaleFactor &&
-  a.mean.every((v, i) => v === b.mean[i]) && a.std.every((v, i) => v === b.std[i]);
+  a.width === b.width &&
+  a.height === b.height &&
+  a.resizeMode === b.resizeMode &&
+  (a.shortestEdge ?? 0) === (b.shortestEdge ?? 0) &&
+  a.interpolation === b.interpolation &&
+  a.rescaleFactor === b.rescaleFactor &&
+  a.mean.every((v, i) => v === b.mean[i]) &&
+  a.std.every((v, i) => v === b.std[i]);
 
 export async function loadItmStage(dir: string, options: LoadItmOptions = {}): Promise<ItmStage> {
   const config = await readItmConfig(dir);
@@ -51,7 +56,15 @@ export async function loadItmStage(dir: string, options: LoadItmOptions = {}): P
     if (existsSync(path.join(dir, q))) fusion = q;
   }
   const hashed = ['config.json', 'tokenizer.json', 'preprocessor_config.json', config.visionGraph, fusion];
-  const fp = await computeFingerprint({ dir, name: config.name, layout: 'huggingface', dim: featureLength(config.imageFeatures), contextLength, files: hashed, preprocess: spec });
+  const fp = await computeFingerprint({
+    dir,
+    name: config.name,
+    layout: 'huggingface',
+    dim: featureLength(config.imageFeatures),
+    contextLength,
+    files: hashed,
+    preprocess: spec,
+  });
   const info: ItmInfo = {
     name: config.name,
     dir,
@@ -64,10 +77,16 @@ export async function loadItmStage(dir: string, options: LoadItmOptions = {}): P
     files: fp.files,
     sharesPixels: options.basePreprocess !== undefined && sameSpec(options.basePreprocess, spec),
   };
-  return new OnnxItmStage(info, { ...config, fusionGraph: fusion }, tokenizer, new SharpImagePreprocessor(spec), {
-    ...(options.device ? { device: options.device } : {}),
-    ...(options.threads ? { threads: options.threads } : {}),
-  });
+  return new OnnxItmStage(
+    info,
+    { ...config, fusionGraph: fusion },
+    tokenizer,
+    new SharpImagePreprocessor(spec),
+    {
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.threads ? { threads: options.threads } : {}),
+    },
+  );
 }
 
 interface Sessions {
@@ -100,10 +119,14 @@ export class OnnxItmStage implements ItmStage {
       const part = pixels.slice(start, start + MAX_RUN);
       const data = new Float32Array(per * part.length);
       part.forEach((p, i) => {
-        if (p.length !== per) throw new EngineError('INVALID_INPUT', `ITM vision: expected tensors of 3×${height}×${width}`);
+        if (p.length !== per) {
+          throw new EngineError('INVALID_INPUT', `ITM vision: expected tensors of 3×${height}×${width}`);
+        }
         data.set(p, i * per);
       });
-      const result = await vision.run({ [vision.inputs[0]!.name]: { type: 'float32', data, dims: [part.length, 3, height, width] } });
+      const result = await vision.run({
+        [vision.inputs[0]!.name]: { type: 'float32', data, dims: [part.length, 3, height, width] },
+      });
       const tensors = this.config.imageFeatures.map((f) => {
         const t = result.get(f.name);
         if (!t) throw new EngineError('MODEL_LOAD_FAILED', `${this.config.visionGraph}: no output ${f.name}`);
@@ -131,11 +154,18 @@ export class OnnxItmStage implements ItmStage {
 
   async scoreText(text: string, images: readonly Uint8Array[]): Promise<Float32Array> {
     const ids = this.tokenizer.encode(text);
-    return this.score(images.map(() => ids), images, this.config.textBroadcast);
+    return this.score(
+      images.map(() => ids),
+      images,
+      this.config.textBroadcast,
+    );
   }
 
   async scoreImage(image: Uint8Array, texts: readonly string[]): Promise<Float32Array> {
-    return this.score(texts.map((t) => this.tokenizer.encode(t)), texts.map(() => image));
+    return this.score(
+      texts.map((t) => this.tokenizer.encode(t)),
+      texts.map(() => image),
+    );
   }
 
   async close(): Promise<void> {
@@ -149,18 +179,29 @@ export class OnnxItmStage implements ItmStage {
   }
 
   /** `shared`: every pair has the same text, fed once as a [1, length] row the graph broadcasts. */
-  private async score(texts: readonly { ids: readonly number[]; attentionMask: readonly number[] }[], images: readonly Uint8Array[], shared = false): Promise<Float32Array> {
+  private async score(
+    texts: readonly { ids: readonly number[]; attentionMask: readonly number[] }[],
+    images: readonly Uint8Array[],
+    shared = false,
+  ): Promise<Float32Array> {
     const out = new Float32Array(images.length);
     if (images.length === 0) return out;
     const { fusion } = await this.sessions();
     const idsInput = fusion.inputs.find((v) => v.name === this.config.textInput);
-    if (!idsInput || !isIntegerTensor(idsInput)) throw new EngineError('MODEL_LOAD_FAILED', `${this.config.fusionGraph}: no integer input ${this.config.textInput}`);
+    if (!idsInput || !isIntegerTensor(idsInput)) {
+      throw new EngineError(
+        'MODEL_LOAD_FAILED',
+        `${this.config.fusionGraph}: no integer input ${this.config.textInput}`,
+      );
+    }
     const mask = fusion.inputs.find((v) => v.name === 'attention_mask');
     for (let start = 0; start < images.length; start += MAX_RUN) {
       const end = Math.min(images.length, start + MAX_RUN);
       const n = end - start;
       // Padding is masked, so each run is padded only to its longest text.
-      const length = Math.max(...texts.slice(start, end).map((t) => t.attentionMask.reduce((a, b) => a + b, 0)));
+      const length = Math.max(
+        ...texts.slice(start, end).map((t) => t.attentionMask.reduce((a, b) => a + b, 0)),
+      );
       const ids: number[] = [];
       const att: number[] = [];
       const rows = shared ? 1 : n;
@@ -168,7 +209,9 @@ export class OnnxItmStage implements ItmStage {
         ids.push(...texts[i]!.ids.slice(0, length));
         att.push(...texts[i]!.attentionMask.slice(0, length));
       }
-      const feeds: Record<string, FeedTensor> = { [idsInput.name]: intTensor(idsInput.type, ids, [rows, length]) };
+      const feeds: Record<string, FeedTensor> = {
+        [idsInput.name]: intTensor(idsInput.type, ids, [rows, length]),
+      };
       if (mask) feeds[mask.name] = intTensor(mask.type, att, [rows, length]);
       let offset = 0;
       const unpacked = images.slice(start, end).map((blob) => unpackFeatures(blob, this.#length));
@@ -181,18 +224,31 @@ export class OnnxItmStage implements ItmStage {
       }
       const result = await fusion.run(feeds);
       const logits = result.get(this.config.output);
-      if (!logits || logits.data.length !== n) throw new EngineError('MODEL_LOAD_FAILED', `${this.config.fusionGraph}: output ${this.config.output} must hold one logit per pair`);
+      if (!logits || logits.data.length !== n) {
+        throw new EngineError(
+          'MODEL_LOAD_FAILED',
+          `${this.config.fusionGraph}: output ${this.config.output} must hold one logit per pair`,
+        );
+      }
       out.set(logits.data, start);
     }
     return out;
   }
 
   private sessions(): Promise<Sessions> {
-    if (this.#closed) return Promise.reject(new EngineError('CLOSED', `ITM stage ${this.info.name} is closed`));
+    if (this.#closed) {
+      return Promise.reject(new EngineError('CLOSED', `ITM stage ${this.info.name} is closed`));
+    }
     this.#sessions ??= (async () => {
-      const vision = await OnnxSession.open(path.join(this.config.dir, this.config.visionGraph), this.sessionOptions);
+      const vision = await OnnxSession.open(
+        path.join(this.config.dir, this.config.visionGraph),
+        this.sessionOptions,
+      );
       try {
-        const fusion = await OnnxSession.open(path.join(this.config.dir, this.config.fusionGraph), this.sessionOptions);
+        const fusion = await OnnxSession.open(
+          path.join(this.config.dir, this.config.fusionGraph),
+          this.sessionOptions,
+        );
         return { vision, fusion };
       } catch (error) {
         await vision.close();

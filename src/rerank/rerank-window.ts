@@ -33,26 +33,48 @@ export interface RerankedHit {
 }
 
 /** Checks the query can be re-ranked into `target` before any first-stage work is done. */
-export function checkRerankQuery(terms: readonly QueryTerm[], target: ItemKind, stage: ItmStage | undefined, modelName: string): void {
+export function checkRerankQuery(
+  terms: readonly QueryTerm[],
+  target: ItemKind,
+  stage: ItmStage | undefined,
+  modelName: string,
+): void {
   if (!stage) {
-    throw new EngineError('RERANK_UNAVAILABLE', `model ${modelName} has no image–text matching stage, so it cannot re-rank; search without rerank`, {
-      details: { model: modelName },
-    });
+    throw new EngineError(
+      'RERANK_UNAVAILABLE',
+      `model ${modelName} has no image–text matching stage, so it cannot re-rank; search without rerank`,
+      {
+        details: { model: modelName },
+      },
+    );
   }
   for (const term of terms) {
     const ok = target === 'image' ? 'text' in term : 'image' in term || 'itemId' in term;
     if (!ok) {
       const need = target === 'image' ? 'words' : 'a photo or an image item';
-      throw new EngineError('INVALID_INPUT', `re-ranking ${target}s needs every query term to be ${need}; drop rerank or the other terms`);
+      throw new EngineError(
+        'INVALID_INPUT',
+        `re-ranking ${target}s needs every query term to be ${need}; drop rerank or the other terms`,
+      );
     }
   }
 }
 
-export async function rerankWindow(stage: ItmStage, terms: readonly QueryTerm[], target: ItemKind, window: readonly WindowHit[], sources: RerankSources): Promise<RerankedHit[]> {
+export async function rerankWindow(
+  stage: ItmStage,
+  terms: readonly QueryTerm[],
+  target: ItemKind,
+  window: readonly WindowHit[],
+  sources: RerankSources,
+): Promise<RerankedHit[]> {
   const itm = new Float64Array(window.length);
   if (window.length > 0) {
     if (target === 'image') {
-      const features = await imageStates(stage, window.map((h) => h.item), sources);
+      const features = await imageStates(
+        stage,
+        window.map((h) => h.item),
+        sources,
+      );
       for (const term of terms) {
         if (!('text' in term)) continue;
         const logits = await stage.scoreText(term.text, features);
@@ -71,14 +93,28 @@ export async function rerankWindow(stage: ItmStage, terms: readonly QueryTerm[],
     }
   }
   const mix = stage.info.dualWeight * stage.info.dualLogitScale;
-  const scored = window.map((h, i) => ({ item: h.item, vector: h.score, itm: itm[i]!, score: itm[i]! + mix * h.score, rank: i }));
+  const scored = window.map((h, i) => ({
+    item: h.item,
+    vector: h.score,
+    itm: itm[i]!,
+    score: itm[i]! + mix * h.score,
+    rank: i,
+  }));
   scored.sort((a, b) => b.score - a.score || a.rank - b.rank);
   return scored.map(({ item, score, vector, itm: logit }) => ({ item, score, vector, itm: logit }));
 }
 
-async function imageStates(stage: ItmStage, items: readonly Item[], sources: RerankSources): Promise<Uint8Array[]> {
+async function imageStates(
+  stage: ItmStage,
+  items: readonly Item[],
+  sources: RerankSources,
+): Promise<Uint8Array[]> {
   const stored = sources.storedFeatures(items.map((i) => i.id));
-  return Promise.all(items.map(async (item) => stored.get(item.id) ?? stage.imageFeaturesFromBytes(await sources.readImage(item))));
+  return Promise.all(
+    items.map(
+      async (item) => stored.get(item.id) ?? stage.imageFeaturesFromBytes(await sources.readImage(item)),
+    ),
+  );
 }
 
 async function itemImageState(stage: ItmStage, id: number, sources: RerankSources): Promise<Uint8Array> {
@@ -86,6 +122,11 @@ async function itemImageState(stage: ItmStage, id: number, sources: RerankSource
   if (stored) return stored;
   const item = sources.getItem(id);
   if (!item) throw new EngineError('NOT_FOUND', `item ${id} does not exist`);
-  if (item.kind !== 'image') throw new EngineError('INVALID_INPUT', `re-ranking texts needs an image query; item ${id} is a ${item.kind}`);
+  if (item.kind !== 'image') {
+    throw new EngineError(
+      'INVALID_INPUT',
+      `re-ranking texts needs an image query; item ${id} is a ${item.kind}`,
+    );
+  }
   return stage.imageFeaturesFromBytes(await sources.readImage(item));
 }

@@ -42,15 +42,24 @@ export async function classify(
 ): Promise<LabelScore[]> {
   const clean = labels.map((l) => l.trim());
   if (clean.length === 0) throw new EngineError('INVALID_INPUT', 'classify needs at least one label');
-  if (clean.length > MAX_LABELS) throw new EngineError('INVALID_INPUT', `at most ${MAX_LABELS} labels, got ${clean.length}`);
+  if (clean.length > MAX_LABELS) {
+    throw new EngineError('INVALID_INPUT', `at most ${MAX_LABELS} labels, got ${clean.length}`);
+  }
   if (clean.some((l) => l.length === 0)) throw new EngineError('INVALID_INPUT', 'labels must not be empty');
   if (new Set(clean).size !== clean.length) throw new EngineError('INVALID_INPUT', 'labels must be distinct');
   const template = options.template ?? '{}';
-  if (!template.includes('{}')) throw new EngineError('INVALID_INPUT', "template must contain '{}' where the label goes");
+  if (!template.includes('{}')) {
+    throw new EngineError('INVALID_INPUT', "template must contain '{}' where the label goes");
+  }
   const scale = options.logitScale ?? 100;
-  if (!Number.isFinite(scale) || scale <= 0) throw new EngineError('INVALID_INPUT', 'logitScale must be a positive number');
+  if (!Number.isFinite(scale) || scale <= 0) {
+    throw new EngineError('INVALID_INPUT', 'logitScale must be a positive number');
+  }
   if (vector.length !== text.dim) {
-    throw new EngineError('DIMENSION_MISMATCH', `image vector has ${vector.length} dimensions, the text tower ${text.dim}`);
+    throw new EngineError(
+      'DIMENSION_MISMATCH',
+      `image vector has ${vector.length} dimensions, the text tower ${text.dim}`,
+    );
   }
 
   const prompts = clean.map((l) => template.replaceAll('{}', l));

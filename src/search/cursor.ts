@@ -45,7 +45,10 @@ export function encodeCursor(state: CursorState): string {
 
 export function decodeCursor(cursor: string): CursorState {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; r?: unknown };
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      o?: unknown;
+      r?: unknown;
+    };
     if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0) {
       if (parsed.r === undefined) return { offset: parsed.o };
       const rerank = typeof parsed.r === 'string' ? unpackWindow(parsed.r) : undefined;
@@ -54,5 +57,8 @@ export function decodeCursor(cursor: string): CursorState {
   } catch {
     // fall through to the typed error
   }
-  throw new EngineError('INVALID_INPUT', 'invalid cursor: pass back the nextCursor of a previous page unchanged');
+  throw new EngineError(
+    'INVALID_INPUT',
+    'invalid cursor: pass back the nextCursor of a previous page unchanged',
+  );
 }

@@ -17,7 +17,14 @@ import { decodeCursor, encodeCursor, type RerankWindowState } from './cursor.ts'
 import { checkFusion, DEFAULT_FUSION, fuse, type Fusion, type LegHit } from './fusion.ts';
 import { autoCutoff } from './score-cutoff.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RERANK_K, MAX_RESULT_DEPTH } from '../defaults.ts';
-import { SEARCH_MODES, type QueryTerm, type SearchHit, type SearchMode, type SearchPage, type SearchRequest } from './search.types.ts';
+import {
+  SEARCH_MODES,
+  type QueryTerm,
+  type SearchHit,
+  type SearchMode,
+  type SearchPage,
+  type SearchRequest,
+} from './search.types.ts';
 
 /** How deep each leg is read before fusing (an item can rise from this rank to the top). */
 const FUSION_DEPTH = 100;
@@ -49,7 +56,9 @@ export class SearchService {
     let positive = 0;
     for (const term of terms) {
       const weight = term.weight ?? 1;
-      if (!Number.isFinite(weight)) throw new EngineError('INVALID_INPUT', 'term weights must be finite numbers');
+      if (!Number.isFinite(weight)) {
+        throw new EngineError('INVALID_INPUT', 'term weights must be finite numbers');
+      }
       if (weight > 0) positive += weight;
     }
     if (positive <= 0) {
@@ -62,7 +71,10 @@ export class SearchService {
     const sum = weightedSum(parts);
     const scale = parts.reduce((s, p) => s + Math.abs(p.weight), 0);
     if (Math.sqrt(dot(sum, sum)) <= 1e-4 * scale) {
-      throw new EngineError('INVALID_INPUT', 'the weighted terms cancel each other out: the query has no direction to search in');
+      throw new EngineError(
+        'INVALID_INPUT',
+        'the weighted terms cancel each other out: the query has no direction to search in',
+      );
     }
     return l2Normalize(sum);
   }
@@ -79,14 +91,20 @@ export class SearchService {
       throw new EngineError('INVALID_INPUT', 'minScore must be a number from -1 to 1, or "auto"');
     }
     const mode = request.mode ?? 'hybrid';
-    if (!SEARCH_MODES.includes(mode)) throw new EngineError('INVALID_INPUT', `mode must be one of ${SEARCH_MODES.join(', ')}`);
+    if (!SEARCH_MODES.includes(mode)) {
+      throw new EngineError('INVALID_INPUT', `mode must be one of ${SEARCH_MODES.join(', ')}`);
+    }
     const fusion = request.fusion ?? this.deps.fusion ?? DEFAULT_FUSION;
     const fusionProblem = checkFusion(fusion);
     if (fusionProblem) throw new EngineError('INVALID_INPUT', fusionProblem);
     const words = keywordQuery(request.terms);
-    if (mode === 'keyword' && words === '') throw new EngineError('INVALID_INPUT', 'keyword mode needs words (a text term with a positive weight)');
+    if (mode === 'keyword' && words === '') {
+      throw new EngineError('INVALID_INPUT', 'keyword mode needs words (a text term with a positive weight)');
+    }
     const rerankK = this.rerankDepth(request);
-    if (rerankK !== undefined && mode === 'keyword') throw new EngineError('INVALID_INPUT', 're-ranking needs the vector leg; use mode hybrid or vector');
+    if (rerankK !== undefined && mode === 'keyword') {
+      throw new EngineError('INVALID_INPUT', 're-ranking needs the vector leg; use mode hybrid or vector');
+    }
     const excludeIds = [
       ...(request.excludeIds ?? []),
       ...request.terms.flatMap((t) => ('itemId' in t ? [t.itemId] : [])),
@@ -98,7 +116,10 @@ export class SearchService {
     const wholeSet = request.sort === 'date' || request.sort === 'taken' || minScore === 'auto';
     // Collapsing near duplicates drops hits, so look deeper to still fill the page.
     const wanted = (offset + k + 1) * (request.collapse === 'near' ? 4 : 1);
-    const pageDepth = Math.min(MAX_RESULT_DEPTH, wholeSet ? MAX_RESULT_DEPTH : Math.max(wanted, rerankK ?? 0));
+    const pageDepth = Math.min(
+      MAX_RESULT_DEPTH,
+      wholeSet ? MAX_RESULT_DEPTH : Math.max(wanted, rerankK ?? 0),
+    );
     if (offset >= MAX_RESULT_DEPTH) return { results: [], nextCursor: null };
 
     // Several shots of one video may match: look deeper, then keep each video's best shot.
@@ -106,13 +127,19 @@ export class SearchService {
     const filterOption = filter === undefined ? {} : { filter };
     const keywordLeg =
       mode !== 'vector' && words !== '' && this.deps.library.keywordSearch
-        ? this.deps.library.keywordSearch(request.target, words, { k: Math.max(pageDepth, mode === 'keyword' ? 0 : FUSION_DEPTH), ...filterOption, excludeIds })
+        ? this.deps.library.keywordSearch(request.target, words, {
+            k: Math.max(pageDepth, mode === 'keyword' ? 0 : FUSION_DEPTH),
+            ...filterOption,
+            excludeIds,
+          })
         : [];
     let vectorHits: SearchHit[] = [];
     if (mode !== 'keyword') {
       const query = await this.embedTerms(request.terms);
-      const depth = keywordLeg.length > 0 ? Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, FUSION_DEPTH)) : pageDepth;
-      const videos = request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
+      const depth =
+        keywordLeg.length > 0 ? Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, FUSION_DEPTH)) : pageDepth;
+      const videos =
+        request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
       let hits = this.deps.library.search(request.target, query, {
         k: videos ? Math.min(MAX_SHOT_DEPTH, depth * 4 + 20) : depth,
         ...filterOption,
@@ -124,20 +151,39 @@ export class SearchService {
     }
     // Fuse by item (a video's best shot stands for the video), then hydrate what only the words found.
     const byId = new Map(vectorHits.map((h) => [h.item.id, h]));
-    const ranked = rank(mode, vectorHits.map((h) => ({ id: h.item.id, score: h.score })), keywordLeg, fusion).slice(0, MAX_RESULT_DEPTH);
-    const wordsOnly = new Map(this.deps.library.getItems(ranked.filter((h) => !byId.has(h.id)).map((h) => h.id)).map((item) => [item.id, item]));
+    const ranked = rank(
+      mode,
+      vectorHits.map((h) => ({ id: h.item.id, score: h.score })),
+      keywordLeg,
+      fusion,
+    ).slice(0, MAX_RESULT_DEPTH);
+    const wordsOnly = new Map(
+      this.deps.library
+        .getItems(ranked.filter((h) => !byId.has(h.id)).map((h) => h.id))
+        .map((item) => [item.id, item]),
+    );
     let hydrated: SearchHit[] = [];
     for (const hit of ranked) {
-      const base = byId.get(hit.id) ?? (wordsOnly.get(hit.id)?.status === 'indexed' ? { item: wordsOnly.get(hit.id)! } : undefined);
+      const base =
+        byId.get(hit.id) ??
+        (wordsOnly.get(hit.id)?.status === 'indexed' ? { item: wordsOnly.get(hit.id)! } : undefined);
       // An item deleted between the search and hydration is simply skipped.
-      if (base) hydrated.push({ ...base, score: hit.score, scores: { vector: hit.vector, keyword: hit.keyword, fused: hit.fused } });
+      if (base) {
+        hydrated.push({
+          ...base,
+          score: hit.score,
+          scores: { vector: hit.vector, keyword: hit.keyword, fused: hit.fused },
+        });
+      }
     }
     if (request.sort === 'date') {
       hydrated = hydrated.sort((a, b) => (b.item.mtimeMs ?? 0) - (a.item.mtimeMs ?? 0) || b.score - a.score);
     } else if (request.sort === 'taken') {
       hydrated = hydrated.sort((a, b) => takenAtMs(b.item) - takenAtMs(a.item) || b.score - a.score);
     }
-    if (request.collapse === 'near') hydrated = collapseNear(hydrated, this.deps.library, DEFAULT_DUPLICATE_THRESHOLDS);
+    if (request.collapse === 'near') {
+      hydrated = collapseNear(hydrated, this.deps.library, DEFAULT_DUPLICATE_THRESHOLDS);
+    }
     let window: RerankWindowState | undefined;
     let rerank: SearchPage['rerank'];
     if (rerankK !== undefined && this.deps.itm) {
@@ -145,8 +191,13 @@ export class SearchService {
       // The second stage mixes ITM with the first-stage cosine: hand it the vector leg's score.
       const head = hydrated.slice(0, size).map((h) => ({ ...h, score: h.scores?.vector ?? h.score }));
       const legs = new Map(head.map((h) => [h.item.id, h.scores]));
-      const reranked = cursor?.rerank ? this.fromWindow(cursor.rerank, head) : await this.rerankHead(request, head);
-      hydrated = [...reranked.map((h) => ({ ...h, scores: { ...legs.get(h.item.id), ...h.scores } })), ...hydrated.slice(size)];
+      const reranked = cursor?.rerank
+        ? this.fromWindow(cursor.rerank, head)
+        : await this.rerankHead(request, head);
+      hydrated = [
+        ...reranked.map((h) => ({ ...h, scores: { ...legs.get(h.item.id), ...h.scores } })),
+        ...hydrated.slice(size),
+      ];
       window = { ids: reranked.map((h) => h.item.id), itm: reranked.map((h) => h.scores?.itm ?? 0) };
       rerank = { stage: this.deps.itm.info.name, k: rerankK, reranked: size };
     }
@@ -156,7 +207,10 @@ export class SearchService {
       page = page.map((h) => ({ ...h, tags: tags.get(h.item.id) ?? [] }));
     }
     if (words !== '' && this.deps.library.keywordMatches) {
-      const matches = this.deps.library.keywordMatches(words, page.filter((h) => typeof h.scores?.keyword === 'number').map((h) => h.item.id));
+      const matches = this.deps.library.keywordMatches(
+        words,
+        page.filter((h) => typeof h.scores?.keyword === 'number').map((h) => h.item.id),
+      );
       page = page.map((h) => ({ ...h, matched: matches.get(h.item.id) ?? [] }));
     } else {
       page = page.map((h) => ({ ...h, matched: [] }));
@@ -164,7 +218,9 @@ export class SearchService {
     // A caption is easier to judge next to the picture it describes: hydrated here, for this page only.
     if (request.target === 'text') page = page.map((h) => this.withLinkedImage(h));
     const more = hydrated.length > offset + k && offset + k < MAX_RESULT_DEPTH;
-    const nextCursor = more ? encodeCursor({ offset: offset + k, ...(window ? { rerank: window } : {}) }) : null;
+    const nextCursor = more
+      ? encodeCursor({ offset: offset + k, ...(window ? { rerank: window } : {}) })
+      : null;
     return { results: page, nextCursor, ...(rerank ? { rerank } : {}) };
   }
 
@@ -173,7 +229,12 @@ export class SearchService {
     if (request.rerank === undefined) return undefined;
     const name = this.deps.modelName ?? this.deps.library.fingerprint.name;
     checkRerankQuery(request.terms, request.target, this.deps.itm, name);
-    if (request.sort === 'date') throw new EngineError('INVALID_INPUT', 're-ranking orders by match; it cannot be combined with sort=date');
+    if (request.sort === 'date') {
+      throw new EngineError(
+        'INVALID_INPUT',
+        're-ranking orders by match; it cannot be combined with sort=date',
+      );
+    }
     const k = request.rerank.k ?? this.deps.itm?.info.defaultK ?? 32;
     if (!Number.isInteger(k) || k < 1 || k > MAX_RERANK_K) {
       throw new EngineError('INVALID_INPUT', `rerank k must be an integer from 1 to ${MAX_RERANK_K}`);
@@ -189,8 +250,12 @@ export class SearchService {
       getItem: (id) => library.getItem(id),
       readImage: async (item) => {
         const file = library.resolvePath(item);
-        if (file === null) throw new EngineError('NOT_FOUND', `item ${item.id} has no file to read image states from`);
-        return readFile(file).catch((error: unknown) => Promise.reject(fromFsError(error, `image states of item ${item.id}`)));
+        if (file === null) {
+          throw new EngineError('NOT_FOUND', `item ${item.id} has no file to read image states from`);
+        }
+        return readFile(file).catch((error: unknown) =>
+          Promise.reject(fromFsError(error, `image states of item ${item.id}`)),
+        );
       },
     };
     const reranked = await rerankWindow(stage, request.terms, request.target, head, sources);
@@ -227,7 +292,9 @@ export class SearchService {
     const items = new Map(library.getItems(hits.map((h) => h.id)).map((item) => [item.id, item]));
     const shotIds = [...items.values()].filter((i) => i.kind === 'shot').map((i) => i.id);
     const shots = shotIds.length ? library.shotsByIds(shotIds) : new Map<number, Shot>();
-    const videos = new Map(library.getItems([...new Set([...shots.values()].map((s) => s.videoId))]).map((v) => [v.id, v]));
+    const videos = new Map(
+      library.getItems([...new Set([...shots.values()].map((s) => s.videoId))]).map((v) => [v.id, v]),
+    );
     const seen = new Set<number>();
     const out: SearchHit[] = [];
     for (const hit of hits) {
@@ -249,17 +316,23 @@ export class SearchService {
   /** Re-ranking reads image files, so it covers photos only: a re-ranked search leaves videos out. */
   private videoFilter(request: SearchRequest): ItemFilter | undefined {
     if (request.rerank === undefined || request.target !== 'image') return request.filter;
-    if (request.filter?.kinds?.includes('video')) throw new EngineError('INVALID_INPUT', 're-ranking covers photos only; leave video out of kinds');
+    if (request.filter?.kinds?.includes('video')) {
+      throw new EngineError('INVALID_INPUT', 're-ranking covers photos only; leave video out of kinds');
+    }
     return { ...request.filter, kinds: ['image'] };
   }
 
   /** Shots of the videos among `ids` (a video searched from leaves its own shots out). */
   private ownShots(ids: readonly number[]): number[] {
-    return this.deps.library.getItems(ids).flatMap((item) => (item.kind === 'video' ? this.deps.library.shotsOf(item.id).map((s) => s.id) : []));
+    return this.deps.library
+      .getItems(ids)
+      .flatMap((item) => (item.kind === 'video' ? this.deps.library.shotsOf(item.id).map((s) => s.id) : []));
   }
 
   private withLinkedImage(hit: SearchHit): SearchHit {
-    const image = this.deps.library.linkedItems(hit.item.id).find((i) => i.kind === 'image' && i.status === 'indexed');
+    const image = this.deps.library
+      .linkedItems(hit.item.id)
+      .find((i) => i.kind === 'image' && i.status === 'indexed');
     return image ? { ...hit, linkedImage: image } : hit;
   }
 
@@ -286,7 +359,9 @@ export class SearchService {
       );
     }
     const unit = l2Normalize(term.vector);
-    if (!unit.some((x) => x !== 0)) throw new EngineError('INVALID_INPUT', 'a query vector must not be all zeros');
+    if (!unit.some((x) => x !== 0)) {
+      throw new EngineError('INVALID_INPUT', 'a query vector must not be all zeros');
+    }
     return unit;
   }
 
@@ -312,10 +387,37 @@ interface RankedHit {
  * One list from the legs. With one leg (vector or keyword mode, or hybrid when the words matched
  * nothing) the ranking and `score` are that leg's own, so hybrid costs nothing where words do not help.
  */
-function rank(mode: SearchMode, vectorLeg: readonly LegHit[], keywordLeg: readonly LegHit[], fusion: Fusion): RankedHit[] {
-  if (mode === 'keyword' || vectorLeg.length === 0) return keywordLeg.map((h) => ({ id: h.id, score: h.score, vector: null, keyword: h.score, fused: h.score }));
-  if (keywordLeg.length === 0) return vectorLeg.map((h) => ({ id: h.id, score: h.score, vector: h.score, keyword: null, fused: h.score }));
-  return fuse(vectorLeg, keywordLeg, fusion).map((h) => ({ id: h.id, score: h.fused, vector: h.vector, keyword: h.keyword, fused: h.fused }));
+function rank(
+  mode: SearchMode,
+  vectorLeg: readonly LegHit[],
+  keywordLeg: readonly LegHit[],
+  fusion: Fusion,
+): RankedHit[] {
+  if (mode === 'keyword' || vectorLeg.length === 0) {
+    return keywordLeg.map((h) => ({
+      id: h.id,
+      score: h.score,
+      vector: null,
+      keyword: h.score,
+      fused: h.score,
+    }));
+  }
+  if (keywordLeg.length === 0) {
+    return vectorLeg.map((h) => ({
+      id: h.id,
+      score: h.score,
+      vector: h.score,
+      keyword: null,
+      fused: h.score,
+    }));
+  }
+  return fuse(vectorLeg, keywordLeg, fusion).map((h) => ({
+    id: h.id,
+    score: h.fused,
+    vector: h.vector,
+    keyword: h.keyword,
+    fused: h.fused,
+  }));
 }
 
 /** The words of a query for the keyword leg: its text terms with positive weight. */

@@ -58,7 +58,9 @@ export function tryLockFile(file: string): { release(): void } | undefined {
     db.exec('BEGIN EXCLUSIVE');
   } catch (error) {
     db.close();
-    if (sqliteCode(error).startsWith('SQLITE_BUSY') || sqliteCode(error).startsWith('SQLITE_LOCKED')) return undefined;
+    if (sqliteCode(error).startsWith('SQLITE_BUSY') || sqliteCode(error).startsWith('SQLITE_LOCKED')) {
+      return undefined;
+    }
     throw translateSqliteError(error, `cannot lock ${file}`);
   }
   return {
@@ -85,17 +87,35 @@ export function translateSqliteError(error: unknown, what: string): EngineError 
   if (code !== '' && !code.startsWith('SQLITE_')) return fromFsError(error, what);
   const reason = error instanceof Error ? error.message : String(error);
   const options = { cause: error, details: { sqliteCode: code } };
-  if (code === 'SQLITE_FULL') return new EngineError('IO_ERROR', `${what}: no space left on device (${reason})`, options);
-  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
-    return new EngineError('IO_ERROR', `${what}: the library is on a read-only or write-protected location (${reason})`, options);
+  if (code === 'SQLITE_FULL') {
+    return new EngineError('IO_ERROR', `${what}: no space left on device (${reason})`, options);
   }
-  if (code.startsWith('SQLITE_CANTOPEN')) return new EngineError('IO_ERROR', `${what}: cannot open the file (${reason})`, options);
-  if (code.startsWith('SQLITE_IOERR')) return new EngineError('IO_ERROR', `${what}: disk I/O error (${reason})`, options);
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+    return new EngineError(
+      'IO_ERROR',
+      `${what}: the library is on a read-only or write-protected location (${reason})`,
+      options,
+    );
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return new EngineError('IO_ERROR', `${what}: cannot open the file (${reason})`, options);
+  }
+  if (code.startsWith('SQLITE_IOERR')) {
+    return new EngineError('IO_ERROR', `${what}: disk I/O error (${reason})`, options);
+  }
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
-    return new EngineError('INDEX_CORRUPT', `${what}: the database file is damaged or not a clipdex library (${reason})`, options);
+    return new EngineError(
+      'INDEX_CORRUPT',
+      `${what}: the database file is damaged or not a clipdex library (${reason})`,
+      options,
+    );
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new EngineError('LIBRARY_BUSY', `${what}: the database is locked by another process (${reason})`, options);
+    return new EngineError(
+      'LIBRARY_BUSY',
+      `${what}: the database is locked by another process (${reason})`,
+      options,
+    );
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) return new EngineError('CONFLICT', `${what}: ${reason}`, options);
   return new EngineError('INTERNAL', `${what}: ${reason}`, options);
@@ -103,7 +123,14 @@ export function translateSqliteError(error: unknown, what: string): EngineError 
 
 /** Haversine distance in km for SQL (`geo_km(lat1, lon1, lat2, lon2)`); NULL when a point is missing. */
 function greatCircleKm(lat1: unknown, lon1: unknown, lat2: unknown, lon2: unknown): number | null {
-  if (typeof lat1 !== 'number' || typeof lon1 !== 'number' || typeof lat2 !== 'number' || typeof lon2 !== 'number') return null;
+  if (
+    typeof lat1 !== 'number' ||
+    typeof lon1 !== 'number' ||
+    typeof lat2 !== 'number' ||
+    typeof lon2 !== 'number'
+  ) {
+    return null;
+  }
   const rad = Math.PI / 180;
   const dLat = (lat2 - lat1) * rad;
   const dLon = (lon2 - lon1) * rad;

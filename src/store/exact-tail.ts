@@ -104,8 +104,9 @@ export class ExactTail {
         at > 0 &&
         (best[at - 1]!.distance > distance ||
           (best[at - 1]!.distance === distance && best[at - 1]!.label > label))
-      )
-        {at--;}
+      ) {
+        at--;
+      }
       best.splice(at, 0, hit);
       if (best.length > k) best.pop();
       worst = best.length >= k ? best[best.length - 1]!.distance : Infinity;

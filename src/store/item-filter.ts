@@ -27,9 +27,16 @@ export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly 
   if (stored.length === 0) return { sql: '0', params: [] };
   const clauses = [`kind IN (${stored.map(() => '?').join(', ')})`, "status = 'indexed'"];
   const params: (string | number)[] = [...stored];
-  const range = (column: string, op: '>=' | '<=' | '>' | '<', value: number | undefined, name: string): void => {
+  const range = (
+    column: string,
+    op: '>=' | '<=' | '>' | '<',
+    value: number | undefined,
+    name: string,
+  ): void => {
     if (value === undefined) return;
-    if (!Number.isFinite(value)) throw new EngineError('INVALID_INPUT', `filter.${name} must be a finite number`);
+    if (!Number.isFinite(value)) {
+      throw new EngineError('INVALID_INPUT', `filter.${name} must be a finite number`);
+    }
     clauses.push(`${column} ${op} ?`);
     params.push(value);
   };
@@ -48,7 +55,9 @@ export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly 
     params.push(filter.camera.trim().toLowerCase());
   }
   for (const keyword of filter.keywords ?? []) {
-    clauses.push("EXISTS (SELECT 1 FROM json_each(items.metadata, '$.photo.keywords') WHERE lower(json_each.value) = ?)");
+    clauses.push(
+      "EXISTS (SELECT 1 FROM json_each(items.metadata, '$.photo.keywords') WHERE lower(json_each.value) = ?)",
+    );
     params.push(keyword.trim().toLowerCase());
   }
   if (filter.near !== undefined) {
@@ -56,7 +65,9 @@ export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly 
     if (!(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180) || !(km > 0) || !Number.isFinite(km)) {
       throw new EngineError('INVALID_INPUT', 'filter.near needs lat (−90…90), lon (−180…180) and km > 0');
     }
-    clauses.push("geo_km(json_extract(metadata, '$.photo.gps.lat'), json_extract(metadata, '$.photo.gps.lon'), ?, ?) <= ?");
+    clauses.push(
+      "geo_km(json_extract(metadata, '$.photo.gps.lat'), json_extract(metadata, '$.photo.gps.lon'), ?, ?) <= ?",
+    );
     params.push(lat, lon, km);
   }
   if (filter.formats !== undefined) {
@@ -80,7 +91,22 @@ export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly 
 }
 
 /** Format names a filter may ask for (decoder names plus the usual extensions for them). */
-export const FILTER_FORMATS: readonly string[] = Object.freeze(['jpeg', 'jpg', 'png', 'webp', 'avif', 'gif', 'tiff', 'tif', 'svg', 'heif', 'heic', 'bmp', 'jp2', 'jxl']);
+export const FILTER_FORMATS: readonly string[] = Object.freeze([
+  'jpeg',
+  'jpg',
+  'png',
+  'webp',
+  'avif',
+  'gif',
+  'tiff',
+  'tif',
+  'svg',
+  'heif',
+  'heic',
+  'bmp',
+  'jp2',
+  'jxl',
+]);
 
 export function isFilterFormat(format: string): boolean {
   return FILTER_FORMATS.includes(format.toLowerCase().replace(/^\./, ''));
@@ -101,7 +127,10 @@ function normaliseFormat(format: string): string {
 
 function prefixToSql(prefix: string, roots: readonly Root[]): SqlWhere {
   // substr comparison instead of LIKE: paths may contain % and _.
-  const uriStartsWith = (rel: string): SqlWhere => ({ sql: 'substr(uri, 1, ?) = ?', params: [rel.length, rel] });
+  const uriStartsWith = (rel: string): SqlWhere => ({
+    sql: 'substr(uri, 1, ?) = ?',
+    params: [rel.length, rel],
+  });
   if (!path.isAbsolute(prefix)) return uriStartsWith(prefix.split(path.sep).join('/').replace(/^\.\//, ''));
   const wanted = path.resolve(prefix);
   const parts: SqlWhere[] = [];

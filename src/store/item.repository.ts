@@ -45,9 +45,11 @@ export function rowToItem(row: ItemRow): Item {
   };
 }
 
-const COLUMNS = 'id, kind, root_id, uri, content_hash, size, mtime_ms, width, height, format, text, metadata, status, error, created_at, updated_at';
+const COLUMNS =
+  'id, kind, root_id, uri, content_hash, size, mtime_ms, width, height, format, text, metadata, status, error, created_at, updated_at';
 /** Placeholders for the writable columns, shared by insert and update. */
-const FIELDS = 'content_hash = @contentHash, size = @size, mtime_ms = @mtimeMs, width = @width, height = @height, format = @format, text = @text, metadata = @metadata, status = @status, error = @error, updated_at = @now';
+const FIELDS =
+  'content_hash = @contentHash, size = @size, mtime_ms = @mtimeMs, width = @width, height = @height, format = @format, text = @text, metadata = @metadata, status = @status, error = @error, updated_at = @now';
 
 export type ItemParams = ReturnType<typeof toParams>;
 
@@ -82,7 +84,15 @@ export class ItemRepository {
   readonly linked: Statement<[number, number], ItemRow>;
   readonly insert: Statement<ItemParams, { id: number }>;
   readonly update: Statement<ItemParams & { id: number }>;
-  readonly setPlace: Statement<{ id: number; rootId: number | null; uri: string; mtimeMs: number | null; keepMtime: number; status: ItemStatus; now: number }>;
+  readonly setPlace: Statement<{
+    id: number;
+    rootId: number | null;
+    uri: string;
+    mtimeMs: number | null;
+    keepMtime: number;
+    status: ItemStatus;
+    now: number;
+  }>;
   readonly setStatus: Statement<{ id: number; status: ItemStatus; now: number }>;
   readonly insertPair: Statement<[number, number]>;
   readonly fullText: Statement<[string, number], ItemRow>;
@@ -93,9 +103,15 @@ export class ItemRepository {
       `SELECT ${COLUMNS} FROM items WHERE coalesce(root_id, 0) = coalesce(@rootId, 0) AND uri = @uri
        ORDER BY status = 'deleted', updated_at DESC, id DESC LIMIT 1`,
     );
-    this.byHash = db.prepare(`SELECT ${COLUMNS} FROM items WHERE kind = ? AND content_hash = ? AND status IN ('indexed', 'deleted') ORDER BY id`);
-    this.byRootPage = db.prepare(`SELECT ${COLUMNS} FROM items WHERE root_id = ? AND id > ? AND status <> 'deleted' ORDER BY id LIMIT ?`);
-    this.failed = db.prepare(`SELECT ${COLUMNS} FROM items WHERE status = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?`);
+    this.byHash = db.prepare(
+      `SELECT ${COLUMNS} FROM items WHERE kind = ? AND content_hash = ? AND status IN ('indexed', 'deleted') ORDER BY id`,
+    );
+    this.byRootPage = db.prepare(
+      `SELECT ${COLUMNS} FROM items WHERE root_id = ? AND id > ? AND status <> 'deleted' ORDER BY id LIMIT ?`,
+    );
+    this.failed = db.prepare(
+      `SELECT ${COLUMNS} FROM items WHERE status = 'failed' ORDER BY updated_at DESC, id DESC LIMIT ?`,
+    );
     this.countByStatus = db.prepare('SELECT status, count(*) AS n FROM items WHERE kind = ? GROUP BY status');
     this.linked = db.prepare(
       `SELECT ${COLUMNS} FROM items WHERE id IN (SELECT text_id FROM pairs WHERE image_id = ? UNION SELECT image_id FROM pairs WHERE text_id = ?) AND status <> 'deleted' ORDER BY id`,
@@ -112,7 +128,9 @@ export class ItemRepository {
     this.setStatus = db.prepare('UPDATE items SET status = @status, updated_at = @now WHERE id = @id');
     this.insertPair = db.prepare('INSERT OR IGNORE INTO pairs (image_id, text_id) VALUES (?, ?)');
     this.fullText = db.prepare(
-      `SELECT ${COLUMNS.split(', ').map((c) => `items.${c}`).join(', ')} FROM items_fts JOIN items ON items.id = items_fts.rowid
+      `SELECT ${COLUMNS.split(', ')
+        .map((c) => `items.${c}`)
+        .join(', ')} FROM items_fts JOIN items ON items.id = items_fts.rowid
        WHERE items_fts MATCH ? AND items.status <> 'deleted' ORDER BY items_fts.rank LIMIT ?`,
     );
   }

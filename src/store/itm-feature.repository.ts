@@ -16,7 +16,11 @@ export class ItmFeatureRepository {
   }
 
   put(itemId: number, stageId: string, features: Uint8Array): void {
-    this.putStmt.run({ itemId, stageId, features: Buffer.from(features.buffer, features.byteOffset, features.byteLength) });
+    this.putStmt.run({
+      itemId,
+      stageId,
+      features: Buffer.from(features.buffer, features.byteOffset, features.byteLength),
+    });
   }
 
   /** Stored states of the given items (ids without a row are absent from the map). */

@@ -12,7 +12,24 @@ import { filterToSql } from './item-filter.ts';
 import { matchExpression, queryWords } from '../keyword/keyword-text.ts';
 import type { KeywordRepository } from './keyword.repository.ts';
 import type {
-  ImageSignature, IndexingRun, Item, ItemKind, KeywordHit, KeywordSearchOptions, Library, Root, Shot, StatusCounts, StoredKind, TagLabelSet, TagScore, TagSettings, VectorHit, VectorSearchOptions, WriteBatch, WriteResult,
+  ImageSignature,
+  IndexingRun,
+  Item,
+  ItemKind,
+  KeywordHit,
+  KeywordSearchOptions,
+  Library,
+  Root,
+  Shot,
+  StatusCounts,
+  StoredKind,
+  TagLabelSet,
+  TagScore,
+  TagSettings,
+  VectorHit,
+  VectorSearchOptions,
+  WriteBatch,
+  WriteResult,
 } from './library.types.ts';
 import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
@@ -34,7 +51,18 @@ export interface LibraryParts {
   readonly db: Db;
   readonly meta: LibraryMeta;
   readonly schemaVersion: number;
-  readonly repos: { items: ItemRepository; vectors: VectorRepository; roots: RootRepository; runs: RunRepository; meta: MetaRepository; phash: PhashRepository; tags: TagRepository; itm?: ItmFeatureRepository; keywords?: KeywordRepository; shots: ShotRepository };
+  readonly repos: {
+    items: ItemRepository;
+    vectors: VectorRepository;
+    roots: RootRepository;
+    runs: RunRepository;
+    meta: MetaRepository;
+    phash: PhashRepository;
+    tags: TagRepository;
+    itm?: ItmFeatureRepository;
+    keywords?: KeywordRepository;
+    shots: ShotRepository;
+  };
   readonly segments: VectorSegments;
   readonly recovery: readonly GraphRecovery[];
   /** Problems opening met and repaired (dropped segments), for the log. */
@@ -60,7 +88,12 @@ export interface LibraryInfo {
   readonly dir: string;
   readonly libraryId: string;
   readonly schemaVersion: number;
-  readonly model: { readonly name: string; readonly id: string; readonly dim: number; readonly dir: string | null };
+  readonly model: {
+    readonly name: string;
+    readonly id: string;
+    readonly dim: number;
+    readonly dir: string | null;
+  };
   /** `indexed`: items of the kind; `vectorsInDatabase`: live vectors in its space (shots included). */
   readonly kinds: readonly (KindInfo & { readonly indexed: number; readonly vectorsInDatabase: number })[];
   /** Vector changes newer than this are replayed from SQLite at open. */
@@ -195,7 +228,10 @@ export class LibraryStore implements Library {
    */
   fullTextSearch(words: string, limit = 20): Item[] {
     this.assertOpen();
-    const terms = words.split(/\s+/).filter(Boolean).map((w) => `"${w.replaceAll('"', '""')}"`);
+    const terms = words
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((w) => `"${w.replaceAll('"', '""')}"`);
     if (terms.length === 0) return [];
     return this.parts.repos.items.fullText.all(terms.join(' '), limit).map(rowToItem);
   }
@@ -214,10 +250,23 @@ export class LibraryStore implements Library {
       dir: this.dir,
       libraryId: meta.libraryId,
       schemaVersion: this.parts.schemaVersion,
-      model: { name: meta.fingerprint.name, id: meta.fingerprint.id, dim: meta.dim, dir: repos.meta.modelDir() ?? null },
-      kinds: seg.kinds.map((k) => ({ ...k, indexed: repos.items.counts(k.kind).indexed, vectorsInDatabase: repos.vectors.liveCount(k.kind) })),
+      model: {
+        name: meta.fingerprint.name,
+        id: meta.fingerprint.id,
+        dim: meta.dim,
+        dir: repos.meta.modelDir() ?? null,
+      },
+      kinds: seg.kinds.map((k) => ({
+        ...k,
+        indexed: repos.items.counts(k.kind).indexed,
+        vectorsInDatabase: repos.vectors.liveCount(k.kind),
+      })),
       mark: seg.mark,
-      warnings: seg.warnings.map((w) => ({ at: new Date(w.at).toISOString(), kind: w.kind, message: w.message })),
+      warnings: seg.warnings.map((w) => ({
+        at: new Date(w.at).toISOString(),
+        kind: w.kind,
+        message: w.message,
+      })),
       backgroundError: segments.lastBackgroundError ?? null,
     };
   }
@@ -233,14 +282,20 @@ export class LibraryStore implements Library {
     this.assertWritable();
     const meta = this.parts.meta;
     if (batch.fingerprintId !== undefined && batch.fingerprintId !== meta.fingerprint.id) {
-      throw new EngineError('MODEL_MISMATCH', `vectors from model ${batch.fingerprintId} offered to library ${this.dir}, which holds vectors of ${describe(meta.fingerprint)}; re-embed into a new library`, {
-        details: { library: meta.fingerprint.id, offered: batch.fingerprintId },
-      });
+      throw new EngineError(
+        'MODEL_MISMATCH',
+        `vectors from model ${batch.fingerprintId} offered to library ${this.dir}, which holds vectors of ${describe(meta.fingerprint)}; re-embed into a new library`,
+        {
+          details: { library: meta.fingerprint.id, offered: batch.fingerprintId },
+        },
+      );
     }
     const vectors = validateBatch(batch, meta.dim);
     const shotVectors = validateVideos(batch, meta.dim);
     const { db, repos } = this.parts;
-    const result = this.sql(`cannot write to library ${this.dir}`, () => db.transaction(() => applyBatch(repos, batch, vectors, Date.now(), shotVectors))());
+    const result = this.sql(`cannot write to library ${this.dir}`, () =>
+      db.transaction(() => applyBatch(repos, batch, vectors, Date.now(), shotVectors))(),
+    );
     this.parts.segments.catchUp();
     return batch.videos === undefined ? { itemIds: result.itemIds } : result;
   }
@@ -305,7 +360,12 @@ export class LibraryStore implements Library {
   setTagLabels(labels: TagLabelSet['labels'], settings: TagSettings): void {
     this.assertWritable();
     for (const l of labels) {
-      if (l.vector.length !== this.parts.meta.dim) throw new EngineError('DIMENSION_MISMATCH', `label ${JSON.stringify(l.label)} has a ${l.vector.length}-d vector; this library holds ${this.parts.meta.dim}-d vectors`);
+      if (l.vector.length !== this.parts.meta.dim) {
+        throw new EngineError(
+          'DIMENSION_MISMATCH',
+          `label ${JSON.stringify(l.label)} has a ${l.vector.length}-d vector; this library holds ${this.parts.meta.dim}-d vectors`,
+        );
+      }
     }
     const { db, repos } = this.parts;
     this.sql('store tag labels', () => db.transaction(() => repos.tags.replaceLabels(labels, settings))());
@@ -313,7 +373,11 @@ export class LibraryStore implements Library {
   writeTags(entries: readonly { readonly itemId: number; readonly tags: readonly TagScore[] }[]): void {
     this.assertWritable();
     const { db, repos } = this.parts;
-    this.sql('store tags', () => db.transaction(() => { for (const e of entries) repos.tags.replaceItemTags(e.itemId, e.tags); })());
+    this.sql('store tags', () =>
+      db.transaction(() => {
+        for (const e of entries) repos.tags.replaceItemTags(e.itemId, e.tags);
+      })(),
+    );
   }
   tagsFor(ids: readonly number[]): Map<number, TagScore[]> {
     this.assertOpen();
@@ -328,8 +392,23 @@ export class LibraryStore implements Library {
   search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[] {
     this.assertOpen();
     const { meta, segments, repos, db } = this.parts;
-    const index = { search: (q: Float32Array, k: number, ef: number, filter?: (label: number) => boolean) => segments.search(kind, q, k, ef, filter) };
-    return searchGraph({ index, db, vectors: repos.vectors, roots: repos.roots.list(), dim: meta.dim, efSearch: this.parts.efSearch }, kind, query, options);
+    const index = {
+      search: (q: Float32Array, k: number, ef: number, filter?: (label: number) => boolean) =>
+        segments.search(kind, q, k, ef, filter),
+    };
+    return searchGraph(
+      {
+        index,
+        db,
+        vectors: repos.vectors,
+        roots: repos.roots.list(),
+        dim: meta.dim,
+        efSearch: this.parts.efSearch,
+      },
+      kind,
+      query,
+      options,
+    );
   }
   score(query: Float32Array, ids: readonly number[]): VectorHit[] {
     this.assertOpen();
@@ -340,7 +419,9 @@ export class LibraryStore implements Library {
     const keywords = this.parts.repos.keywords;
     const match = matchExpression(queryWords(query));
     if (!keywords || match === null) return [];
-    if (!Number.isInteger(options.k) || options.k < 1 || options.k > 10_000) throw new EngineError('INVALID_INPUT', 'k must be an integer from 1 to 10000');
+    if (!Number.isInteger(options.k) || options.k < 1 || options.k > 10_000) {
+      throw new EngineError('INVALID_INPUT', 'k must be an integer from 1 to 10000');
+    }
     const where = filterToSql(kind, options.filter ?? {}, this.parts.repos.roots.list());
     const excluded = new Set(options.excludeIds ?? []);
     const rows = this.sql('keyword search', () => keywords.search(match, where, options.k + excluded.size));

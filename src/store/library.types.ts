@@ -292,7 +292,9 @@ export interface OpenLibraryOptions {
     readonly workers?: number;
     readonly merge?: boolean;
     /** Called at each step of seals and merges (crash tests time their kills with it). */
-    readonly onEvent?: (event: 'seal-start' | 'seal-built' | 'merge-start' | 'merge-built' | 'manifest-saved') => void;
+    readonly onEvent?: (
+      event: 'seal-start' | 'seal-built' | 'merge-start' | 'merge-built' | 'manifest-saved',
+    ) => void;
   };
 }
 

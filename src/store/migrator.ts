@@ -38,8 +38,15 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     if (!match) throw new EngineError('INTERNAL', `migration file ${name} is not named NNNN_snake_case.sql`);
     const version = Number(match[1]);
     const expected = migrations.length + 1;
-    if (version === expected - 1) throw new EngineError('INTERNAL', `duplicate migration number ${match[1]} (${name})`);
-    if (version !== expected) throw new EngineError('INTERNAL', `migration gap: expected ${String(expected).padStart(4, '0')}_…, found ${name}`);
+    if (version === expected - 1) {
+      throw new EngineError('INTERNAL', `duplicate migration number ${match[1]} (${name})`);
+    }
+    if (version !== expected) {
+      throw new EngineError(
+        'INTERNAL',
+        `migration gap: expected ${String(expected).padStart(4, '0')}_…, found ${name}`,
+      );
+    }
     const sql = readFileSync(`${dir}/${name}`, 'utf8');
     migrations.push({ version, name, sql, checksum: createHash('sha256').update(sql).digest('hex') });
   }
@@ -58,10 +65,16 @@ export function pendingMigrations(db: Db, migrations: readonly Migration[]): Mig
   for (const row of applied) {
     const file = migrations[row.version - 1];
     if (!file || file.name !== row.name) {
-      throw new EngineError('INDEX_CORRUPT', `migration ${row.name} was applied to this library but its file is missing; this library needs a newer clipdex`);
+      throw new EngineError(
+        'INDEX_CORRUPT',
+        `migration ${row.name} was applied to this library but its file is missing; this library needs a newer clipdex`,
+      );
     }
     if (file.checksum !== row.checksum) {
-      throw new EngineError('INDEX_CORRUPT', `migration ${row.name} changed after it was applied; migrations are immutable — add a new file instead`);
+      throw new EngineError(
+        'INDEX_CORRUPT',
+        `migration ${row.name} changed after it was applied; migrations are immutable — add a new file instead`,
+      );
     }
   }
   return migrations.slice(applied.length);
@@ -74,7 +87,9 @@ export function migrate(db: Db, migrations: readonly Migration[] = loadMigration
   const results: MigrationResult[] = migrations
     .slice(0, migrations.length - pending.length)
     .map((m) => ({ name: m.name, status: 'already-applied' as const }));
-  const record = db.prepare('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)');
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)',
+  );
   // Foreign keys off while migrating (SQLite's procedure for rebuilding a table: with them on,
   // dropping the old table would cascade-delete every referencing row), checked before each
   // commit instead. The pragma cannot change inside a transaction, so it wraps the loop.
@@ -86,7 +101,12 @@ export function migrate(db: Db, migrations: readonly Migration[] = loadMigration
         db.transaction(() => {
           db.exec(migration.sql);
           const broken = db.pragma('foreign_key_check') as unknown[];
-          if (broken.length > 0) throw new EngineError('INDEX_CORRUPT', `migration ${migration.name} left ${broken.length} broken foreign key references`);
+          if (broken.length > 0) {
+            throw new EngineError(
+              'INDEX_CORRUPT',
+              `migration ${migration.name} left ${broken.length} broken foreign key references`,
+            );
+          }
           record.run(migration.version, migration.name, migration.checksum, Date.now());
         })();
       } catch (error) {
@@ -106,11 +126,17 @@ function ensureTable(db: Db): void {
 }
 
 function readApplied(db: Db): AppliedRow[] {
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  const exists = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
   if (!exists) return [];
-  const rows = db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as AppliedRow[];
+  const rows = db
+    .prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version')
+    .all() as AppliedRow[];
   rows.forEach((row, i) => {
-    if (row.version !== i + 1) throw new EngineError('INDEX_CORRUPT', `schema_migrations has a gap before ${row.name}`);
+    if (row.version !== i + 1) {
+      throw new EngineError('INDEX_CORRUPT', `schema_migrations has a gap before ${row.name}`);
+    }
   });
   return rows;
 }

@@ -49,7 +49,9 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
     const metaRepo = new MetaRepository(db);
     const runs = new RunRepository(db);
     if (!readOnly) runs.markOrphansInterrupted(Date.now());
-    if (!readOnly && options.modelDir !== undefined && metaRepo.modelDir() !== options.modelDir) metaRepo.setModelDir(options.modelDir);
+    if (!readOnly && options.modelDir !== undefined && metaRepo.modelDir() !== options.modelDir) {
+      metaRepo.setModelDir(options.modelDir);
+    }
     const keywords = new KeywordRepository(db);
     if (!readOnly) keywords.ensureBuilt();
     const identity = { libraryId: meta.libraryId, modelId: meta.fingerprint.id, dim: meta.dim };
@@ -63,13 +65,25 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
       readOnly,
       options: { ...DEFAULT_SEGMENT_OPTIONS, ...definedOnly(options.segments) },
     });
-    const schemaVersion = (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+    const schemaVersion =
+      (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
     const library = new LibraryStore({
       dir: root,
       db,
       meta,
       schemaVersion,
-      repos: { items: new ItemRepository(db), vectors, roots: new RootRepository(db, root), runs, meta: metaRepo, phash: new PhashRepository(db), tags: new TagRepository(db), itm: new ItmFeatureRepository(db), keywords, shots: new ShotRepository(db) },
+      repos: {
+        items: new ItemRepository(db),
+        vectors,
+        roots: new RootRepository(db, root),
+        runs,
+        meta: metaRepo,
+        phash: new PhashRepository(db),
+        tags: new TagRepository(db),
+        itm: new ItmFeatureRepository(db),
+        keywords,
+        shots: new ShotRepository(db),
+      },
       segments,
       recovery,
       warnings,
@@ -88,14 +102,20 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
 
 function prepareDirectory(root: string, dbFile: string, readOnly: boolean, create: boolean): void {
   const exists = fs.existsSync(dbFile);
-  if (!exists && (readOnly || !create)) throw new EngineError('NOT_FOUND', `no clipdex library at ${root} (missing ${DATABASE_FILE})`);
+  if (!exists && (readOnly || !create)) {
+    throw new EngineError('NOT_FOUND', `no clipdex library at ${root} (missing ${DATABASE_FILE})`);
+  }
   try {
     if (!exists) fs.mkdirSync(root, { recursive: true });
     if (!readOnly) fs.accessSync(root, fs.constants.W_OK);
   } catch (error) {
     const failure = fromFsError(error, `cannot open library ${root} for writing`);
     if (failure.code !== 'IO_ERROR') throw failure;
-    throw new EngineError('IO_ERROR', `${failure.message}; a library on a read-only location can still be opened read-only`, { cause: error });
+    throw new EngineError(
+      'IO_ERROR',
+      `${failure.message}; a library on a read-only location can still be opened read-only`,
+      { cause: error },
+    );
   }
 }
 
@@ -103,7 +123,10 @@ function readOrCreateMeta(db: Db, root: string, readOnly: boolean, options: Open
   const migrations = loadMigrations();
   if (readOnly) {
     if (pendingMigrations(db, migrations).length > 0) {
-      throw new EngineError('INDEX_CORRUPT', `library ${root} has an older schema; open it once for writing to migrate it`);
+      throw new EngineError(
+        'INDEX_CORRUPT',
+        `library ${root} has an older schema; open it once for writing to migrate it`,
+      );
     }
   } else {
     migrate(db, migrations);
@@ -111,7 +134,9 @@ function readOrCreateMeta(db: Db, root: string, readOnly: boolean, options: Open
   const meta = new MetaRepository(db);
   if (!meta.isInitialised()) {
     if (readOnly) throw new EngineError('NOT_FOUND', `library ${root} was never initialised`);
-    if (!options.fingerprint) throw new EngineError('INVALID_INPUT', `creating library ${root} needs the model fingerprint`);
+    if (!options.fingerprint) {
+      throw new EngineError('INVALID_INPUT', `creating library ${root} needs the model fingerprint`);
+    }
     meta.initialise(options.fingerprint, { ...DEFAULT_HNSW, ...definedOnly(options.hnsw) });
   }
   const stored = meta.read();

@@ -51,13 +51,17 @@ export class RootRepository {
     if (!this.byId.get(id)) throw new EngineError('NOT_FOUND', `no root with id ${id}`);
     const stored = this.toStored(absolutePath);
     const clash = this.byPath.get(stored);
-    if (clash && clash.id !== id) throw new EngineError('CONFLICT', `${absolutePath} is already root ${clash.id}`);
+    if (clash && clash.id !== id) {
+      throw new EngineError('CONFLICT', `${absolutePath} is already root ${clash.id}`);
+    }
     this.update.run(stored, id);
     return { id, path: this.toAbsolute(stored) };
   }
 
   private toStored(absolutePath: string): string {
-    if (!path.isAbsolute(absolutePath)) throw new EngineError('INVALID_INPUT', `root path must be absolute: ${absolutePath}`);
+    if (!path.isAbsolute(absolutePath)) {
+      throw new EngineError('INVALID_INPUT', `root path must be absolute: ${absolutePath}`);
+    }
     const resolved = path.resolve(absolutePath);
     const relative = path.relative(this.libraryDir, resolved);
     const inside = relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));

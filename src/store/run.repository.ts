@@ -12,7 +12,13 @@ interface RunRow {
 }
 
 function rowToRun(row: RunRow): IndexingRun {
-  return { id: row.id, startedAt: row.started_at, finishedAt: row.finished_at, state: row.state, stats: JSON.parse(row.stats) as Record<string, number> };
+  return {
+    id: row.id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    state: row.state,
+    stats: JSON.parse(row.stats) as Record<string, number>,
+  };
 }
 
 const STATES: readonly IndexingRun['state'][] = ['running', 'finished', 'interrupted', 'failed'];
@@ -25,9 +31,13 @@ export class RunRepository {
 
   constructor(db: Db) {
     this.insert = db.prepare("INSERT INTO runs (started_at, state) VALUES (?, 'running') RETURNING *");
-    this.finish = db.prepare('UPDATE runs SET state = @state, stats = @stats, finished_at = @now WHERE id = @id');
+    this.finish = db.prepare(
+      'UPDATE runs SET state = @state, stats = @stats, finished_at = @now WHERE id = @id',
+    );
     this.last = db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1');
-    this.orphaned = db.prepare("UPDATE runs SET state = 'interrupted', finished_at = ? WHERE state = 'running'");
+    this.orphaned = db.prepare(
+      "UPDATE runs SET state = 'interrupted', finished_at = ? WHERE state = 'running'",
+    );
   }
 
   start(now: number): IndexingRun {
@@ -37,7 +47,9 @@ export class RunRepository {
   }
 
   finishRun(id: number, state: IndexingRun['state'], stats: Record<string, number>, now: number): void {
-    if (!STATES.includes(state) || state === 'running') throw new EngineError('INVALID_INPUT', `a run cannot finish as '${state}'`);
+    if (!STATES.includes(state) || state === 'running') {
+      throw new EngineError('INVALID_INPUT', `a run cannot finish as '${state}'`);
+    }
     const result = this.finish.run({ id, state, stats: JSON.stringify(stats), now });
     if (result.changes === 0) throw new EngineError('NOT_FOUND', `no indexing run ${id}`);
   }

@@ -70,11 +70,12 @@ export async function buildSegment(job: BuildJob): Promise<BuiltSegment> {
     await index.save(tmp);
     await fsyncPath(tmp);
     const { sha256, complete } = await fullDigest(tmp);
-    if (!complete)
-      {throw new EngineError(
+    if (!complete) {
+      throw new EngineError(
         'IO_ERROR',
         `cannot save the ${job.what} HNSW graph segment: the file was written incompletely (is the disk full?)`,
-      );}
+      );
+    }
     const { bytes, quick } = quickHash(tmp);
     await fs.rename(tmp, job.file);
     await fsyncPath(path.dirname(job.file));

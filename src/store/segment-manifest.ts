@@ -106,10 +106,12 @@ export function readManifest(libraryDir: string, identity: SegmentIdentity): Man
   if (manifest.format !== 2 || !Array.isArray(manifest.segments) || typeof manifest.mark !== 'number') {
     return { ok: false, missing: false, reason: 'unknown segment manifest format' };
   }
-  if (manifest.libraryId !== identity.libraryId)
-    {return { ok: false, missing: false, reason: 'segment manifest belongs to another library' };}
-  if (manifest.modelId !== identity.modelId || manifest.dim !== identity.dim)
-    {return { ok: false, missing: false, reason: 'segments were built with another model' };}
+  if (manifest.libraryId !== identity.libraryId) {
+    return { ok: false, missing: false, reason: 'segment manifest belongs to another library' };
+  }
+  if (manifest.modelId !== identity.modelId || manifest.dim !== identity.dim) {
+    return { ok: false, missing: false, reason: 'segments were built with another model' };
+  }
   return { ok: true, manifest: { ...manifest, warnings: manifest.warnings ?? [] }, stamp };
 }
 

@@ -87,14 +87,14 @@ export class SegmentPool {
       if (!pending || pending.job.id !== reply.id) return;
       slot.current = undefined;
       worker.unref();
-      if (reply.ok)
-        {pending.resolve({
+      if (reply.ok) {
+        pending.resolve({
           labels: reply.labels,
           bytes: reply.bytes,
           quick: reply.quick,
           sha256: reply.sha256,
-        });}
-      else pending.reject(new EngineError(reply.code as ErrorCode, reply.message));
+        });
+      } else pending.reject(new EngineError(reply.code as ErrorCode, reply.message));
       this.pump();
     });
     const fail = (why: string): void => {

@@ -14,13 +14,26 @@ interface ShotRow {
 }
 
 function rowToShot(row: ShotRow): Shot {
-  return { id: row.item_id, videoId: row.video_id, position: row.position, start: row.start_s, end: row.end_s };
+  return {
+    id: row.item_id,
+    videoId: row.video_id,
+    position: row.position,
+    start: row.start_s,
+    end: row.end_s,
+  };
 }
 
 const COLUMNS = 'shots.item_id, shots.video_id, shots.position, shots.start_s, shots.end_s';
 
 export class ShotRepository {
-  readonly put: Statement<{ itemId: number; videoId: number; position: number; start: number; end: number; thumbnail: Buffer | null }>;
+  readonly put: Statement<{
+    itemId: number;
+    videoId: number;
+    position: number;
+    start: number;
+    end: number;
+    thumbnail: Buffer | null;
+  }>;
   /** Every shot row of a video, deleted ones too (ids to reuse or retire). */
   private readonly allOfStmt: Statement<[number], ShotRow>;
   private readonly liveOfStmt: Statement<[number], ShotRow>;
@@ -53,7 +66,9 @@ export class ShotRepository {
     const out = new Map<number, Shot>();
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
-      const rows = this.db.prepare(`SELECT ${COLUMNS} FROM shots WHERE item_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as ShotRow[];
+      const rows = this.db
+        .prepare(`SELECT ${COLUMNS} FROM shots WHERE item_id IN (${chunk.map(() => '?').join(',')})`)
+        .all(...chunk) as ShotRow[];
       for (const row of rows) out.set(row.item_id, rowToShot(row));
     }
     return out;

@@ -28,21 +28,36 @@ export interface SearchContext {
   readonly efSearch: number;
 }
 
-export function searchGraph(ctx: SearchContext, kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[] {
+export function searchGraph(
+  ctx: SearchContext,
+  kind: ItemKind,
+  query: Float32Array,
+  options: VectorSearchOptions,
+): VectorHit[] {
   checkQuery(query, ctx.dim);
   const { k } = options;
-  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new EngineError('INVALID_INPUT', `k must be an integer from 1 to ${MAX_K}`);
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) {
+    throw new EngineError('INVALID_INPUT', `k must be an integer from 1 to ${MAX_K}`);
+  }
   const ef = options.ef ?? ctx.efSearch;
-  if (!Number.isInteger(ef) || ef < 1 || ef > MAX_EF) throw new EngineError('INVALID_INPUT', `ef must be an integer from 1 to ${MAX_EF}`);
+  if (!Number.isInteger(ef) || ef < 1 || ef > MAX_EF) {
+    throw new EngineError('INVALID_INPUT', `ef must be an integer from 1 to ${MAX_EF}`);
+  }
   const excluded = new Set(options.excludeIds ?? []);
-  const toHits = (hits: { label: number; distance: number }[]): VectorHit[] => hits.map((h) => ({ id: h.label, score: clampScore(1 - h.distance) }));
+  const toHits = (hits: { label: number; distance: number }[]): VectorHit[] =>
+    hits.map((h) => ({ id: h.label, score: clampScore(1 - h.distance) }));
 
   if (isEmptyFilter(options.filter) || !options.filter) {
     if (excluded.size === 0) return toHits(ctx.index.search(query, k, ef));
     return toHits(ctx.index.search(query, k, ef, (label) => !excluded.has(label)));
   }
   const where = filterToSql(kind, options.filter, ctx.roots);
-  const allowed = (ctx.db.prepare(`SELECT id FROM items WHERE ${where.sql}`).pluck().all(...where.params) as number[]).filter((id) => !excluded.has(id));
+  const allowed = (
+    ctx.db
+      .prepare(`SELECT id FROM items WHERE ${where.sql}`)
+      .pluck()
+      .all(...where.params) as number[]
+  ).filter((id) => !excluded.has(id));
   if (allowed.length <= BRUTE_FORCE_LIMIT) return exactTopK(ctx.vectors, query, allowed, k);
   const allowedSet = new Set(allowed);
   const hits = ctx.index.search(query, k, ef, (label) => allowedSet.has(label));
@@ -51,7 +66,12 @@ export function searchGraph(ctx: SearchContext, kind: ItemKind, query: Float32Ar
   return toHits(hits);
 }
 
-export function scoreIds(vectors: VectorRepository, dim: number, query: Float32Array, ids: readonly number[]): VectorHit[] {
+export function scoreIds(
+  vectors: VectorRepository,
+  dim: number,
+  query: Float32Array,
+  ids: readonly number[],
+): VectorHit[] {
   checkQuery(query, dim);
   const found = vectors.getLive(ids);
   return ids.flatMap((id) => {
@@ -60,7 +80,12 @@ export function scoreIds(vectors: VectorRepository, dim: number, query: Float32A
   });
 }
 
-function exactTopK(vectors: VectorRepository, query: Float32Array, ids: readonly number[], k: number): VectorHit[] {
+function exactTopK(
+  vectors: VectorRepository,
+  query: Float32Array,
+  ids: readonly number[],
+  k: number,
+): VectorHit[] {
   const hits = scoreIds(vectors, query.length, query, ids);
   hits.sort((a, b) => b.score - a.score || a.id - b.id);
   return hits.slice(0, k);
@@ -72,7 +97,16 @@ function clampScore(score: number): number {
 }
 
 function checkQuery(query: Float32Array, dim: number): void {
-  if (!(query instanceof Float32Array)) throw new EngineError('INVALID_INPUT', 'query must be a Float32Array');
-  if (query.length !== dim) throw new EngineError('DIMENSION_MISMATCH', `query has ${query.length} dimensions but this library holds ${dim}-dimensional vectors`);
-  for (const x of query) if (!Number.isFinite(x)) throw new EngineError('INVALID_INPUT', 'query contains a non-finite value');
+  if (!(query instanceof Float32Array)) {
+    throw new EngineError('INVALID_INPUT', 'query must be a Float32Array');
+  }
+  if (query.length !== dim) {
+    throw new EngineError(
+      'DIMENSION_MISMATCH',
+      `query has ${query.length} dimensions but this library holds ${dim}-dimensional vectors`,
+    );
+  }
+  for (const x of query) {
+    if (!Number.isFinite(x)) throw new EngineError('INVALID_INPUT', 'query contains a non-finite value');
+  }
 }

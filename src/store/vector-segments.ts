@@ -186,11 +186,13 @@ export class VectorSegments {
     const reasons: Record<ItemKind, string[]> = { image: [], text: [] };
     if (!read.ok && !read.missing) for (const kind of KINDS) reasons[kind].push(read.reason);
     if (!read.ok && read.missing && KINDS.some((kind) => deps.vectors.liveCount(kind) > 0)) {
-      for (const kind of KINDS)
-        {if (deps.vectors.liveCount(kind) > 0)
-          {reasons[kind].push(
+      for (const kind of KINDS) {
+        if (deps.vectors.liveCount(kind) > 0) {
+          reasons[kind].push(
             'no segment manifest (first open since the segment format, or the manifest was removed)',
-          );}}
+          );
+        }
+      }
     }
 
     const loaded = await Promise.all(
@@ -212,8 +214,9 @@ export class VectorSegments {
       // a count that disagrees with the database gets the same reconciliation.
       if (reasons[kind].length > 0 || set.size(kind) !== deps.vectors.liveCount(kind)) {
         const fixed = set.reconcile(kind, mark);
-        if (reasons[kind].length === 0 && fixed > 0)
-          {reasons[kind].push(`segments disagreed with the database on ${fixed} vectors`);}
+        if (reasons[kind].length === 0 && fixed > 0) {
+          reasons[kind].push(`segments disagreed with the database on ${fixed} vectors`);
+        }
       }
     }
     const warnings: string[] = [];
@@ -348,8 +351,9 @@ export class VectorSegments {
     for (const op of this.deps.vectors.since(from)) if (op.kind === kind) this.apply(op);
     this.dirty = true;
     await this.saveManifest();
-    for (const h of old.segments)
-      {fs.rmSync(path.join(segmentsDir(this.deps.dir), h.segment!.file), { force: true });}
+    for (const h of old.segments) {
+      fs.rmSync(path.join(segmentsDir(this.deps.dir), h.segment!.file), { force: true });
+    }
   }
 
   /** The last failure of a background seal or merge (they are retried), for `library info`. */
@@ -619,8 +623,9 @@ export class VectorSegments {
     if (!pick) return;
     this.merging = this.merge(pick.kind, pick.sources)
       .catch((error: unknown) => {
-        if (!(error instanceof EngineError && (error.code === 'ABORTED' || error.code === 'CLOSED')))
-          {this.backgroundError = error;}
+        if (!(error instanceof EngineError && (error.code === 'ABORTED' || error.code === 'CLOSED'))) {
+          this.backgroundError = error;
+        }
       })
       .finally(() => {
         this.merging = undefined;
@@ -760,8 +765,9 @@ export class VectorSegments {
   }
 
   private assertWriter(): void {
-    if (this.deps.readOnly)
-      {throw new EngineError('INVALID_INPUT', 'a read-only library cannot change its segments');}
+    if (this.deps.readOnly) {
+      throw new EngineError('INVALID_INPUT', 'a read-only library cannot change its segments');
+    }
   }
 
   // --- readers -------------------------------------------------------------------------------
@@ -772,8 +778,9 @@ export class VectorSegments {
     if (!read.ok) return;
     const manifest = read.manifest;
     const current = new Map<number, Segment>();
-    for (const kind of KINDS)
-      {for (const h of this.kinds[kind].segments) current.set(h.segment!.id, h.segment!);}
+    for (const kind of KINDS) {
+      for (const h of this.kinds[kind].segments) current.set(h.segment!.id, h.segment!);
+    }
     const segDir = segmentsDir(this.deps.dir);
     const loaded = await Promise.all(
       manifest.segments.map(async (entry) => {
@@ -817,19 +824,22 @@ async function loadSegment(segDir: string, entry: SegmentEntry, dim: number): Pr
   const file = path.join(segDir, entry.file);
   try {
     const { bytes, quick } = quickHash(file);
-    if (bytes !== entry.bytes)
-      {return {
+    if (bytes !== entry.bytes) {
+      return {
         ok: false,
         reason: `file is ${bytes} bytes, the manifest says ${entry.bytes} (truncated or replaced)`,
-      };}
-    if (quick !== entry.quick)
-      {return {
+      };
+    }
+    if (quick !== entry.quick) {
+      return {
         ok: false,
         reason: 'contents do not match the manifest (overwritten, or from another library)',
-      };}
+      };
+    }
     const index = await HnswIndex.load(file, dim, entry.deleted);
-    if (index.slots !== entry.count)
-      {return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };}
+    if (index.slots !== entry.count) {
+      return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };
+    }
     return {
       ok: true,
       segment: {
@@ -877,8 +887,9 @@ async function removeFiles(files: readonly string[]): Promise<void> {
  */
 function removeLeftovers(dir: string, keep: ReadonlySet<string>): void {
   for (const name of fs.readdirSync(dir)) {
-    if (/^(image|text)\.hnsw(\.json)?(\.tmp-\d+)?$/.test(name))
-      {fs.rmSync(path.join(dir, name), { force: true });}
+    if (/^(image|text)\.hnsw(\.json)?(\.tmp-\d+)?$/.test(name)) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
   }
   const segDir = path.join(dir, SEGMENTS_DIR);
   for (const name of fs.readdirSync(segDir)) {

@@ -33,11 +33,23 @@ export function fromBlob(blob: Buffer): Float32Array {
 }
 
 function rowToOp(row: VectorRow): VectorOp {
-  return { itemId: row.item_id, kind: row.kind, seq: row.seq, live: row.live === 1, vector: fromBlob(row.vector) };
+  return {
+    itemId: row.item_id,
+    kind: row.kind,
+    seq: row.seq,
+    live: row.live === 1,
+    vector: fromBlob(row.vector),
+  };
 }
 
 export class VectorRepository {
-  private readonly upsertStmt: Statement<{ itemId: number; kind: ItemKind; seq: number; live: number; vector: Buffer }>;
+  private readonly upsertStmt: Statement<{
+    itemId: number;
+    kind: ItemKind;
+    seq: number;
+    live: number;
+    vector: Buffer;
+  }>;
   private readonly setLiveStmt: Statement<{ itemId: number; seq: number; live: number }>;
   private readonly getStmt: Statement<[number], VectorRow>;
   private readonly sinceStmt: Statement<[number], VectorRow>;
@@ -52,10 +64,16 @@ export class VectorRepository {
     );
     this.setLiveStmt = db.prepare('UPDATE vectors SET live = @live, seq = @seq WHERE item_id = @itemId');
     this.getStmt = db.prepare('SELECT item_id, kind, seq, live, vector FROM vectors WHERE item_id = ?');
-    this.sinceStmt = db.prepare('SELECT item_id, kind, seq, live, vector FROM vectors WHERE seq > ? ORDER BY seq');
-    this.liveOfKindStmt = db.prepare('SELECT item_id, kind, seq, live, vector FROM vectors WHERE kind = ? AND live = 1 ORDER BY item_id');
+    this.sinceStmt = db.prepare(
+      'SELECT item_id, kind, seq, live, vector FROM vectors WHERE seq > ? ORDER BY seq',
+    );
+    this.liveOfKindStmt = db.prepare(
+      'SELECT item_id, kind, seq, live, vector FROM vectors WHERE kind = ? AND live = 1 ORDER BY item_id',
+    );
     this.liveCountStmt = db.prepare('SELECT count(*) AS n FROM vectors WHERE kind = ? AND live = 1');
-    this.liveIdsStmt = db.prepare('SELECT item_id, seq FROM vectors WHERE kind = ? AND live = 1 ORDER BY item_id');
+    this.liveIdsStmt = db.prepare(
+      'SELECT item_id, seq FROM vectors WHERE kind = ? AND live = 1 ORDER BY item_id',
+    );
   }
 
   put(itemId: number, kind: ItemKind, seq: number, vector: Float32Array): void {
@@ -81,7 +99,9 @@ export class VectorRepository {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
       const rows = this.db
-        .prepare(`SELECT item_id, vector FROM vectors WHERE live = 1 AND item_id IN (${chunk.map(() => '?').join(',')})`)
+        .prepare(
+          `SELECT item_id, vector FROM vectors WHERE live = 1 AND item_id IN (${chunk.map(() => '?').join(',')})`,
+        )
         .all(...chunk) as Pick<VectorRow, 'item_id' | 'vector'>[];
       for (const row of rows) out.set(row.item_id, fromBlob(row.vector));
     }

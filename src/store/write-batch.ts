@@ -33,25 +33,44 @@ export interface BatchRepos {
 /** Checks a batch before any SQL runs; returns the normalised vector of each item write. */
 export function validateBatch(batch: WriteBatch, dim: number): (Float32Array | undefined)[] {
   for (const [i, move] of (batch.moves ?? []).entries()) {
-    if (typeof move.uri !== 'string' || move.uri === '') throw new EngineError('INVALID_INPUT', `moves[${i}]: uri must be a non-empty string`);
+    if (typeof move.uri !== 'string' || move.uri === '') {
+      throw new EngineError('INVALID_INPUT', `moves[${i}]: uri must be a non-empty string`);
+    }
   }
   return (batch.items ?? []).map((item, i) => {
     const where = `items[${i}] (${item.uri})`;
-    if (item.kind !== 'image' && item.kind !== 'text') throw new EngineError('INVALID_INPUT', `${where}: kind must be 'image' or 'text'`);
-    if (typeof item.uri !== 'string' || item.uri === '') throw new EngineError('INVALID_INPUT', `items[${i}]: uri must be a non-empty string`);
-    if (!['indexed', 'failed', 'pending'].includes(item.status)) throw new EngineError('INVALID_INPUT', `${where}: unknown status ${String(item.status)}`);
-    if (item.status === 'failed' && !item.error) throw new EngineError('INVALID_INPUT', `${where}: status 'failed' needs an error`);
-    if (typeof item.phash === 'string' && !/^[0-9a-f]{16}$/.test(item.phash)) throw new EngineError('INVALID_INPUT', `${where}: phash must be 16 lowercase hex digits`);
+    if (item.kind !== 'image' && item.kind !== 'text') {
+      throw new EngineError('INVALID_INPUT', `${where}: kind must be 'image' or 'text'`);
+    }
+    if (typeof item.uri !== 'string' || item.uri === '') {
+      throw new EngineError('INVALID_INPUT', `items[${i}]: uri must be a non-empty string`);
+    }
+    if (!['indexed', 'failed', 'pending'].includes(item.status)) {
+      throw new EngineError('INVALID_INPUT', `${where}: unknown status ${String(item.status)}`);
+    }
+    if (item.status === 'failed' && !item.error) {
+      throw new EngineError('INVALID_INPUT', `${where}: status 'failed' needs an error`);
+    }
+    if (typeof item.phash === 'string' && !/^[0-9a-f]{16}$/.test(item.phash)) {
+      throw new EngineError('INVALID_INPUT', `${where}: phash must be 16 lowercase hex digits`);
+    }
     for (const tag of item.tags ?? []) {
-      if (typeof tag.label !== 'string' || !(tag.score >= 0 && tag.score <= 1)) throw new EngineError('INVALID_INPUT', `${where}: tags need a label and a score from 0 to 1`);
+      if (typeof tag.label !== 'string' || !(tag.score >= 0 && tag.score <= 1)) {
+        throw new EngineError('INVALID_INPUT', `${where}: tags need a label and a score from 0 to 1`);
+      }
     }
     if (!item.vector) return undefined;
     if (item.vector.length !== dim) {
-      throw new EngineError('DIMENSION_MISMATCH', `${where}: vector has ${item.vector.length} dimensions but this library holds ${dim}-dimensional vectors`);
+      throw new EngineError(
+        'DIMENSION_MISMATCH',
+        `${where}: vector has ${item.vector.length} dimensions but this library holds ${dim}-dimensional vectors`,
+      );
     }
     let norm = 0;
     for (const x of item.vector) norm += x * x;
-    if (!Number.isFinite(norm) || norm === 0) throw new EngineError('INVALID_INPUT', `${where}: vector is zero or not finite`);
+    if (!Number.isFinite(norm) || norm === 0) {
+      throw new EngineError('INVALID_INPUT', `${where}: vector is zero or not finite`);
+    }
     return l2Normalize(item.vector);
   });
 }
@@ -91,10 +110,21 @@ export function applyBatch(
     // The moved file replaced whatever lived at the destination.
     if (occupant && occupant.id !== row.id && occupant.status !== 'deleted') remove(occupant);
     const revive = row.status === 'deleted';
-    const hasVector = row.kind === 'video' ? moveShots(repos, row, move, revive, videoCtx) : repos.vectors.get(row.id) !== undefined;
+    const hasVector =
+      row.kind === 'video'
+        ? moveShots(repos, row, move, revive, videoCtx)
+        : repos.vectors.get(row.id) !== undefined;
     const status = revive ? (hasVector ? 'indexed' : 'pending') : row.status;
     const mtimeMs = move.mtimeMs ?? null;
-    items.setPlace.run({ id: row.id, rootId: move.rootId, uri: move.uri, mtimeMs, keepMtime: move.mtimeMs === undefined ? 1 : 0, status, now });
+    items.setPlace.run({
+      id: row.id,
+      rootId: move.rootId,
+      uri: move.uri,
+      mtimeMs,
+      keepMtime: move.mtimeMs === undefined ? 1 : 0,
+      status,
+      now,
+    });
     if (revive && hasVector) setLive(row.id, true);
     touched.add(row.id);
   }
@@ -103,10 +133,14 @@ export function applyBatch(
     checkRoot(repos, write.rootId);
     const id = upsertItem(repos, write, now);
     touched.add(id);
-    if (write.kind === 'text' && repos.keywords) for (const imageId of repos.keywords.imagesCaptionedBy(id)) touched.add(imageId);
+    if (write.kind === 'text' && repos.keywords) {
+      for (const imageId of repos.keywords.imagesCaptionedBy(id)) touched.add(imageId);
+    }
     const vector = vectors[i];
     if (write.status === 'indexed') {
-      if (write.itmFeatures && batch.itmStageId !== undefined && write.kind === 'image') repos.itm?.put(id, batch.itmStageId, write.itmFeatures);
+      if (write.itmFeatures && batch.itmStageId !== undefined && write.kind === 'image') {
+        repos.itm?.put(id, batch.itmStageId, write.itmFeatures);
+      }
       if (vector) {
         repos.vectors.put(id, write.kind, nextSeq(), vector);
       } else if (repos.vectors.get(id)) {
@@ -124,8 +158,12 @@ export function applyBatch(
   for (const pair of batch.pairs ?? []) {
     const image = items.byPlace.get(pair.image);
     const text = items.byPlace.get(pair.text);
-    if (!image || image.kind !== 'image' || image.status === 'deleted') throw new EngineError('INVALID_INPUT', `pair refers to no image at ${pair.image.uri}`);
-    if (!text || text.kind !== 'text' || text.status === 'deleted') throw new EngineError('INVALID_INPUT', `pair refers to no text at ${pair.text.uri}`);
+    if (!image || image.kind !== 'image' || image.status === 'deleted') {
+      throw new EngineError('INVALID_INPUT', `pair refers to no image at ${pair.image.uri}`);
+    }
+    if (!text || text.kind !== 'text' || text.status === 'deleted') {
+      throw new EngineError('INVALID_INPUT', `pair refers to no text at ${pair.text.uri}`);
+    }
     items.insertPair.run(image.id, text.id);
     touched.add(image.id);
   }
@@ -155,7 +193,10 @@ function upsertItem(repos: BatchRepos, write: ItemWrite, now: number): number {
   const existing = repos.items.byPlace.get({ rootId: write.rootId, uri: write.uri });
   if (existing && existing.kind !== write.kind) {
     if (existing.status !== 'deleted') {
-      throw new EngineError('CONFLICT', `${write.uri} is already indexed as ${existing.kind} item ${existing.id}, not ${write.kind}`);
+      throw new EngineError(
+        'CONFLICT',
+        `${write.uri} is already indexed as ${existing.kind} item ${existing.id}, not ${write.kind}`,
+      );
     }
   } else if (existing) {
     repos.items.update.run({ ...params, id: existing.id });
@@ -167,5 +208,7 @@ function upsertItem(repos: BatchRepos, write: ItemWrite, now: number): number {
 }
 
 function checkRoot(repos: BatchRepos, rootId: number | null): void {
-  if (rootId !== null && !repos.roots.get(rootId)) throw new EngineError('INVALID_INPUT', `unknown root id ${rootId}; call ensureRoot first`);
+  if (rootId !== null && !repos.roots.get(rootId)) {
+    throw new EngineError('INVALID_INPUT', `unknown root id ${rootId}; call ensureRoot first`);
+  }
 }

@@ -25,10 +25,16 @@ export function acquireWriteLock(dir: string): WriteLock {
   const infoFile = path.join(dir, 'writer.json');
   if (!lock) {
     const holder = readHolder(infoFile);
-    const who = holder ? `being written by pid ${holder.pid} on ${holder.host} since ${holder.since}` : 'being written by another process';
-    throw new EngineError('LIBRARY_BUSY', `library ${dir} is busy: ${who}; open it read-only or wait for that process to finish`, {
-      details: { ...holder },
-    });
+    const who = holder
+      ? `being written by pid ${holder.pid} on ${holder.host} since ${holder.since}`
+      : 'being written by another process';
+    throw new EngineError(
+      'LIBRARY_BUSY',
+      `library ${dir} is busy: ${who}; open it read-only or wait for that process to finish`,
+      {
+        details: { ...holder },
+      },
+    );
   }
   const holder: Holder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
   try {

@@ -24,25 +24,50 @@ export const shotUri = (videoUri: string, position: number): string => `${videoU
 export function validateVideos(batch: WriteBatch, dim: number): Float32Array[][] {
   return (batch.videos ?? []).map((video, i) => {
     const where = `videos[${i}] (${video.uri})`;
-    if (typeof video.uri !== 'string' || video.uri === '') throw new EngineError('INVALID_INPUT', `videos[${i}]: uri must be a non-empty string`);
-    if (video.status !== 'indexed' && video.status !== 'failed') throw new EngineError('INVALID_INPUT', `${where}: unknown status ${String(video.status)}`);
-    if (video.status === 'failed' && !video.error) throw new EngineError('INVALID_INPUT', `${where}: status 'failed' needs an error`);
+    if (typeof video.uri !== 'string' || video.uri === '') {
+      throw new EngineError('INVALID_INPUT', `videos[${i}]: uri must be a non-empty string`);
+    }
+    if (video.status !== 'indexed' && video.status !== 'failed') {
+      throw new EngineError('INVALID_INPUT', `${where}: unknown status ${String(video.status)}`);
+    }
+    if (video.status === 'failed' && !video.error) {
+      throw new EngineError('INVALID_INPUT', `${where}: status 'failed' needs an error`);
+    }
     const shots = video.shots ?? [];
-    if (video.status === 'indexed' && shots.length === 0) throw new EngineError('INVALID_INPUT', `${where}: an indexed video needs at least one shot`);
+    if (video.status === 'indexed' && shots.length === 0) {
+      throw new EngineError('INVALID_INPUT', `${where}: an indexed video needs at least one shot`);
+    }
     return shots.map((shot, j) => {
-      if (!(Number.isFinite(shot.start) && Number.isFinite(shot.end) && shot.end >= shot.start && shot.start >= 0)) {
+      if (!(
+        Number.isFinite(shot.start) &&
+        Number.isFinite(shot.end) &&
+        shot.end >= shot.start &&
+        shot.start >= 0
+      )) {
         throw new EngineError('INVALID_INPUT', `${where}: shot ${j} needs 0 ≤ start ≤ end`);
       }
-      if (shot.vector.length !== dim) throw new EngineError('DIMENSION_MISMATCH', `${where}: shot ${j} has a ${shot.vector.length}-d vector; this library holds ${dim}-d vectors`);
+      if (shot.vector.length !== dim) {
+        throw new EngineError(
+          'DIMENSION_MISMATCH',
+          `${where}: shot ${j} has a ${shot.vector.length}-d vector; this library holds ${dim}-d vectors`,
+        );
+      }
       let norm = 0;
       for (const x of shot.vector) norm += x * x;
-      if (!Number.isFinite(norm) || norm === 0) throw new EngineError('INVALID_INPUT', `${where}: shot ${j} vector is zero or not finite`);
+      if (!Number.isFinite(norm) || norm === 0) {
+        throw new EngineError('INVALID_INPUT', `${where}: shot ${j} vector is zero or not finite`);
+      }
       return l2Normalize(shot.vector);
     });
   });
 }
 
-export function applyVideo(repos: BatchRepos, video: VideoWrite, vectors: readonly Float32Array[], ctx: VideoWriteContext): number {
+export function applyVideo(
+  repos: BatchRepos,
+  video: VideoWrite,
+  vectors: readonly Float32Array[],
+  ctx: VideoWriteContext,
+): number {
   const base = {
     rootId: video.rootId,
     size: video.size ?? null,
@@ -51,17 +76,37 @@ export function applyVideo(repos: BatchRepos, video: VideoWrite, vectors: readon
     height: video.height ?? null,
     format: video.format ?? null,
   };
-  const videoId = upsert(repos, 'video', {
-    ...base, uri: video.uri, contentHash: video.contentHash ?? null, metadata: video.metadata ?? null,
-    status: video.status, error: video.status === 'failed' ? (video.error ?? null) : null,
-  }, ctx.now);
+  const videoId = upsert(
+    repos,
+    'video',
+    {
+      ...base,
+      uri: video.uri,
+      contentHash: video.contentHash ?? null,
+      metadata: video.metadata ?? null,
+      status: video.status,
+      error: video.status === 'failed' ? (video.error ?? null) : null,
+    },
+    ctx.now,
+  );
   const shots = video.status === 'indexed' ? (video.shots ?? []) : [];
   shots.forEach((shot, position) => {
-    const id = upsert(repos, 'shot', { ...base, uri: shotUri(video.uri, position), status: 'indexed' }, ctx.now);
+    const id = upsert(
+      repos,
+      'shot',
+      { ...base, uri: shotUri(video.uri, position), status: 'indexed' },
+      ctx.now,
+    );
     repos.vectors.put(id, 'image', ctx.nextSeq(), vectors[position]!);
     repos.shots.put.run({
-      itemId: id, videoId, position, start: shot.start, end: shot.end,
-      thumbnail: shot.thumbnail ? Buffer.from(shot.thumbnail.buffer, shot.thumbnail.byteOffset, shot.thumbnail.byteLength) : null,
+      itemId: id,
+      videoId,
+      position,
+      start: shot.start,
+      end: shot.end,
+      thumbnail: shot.thumbnail
+        ? Buffer.from(shot.thumbnail.buffer, shot.thumbnail.byteOffset, shot.thumbnail.byteLength)
+        : null,
     });
   });
   retireShots(repos, videoId, shots.length, ctx.remove);
@@ -69,7 +114,12 @@ export function applyVideo(repos: BatchRepos, video: VideoWrite, vectors: readon
 }
 
 /** Deletes the shots of a video from `fromPosition` on. */
-export function retireShots(repos: BatchRepos, videoId: number, fromPosition: number, remove: (row: ItemRow) => void): void {
+export function retireShots(
+  repos: BatchRepos,
+  videoId: number,
+  fromPosition: number,
+  remove: (row: ItemRow) => void,
+): void {
   for (const shot of repos.shots.allOf(videoId)) {
     if (shot.position < fromPosition) continue;
     const row = repos.items.byId.get(shot.id);
@@ -78,18 +128,34 @@ export function retireShots(repos: BatchRepos, videoId: number, fromPosition: nu
 }
 
 /** Moves a video's shots with it (and revives them with a revived video). Returns whether any shot has a vector. */
-export function moveShots(repos: BatchRepos, video: ItemRow, move: ItemMove, revive: boolean, ctx: VideoWriteContext): boolean {
+export function moveShots(
+  repos: BatchRepos,
+  video: ItemRow,
+  move: ItemMove,
+  revive: boolean,
+  ctx: VideoWriteContext,
+): boolean {
   let any = false;
   for (const shot of repos.shots.allOf(video.id)) {
     const row = repos.items.byId.get(shot.id);
     if (!row) continue;
     const hasVector = repos.vectors.get(shot.id) !== undefined;
     // Shots deleted by an earlier re-index (positions past the end) stay deleted.
-    const wasLive = row.status !== 'deleted' || (revive && video.status === 'deleted' && row.updated_at === video.updated_at);
+    const wasLive =
+      row.status !== 'deleted' ||
+      (revive && video.status === 'deleted' && row.updated_at === video.updated_at);
     if (!wasLive) continue;
     any ||= hasVector;
     const status = hasVector ? 'indexed' : 'pending';
-    repos.items.setPlace.run({ id: row.id, rootId: move.rootId, uri: shotUri(move.uri, shot.position), mtimeMs: move.mtimeMs ?? null, keepMtime: move.mtimeMs === undefined ? 1 : 0, status, now: ctx.now });
+    repos.items.setPlace.run({
+      id: row.id,
+      rootId: move.rootId,
+      uri: shotUri(move.uri, shot.position),
+      mtimeMs: move.mtimeMs ?? null,
+      keepMtime: move.mtimeMs === undefined ? 1 : 0,
+      status,
+      now: ctx.now,
+    });
     if (revive && hasVector) ctx.setLive(row.id, true);
   }
   return any;
@@ -105,7 +171,10 @@ function upsert(repos: BatchRepos, kind: StoredKind, write: RowWrite, now: numbe
     return existing.id;
   }
   if (existing && existing.status !== 'deleted') {
-    throw new EngineError('CONFLICT', `${write.uri} is already indexed as ${existing.kind} item ${existing.id}, not ${kind}`);
+    throw new EngineError(
+      'CONFLICT',
+      `${write.uri} is already indexed as ${existing.kind} item ${existing.id}, not ${kind}`,
+    );
   }
   const row = repos.items.insert.get(params);
   if (!row) throw new EngineError('INTERNAL', `insert of ${write.uri} returned no id`);

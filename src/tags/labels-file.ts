@@ -40,11 +40,12 @@ export function parseLabels(bytes: Uint8Array, name = 'labels file'): LabelsFile
         blankLines += 1;
         return;
       }
-      if (label.length > MAX_LABEL_CHARS)
-        {throw new EngineError(
+      if (label.length > MAX_LABEL_CHARS) {
+        throw new EngineError(
           'INVALID_INPUT',
           `${name} line ${i + 1}: a label has at most ${MAX_LABEL_CHARS} characters`,
-        );}
+        );
+      }
       if (seen.has(label)) {
         duplicates.add(label);
         return;
@@ -53,11 +54,12 @@ export function parseLabels(bytes: Uint8Array, name = 'labels file'): LabelsFile
       labels.push(label);
     });
   if (labels.length === 0) throw new EngineError('INVALID_INPUT', `${name} has no labels (one per line)`);
-  if (labels.length > MAX_TAG_LABELS)
-    {throw new EngineError(
+  if (labels.length > MAX_TAG_LABELS) {
+    throw new EngineError(
       'INVALID_INPUT',
       `${name} has ${labels.length} distinct labels; at most ${MAX_TAG_LABELS} are supported`,
-    );}
+    );
+  }
   return { labels, blankLines, duplicates: [...duplicates] };
 }
 

@@ -25,12 +25,14 @@ export async function embedLabels(
   text: TextEncoder,
   templates: readonly string[],
 ): Promise<TagLabelSet['labels']> {
-  if (templates.length === 0 || templates.some((t) => !t.includes('{}')))
-    {throw new EngineError('INVALID_INPUT', "every template needs '{}' where the label goes");}
+  if (templates.length === 0 || templates.some((t) => !t.includes('{}'))) {
+    throw new EngineError('INVALID_INPUT', "every template needs '{}' where the label goes");
+  }
   const prompts = labels.flatMap((l) => templates.map((t) => t.replaceAll('{}', l)));
   const vectors: Float32Array[] = [];
-  for (let i = 0; i < prompts.length; i += ENCODE_CHUNK)
-    {vectors.push(...(await text.encodeBatch(prompts.slice(i, i + ENCODE_CHUNK))));}
+  for (let i = 0; i < prompts.length; i += ENCODE_CHUNK) {
+    vectors.push(...(await text.encodeBatch(prompts.slice(i, i + ENCODE_CHUNK))));
+  }
   return labels.map((label, i) => {
     const mean = new Float32Array(text.dim);
     for (let t = 0; t < templates.length; t++) {

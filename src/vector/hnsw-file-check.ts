@@ -53,7 +53,13 @@ export class HnswFileCheck {
 
   /** True when the bytes fed so far form exactly one complete graph file. */
   complete(): boolean {
-    return !this.broken && this.position >= HEADER_BYTES && this.remaining === 0 && this.lengthFill === 0 && this.position === this.nextLength;
+    return (
+      !this.broken &&
+      this.position >= HEADER_BYTES &&
+      this.remaining === 0 &&
+      this.lengthFill === 0 &&
+      this.position === this.nextLength
+    );
   }
 
   private startBody(): void {

@@ -36,7 +36,12 @@ export class HnswIndex implements VectorIndex {
 
   static create(options: HnswOptions): HnswIndex {
     const graph = new HierarchicalNSW('cosine', options.dim);
-    graph.initIndex({ maxElements: Math.max(1024, options.capacity ?? 0), m: options.m, efConstruction: options.efConstruction, randomSeed: 100 });
+    graph.initIndex({
+      maxElements: Math.max(1024, options.capacity ?? 0),
+      m: options.m,
+      efConstruction: options.efConstruction,
+      randomSeed: 100,
+    });
     return new HnswIndex(graph, options.dim);
   }
 
@@ -46,13 +51,24 @@ export class HnswIndex implements VectorIndex {
     try {
       await graph.readIndex(file);
     } catch (error) {
-      throw new EngineError('INDEX_CORRUPT', `cannot read HNSW graph ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new EngineError(
+        'INDEX_CORRUPT',
+        `cannot read HNSW graph ${file}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
-    if (graph.getNumDimensions() !== dim) throw new EngineError('INDEX_CORRUPT', `HNSW graph ${file} has dimension ${graph.getNumDimensions()}, expected ${dim}`);
+    if (graph.getNumDimensions() !== dim) {
+      throw new EngineError(
+        'INDEX_CORRUPT',
+        `HNSW graph ${file} has dimension ${graph.getNumDimensions()}, expected ${dim}`,
+      );
+    }
     const index = new HnswIndex(graph, dim);
     for (const label of graph.getIdsList()) index.setState(label, LIVE);
     for (const label of deleted) {
-      if (index.state(label) !== LIVE) throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
+      if (index.state(label) !== LIVE) {
+        throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
+      }
       // A graph saved after mark-delete already carries the flag; a sealed segment gets it here.
       try {
         graph.markDelete(label);
@@ -82,7 +98,12 @@ export class HnswIndex implements VectorIndex {
 
   add(label: number, vector: Float32Array): void {
     this.assertMutable();
-    if (vector.length !== this.dim) throw new EngineError('DIMENSION_MISMATCH', `vector has ${vector.length} dimensions, the index ${this.dim}`);
+    if (vector.length !== this.dim) {
+      throw new EngineError(
+        'DIMENSION_MISMATCH',
+        `vector has ${vector.length} dimensions, the index ${this.dim}`,
+      );
+    }
     const before = this.state(label);
     if (before === ABSENT && this.graph.getCurrentCount() >= this.graph.getMaxElements()) {
       // A graph saved empty loads with capacity 0 (hnswlib keeps max(count, requested)).
@@ -121,7 +142,9 @@ export class HnswIndex implements VectorIndex {
 
   deletedLabels(): number[] {
     const out: number[] = [];
-    for (let label = 0; label < this.states.length; label++) if (this.states[label] === DELETED) out.push(label);
+    for (let label = 0; label < this.states.length; label++) {
+      if (this.states[label] === DELETED) out.push(label);
+    }
     return out;
   }
 

@@ -34,4 +34,3 @@ export function weightedSum(parts: readonly { vector: Float32Array; weight: numb
   }
   return out;
 }
-

@@ -26,20 +26,28 @@ export interface FfmpegTools {
   readonly version?: string;
 }
 
-export type FfmpegLookup = { readonly ok: true; readonly tools: FfmpegTools } | { readonly ok: false; readonly reason: string };
+export type FfmpegLookup =
+  { readonly ok: true; readonly tools: FfmpegTools } | { readonly ok: false; readonly reason: string };
 
 /**
  * Finds ffmpeg + ffprobe. `searchPath` is the PATH to search (the CLI passes the environment's;
  * the engine never reads process.env). Both must come from the same place.
  */
-export function locateFfmpeg(searchPath: string | undefined, options: { readonly packages?: boolean } = {}): FfmpegLookup {
+export function locateFfmpeg(
+  searchPath: string | undefined,
+  options: { readonly packages?: boolean } = {},
+): FfmpegLookup {
   for (const dir of (searchPath ?? '').split(path.delimiter).filter(Boolean)) {
     const ffmpeg = path.join(dir, 'ffmpeg');
     const ffprobe = path.join(dir, 'ffprobe');
-    if (isExecutable(ffmpeg) && isExecutable(ffprobe)) return { ok: true, tools: { ffmpeg, ffprobe, source: 'system' } };
+    if (isExecutable(ffmpeg) && isExecutable(ffprobe)) {
+      return { ok: true, tools: { ffmpeg, ffprobe, source: 'system' } };
+    }
   }
   const platform = `${process.platform}-${process.arch}`;
-  if (options.packages === false) return { ok: false, reason: `ffmpeg not found: no ffmpeg and ffprobe in ${searchPath || '(nothing)'}` };
+  if (options.packages === false) {
+    return { ok: false, reason: `ffmpeg not found: no ffmpeg and ffprobe in ${searchPath || '(nothing)'}` };
+  }
   const require = createRequire(import.meta.url);
   const fromPackage = (scope: string, bin: string): string | undefined => {
     try {
@@ -51,7 +59,9 @@ export function locateFfmpeg(searchPath: string | undefined, options: { readonly
   };
   const ffmpeg = fromPackage('@ffmpeg-installer', 'ffmpeg');
   const ffprobe = fromPackage('@ffprobe-installer', 'ffprobe');
-  if (ffmpeg && ffprobe) return { ok: true, tools: { ffmpeg, ffprobe, source: `@ffmpeg-installer/${platform}` } };
+  if (ffmpeg && ffprobe) {
+    return { ok: true, tools: { ffmpeg, ffprobe, source: `@ffmpeg-installer/${platform}` } };
+  }
   return {
     ok: false,
     reason: `ffmpeg not found: no ffmpeg and ffprobe on PATH and no @ffmpeg-installer/${platform} + @ffprobe-installer/${platform} package (install ffmpeg, e.g. apt-get install ffmpeg)`,
@@ -133,7 +143,9 @@ export class FfmpegRunner {
 
   /** Starts a child whose stdout the caller streams; it is killed on timeout and abort. */
   start(bin: 'ffmpeg' | 'ffprobe', args: readonly string[], options: RunOptions): FfmpegProcess {
-    if (options.signal?.aborted || this.#disposed) throw new EngineError('ABORTED', 'aborted before ffmpeg started');
+    if (options.signal?.aborted || this.#disposed) {
+      throw new EngineError('ABORTED', 'aborted before ffmpeg started');
+    }
     const child = spawn(bin === 'ffmpeg' ? this.tools.ffmpeg : this.tools.ffprobe, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group: terminal signals reach clipdex only
@@ -158,11 +170,21 @@ export class FfmpegRunner {
       child.once('error', () => done(null, null));
       child.once('close', done);
     });
-    return { stdout: child.stdout, pid: child.pid, exited, kill, onStderr: (listener) => child.stderr?.on('data', listener) };
+    return {
+      stdout: child.stdout,
+      pid: child.pid,
+      exited,
+      kill,
+      onStderr: (listener) => child.stderr?.on('data', listener),
+    };
   }
 
   /** Runs to completion and returns stdout (bounded) and the stderr tail. */
-  async capture(bin: 'ffmpeg' | 'ffprobe', args: readonly string[], options: RunOptions): Promise<CaptureResult> {
+  async capture(
+    bin: 'ffmpeg' | 'ffprobe',
+    args: readonly string[],
+    options: RunOptions,
+  ): Promise<CaptureResult> {
     const proc = this.start(bin, args, options);
     const chunks: Buffer[] = [];
     let size = 0;

@@ -43,7 +43,12 @@ const SHOWINFO = /\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.]+)/;
  * Yields frames as ffmpeg produces them; `end` (given to the callback) says how decoding ended.
  * Breaking out of the loop kills ffmpeg.
  */
-export async function* sampleFrames(runner: FfmpegRunner, file: string, options: SampleOptions, onEnd?: (end: SampleEnd) => void): AsyncGenerator<SampledFrame> {
+export async function* sampleFrames(
+  runner: FfmpegRunner,
+  file: string,
+  options: SampleOptions,
+  onEnd?: (end: SampleEnd) => void,
+): AsyncGenerator<SampledFrame> {
   const { width, height } = options;
   const frameBytes = width * height * 3;
   const filters = [
@@ -54,18 +59,36 @@ export async function* sampleFrames(runner: FfmpegRunner, file: string, options:
     'showinfo',
   ];
   const args = [
-    '-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info',
+    '-nostdin',
+    '-hide_banner',
+    '-nostats',
+    '-loglevel',
+    'info',
     ...(options.mode === 'keyframes' ? ['-skip_frame', 'nokey'] : []),
     ...(options.from !== undefined ? ['-ss', options.from.toFixed(3)] : []),
     ...(options.from !== undefined || options.to !== undefined ? ['-copyts'] : []),
-    '-i', file,
+    '-i',
+    file,
     ...(options.to !== undefined ? ['-to', options.to.toFixed(3)] : []),
-    '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', filters.join(','),
-    '-vsync', 'passthrough',
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    filters.join(','),
+    '-vsync',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
   ];
-  const proc = runner.start('ffmpeg', args, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+  const proc = runner.start('ffmpeg', args, {
+    timeoutMs: options.timeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const offset = options.startTime ?? 0;
 
   // Timestamps arrive on stderr, frames on stdout: pair them in order.
@@ -110,17 +133,47 @@ export async function* sampleFrames(runner: FfmpegRunner, file: string, options:
     }
     const result = await proc.exited;
     if (partialLine) lineListener('\n');
-    onEnd?.({ code: result.code, killed: killed || result.signal !== null, message: stderrTail || result.stderr.split('\n').filter(Boolean).pop() || '' });
+    onEnd?.({
+      code: result.code,
+      killed: killed || result.signal !== null,
+      message: stderrTail || result.stderr.split('\n').filter(Boolean).pop() || '',
+    });
   }
 }
 
 /** One frame at `t` seconds (accurate seek), or undefined when there is none. */
-export async function frameAt(runner: FfmpegRunner, file: string, t: number, size: { width: number; height: number }, timeoutMs: number, signal?: AbortSignal): Promise<RawRgb | undefined> {
+export async function frameAt(
+  runner: FfmpegRunner,
+  file: string,
+  t: number,
+  size: { width: number; height: number },
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<RawRgb | undefined> {
   const { width, height } = size;
   const result = await runner.capture(
     'ffmpeg',
-    ['-nostdin', '-hide_banner', '-loglevel', 'error', '-ss', Math.max(0, t).toFixed(3), '-i', file, '-map', '0:v:0', '-frames:v', '1',
-      '-vf', `scale=${width}:${height}:flags=bicubic,setsar=1,format=rgb24`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    [
+      '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-ss',
+      Math.max(0, t).toFixed(3),
+      '-i',
+      file,
+      '-map',
+      '0:v:0',
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${width}:${height}:flags=bicubic,setsar=1,format=rgb24`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
     { timeoutMs, maxOutputBytes: width * height * 3 + 1, ...(signal ? { signal } : {}) },
   );
   if (signal?.aborted) throw new EngineError('ABORTED', 'aborted while extracting a frame');

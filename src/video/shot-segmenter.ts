@@ -89,7 +89,9 @@ export class ShotSegmenter {
       if (!isCut) this.#recent.add(d);
       if (isCut && frame.t - this.#start >= o.minShot) {
         let at = frame.t - Math.min(frame.t - prev.frame.t, 0.25) / 2;
-        if (frame.t - prev.frame.t > o.refineGap && this.refine) at = (await this.refine(prev.frame.t, frame.t)) ?? at;
+        if (frame.t - prev.frame.t > o.refineGap && this.refine) {
+          at = (await this.refine(prev.frame.t, frame.t)) ?? at;
+        }
         this.#pending = undefined;
         if (at - this.#start >= o.minShot * 0.5) out.push(...this.#close(at));
       } else {
@@ -97,7 +99,9 @@ export class ShotSegmenter {
       }
     }
     this.#samples.push(sample);
-    while (!this.#pending && frame.t - this.#start >= o.maxShot) out.push(...this.#close(this.#start + o.maxShot));
+    while (!this.#pending && frame.t - this.#start >= o.maxShot) {
+      out.push(...this.#close(this.#start + o.maxShot));
+    }
     return out;
   }
 
@@ -110,7 +114,11 @@ export class ShotSegmenter {
     if (held && stop - this.#start < this.options.minShot) {
       // Too short to stand alone: the last shot runs to the end.
       this.#held = undefined;
-      out.push({ ...held, end: stop, keyframe: held.keyframe ?? this.#nearest(this.#samples, (held.start + stop) / 2, held.start, stop) });
+      out.push({
+        ...held,
+        end: stop,
+        keyframe: held.keyframe ?? this.#nearest(this.#samples, (held.start + stop) / 2, held.start, stop),
+      });
       return out;
     }
     if (stop > this.#start || !held) out.push(...this.#close(stop));
@@ -131,7 +139,8 @@ export class ShotSegmenter {
     if (base && base.frame.t >= this.#start) {
       const dw = frameDifference(base.features, sample.features);
       const mid = (base.frame.t + t) / 2;
-      const isTransition = dw > o.gradualThreshold || (dw > o.gradualMin && dw > o.ratio * this.#recentWindow.level);
+      const isTransition =
+        dw > o.gradualThreshold || (dw > o.gradualMin && dw > o.ratio * this.#recentWindow.level);
       if (!isTransition && !pending) this.#recentWindow.add(dw);
       if (isTransition && (!pending || dw >= pending.score)) {
         this.#pending = { time: mid, score: dw, seen: t };
@@ -149,7 +158,12 @@ export class ShotSegmenter {
     const start = this.#start;
     const inShot = this.#samples.filter((s) => s.frame.t < at);
     this.#samples = this.#samples.filter((s) => s.frame.t >= at);
-    const shot: Shot = { index: this.#index++, start, end: at, keyframe: this.#nearest(inShot, (start + at) / 2, start, at) };
+    const shot: Shot = {
+      index: this.#index++,
+      start,
+      end: at,
+      keyframe: this.#nearest(inShot, (start + at) / 2, start, at),
+    };
     this.#start = at;
     const released = this.#held;
     this.#held = shot;
@@ -212,7 +226,9 @@ export function frameFeatures(frame: { data: Uint8Array; width: number; height: 
       n += 1;
     }
   }
-  for (let cell = 0; cell < GRID * GRID; cell++) for (let c = 0; c < 3; c++) out[cell * 3 + c]! /= 255 * Math.max(1, counts[cell]!);
+  for (let cell = 0; cell < GRID * GRID; cell++) {
+    for (let c = 0; c < 3; c++) out[cell * 3 + c]! /= 255 * Math.max(1, counts[cell]!);
+  }
   for (let i = GRID * GRID * 3; i < out.length; i++) out[i]! /= Math.max(1, n);
   return out;
 }

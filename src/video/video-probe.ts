@@ -44,15 +44,38 @@ interface ProbeStream {
 
 interface ProbeJson {
   streams?: ProbeStream[];
-  format?: { format_name?: string; duration?: string; start_time?: string; bit_rate?: string; tags?: Record<string, string> };
+  format?: {
+    format_name?: string;
+    duration?: string;
+    start_time?: string;
+    bit_rate?: string;
+    tags?: Record<string, string>;
+  };
 }
 
 const PROBE_TIMEOUT_MS = 30_000;
 
-export async function probeVideo(runner: FfmpegRunner, file: string, signal?: AbortSignal): Promise<VideoInfo> {
+export async function probeVideo(
+  runner: FfmpegRunner,
+  file: string,
+  signal?: AbortSignal,
+): Promise<VideoInfo> {
   const result = await runner.capture(
     'ffprobe',
-    ['-v', 'error', '-probesize', '20000000', '-analyzeduration', '20000000', '-print_format', 'json', '-show_format', '-show_streams', '--', file],
+    [
+      '-v',
+      'error',
+      '-probesize',
+      '20000000',
+      '-analyzeduration',
+      '20000000',
+      '-print_format',
+      'json',
+      '-show_format',
+      '-show_streams',
+      '--',
+      file,
+    ],
     { timeoutMs: PROBE_TIMEOUT_MS, maxOutputBytes: 4 * 1024 * 1024, ...(signal ? { signal } : {}) },
   );
   if (signal?.aborted) throw new EngineError('ABORTED', 'aborted while probing');
@@ -63,7 +86,9 @@ export async function probeVideo(runner: FfmpegRunner, file: string, signal?: Ab
     json = {};
   }
   if (result.code !== 0 || !json.format) {
-    const why = lastLine(result.stderr).replaceAll(file, 'the file') || (result.signal ? `ffprobe killed (${result.signal})` : `ffprobe exited with ${String(result.code)}`);
+    const why =
+      lastLine(result.stderr).replaceAll(file, 'the file') ||
+      (result.signal ? `ffprobe killed (${result.signal})` : `ffprobe exited with ${String(result.code)}`);
     throw new EngineError('UNSUPPORTED_MEDIA', `not a readable video: ${why}`);
   }
   return parseProbe(json);
@@ -76,13 +101,29 @@ export function parseProbe(json: ProbeJson): VideoInfo {
   const video = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   const audio = streams.find((s) => s.codec_type === 'audio');
   if (/(^|,)(image2|[a-z0-9]+_pipe)(,|$)/.test(formatName)) {
-    throw new EngineError('UNSUPPORTED_MEDIA', `a still image (${video?.codec_name ?? formatName}), not a video`);
+    throw new EngineError(
+      'UNSUPPORTED_MEDIA',
+      `a still image (${video?.codec_name ?? formatName}), not a video`,
+    );
   }
-  if (!video) throw new EngineError('UNSUPPORTED_MEDIA', audio ? `no video stream (audio only: ${audio.codec_name ?? 'unknown codec'})` : 'no video stream');
-  if (!video.width || !video.height) throw new EngineError('UNSUPPORTED_MEDIA', `video stream has no picture size (${video.codec_name ?? 'unknown codec'})`);
+  if (!video) {
+    throw new EngineError(
+      'UNSUPPORTED_MEDIA',
+      audio ? `no video stream (audio only: ${audio.codec_name ?? 'unknown codec'})` : 'no video stream',
+    );
+  }
+  if (!video.width || !video.height) {
+    throw new EngineError(
+      'UNSUPPORTED_MEDIA',
+      `video stream has no picture size (${video.codec_name ?? 'unknown codec'})`,
+    );
+  }
   const duration = positive(format.duration) ?? positive(video.duration);
   if (Number(video.nb_frames) === 1 && (duration === null || duration < 0.1)) {
-    throw new EngineError('UNSUPPORTED_MEDIA', `a single still frame (${video.codec_name ?? 'unknown'}), not a video`);
+    throw new EngineError(
+      'UNSUPPORTED_MEDIA',
+      `a single still frame (${video.codec_name ?? 'unknown'}), not a video`,
+    );
   }
   const rotation = rotationOf(video);
   const sar = ratio(video.sample_aspect_ratio) ?? 1;
@@ -108,9 +149,9 @@ export function parseProbe(json: ProbeJson): VideoInfo {
 function rotationOf(stream: ProbeStream): number {
   const fromMatrix = stream.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
   // The display matrix angle is counter-clockwise; the tag is clockwise.
-  const degrees = fromMatrix !== undefined ? Number(fromMatrix) : Number(stream.tags?.["rotate"] ?? 0);
+  const degrees = fromMatrix !== undefined ? Number(fromMatrix) : Number(stream.tags?.['rotate'] ?? 0);
   if (!Number.isFinite(degrees)) return 0;
-  return ((Math.round(degrees / 90) * 90) % 360 + 360) % 360;
+  return (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
 }
 
 function ratio(value: string | undefined): number | null {
@@ -127,6 +168,9 @@ function positive(value: string | undefined): number | null {
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return (lines[lines.length - 1] ?? '').slice(0, 300);
 }

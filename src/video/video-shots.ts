@@ -10,7 +10,13 @@ import { EngineError } from '../errors.ts';
 import type { RawRgb } from '../image/sharp-decoder.ts';
 import type { FfmpegRunner } from './ffmpeg.ts';
 import { frameAt, sampleFrames, type SampleEnd } from './frame-sampler.ts';
-import { DEFAULT_SEGMENTER, frameDifference, frameFeatures, ShotSegmenter, type SegmenterOptions } from './shot-segmenter.ts';
+import {
+  DEFAULT_SEGMENTER,
+  frameDifference,
+  frameFeatures,
+  ShotSegmenter,
+  type SegmenterOptions,
+} from './shot-segmenter.ts';
 import type { VideoInfo } from './video-probe.ts';
 
 export interface ShotOptions {
@@ -46,31 +52,62 @@ export interface ShotReport {
 const SAMPLE_RATE = 4;
 const MAX_KEYFRAME_GAP = 2;
 
-export function keyframeSize(info: Pick<VideoInfo, 'width' | 'height'>, shortSide: number): { width: number; height: number } {
+export function keyframeSize(
+  info: Pick<VideoInfo, 'width' | 'height'>,
+  shortSide: number,
+): { width: number; height: number } {
   const even = (x: number): number => Math.max(2, Math.round(x / 2) * 2);
   const { width, height } = info;
-  return width >= height ? { width: even((shortSide * width) / height), height: even(shortSide) } : { width: even(shortSide), height: even((shortSide * height) / width) };
+  return width >= height
+    ? { width: even((shortSide * width) / height), height: even(shortSide) }
+    : { width: even(shortSide), height: even((shortSide * height) / width) };
 }
 
-export async function* extractShots(runner: FfmpegRunner, file: string, info: VideoInfo, options: ShotOptions, report: ShotReport): AsyncGenerator<VideoShot> {
+export async function* extractShots(
+  runner: FfmpegRunner,
+  file: string,
+  info: VideoInfo,
+  options: ShotOptions,
+  report: ShotReport,
+): AsyncGenerator<VideoShot> {
   const size = keyframeSize(info, options.frameSize);
   const maxShots = options.maxShots ?? 1000;
-  const maxShot = Math.max(options.maxShot ?? DEFAULT_SEGMENTER.maxShot, info.duration ? info.duration / maxShots : 0);
-  const segOptions: SegmenterOptions = { ...DEFAULT_SEGMENTER, maxShot, ...(options.minShot === undefined ? {} : { minShot: options.minShot }) };
+  const maxShot = Math.max(
+    options.maxShot ?? DEFAULT_SEGMENTER.maxShot,
+    info.duration ? info.duration / maxShots : 0,
+  );
+  const segOptions: SegmenterOptions = {
+    ...DEFAULT_SEGMENTER,
+    maxShot,
+    ...(options.minShot === undefined ? {} : { minShot: options.minShot }),
+  };
   const deadline = Date.now() + options.timeoutMs;
   const signal = options.signal;
   const withSignal = signal ? { signal } : {};
   report.mode = options.mode ?? (await chooseMode(runner, file, withSignal.signal));
 
-  const refine = async (from: number, to: number): Promise<number | undefined> => refineCut(runner, file, from, to, info.startTime, Math.max(1000, Math.min(20_000, deadline - Date.now())), signal);
+  const refine = async (from: number, to: number): Promise<number | undefined> =>
+    refineCut(
+      runner,
+      file,
+      from,
+      to,
+      info.startTime,
+      Math.max(1000, Math.min(20_000, deadline - Date.now())),
+      signal,
+    );
   const segmenter = new ShotSegmenter(segOptions, refine);
   let end: SampleEnd | undefined;
   let count = 0;
   let lastT = 0;
-  const emit = async function* (shots: readonly { index: number; start: number; end: number; keyframe: RawRgb | undefined }[]): AsyncGenerator<VideoShot> {
+  const emit = async function* (
+    shots: readonly { index: number; start: number; end: number; keyframe: RawRgb | undefined }[],
+  ): AsyncGenerator<VideoShot> {
     for (const shot of shots) {
       if (count >= maxShots) return;
-      const keyframe = shot.keyframe ?? (await frameAt(runner, file, (shot.start + shot.end) / 2 + info.startTime, size, 20_000, signal));
+      const keyframe =
+        shot.keyframe ??
+        (await frameAt(runner, file, (shot.start + shot.end) / 2 + info.startTime, size, 20_000, signal));
       if (!keyframe) continue; // nothing decodable there
       count += 1;
       report.covered = shot.end;
@@ -82,7 +119,14 @@ export async function* extractShots(runner: FfmpegRunner, file: string, info: Vi
     runner,
     file,
     // Never above the video's own rate: the fps filter would duplicate frames (a 0.2 fps file × 20).
-    { ...size, mode: report.mode, rate: Math.min(SAMPLE_RATE, info.fps ?? SAMPLE_RATE), startTime: info.startTime, timeoutMs: options.timeoutMs, ...withSignal },
+    {
+      ...size,
+      mode: report.mode,
+      rate: Math.min(SAMPLE_RATE, info.fps ?? SAMPLE_RATE),
+      startTime: info.startTime,
+      timeoutMs: options.timeoutMs,
+      ...withSignal,
+    },
     (e) => (end = e),
   );
   for await (const frame of frames) {
@@ -101,21 +145,43 @@ export async function* extractShots(runner: FfmpegRunner, file: string, info: Vi
   }
   if (count < maxShots) {
     const finishedWhole = end?.code === 0 && !end.killed;
-    const stop = finishedWhole && info.duration !== null ? Math.max(lastT, info.duration) : lastT + 1 / SAMPLE_RATE;
+    const stop =
+      finishedWhole && info.duration !== null ? Math.max(lastT, info.duration) : lastT + 1 / SAMPLE_RATE;
     yield* emit(segmenter.finish(stop));
     if (!finishedWhole && report.partial === null) {
-      report.partial = end?.killed ? `decoding stopped after the time limit at ${lastT.toFixed(1)} s` : `decoding failed at ${lastT.toFixed(1)} s: ${end?.message ?? 'unknown error'}`;
+      report.partial = end?.killed
+        ? `decoding stopped after the time limit at ${lastT.toFixed(1)} s`
+        : `decoding failed at ${lastT.toFixed(1)} s: ${end?.message ?? 'unknown error'}`;
     }
   }
 }
 
 /** Keyframes only when they are dense enough to see cuts between them; measured on the first minute. */
-async function chooseMode(runner: FfmpegRunner, file: string, signal: AbortSignal | undefined): Promise<'keyframes' | 'rate'> {
-  const result = await runner.capture(
-    'ffprobe',
-    ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+60', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', '--', file],
-    { timeoutMs: 20_000, maxOutputBytes: 8 * 1024 * 1024, ...(signal ? { signal } : {}) },
-  ).catch(() => undefined);
+async function chooseMode(
+  runner: FfmpegRunner,
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<'keyframes' | 'rate'> {
+  const result = await runner
+    .capture(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-read_intervals',
+        '%+60',
+        '-show_entries',
+        'packet=pts_time,flags',
+        '-of',
+        'csv=p=0',
+        '--',
+        file,
+      ],
+      { timeoutMs: 20_000, maxOutputBytes: 8 * 1024 * 1024, ...(signal ? { signal } : {}) },
+    )
+    .catch(() => undefined);
   if (!result || result.code !== 0) return 'rate';
   const keys: number[] = [];
   let packets = 0;
@@ -127,17 +193,35 @@ async function chooseMode(runner: FfmpegRunner, file: string, signal: AbortSigna
   }
   keys.sort((a, b) => a - b);
   if (keys.length < 3 || packets < 3 * keys.length) return 'rate';
-  const gaps = keys.slice(1).map((t, i) => t - keys[i]!).sort((a, b) => a - b);
+  const gaps = keys
+    .slice(1)
+    .map((t, i) => t - keys[i]!)
+    .sort((a, b) => a - b);
   const maxGap = gaps[gaps.length - 1] ?? Infinity;
   return maxGap <= MAX_KEYFRAME_GAP ? 'keyframes' : 'rate';
 }
 
 /** Decodes [from, to] at full rate, small, and returns the time of the biggest change. */
-async function refineCut(runner: FfmpegRunner, file: string, from: number, to: number, startTime: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<number | undefined> {
+async function refineCut(
+  runner: FfmpegRunner,
+  file: string,
+  from: number,
+  to: number,
+  startTime: number,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<number | undefined> {
   let prev: Float32Array | undefined;
   let best: { t: number; d: number } | undefined;
   const frames = sampleFrames(runner, file, {
-    width: 64, height: 36, mode: 'rate', rate: 30, from: Math.max(0, from + startTime - 0.05), to: to + startTime + 0.01, startTime, timeoutMs,
+    width: 64,
+    height: 36,
+    mode: 'rate',
+    rate: 30,
+    from: Math.max(0, from + startTime - 0.05),
+    to: to + startTime + 0.01,
+    startTime,
+    timeoutMs,
     ...(signal ? { signal } : {}),
   });
   for await (const frame of frames) {

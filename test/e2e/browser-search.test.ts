@@ -37,12 +37,17 @@ describe('browser e2e: the search page', function () {
 
   const apiCaptions = async (row: number) => {
     const bytes = await readFile(path.join(fx.corpus, fx.rows[row]!.image));
-    const res = await fetch(`${t.base}/api/search?target=text&k=5`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes });
+    const res = await fetch(`${t.base}/api/search?target=text&k=5`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: bytes,
+    });
     return ((await res.json()) as { results: { text: string }[] }).results.map((h) => h.text);
   };
   const cards = (kind: 'image' | 'text') => page.locator(`#results .card.${kind}`);
   // Browser-side code is passed as strings: this project type-checks without DOM typings.
-  const cardIds = () => page.evaluate<string[]>(`[...document.querySelectorAll('#results .card')].map((e) => e.dataset.id)`);
+  const cardIds = () =>
+    page.evaluate<string[]>(`[...document.querySelectorAll('#results .card')].map((e) => e.dataset.id)`);
   // Polls with CDP evaluation (waitForFunction would need 'unsafe-eval', which the page's CSP forbids).
   const until = async (expression: string, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -56,7 +61,8 @@ describe('browser e2e: the search page', function () {
     await page.goto(`${t.base}/?q=${encodeURIComponent(query)}`);
     await cards('image').first().waitFor();
   };
-  const focused = (key: 'id' | 'index') => page.evaluate<string | undefined>(`document.activeElement?.closest('.card')?.dataset.${key}`);
+  const focused = (key: 'id' | 'index') =>
+    page.evaluate<string | undefined>(`document.activeElement?.closest('.card')?.dataset.${key}`);
 
   it('type a query, press Enter, see image results with thumbnails and scores', async () => {
     await page.goto(t.base);
@@ -65,13 +71,17 @@ describe('browser e2e: the search page', function () {
     await page.locator('#q').fill(query);
     await page.keyboard.press('Enter');
     await cards('image').first().waitFor();
-    await until("[...document.querySelectorAll('#results img')].slice(0, 8).every((i) => i.complete && i.naturalWidth > 0)");
+    await until(
+      "[...document.querySelectorAll('#results img')].slice(0, 8).every((i) => i.complete && i.naturalWidth > 0)",
+    );
     expect(await cards('image').count()).to.be.at.least(8);
     const score = Number(await page.locator('#results .card .num').first().textContent());
     expect(score).to.be.within(-1, 1);
     expect(new URL(page.url()).searchParams.get('q')).to.equal(query);
     const uris = await page.locator('#results .card .uri').allTextContents();
-    const api = (await (await fetch(`${t.base}/api/search?q=${encodeURIComponent(query)}&k=5`)).json()) as { results: { uri: string }[] };
+    const api = (await (await fetch(`${t.base}/api/search?q=${encodeURIComponent(query)}&k=5`)).json()) as {
+      results: { uri: string }[];
+    };
     expect(uris.slice(0, 5)).to.deep.equal(api.results.map((h) => h.uri));
     await page.screenshot({ path: path.join(ARTIFACTS, 'browser-text-to-image.png'), fullPage: false });
   });
@@ -110,7 +120,9 @@ describe('browser e2e: the search page', function () {
   });
 
   it('refines with "less like this" / "more like this": a weighted query, shown in the URL', async () => {
-    const top = (await (await fetch(`${t.base}/api/search?q=${encodeURIComponent(fx.rows[3]!.captions[0]!)}&k=1`)).json()) as { results: { id: number }[] };
+    const top = (await (
+      await fetch(`${t.base}/api/search?q=${encodeURIComponent(fx.rows[3]!.captions[0]!)}&k=1`)
+    ).json()) as { results: { id: number }[] };
     const like = String(top.results[0]!.id);
     await page.goto(`${t.base}/?like=${like}`);
     await page.locator('#like-chip').waitFor();
@@ -119,16 +131,30 @@ describe('browser e2e: the search page', function () {
     await page.locator('#results .card').first().locator('.less').click();
     await page.waitForURL((u) => u.searchParams.get('less') === first);
     await page.locator('#tune-chip').waitFor();
-    await until(`document.querySelectorAll('#results .card').length > 0 && ![...document.querySelectorAll('#results .card')].some((e) => e.dataset.id === '${first}')`);
+    await until(
+      `document.querySelectorAll('#results .card').length > 0 && ![...document.querySelectorAll('#results .card')].some((e) => e.dataset.id === '${first}')`,
+    );
     await page.locator(`#results .card[data-id="${second}"] .more`).click();
     await page.waitForURL((u) => u.searchParams.get('more') === second);
-    await until(`![...document.querySelectorAll('#results .card')].some((e) => e.dataset.id === '${second}')`);
+    await until(
+      `![...document.querySelectorAll('#results .card')].some((e) => e.dataset.id === '${second}')`,
+    );
     // The page asks exactly what the API documents: the base item plus the weighted refinements.
-    const terms = [{ itemId: Number(like) }, { itemId: Number(second), weight: 0.5 }, { itemId: Number(first), weight: -0.5 }];
+    const terms = [
+      { itemId: Number(like) },
+      { itemId: Number(second), weight: 0.5 },
+      { itemId: Number(first), weight: -0.5 },
+    ];
     const api = (await (
-      await fetch(`${t.base}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ terms }) })
+      await fetch(`${t.base}/api/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ terms }),
+      })
     ).json()) as { results: { id: number }[] };
-    await until(`document.querySelectorAll('#results .card').length >= ${Math.min(DEFAULT_PAGE_SIZE, api.results.length)}`);
+    await until(
+      `document.querySelectorAll('#results .card').length >= ${Math.min(DEFAULT_PAGE_SIZE, api.results.length)}`,
+    );
     expect((await cardIds()).slice(0, DEFAULT_PAGE_SIZE)).to.deep.equal(api.results.map((h) => String(h.id)));
     await page.screenshot({ path: path.join(ARTIFACTS, 'browser-refine.png'), fullPage: false });
     await page.locator('#tune-clear').click();
@@ -164,7 +190,9 @@ describe('browser e2e: the search page', function () {
     })()`);
     await page.locator('#photo-chip').waitFor();
     const expected = await apiCaptions(row);
-    await until(`JSON.stringify([...document.querySelectorAll('#results blockquote')].slice(0, 5).map((b) => b.textContent)) === ${JSON.stringify(JSON.stringify(expected))}`);
+    await until(
+      `JSON.stringify([...document.querySelectorAll('#results blockquote')].slice(0, 5).map((b) => b.textContent)) === ${JSON.stringify(JSON.stringify(expected))}`,
+    );
     expect(await page.locator('#drop').isHidden()).to.equal(true);
   });
 

@@ -24,7 +24,10 @@ interface DemoLine {
 
 /** Indexes of `items` sorted by descending similarity to `query`. */
 const ranking = (query: Float32Array, items: readonly Float32Array[]): number[] =>
-  items.map((v, i) => [dot(query, v), i] as const).sort((a, b) => b[0] - a[0]).map(([, i]) => i);
+  items
+    .map((v, i) => [dot(query, v), i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .map(([, i]) => i);
 
 describe('bundled model (clipdex-mini)', function () {
   this.timeout(120_000);
@@ -35,11 +38,20 @@ describe('bundled model (clipdex-mini)', function () {
   before(async () => {
     model = await loadModel(bundledModelDir(), { threads: 1, device: 'cpu' });
     const text = await readFile(path.join(demoDir, 'captions.jsonl'), 'utf8');
-    lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DemoLine);
+    lines = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as DemoLine);
     const tensors = [];
-    for (const line of lines) tensors.push((await model.preprocessor.preprocess(await readFile(path.join(demoDir, line.image)))).pixels);
+    for (const line of lines) {
+      tensors.push(
+        (await model.preprocessor.preprocess(await readFile(path.join(demoDir, line.image)))).pixels,
+      );
+    }
     imageVectors = [];
-    for (let i = 0; i < tensors.length; i += 64) imageVectors.push(...(await model.image.encodeBatch(tensors.slice(i, i + 64))));
+    for (let i = 0; i < tensors.length; i += 64) {
+      imageVectors.push(...(await model.image.encodeBatch(tensors.slice(i, i + 64))));
+    }
   });
 
   after(async () => {
@@ -57,8 +69,13 @@ describe('bundled model (clipdex-mini)', function () {
   for (const query of ['pizza', '披萨']) {
     it(`"${query}" ranks a pizza image in the top 5 of ${'the demo corpus'}`, async () => {
       const [q] = await model.text.encodeBatch([query]);
-      const top5 = ranking(q!, imageVectors).slice(0, 5).map((i) => lines[i]!.image);
-      expect(top5.some((image) => /\/pizza-/.test(image)), top5.join(', ')).to.equal(true);
+      const top5 = ranking(q!, imageVectors)
+        .slice(0, 5)
+        .map((i) => lines[i]!.image);
+      expect(
+        top5.some((image) => /\/pizza-/.test(image)),
+        top5.join(', '),
+      ).to.equal(true);
     });
   }
 
@@ -68,8 +85,13 @@ describe('bundled model (clipdex-mini)', function () {
     const pizzaImages = lines.map((l, i) => [l, i] as const).filter(([l]) => /\/pizza-/.test(l.image));
     expect(pizzaImages.length).to.be.greaterThan(0);
     for (const [line, i] of pizzaImages) {
-      const top5 = ranking(imageVectors[i]!, captionVectors).slice(0, 5).map((c) => captions[c]!);
-      expect(top5.some((c) => c === 'pizza' || c === '披萨'), `${line.image}: ${top5.join(', ')}`).to.equal(true);
+      const top5 = ranking(imageVectors[i]!, captionVectors)
+        .slice(0, 5)
+        .map((c) => captions[c]!);
+      expect(
+        top5.some((c) => c === 'pizza' || c === '披萨'),
+        `${line.image}: ${top5.join(', ')}`,
+      ).to.equal(true);
     }
   });
 
@@ -86,8 +108,25 @@ describe('bundled model (clipdex-mini)', function () {
   });
 
   it('`clipdex eval --json` reports recall on the demo manifest far above chance', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin', 'clipdex.js'), 'eval', '--manifest', path.join(demoDir, 'captions.jsonl'), '--json', '--k', '1,5,10'], { cwd: root });
-    const report = JSON.parse(stdout) as { t2i: Record<string, number>; i2t: Record<string, number>; images: number; captions: number };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        path.join(root, 'bin', 'clipdex.js'),
+        'eval',
+        '--manifest',
+        path.join(demoDir, 'captions.jsonl'),
+        '--json',
+        '--k',
+        '1,5,10',
+      ],
+      { cwd: root },
+    );
+    const report = JSON.parse(stdout) as {
+      t2i: Record<string, number>;
+      i2t: Record<string, number>;
+      images: number;
+      captions: number;
+    };
     expect(report.images).to.equal(lines.length);
     expect(report.captions).to.equal(lines.reduce((n, l) => n + l.captions.length, 0));
     // Chance R@5 is 5/341 ≈ 1.5%; the model was trained on these styles and concepts.

@@ -55,8 +55,9 @@ describe('clipdex duplicates (e2e)', function () {
       expect(g).to.have.keys('tier', 'keep', 'reason', 'items');
       expect(g.items[0]!.id).to.equal(g.keep);
       expect(g.items[0]).to.have.keys('id', 'uri', 'width', 'height', 'size', 'distance');
-      if (g.tier !== 'similar')
-        {expect(new Set(g.items.map((m) => family.get(m.uri))).size, JSON.stringify(g)).to.equal(1);}
+      if (g.tier !== 'similar') {
+        expect(new Set(g.items.map((m) => family.get(m.uri))).size, JSON.stringify(g)).to.equal(1);
+      }
     }
     const near = report.groups.filter((g) => g.tier === 'near');
     expect(near.length).to.be.at.least(1);

@@ -18,15 +18,24 @@ export interface CliResult {
 /** Runs `clipdex …` to completion (never throws on a non-zero exit). One ONNX thread: the CI box has one core. */
 export function clipdex(args: readonly string[], cwd = REPO): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: cliEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: cliEnv(), maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 export function spawnClipdex(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO,
+    env: cliEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function cliEnv(): NodeJS.ProcessEnv {
@@ -51,7 +60,8 @@ export async function copyFixture(name: string, into: string): Promise<string> {
   return dest;
 }
 
-export const cleanup = (dir: string | undefined): Promise<void> => (dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
+export const cleanup = (dir: string | undefined): Promise<void> =>
+  dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve();
 
 /**
  * Fills `dest` with `copies` distinct variants of every demo image: the same pixels, but a
@@ -63,7 +73,9 @@ export async function makeDistinctPngs(dest: string, copies: number, limit = Inf
   const names = (await readdir(src)).filter((n) => n.endsWith('.png')).slice(0, limit);
   for (const name of names) {
     const png = await readFile(path.join(src, name));
-    for (let c = 0; c < copies; c += 1) await writeFile(path.join(dest, `${c}-${name}`), withTextChunk(png, `clipdex-copy-${c}`));
+    for (let c = 0; c < copies; c += 1) {
+      await writeFile(path.join(dest, `${c}-${name}`), withTextChunk(png, `clipdex-copy-${c}`));
+    }
   }
   return names.length * copies;
 }

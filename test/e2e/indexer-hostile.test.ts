@@ -4,7 +4,11 @@ import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanup, clipdex, clipdexJson, copyFixture, tempDir } from './indexer-helpers.ts';
 
-interface Failure { uri: string; error: string | null; path: string | null }
+interface Failure {
+  uri: string;
+  error: string | null;
+  path: string | null;
+}
 
 describe('e2e: clipdex index on a hostile folder', function () {
   this.timeout(120_000);
@@ -23,7 +27,16 @@ describe('e2e: clipdex index on a hostile folder', function () {
   it('indexes every good file, records every bad one with its reason, and exits 0', async () => {
     const lib = path.join(dir, 'library');
     // Decode in worker threads here (the other tests use the main thread): failures must cross back intact.
-    const run = await clipdex(['index', path.join(dir, 'hostile'), '--library', lib, '--threads', '1', '--decode-workers', '2']);
+    const run = await clipdex([
+      'index',
+      path.join(dir, 'hostile'),
+      '--library',
+      lib,
+      '--threads',
+      '1',
+      '--decode-workers',
+      '2',
+    ]);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.match(/4 indexed/);
     expect(run.stdout).to.match(/8 failed/);
@@ -34,8 +47,14 @@ describe('e2e: clipdex index on a hostile folder', function () {
     const { failures } = await clipdexJson<{ failures: Failure[] }>(['failures', '--library', lib]);
     const reasons = Object.fromEntries(failures.map((f) => [f.uri, f.error ?? '']));
     expect(Object.keys(reasons).sort()).to.deep.equal([
-      'bomb-20000.png', 'bomb-header.png', 'broken link.jpg', 'empty.jpg', 'garbage-after-signature.png',
-      'not-an-image.jpg', 'pipe.jpg', 'truncated.jpg',
+      'bomb-20000.png',
+      'bomb-header.png',
+      'broken link.jpg',
+      'empty.jpg',
+      'garbage-after-signature.png',
+      'not-an-image.jpg',
+      'pipe.jpg',
+      'truncated.jpg',
     ]);
     expect(reasons['empty.jpg']).to.match(/empty/);
     // libvips keeps one error buffer per process, so the detail can vary under concurrency; the category cannot.
@@ -49,7 +68,15 @@ describe('e2e: clipdex index on a hostile folder', function () {
     expect(failures.every((f) => f.path?.startsWith(path.join(dir, 'hostile')))).to.equal(true);
 
     // Retrying changes nothing for files that are still bad, and the run still exits 0.
-    const retry = await clipdexJson<{ images: Record<string, number> }>(['index', path.join(dir, 'hostile'), '--library', lib, '--retry-failed', '--threads', '1']);
+    const retry = await clipdexJson<{ images: Record<string, number> }>([
+      'index',
+      path.join(dir, 'hostile'),
+      '--library',
+      lib,
+      '--retry-failed',
+      '--threads',
+      '1',
+    ]);
     expect(retry.images).to.include({ indexed: 0, failed: 8, unchanged: 4 });
   });
 });

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { openLibrary } from '../../src/store/open-library.ts';
 import { cleanup, clipdexJson, makeDistinctPngs, spawnClipdex, tempDir } from './indexer-helpers.ts';
 
-interface Counts { indexed: number; failed: number; pending: number; deleted: number }
+interface Counts {
+  indexed: number;
+  failed: number;
+  pending: number;
+  deleted: number;
+}
 
 describe('e2e: kill -9 in the middle of clipdex index', function () {
   this.timeout(240_000);
@@ -18,7 +23,18 @@ describe('e2e: kill -9 in the middle of clipdex index', function () {
     await mkdir(photos);
     const total = await makeDistinctPngs(photos, 1, 200);
     const lib = path.join(dir, 'library');
-    const args = ['index', photos, '--library', lib, '--threads', '1', '--batch-size', '4', '--concurrency', '1'];
+    const args = [
+      'index',
+      photos,
+      '--library',
+      lib,
+      '--threads',
+      '1',
+      '--batch-size',
+      '4',
+      '--concurrency',
+      '1',
+    ];
 
     const child = spawnClipdex(args);
     const exited = once(child, 'exit');
@@ -33,15 +49,30 @@ describe('e2e: kill -9 in the middle of clipdex index', function () {
     }
     child.kill('SIGKILL');
     const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
-    expect(signal, `the run ended on its own (exit ${String(code)}) before it could be killed`).to.equal('SIGKILL');
+    expect(signal, `the run ended on its own (exit ${String(code)}) before it could be killed`).to.equal(
+      'SIGKILL',
+    );
     expect(atKill).to.be.greaterThan(0);
     expect(atKill!).to.be.lessThan(total);
 
-    const afterKill = await clipdexJson<{ images: Counts; lastRun: { state: string } }>(['status', '--library', lib]);
+    const afterKill = await clipdexJson<{ images: Counts; lastRun: { state: string } }>([
+      'status',
+      '--library',
+      lib,
+    ]);
     expect(afterKill.images.indexed).to.be.at.least(atKill!);
     expect(afterKill.images.indexed % 4, 'whole batches only').to.equal(0);
     // Searching the killed run's library works and finds exactly what was committed.
-    const found = await clipdexJson<{ results: { kind: string }[] }>(['search', 'a smiling face', '--library', lib, '--threads', '1', '--k', String(total)]);
+    const found = await clipdexJson<{ results: { kind: string }[] }>([
+      'search',
+      'a smiling face',
+      '--library',
+      lib,
+      '--threads',
+      '1',
+      '--k',
+      String(total),
+    ]);
     expect(found.results).to.have.length(afterKill.images.indexed);
     expect(found.results.every((h) => h.kind === 'image')).to.equal(true);
 
@@ -51,7 +82,11 @@ describe('e2e: kill -9 in the middle of clipdex index', function () {
     expect(rerun.images.indexed).to.equal(total - afterKill.images.indexed);
     expect(rerun.images.failed).to.equal(0);
 
-    const final = await clipdexJson<{ images: Counts; lastRun: { state: string } }>(['status', '--library', lib]);
+    const final = await clipdexJson<{ images: Counts; lastRun: { state: string } }>([
+      'status',
+      '--library',
+      lib,
+    ]);
     expect(final.images).to.deep.equal({ indexed: total, failed: 0, pending: 0, deleted: 0 });
     expect(final.lastRun.state).to.equal('finished');
   });

@@ -17,7 +17,12 @@ describe('clipdex index: threads and decode workers in the summary', () => {
   it('defaults: measured (or cached) encoder threads within the CPUs, decode workers chosen for this machine', async () => {
     dir = await tempDir();
     const photos = await copyFixture('photos', dir);
-    const { resources } = await clipdexJson<{ resources: Resources }>(['index', photos, '--library', path.join(dir, 'lib')]);
+    const { resources } = await clipdexJson<{ resources: Resources }>([
+      'index',
+      photos,
+      '--library',
+      path.join(dir, 'lib'),
+    ]);
     const cpus = availableCpus();
     expect(resources.cpus).to.equal(cpus);
     for (const tower of ['text', 'vision'] as const) {
@@ -32,7 +37,16 @@ describe('clipdex index: threads and decode workers in the summary', () => {
   it('--threads and --decode-workers are taken as given', async () => {
     dir = await tempDir();
     const photos = await copyFixture('photos', dir);
-    const { resources } = await clipdexJson<{ resources: Resources }>(['index', photos, '--library', path.join(dir, 'lib'), '--threads', '1', '--decode-workers', '1']);
+    const { resources } = await clipdexJson<{ resources: Resources }>([
+      'index',
+      photos,
+      '--library',
+      path.join(dir, 'lib'),
+      '--threads',
+      '1',
+      '--decode-workers',
+      '1',
+    ]);
     expect(resources.encoderThreads.text).to.include({ threads: 1, source: 'flag' });
     expect(resources.encoderThreads.vision).to.include({ threads: 1, source: 'flag' });
     expect(resources.decodeWorkers).to.include({ count: 1, source: 'flag' });

@@ -6,7 +6,13 @@ import { expect } from 'chai';
 import type { Item } from '../../src/store/library.types.ts';
 import type { QueryTerm } from '../../src/search/search.types.ts';
 import { dot } from '../../src/vector/vector-math.ts';
-import { autoProvider, sharedFixture, startTestServer, type Fixture, type TestServer } from './server-harness.ts';
+import {
+  autoProvider,
+  sharedFixture,
+  startTestServer,
+  type Fixture,
+  type TestServer,
+} from './server-harness.ts';
 
 interface Hit {
   id: number;
@@ -36,12 +42,19 @@ describe('server e2e: API', function () {
   let fx: Fixture;
   let t: TestServer;
 
-  const get = async <T>(url: string, init?: RequestInit): Promise<{ status: number; body: T; res: Response }> => {
+  const get = async <T>(
+    url: string,
+    init?: RequestInit,
+  ): Promise<{ status: number; body: T; res: Response }> => {
     const res = await fetch(`${t.base}${url}`, init);
     return { status: res.status, body: (await res.json()) as T, res };
   };
   const post = (url: string, body: unknown) =>
-    get<Page>(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    get<Page>(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   const imageItem = (row: number): Item => {
     const root = t.engine.library.listRoots()[0]!;
     const uri = path.basename(fx.rows[row]!.image);
@@ -80,9 +93,11 @@ describe('server e2e: API', function () {
     expect(body.library.texts.indexed).to.equal(fx.rows.reduce((n, r) => n + r.captions.length, 0));
   });
 
-  it('text→image: GET /api/search returns the engine\'s ranking, with cosine scores in order', async () => {
+  it("text→image: GET /api/search returns the engine's ranking, with cosine scores in order", async () => {
     const row = 3;
-    const { status, body } = await get<Page>(`/api/search?q=${encodeURIComponent(fx.rows[row]!.captions[0]!)}&k=5`);
+    const { status, body } = await get<Page>(
+      `/api/search?q=${encodeURIComponent(fx.rows[row]!.captions[0]!)}&k=5`,
+    );
     expect(status).to.equal(200);
     expect(body.results).to.have.length(5);
     for (const hit of body.results) {
@@ -93,7 +108,9 @@ describe('server e2e: API', function () {
     }
     const scores = body.results.map((h) => h.score);
     expect(scores).to.deep.equal([...scores].sort((a, b) => b - a));
-    expect(body.results.map((h) => h.id)).to.deep.equal(await direct('image', [{ text: fx.rows[row]!.captions[0]! }], 5));
+    expect(body.results.map((h) => h.id)).to.deep.equal(
+      await direct('image', [{ text: fx.rows[row]!.captions[0]! }], 5),
+    );
   });
 
   it('retrieval through HTTP works in both directions: the right image / caption ranks far above chance', async () => {
@@ -113,7 +130,9 @@ describe('server e2e: API', function () {
   });
 
   it('text→text with Chinese and emoji queries', async () => {
-    const zh = fx.rows.find((r) => r.captions.some((c) => /[\u4e00-\u9fff]/.test(c)))!.captions.find((c) => /[\u4e00-\u9fff]/.test(c))!;
+    const zh = fx.rows
+      .find((r) => r.captions.some((c) => /[\u4e00-\u9fff]/.test(c)))!
+      .captions.find((c) => /[\u4e00-\u9fff]/.test(c))!;
     const { status, body } = await get<Page>(`/api/search?q=${encodeURIComponent(zh)}&target=text&k=5`);
     expect(status).to.equal(200);
     expect(body.results.every((h) => h.kind === 'text' && typeof h.text === 'string')).to.equal(true);
@@ -129,7 +148,9 @@ describe('server e2e: API', function () {
     let last = Infinity;
     let pages = 0;
     do {
-      const { body }: { body: Page } = await get<Page>(`/api/search?q=face&k=7${cursor ? `&cursor=${cursor}` : ''}`);
+      const { body }: { body: Page } = await get<Page>(
+        `/api/search?q=face&k=7${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       for (const hit of body.results) {
         expect(seen.has(hit.id)).to.equal(false);
         seen.add(hit.id);
@@ -159,7 +180,7 @@ describe('server e2e: API', function () {
     expect(hybrid.every((h) => h.scores.vector === null || h.scores.vector >= cut)).to.equal(true);
   });
 
-  it('image→text: a photo as JSON base64, multipart and raw bytes gives the engine\'s ranking', async () => {
+  it("image→text: a photo as JSON base64, multipart and raw bytes gives the engine's ranking", async () => {
     const row = 5;
     const bytes = await imageBytes(row);
     const viaJson = await post('/api/search', { image: bytes.toString('base64'), target: 'text', k: 5 });
@@ -168,19 +189,29 @@ describe('server e2e: API', function () {
     form.set('target', 'text');
     form.set('k', '5');
     const viaForm = await get<Page>('/api/search', { method: 'POST', body: form });
-    const viaRaw = await get<Page>('/api/search?target=text&k=5', { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes });
+    const viaRaw = await get<Page>('/api/search?target=text&k=5', {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: bytes,
+    });
     for (const r of [viaJson, viaForm, viaRaw]) {
       expect(r.status).to.equal(200);
       expect(r.body.results.every((h) => h.kind === 'text')).to.equal(true);
     }
-    expect(viaJson.body.results.map((h) => h.id)).to.deep.equal(await direct('text', [{ image: new Uint8Array(bytes) }], 5));
+    expect(viaJson.body.results.map((h) => h.id)).to.deep.equal(
+      await direct('text', [{ image: new Uint8Array(bytes) }], 5),
+    );
     expect(viaForm.body.results.map((h) => h.id)).to.deep.equal(viaJson.body.results.map((h) => h.id));
     expect(viaRaw.body.results.map((h) => h.id)).to.deep.equal(viaJson.body.results.map((h) => h.id));
   });
 
   it('image→image: the uploaded photo finds itself first', async () => {
     const row = 7;
-    const { body } = await post('/api/search', { image: (await imageBytes(row)).toString('base64'), target: 'image', k: 3 });
+    const { body } = await post('/api/search', {
+      image: (await imageBytes(row)).toString('base64'),
+      target: 'image',
+      k: 3,
+    });
     expect(body.results[0]!.id).to.equal(imageItem(row).id);
     expect(body.results[0]!.score).to.be.above(0.99);
   });
@@ -190,19 +221,33 @@ describe('server e2e: API', function () {
     const b = fx.rows[9]!.captions[0]!;
     // Weights mix vectors: compare in vector mode (in hybrid the caption words of `a` also rank hits).
     const plain = await post('/api/search', { q: a, k: 40, mode: 'vector' });
-    const mixed = await post('/api/search', { terms: [{ text: a, weight: 1 }, { text: b, weight: -0.5 }], k: 40, mode: 'vector' });
+    const mixed = await post('/api/search', {
+      terms: [
+        { text: a, weight: 1 },
+        { text: b, weight: -0.5 },
+      ],
+      k: 40,
+      mode: 'vector',
+    });
     expect(mixed.status).to.equal(200);
     const rankOf = (p: Page, id: number) => p.results.findIndex((h) => h.id === id);
     const target = imageItem(9).id;
     expect(rankOf(mixed.body, target)).to.be.above(rankOf(plain.body, target));
-    const withItem = await post('/api/search', { terms: [{ text: a }, { itemId: imageItem(4).id, weight: 0.5 }], k: 5 });
+    const withItem = await post('/api/search', {
+      terms: [{ text: a }, { itemId: imageItem(4).id, weight: 0.5 }],
+      k: 5,
+    });
     expect(withItem.status).to.equal(200);
     expect(withItem.body.results.map((h) => h.id)).to.not.include(imageItem(4).id);
   });
 
   it('filters by path prefix and format, and sorts the relevant set by date', async () => {
     const prefix = path.basename(fx.rows[0]!.image).slice(0, 3);
-    const { body } = await post('/api/search', { q: 'face', k: 50, filter: { pathPrefix: prefix, formats: ['png'] } });
+    const { body } = await post('/api/search', {
+      q: 'face',
+      k: 50,
+      filter: { pathPrefix: prefix, formats: ['png'] },
+    });
     expect(body.results.length).to.be.at.least(1);
     expect(body.results.every((h) => h.uri.startsWith(prefix))).to.equal(true);
     const none = await post('/api/search', { q: 'face', filter: { formats: ['avif'] } });
@@ -217,7 +262,9 @@ describe('server e2e: API', function () {
   it('GET /api/items/:id returns metadata and the linked captions', async () => {
     const row = 1;
     const item = imageItem(row);
-    const { status, body } = await get<{ item: Hit & { status: string }; linked: Hit[] }>(`/api/items/${item.id}`);
+    const { status, body } = await get<{ item: Hit & { status: string }; linked: Hit[] }>(
+      `/api/items/${item.id}`,
+    );
     expect(status).to.equal(200);
     expect(body.item.uri).to.equal(item.uri);
     expect(body.item.status).to.equal('indexed');
@@ -261,7 +308,9 @@ describe('server e2e: API', function () {
     for (const hit of texts.body.results) {
       expect(hit.linkedImage).to.not.equal(null);
       expect(captionsOf(hit.linkedImage!.id)).to.include(hit.id);
-      expect(hit.linkedImage!.thumbnailUrl).to.match(new RegExp(`^/api/items/${hit.linkedImage!.id}/thumbnail\\?v=`));
+      expect(hit.linkedImage!.thumbnailUrl).to.match(
+        new RegExp(`^/api/items/${hit.linkedImage!.id}/thumbnail\\?v=`),
+      );
     }
     expect(images.body.results.every((h) => h.linkedImage === null)).to.equal(true);
   });
@@ -270,7 +319,11 @@ describe('server e2e: API', function () {
     type Labels = { labels: { label: string; probability: number; score: number }[] };
     const labels = fx.rows.slice(0, 10).map((r) => r.captions[0]!);
     const classifyItem = (row: number) =>
-      get<Labels>('/api/classify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ itemId: imageItem(row).id, labels }) });
+      get<Labels>('/api/classify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ itemId: imageItem(row).id, labels }),
+      });
     const row = 8;
     const byItem = await classifyItem(row);
     expect(byItem.status).to.equal(200);
@@ -297,13 +350,18 @@ describe('server e2e: API', function () {
   it('micro-batches concurrent queries: 24 parallel searches share encoder runs', async () => {
     const batches = async () => {
       const metrics = await (await fetch(`${t.base}/metrics`)).text();
-      const read = (what: string) => Number(new RegExp(`clipdex_encode_batch_size_${what}\\{tower="text"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+      const read = (what: string) =>
+        Number(
+          new RegExp(`clipdex_encode_batch_size_${what}\\{tower="text"\\} (\\d+)`).exec(metrics)?.[1] ?? 0,
+        );
       return { count: read('count'), sum: read('sum') };
     };
     const before = await batches();
     // Never asked before, so none comes from the query cache.
     const queries = Array.from({ length: 24 }, (_, i) => `${fx.rows[i]!.captions[0]!} ${i}`);
-    const pages = await Promise.all(queries.map((q) => get<Page>(`/api/search?q=${encodeURIComponent(q)}&k=3`)));
+    const pages = await Promise.all(
+      queries.map((q) => get<Page>(`/api/search?q=${encodeURIComponent(q)}&k=3`)),
+    );
     expect(pages.every((p) => p.status === 200)).to.equal(true);
     const after = await batches();
     expect(after.sum - before.sum).to.equal(24);
@@ -311,7 +369,12 @@ describe('server e2e: API', function () {
   });
 
   it('remembers recent text queries: paging the same words does not encode them again', async () => {
-    const sum = async () => Number(/clipdex_encode_batch_size_sum\{tower="text"\} (\d+)/.exec(await (await fetch(`${t.base}/metrics`)).text())?.[1]);
+    const sum = async () =>
+      Number(
+        /clipdex_encode_batch_size_sum\{tower="text"\} (\d+)/.exec(
+          await (await fetch(`${t.base}/metrics`)).text(),
+        )?.[1],
+      );
     const q = encodeURIComponent('a query nobody asked before 🦄');
     const first = await get<Page>(`/api/search?q=${q}&k=5`);
     const encoded = await sum();
@@ -325,16 +388,24 @@ describe('server e2e: API', function () {
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/plain/);
     const text = await res.text();
-    expect(text).to.match(/clipdex_http_requests_total\{method="GET",route="\/api\/search",status="200"\} \d+/);
+    expect(text).to.match(
+      /clipdex_http_requests_total\{method="GET",route="\/api\/search",status="200"\} \d+/,
+    );
     expect(text).to.include('clipdex_http_request_duration_seconds_bucket');
-    expect(text).to.match(new RegExp(`clipdex_library_items\\{kind="image",status="indexed"\\} ${fx.rows.length}`));
+    expect(text).to.match(
+      new RegExp(`clipdex_library_items\\{kind="image",status="indexed"\\} ${fx.rows.length}`),
+    );
   });
 
   it('GET /openapi.json describes every route', async () => {
-    const { status, body } = await get<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('/openapi.json');
+    const { status, body } = await get<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+      '/openapi.json',
+    );
     expect(status).to.equal(200);
     expect(body.openapi).to.match(/^3\./);
-    const routes = Object.entries(body.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+    const routes = Object.entries(body.paths).flatMap(([p, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+    );
     expect(routes).to.include.members([
       'GET /api/search',
       'POST /api/search',
@@ -354,6 +425,8 @@ describe('server e2e: API', function () {
     expect(page.status).to.equal(200);
     expect(await page.text()).to.include('<script type="module" src="/app.js">');
     expect(page.headers.get('content-security-policy')).to.include("script-src 'self'");
-    for (const asset of ['/app.js', '/styles.css']) expect((await fetch(`${t.base}${asset}`)).status).to.equal(200);
+    for (const asset of ['/app.js', '/styles.css']) {
+      expect((await fetch(`${t.base}${asset}`)).status).to.equal(200);
+    }
   });
 });

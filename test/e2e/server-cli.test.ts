@@ -11,7 +11,10 @@ import { MODEL_DIR, REPO, demoRows, removeFixture } from './server-harness.ts';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 
-function clipdex(args: string[], cwd = REPO): { child: ChildProcessWithoutNullStreams; output: () => string; exit: Promise<number | null> } {
+function clipdex(
+  args: string[],
+  cwd = REPO,
+): { child: ChildProcessWithoutNullStreams; output: () => string; exit: Promise<number | null> } {
   // A temp model cache: thread calibrations (and anything else cached) never land in ~/.cache.
   const env = { ...process.env, CLIPDEX_CACHE: path.join(os.tmpdir(), 'clipdex-e2e-cache') };
   const child = spawn(process.execPath, [path.join(REPO, 'bin/clipdex.js'), ...args], { cwd, env });
@@ -49,7 +52,9 @@ describe('server e2e: clipdex demo and clipdex serve', function () {
   });
   afterEach(() => {
     // A failed assertion must not leave a server running.
-    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
   after(async () => {
     await removeFixture(tmp);
@@ -65,7 +70,9 @@ describe('server e2e: clipdex demo and clipdex serve', function () {
     const url = await waitForUrl(second.output, second.exit);
     // The second run found everything indexed already.
     expect(second.output()).to.match(/images: 0 indexed/);
-    const health = (await (await fetch(`${url}health`)).json()) as { library: { images: { indexed: number } } };
+    const health = (await (await fetch(`${url}health`)).json()) as {
+      library: { images: { indexed: number } };
+    };
     expect(health.library.images.indexed).to.equal(images);
     const page = await fetch(url);
     expect(page.status).to.equal(200);
@@ -85,7 +92,14 @@ describe('server e2e: clipdex demo and clipdex serve', function () {
 
     // A library the demo did not build is never deleted: the mismatch is reported instead.
     const foreign = path.join(tmp, 'foreign');
-    const mine = clipdex(['index', path.join(REPO, 'fixtures/demo/images/grinning-face-twemoji.png'), '--library', foreign, '--model', otherModel]);
+    const mine = clipdex([
+      'index',
+      path.join(REPO, 'fixtures/demo/images/grinning-face-twemoji.png'),
+      '--library',
+      foreign,
+      '--model',
+      otherModel,
+    ]);
     expect(await mine.exit, mine.output()).to.equal(0);
     const refused = clipdex(['demo', '--library', foreign, '--model', MODEL_DIR, '--no-serve']);
     expect(await refused.exit).to.not.equal(0);
@@ -125,7 +139,17 @@ describe('server e2e: clipdex demo and clipdex serve', function () {
     const a = clipdex(['serve', '--library', library, '--model', MODEL_DIR, '--port', '0', '--threads', '1']);
     const url = await waitForUrl(a.output, a.exit);
     const port = new URL(url).port;
-    const b = clipdex(['serve', '--library', library, '--model', MODEL_DIR, '--port', port, '--threads', '1']);
+    const b = clipdex([
+      'serve',
+      '--library',
+      library,
+      '--model',
+      MODEL_DIR,
+      '--port',
+      port,
+      '--threads',
+      '1',
+    ]);
     expect(await b.exit).to.not.equal(0);
     expect(b.output()).to.match(/already in use/);
     a.child.kill('SIGTERM');

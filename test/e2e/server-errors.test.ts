@@ -3,7 +3,14 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import { sharedFixture, solidPng, startTestServer, type ErrorJson, type Fixture, type TestServer } from './server-harness.ts';
+import {
+  sharedFixture,
+  solidPng,
+  startTestServer,
+  type ErrorJson,
+  type Fixture,
+  type TestServer,
+} from './server-harness.ts';
 
 describe('server e2e: bad requests', function () {
   this.timeout(180_000);
@@ -20,7 +27,12 @@ describe('server e2e: bad requests', function () {
     await t?.close();
   });
 
-  async function expectError(url: string, init: RequestInit, status: number, code: string): Promise<ErrorJson> {
+  async function expectError(
+    url: string,
+    init: RequestInit,
+    status: number,
+    code: string,
+  ): Promise<ErrorJson> {
     const res = await fetch(`${t.base}${url}`, init);
     expect(res.status, `${init.method ?? 'GET'} ${url}`).to.equal(status);
     expect(res.headers.get('content-type')).to.match(/^application\/json/);
@@ -30,8 +42,16 @@ describe('server e2e: bad requests', function () {
     expect(body.error.requestId).to.equal(res.headers.get('x-request-id'));
     return body;
   }
-  const json = (body: string): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  const raw = (type: string, body: Uint8Array | string): RequestInit => ({ method: 'POST', headers: { 'content-type': type }, body });
+  const json = (body: string): RequestInit => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  const raw = (type: string, body: Uint8Array | string): RequestInit => ({
+    method: 'POST',
+    headers: { 'content-type': type },
+    body,
+  });
 
   it('bad JSON → 400', async () => {
     await expectError('/api/search', json('{"q": "cat",'), 400, 'INVALID_INPUT');
@@ -46,7 +66,19 @@ describe('server e2e: bad requests', function () {
   });
 
   it('bad k, target, minScore, sort, cursor or filter → 400', async () => {
-    for (const qs of ['k=abc', 'k=0', 'k=-3', 'k=1.5', 'k=100000', 'target=video', 'minScore=2', 'minScore=high', 'sort=random', 'cursor=%21%21', 'modifiedAfter=yesterday-ish']) {
+    for (const qs of [
+      'k=abc',
+      'k=0',
+      'k=-3',
+      'k=1.5',
+      'k=100000',
+      'target=video',
+      'minScore=2',
+      'minScore=high',
+      'sort=random',
+      'cursor=%21%21',
+      'modifiedAfter=yesterday-ish',
+    ]) {
       await expectError(`/api/search?q=cat&${qs}`, {}, 400, 'INVALID_INPUT');
     }
     await expectError('/api/search', json('{"q":"cat","filter":{"colour":"red"}}'), 400, 'INVALID_INPUT');
@@ -76,9 +108,19 @@ describe('server e2e: bad requests', function () {
     const form = new FormData();
     form.set('image', new Blob(['plain text pretending'], { type: 'image/png' }), 'x.png');
     await expectError('/api/search', { method: 'POST', body: form }, 415, 'UNSUPPORTED_MEDIA');
-    await expectError('/api/search', json(JSON.stringify({ image: Buffer.from('GIF89a-but-not-really').toString('base64') })), 415, 'UNSUPPORTED_MEDIA');
+    await expectError(
+      '/api/search',
+      json(JSON.stringify({ image: Buffer.from('GIF89a-but-not-really').toString('base64') })),
+      415,
+      'UNSUPPORTED_MEDIA',
+    );
     await expectError('/api/search', raw('text/plain', 'hello'), 415, 'UNSUPPORTED_MEDIA');
-    await expectError('/api/classify', raw('application/x-www-form-urlencoded', 'labels=a'), 415, 'UNSUPPORTED_MEDIA');
+    await expectError(
+      '/api/classify',
+      raw('application/x-www-form-urlencoded', 'labels=a'),
+      415,
+      'UNSUPPORTED_MEDIA',
+    );
   });
 
   it('too many pixels → 413 (the decompression-bomb guard), though the bytes are small', async () => {
@@ -96,7 +138,11 @@ describe('server e2e: bad requests', function () {
     form.set('target', 'text');
     await expectError('/api/search', { method: 'POST', body: form }, 400, 'INVALID_INPUT');
     const wrongField = new FormData();
-    wrongField.set('photo', new Blob([await readFile(path.join(fx.corpus, fx.rows[0]!.image))], { type: 'image/png' }), 'a.png');
+    wrongField.set(
+      'photo',
+      new Blob([await readFile(path.join(fx.corpus, fx.rows[0]!.image))], { type: 'image/png' }),
+      'a.png',
+    );
     await expectError('/api/search', { method: 'POST', body: wrongField }, 400, 'INVALID_INPUT');
   });
 
@@ -127,7 +173,12 @@ describe('server e2e: bad requests', function () {
     await expectError('/api/classify', json('{"itemId":1,"labels":[]}'), 400, 'INVALID_INPUT');
     await expectError('/api/classify', json('{"itemId":1,"labels":["a","a"]}'), 400, 'INVALID_INPUT');
     await expectError('/api/classify', json('{"labels":["a"]}'), 400, 'INVALID_INPUT');
-    await expectError('/api/classify', json('{"itemId":1,"labels":["a"],"template":"no slot"}'), 400, 'INVALID_INPUT');
+    await expectError(
+      '/api/classify',
+      json('{"itemId":1,"labels":["a"],"template":"no slot"}'),
+      400,
+      'INVALID_INPUT',
+    );
   });
 
   it('CORS is off by default: no Access-Control headers for a foreign origin', async () => {

@@ -46,7 +46,20 @@ export async function writeCorpus(dir: string, rows: readonly CaptionRow[]): Pro
 export async function indexCorpus(corpus: string, libraryDir: string): Promise<void> {
   await run(
     process.execPath,
-    [path.join(REPO, 'bin/clipdex.js'), 'index', path.join(corpus, 'images'), '--captions', path.join(corpus, 'captions.jsonl'), '--library', libraryDir, '--model', MODEL_DIR, '--threads', '1', '--json'],
+    [
+      path.join(REPO, 'bin/clipdex.js'),
+      'index',
+      path.join(corpus, 'images'),
+      '--captions',
+      path.join(corpus, 'captions.jsonl'),
+      '--library',
+      libraryDir,
+      '--model',
+      MODEL_DIR,
+      '--threads',
+      '1',
+      '--json',
+    ],
     { cwd: REPO, maxBuffer: 16 * 1024 * 1024 },
   );
 }
@@ -83,16 +96,29 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(libraryDir: string, overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function startTestServer(
+  libraryDir: string,
+  overrides: Partial<ServerConfig> = {},
+): Promise<TestServer> {
   const config = serverConfig({ port: 0, host: '127.0.0.1', ...overrides });
   const served = serverEncoders(config);
-  const engine = await openEngine({ libraryDir, modelDir: MODEL_DIR, readOnly: true, threads: 1, maxQueryPixels: config.maxPixels, queryEncoders: served.queryEncoders });
+  const engine = await openEngine({
+    libraryDir,
+    modelDir: MODEL_DIR,
+    readOnly: true,
+    threads: 1,
+    maxQueryPixels: config.maxPixels,
+    queryEncoders: served.queryEncoders,
+  });
   try {
     const server = await startServer(
       {
         engine,
         metrics: served.metrics(),
-        makeThumbnail: async (bytes, maxSide) => ({ bytes: await makeThumbnail(bytes, maxSide), contentType: 'image/jpeg' }),
+        makeThumbnail: async (bytes, maxSide) => ({
+          bytes: await makeThumbnail(bytes, maxSide),
+          contentType: 'image/jpeg',
+        }),
       },
       config,
     );

@@ -4,7 +4,14 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { demoRows, indexCorpus, removeFixture, startTestServer, writeCorpus, type TestServer } from './server-harness.ts';
+import {
+  demoRows,
+  indexCorpus,
+  removeFixture,
+  startTestServer,
+  writeCorpus,
+  type TestServer,
+} from './server-harness.ts';
 
 describe('server e2e: items indexed meanwhile become searchable', function () {
   this.timeout(180_000);
@@ -45,7 +52,9 @@ describe('server e2e: items indexed meanwhile become searchable', function () {
     }
     expect(uris).to.include(path.basename(newcomer.image));
     expect(uris).to.have.length(rows.length);
-    const health = (await (await fetch(`${t.base}/health`)).json()) as { library: { images: { indexed: number } } };
+    const health = (await (await fetch(`${t.base}/health`)).json()) as {
+      library: { images: { indexed: number } };
+    };
     expect(health.library.images.indexed).to.equal(rows.length);
   });
 });

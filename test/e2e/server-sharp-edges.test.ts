@@ -2,7 +2,13 @@
 // one error shape with the right status and a message that says what to fix.
 import { expect } from 'chai';
 import { MAX_QUERY_CHARS } from '../../src/defaults.ts';
-import { sharedFixture, startTestServer, type ErrorJson, type Fixture, type TestServer } from './server-harness.ts';
+import {
+  sharedFixture,
+  startTestServer,
+  type ErrorJson,
+  type Fixture,
+  type TestServer,
+} from './server-harness.ts';
 
 describe('server e2e: sharp edges', function () {
   this.timeout(180_000);
@@ -17,7 +23,12 @@ describe('server e2e: sharp edges', function () {
     await t?.close();
   });
 
-  async function expectError(url: string, init: RequestInit, status: number, code: string): Promise<ErrorJson> {
+  async function expectError(
+    url: string,
+    init: RequestInit,
+    status: number,
+    code: string,
+  ): Promise<ErrorJson> {
     const res = await fetch(`${t.base}${url}`, init);
     expect(res.status, `${init.method ?? 'GET'} ${url.slice(0, 80)}`).to.equal(status);
     expect(res.headers.get('content-type')).to.match(/^application\/json/);
@@ -36,21 +47,51 @@ describe('server e2e: sharp edges', function () {
   it('1. a gzip or deflate body that does not inflate → 400, on search and classify', async () => {
     for (const encoding of ['gzip', 'deflate']) {
       for (const route of ['/api/search', '/api/classify']) {
-        const body = await expectError(route, post('{"q":"cat"} but not compressed', { 'content-encoding': encoding }), 400, 'INVALID_INPUT');
+        const body = await expectError(
+          route,
+          post('{"q":"cat"} but not compressed', { 'content-encoding': encoding }),
+          400,
+          'INVALID_INPUT',
+        );
         expect(body.error.message).to.match(/Content-Encoding/);
       }
     }
-    await expectError('/api/search', { method: 'POST', headers: { 'content-type': 'image/png', 'content-encoding': 'gzip' }, body: 'nope' }, 400, 'INVALID_INPUT');
+    await expectError(
+      '/api/search',
+      { method: 'POST', headers: { 'content-type': 'image/png', 'content-encoding': 'gzip' }, body: 'nope' },
+      400,
+      'INVALID_INPUT',
+    );
   });
 
   it('2. weighted terms that cancel out, or an all-zero vector → 400 with a reason', async () => {
-    const cancel = await expectError('/api/search', post(JSON.stringify({ terms: [{ text: 'cat', weight: 1 }, { text: 'cat', weight: -1 }] })), 400, 'INVALID_INPUT');
+    const cancel = await expectError(
+      '/api/search',
+      post(
+        JSON.stringify({
+          terms: [
+            { text: 'cat', weight: 1 },
+            { text: 'cat', weight: -1 },
+          ],
+        }),
+      ),
+      400,
+      'INVALID_INPUT',
+    );
     expect(cancel.error.message).to.match(/cancel/);
     const dim = t.engine.library.fingerprint.dim;
-    const zero = await expectError('/api/search', post(JSON.stringify({ terms: [{ vector: new Array<number>(dim).fill(0) }] })), 400, 'INVALID_INPUT');
+    const zero = await expectError(
+      '/api/search',
+      post(JSON.stringify({ terms: [{ vector: new Array<number>(dim).fill(0) }] })),
+      400,
+      'INVALID_INPUT',
+    );
     expect(zero.error.message).to.match(/zero/);
     // A vector of the right size that is not zero still works (and counts as a direction, whatever its length).
-    const ok = await fetch(`${t.base}/api/search`, post(JSON.stringify({ terms: [{ vector: new Array<number>(dim).fill(3) }], k: 3 })));
+    const ok = await fetch(
+      `${t.base}/api/search`,
+      post(JSON.stringify({ terms: [{ vector: new Array<number>(dim).fill(3) }], k: 3 })),
+    );
     expect(ok.status).to.equal(200);
   });
 
@@ -58,7 +99,11 @@ describe('server e2e: sharp edges', function () {
     const long = 'x'.repeat(MAX_QUERY_CHARS + 1);
     const get = await expectError(`/api/search?q=${long}`, {}, 400, 'INVALID_INPUT');
     const viaPost = await expectError('/api/search', post(JSON.stringify({ q: long })), 400, 'INVALID_INPUT');
-    for (const body of [get, viaPost]) expect(body.error.message).to.include(String(MAX_QUERY_CHARS)).and.not.match(/missing/);
+    for (const body of [get, viaPost]) {
+      expect(body.error.message)
+        .to.include(String(MAX_QUERY_CHARS))
+        .and.not.match(/missing/);
+    }
   });
 
   it('4. GET and POST validate alike: unknown filter keys and unknown formats → 400', async () => {
@@ -70,11 +115,19 @@ describe('server e2e: sharp edges', function () {
     await expectError('/api/search', post('{"q":"cat","filter":{"formats":["exe"]}}'), 400, 'INVALID_INPUT');
     // Known names, in any case and with the usual aliases, still pass.
     expect((await fetch(`${t.base}/api/search?q=cat&formats=JPG,png&k=2`)).status).to.equal(200);
-    expect((await fetch(`${t.base}/api/search`, post('{"q":"cat","k":2,"filter":{"formats":["jpeg","PNG"]}}'))).status).to.equal(200);
+    expect(
+      (await fetch(`${t.base}/api/search`, post('{"q":"cat","k":2,"filter":{"formats":["jpeg","PNG"]}}')))
+        .status,
+    ).to.equal(200);
   });
 
   it('4. an empty image is a 400, as raw bytes and as a multipart file', async () => {
-    const raw = await expectError('/api/search', { method: 'POST', headers: { 'content-type': 'image/png', 'content-length': '0' } }, 400, 'INVALID_INPUT');
+    const raw = await expectError(
+      '/api/search',
+      { method: 'POST', headers: { 'content-type': 'image/png', 'content-length': '0' } },
+      400,
+      'INVALID_INPUT',
+    );
     const form = new FormData();
     form.append('image', new Blob([new Uint8Array(0)], { type: 'image/png' }), 'empty.png');
     const multipart = await expectError('/api/search', { method: 'POST', body: form }, 400, 'INVALID_INPUT');

@@ -112,8 +112,9 @@ describe('tags and duplicates (e2e)', function () {
         .slice(6)
         .map((row) => library.findByUri(library.listRoots()[0]!.id, row.image.replace(/^images\//, ''))!);
       const tags = library.tagsFor(added.map((i) => i.id));
-      for (const [i, item] of added.entries())
-        {expect(tags.get(item.id)?.[0]?.label, item.uri).to.equal(concept(rows[6 + i]!));}
+      for (const [i, item] of added.entries()) {
+        expect(tags.get(item.id)?.[0]?.label, item.uri).to.equal(concept(rows[6 + i]!));
+      }
     } finally {
       await library.close();
     }

@@ -9,7 +9,14 @@ import { copyFile, mkdir, open, readFile, stat, truncate, writeFile } from 'node
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { openLibrary } from '../../src/store/open-library.ts';
-import { DEMO_IMAGES, conceptShots, makeLavfiVideo, makeVideo, runFfmpeg, videoTools } from '../helpers/video-generator.ts';
+import {
+  DEMO_IMAGES,
+  conceptShots,
+  makeLavfiVideo,
+  makeVideo,
+  runFfmpeg,
+  videoTools,
+} from '../helpers/video-generator.ts';
 import { cleanup, spawnClipdex, tempDir } from './indexer-helpers.ts';
 
 /** Resident memory of a process and its descendants (kB), from /proc. */
@@ -50,21 +57,51 @@ describe('e2e: hostile videos', function () {
     const tools = videoTools();
     await writeFile(path.join(media, 'zero-length.mp4'), '');
     await copyFile(path.join(DEMO_IMAGES, 'pizza-noto.png'), path.join(media, 'still-image.mp4'));
-    await runFfmpeg(tools, ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=2', '-c:a', 'aac', path.join(media, 'audio-only.mp4')]);
+    await runFfmpeg(tools, [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=2',
+      '-c:a',
+      'aac',
+      path.join(media, 'audio-only.mp4'),
+    ]);
     const small = { shots: conceptShots(3, 2), width: 320, height: 180, fps: 25 };
     await makeVideo(path.join(media, 'truncated.mp4'), small, tools);
-    await truncate(path.join(media, 'truncated.mp4'), Math.floor((await stat(path.join(media, 'truncated.mp4'))).size * 0.6));
+    await truncate(
+      path.join(media, 'truncated.mp4'),
+      Math.floor((await stat(path.join(media, 'truncated.mp4'))).size * 0.6),
+    );
     await makeVideo(path.join(media, 'corrupt-moov.mp4'), small, tools);
     const moov = await readFile(path.join(media, 'corrupt-moov.mp4'));
     const at = moov.indexOf('moov');
     const handle = await open(path.join(media, 'corrupt-moov.mp4'), 'r+');
     await handle.write(Buffer.alloc(400, 0xab), 0, 400, at + 40); // garbage inside the movie header
     await handle.close();
-    await makeLavfiVideo(path.join(media, 'huge-8k.mp4'), 'color=c=red:s=7680x4320:r=2', { seconds: 1, gop: 2 });
-    await makeLavfiVideo(path.join(media, 'ten-hours.mkv'), 'color=c=blue:s=64x36:r=0.2', { seconds: 36_000 });
+    await makeLavfiVideo(path.join(media, 'huge-8k.mp4'), 'color=c=red:s=7680x4320:r=2', {
+      seconds: 1,
+      gop: 2,
+    });
+    await makeLavfiVideo(path.join(media, 'ten-hours.mkv'), 'color=c=blue:s=64x36:r=0.2', {
+      seconds: 36_000,
+    });
 
     const lib = path.join(dir, 'lib');
-    const child = spawnClipdex(['index', media, '--library', lib, '--threads', '1', '--video-timeout', '20', '--json']);
+    const child = spawnClipdex([
+      'index',
+      media,
+      '--library',
+      lib,
+      '--threads',
+      '1',
+      '--video-timeout',
+      '20',
+      '--json',
+    ]);
     let stdout = '';
     child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = once(child, 'exit');

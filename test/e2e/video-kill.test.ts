@@ -27,7 +27,12 @@ function processes(): Proc[] {
       // pid (comm) state ppid …; comm may contain spaces, so split around the last ')'.
       const close = stat.lastIndexOf(')');
       const [state, ppid] = stat.slice(close + 2).split(' ');
-      out.push({ pid: Number(name), comm: stat.slice(stat.indexOf('(') + 1, close), state: state ?? '?', ppid: Number(ppid) });
+      out.push({
+        pid: Number(name),
+        comm: stat.slice(stat.indexOf('(') + 1, close),
+        state: state ?? '?',
+        ppid: Number(ppid),
+      });
     } catch {
       // exited meanwhile
     }

@@ -43,13 +43,18 @@ export async function launchChromium(): Promise<Browser> {
 export async function findChromium(): Promise<ChromiumInstall> {
   const fromEnv = process.env['CLIPDEX_CHROMIUM'];
   const system = fromEnv ?? (existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined);
-  if (system !== undefined) return { executablePath: system, source: 'system', env: {}, args: ['--headless', ...COMMON_ARGS] };
+  if (system !== undefined) {
+    return { executablePath: system, source: 'system', env: {}, args: ['--headless', ...COMMON_ARGS] };
+  }
   const dir = await unpackedChromium();
   return {
     executablePath: path.join(dir, 'chromium'),
     source: 'npm',
     // The NSS/NSPR/expat libraries the binary links come with it: a bare Debian has none of them.
-    env: { LD_LIBRARY_PATH: [path.join(dir, 'lib'), process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':'), FONTCONFIG_FILE: await writeFontsConf(dir) },
+    env: {
+      LD_LIBRARY_PATH: [path.join(dir, 'lib'), process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':'),
+      FONTCONFIG_FILE: await writeFontsConf(dir),
+    },
     // The package ships chrome-headless-shell; it needs no zygote (no sandbox helper as root).
     args: ['--no-zygote', ...COMMON_ARGS],
   };
@@ -65,7 +70,9 @@ function packageRoot(name: string): string {
 /** The unpacked npm Chromium directory, unpacking it first if this version is not there yet. */
 async function unpackedChromium(): Promise<string> {
   const pkg = packageRoot('@sparticuz/chromium');
-  const { version } = JSON.parse(await readFile(path.join(pkg, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(await readFile(path.join(pkg, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const dir = path.join(os.tmpdir(), `clipdex-chromium-${version}-${uid}`);
   if (existsSync(path.join(dir, 'chromium'))) return dir;
@@ -73,7 +80,11 @@ async function unpackedChromium(): Promise<string> {
   const bin = path.join(pkg, 'bin');
   const staging = await mkdtemp(`${dir}.partial-`);
   try {
-    await pipeline(createReadStream(path.join(bin, 'chromium.br')), createBrotliDecompress(), createWriteStream(path.join(staging, 'chromium'), { mode: 0o755 }));
+    await pipeline(
+      createReadStream(path.join(bin, 'chromium.br')),
+      createBrotliDecompress(),
+      createWriteStream(path.join(staging, 'chromium'), { mode: 0o755 }),
+    );
     for (const archive of ['al2023.tar.br', 'swiftshader.tar.br', 'fonts.tar.br']) {
       await pipeline(createReadStream(path.join(bin, archive)), createBrotliDecompress(), extract(staging));
     }

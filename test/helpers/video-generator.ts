@@ -62,7 +62,11 @@ export function videoTools(): FfmpegTools {
 }
 
 /** Writes `out` (an .mp4/.mkv/.webm by extension) and returns what is in it. */
-export async function makeVideo(out: string, spec: VideoSpec, tools: FfmpegTools = videoTools()): Promise<GroundTruth> {
+export async function makeVideo(
+  out: string,
+  spec: VideoSpec,
+  tools: FfmpegTools = videoTools(),
+): Promise<GroundTruth> {
   const fade = spec.transition === 'fade' ? FADE_SECONDS : 0;
   const starts: number[] = [];
   let t = 0;
@@ -72,13 +76,26 @@ export async function makeVideo(out: string, spec: VideoSpec, tools: FfmpegTools
   }
   const duration = t + fade;
   const inputs: string[] = [];
-  const graph: string[] = [`color=c=white:s=${spec.width}x${spec.height}:r=${spec.fps}:d=${duration.toFixed(3)}[bg0]`];
+  const graph: string[] = [
+    `color=c=white:s=${spec.width}x${spec.height}:r=${spec.fps}:d=${duration.toFixed(3)}[bg0]`,
+  ];
   const side = Math.round(Math.min(spec.width, spec.height) * 0.9);
   spec.shots.forEach((shot, i) => {
-    inputs.push('-loop', '1', '-framerate', String(spec.fps), '-t', shot.seconds.toFixed(3), '-i', path.join(DEMO_IMAGES, shot.image));
+    inputs.push(
+      '-loop',
+      '1',
+      '-framerate',
+      String(spec.fps),
+      '-t',
+      shot.seconds.toFixed(3),
+      '-i',
+      path.join(DEMO_IMAGES, shot.image),
+    );
     const start = starts[i]!;
     const fadeIn = fade > 0 && i > 0 ? `,fade=t=in:st=0:d=${fade}:alpha=1` : '';
-    graph.push(`[${i}:v]scale=${side}:${side}:flags=bicubic,format=yuva420p${fadeIn},setpts=PTS-STARTPTS+${start.toFixed(3)}/TB[s${i}]`);
+    graph.push(
+      `[${i}:v]scale=${side}:${side}:flags=bicubic,format=yuva420p${fadeIn},setpts=PTS-STARTPTS+${start.toFixed(3)}/TB[s${i}]`,
+    );
     const x = `(W-w)/2+W*0.02*sin(2*PI*t/5)`;
     graph.push(`[bg${i}][s${i}]overlay=x='${x}':y=(H-h)/2:eof_action=pass[bg${i + 1}]`);
   });
@@ -87,20 +104,51 @@ export async function makeVideo(out: string, spec: VideoSpec, tools: FfmpegTools
   // Rotation metadata tells players to turn the stored picture: store it turned the other way,
   // so that only a player (or indexer) that honours the metadata sees it upright (checked by
   // eye with the npm ffmpeg 4.1: its muxer's rotate=90 turns the picture clockwise on decode).
-  const turn = spec.rotate === 90 ? ',transpose=clock' : spec.rotate === 270 ? ',transpose=cclock' : spec.rotate === 180 ? ',hflip,vflip' : '';
-  graph.push(`[bg${spec.shots.length}]${noise > 0 ? `noise=alls=${noise}:allf=t,` : ''}format=yuv420p${turn}${vfr}[out]`);
+  const turn =
+    spec.rotate === 90
+      ? ',transpose=clock'
+      : spec.rotate === 270
+        ? ',transpose=cclock'
+        : spec.rotate === 180
+          ? ',hflip,vflip'
+          : '';
+  graph.push(
+    `[bg${spec.shots.length}]${noise > 0 ? `noise=alls=${noise}:allf=t,` : ''}format=yuv420p${turn}${vfr}[out]`,
+  );
   const gop = spec.gop ?? Math.round(spec.fps * 2);
   const args = [
-    '-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...inputs,
-    '-filter_complex', graph.join(';'), '-map', '[out]',
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...inputs,
+    '-filter_complex',
+    graph.join(';'),
+    '-map',
+    '[out]',
     ...(spec.vfr ? ['-vsync', 'vfr'] : ['-r', String(spec.fps)]),
     ...codecArgs(out, gop, spec.crf ?? 28),
-    '-t', duration.toFixed(3), spec.rotate ? `${out}.tmp${path.extname(out)}` : out,
+    '-t',
+    duration.toFixed(3),
+    spec.rotate ? `${out}.tmp${path.extname(out)}` : out,
   ];
   await runFfmpeg(tools, args);
   if (spec.rotate) {
     // Rotation metadata survives only a stream copy with ffmpeg 4.x, not an encode.
-    await runFfmpeg(tools, ['-nostdin', '-loglevel', 'error', '-y', '-i', `${out}.tmp${path.extname(out)}`, '-c', 'copy', '-metadata:s:v:0', `rotate=${spec.rotate}`, out]);
+    await runFfmpeg(tools, [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      `${out}.tmp${path.extname(out)}`,
+      '-c',
+      'copy',
+      '-metadata:s:v:0',
+      `rotate=${spec.rotate}`,
+      out,
+    ]);
     await rm(`${out}.tmp${path.extname(out)}`, { force: true });
   }
   const shots = spec.shots.map((s, i) => ({
@@ -112,24 +160,63 @@ export async function makeVideo(out: string, spec: VideoSpec, tools: FfmpegTools
 }
 
 /** A video from an ffmpeg lavfi source (no images): long, huge or odd cases, cheaply. */
-export async function makeLavfiVideo(out: string, source: string, options: { seconds: number; gop?: number; extra?: readonly string[] }, tools: FfmpegTools = videoTools()): Promise<void> {
+export async function makeLavfiVideo(
+  out: string,
+  source: string,
+  options: { seconds: number; gop?: number; extra?: readonly string[] },
+  tools: FfmpegTools = videoTools(),
+): Promise<void> {
   await runFfmpeg(tools, [
-    '-nostdin', '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(options.seconds),
-    ...codecArgs(out, options.gop ?? 250, 30), ...(options.extra ?? []), out,
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    source,
+    '-t',
+    String(options.seconds),
+    ...codecArgs(out, options.gop ?? 250, 30),
+    ...(options.extra ?? []),
+    out,
   ]);
 }
 
 function codecArgs(out: string, gop: number, crf: number): string[] {
   const ext = path.extname(out).toLowerCase();
-  if (ext === '.webm') return ['-c:v', 'libvpx', '-b:v', '300k', '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8'];
-  return ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', String(crf), '-g', String(gop), '-pix_fmt', 'yuv420p', ...(ext === '.mkv' ? [] : ['-movflags', '+faststart'])];
+  if (ext === '.webm') {
+    return ['-c:v', 'libvpx', '-b:v', '300k', '-g', String(gop), '-deadline', 'realtime', '-cpu-used', '8'];
+  }
+  return [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    String(crf),
+    '-g',
+    String(gop),
+    '-pix_fmt',
+    'yuv420p',
+    ...(ext === '.mkv' ? [] : ['-movflags', '+faststart']),
+  ];
 }
 
-export async function runFfmpeg(tools: FfmpegTools, args: readonly string[], timeoutMs = 300_000): Promise<void> {
+export async function runFfmpeg(
+  tools: FfmpegTools,
+  args: readonly string[],
+  timeoutMs = 300_000,
+): Promise<void> {
   const runner = new FfmpegRunner(tools);
   try {
     const result = await runner.capture('ffmpeg', args, { timeoutMs });
-    if (result.code !== 0) throw new Error(`ffmpeg failed (${String(result.code ?? result.signal)}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (result.code !== 0) {
+      throw new Error(
+        `ffmpeg failed (${String(result.code ?? result.signal)}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
+    }
   } finally {
     runner.dispose();
   }
@@ -157,5 +244,8 @@ export const CONCEPTS: readonly Omit<ShotSpec, 'seconds'>[] = [
 
 /** `n` shots cycling through CONCEPTS from `offset`, each `seconds` long. */
 export function conceptShots(n: number, seconds: number | ((i: number) => number), offset = 0): ShotSpec[] {
-  return Array.from({ length: n }, (_, i) => ({ ...CONCEPTS[(i + offset) % CONCEPTS.length]!, seconds: typeof seconds === 'number' ? seconds : seconds(i) }));
+  return Array.from({ length: n }, (_, i) => ({
+    ...CONCEPTS[(i + offset) % CONCEPTS.length]!,
+    seconds: typeof seconds === 'number' ? seconds : seconds(i),
+  }));
 }

@@ -12,13 +12,22 @@ export interface BoundaryScore {
 }
 
 /** Greedy one-to-one matching of detected to expected boundaries within `tolerance` seconds. */
-export function boundaryScore(detected: readonly number[], expected: readonly number[], tolerance = 0.5): BoundaryScore {
+export function boundaryScore(
+  detected: readonly number[],
+  expected: readonly number[],
+  tolerance = 0.5,
+): BoundaryScore {
   const free = [...expected];
   let tp = 0;
   for (const d of [...detected].sort((a, b) => a - b)) {
     let best = -1;
     for (let i = 0; i < free.length; i++) {
-      if (Math.abs(free[i]! - d) <= tolerance && (best < 0 || Math.abs(free[i]! - d) < Math.abs(free[best]! - d))) best = i;
+      if (
+        Math.abs(free[i]! - d) <= tolerance &&
+        (best < 0 || Math.abs(free[i]! - d) < Math.abs(free[best]! - d))
+      ) {
+        best = i;
+      }
     }
     if (best >= 0) {
       tp += 1;

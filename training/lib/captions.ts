@@ -6,13 +6,27 @@ import type { EmojiConcept } from './emoji-sources.ts';
 
 export type CaptionGroups = Record<'label' | 'template' | 'tags' | 'word', string[]>;
 
-const EN_TEMPLATES = ['an emoji of {}', 'a picture of {}', 'an icon of {}', 'a photo of {}', '{} emoji', 'a drawing of {}'];
+const EN_TEMPLATES = [
+  'an emoji of {}',
+  'a picture of {}',
+  'an icon of {}',
+  'a photo of {}',
+  '{} emoji',
+  'a drawing of {}',
+];
 const ZH_TEMPLATES = ['{}的表情', '{}图标', '一个{}', '{}的图片', '{}的照片'];
 
 /** Deterministic rotation instead of a random shuffle, so the builder's output is reproducible. */
-const rotate = <T>(xs: readonly T[], k: number): T[] => (xs.length ? [...xs.slice(k % xs.length), ...xs.slice(0, k % xs.length)] : []);
+const rotate = <T>(xs: readonly T[], k: number): T[] =>
+  xs.length ? [...xs.slice(k % xs.length), ...xs.slice(0, k % xs.length)] : [];
 
-function groupsFor(label: string, tags: readonly string[], words: readonly string[], templates: readonly string[], sep: string): CaptionGroups {
+function groupsFor(
+  label: string,
+  tags: readonly string[],
+  words: readonly string[],
+  templates: readonly string[],
+  sep: string,
+): CaptionGroups {
   if (!label) return { label: [], template: [], tags: [], word: [] };
   const others = tags.filter((t) => t !== label);
   const tagCaptions = [0, 1, 2]

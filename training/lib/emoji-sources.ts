@@ -32,12 +32,27 @@ interface EmojibaseEntry {
 export const STYLES = [
   { name: 'noto', train: true, license: 'Apache-2.0', credit: 'Google Noto Color Emoji' },
   { name: 'noto-v1', train: true, license: 'Apache-2.0', credit: 'Google Noto Emoji (blob era)' },
-  { name: 'twemoji', train: true, license: 'CC-BY-4.0', credit: 'Twemoji by Twitter, Inc and other contributors' },
+  {
+    name: 'twemoji',
+    train: true,
+    license: 'CC-BY-4.0',
+    credit: 'Twemoji by Twitter, Inc and other contributors',
+  },
   { name: 'fluent-emoji', train: true, license: 'MIT', credit: 'Microsoft Fluent Emoji (3D-style colour)' },
   { name: 'fluent-emoji-flat', train: true, license: 'MIT', credit: 'Microsoft Fluent Emoji Flat' },
-  { name: 'fluent-emoji-high-contrast', train: true, license: 'MIT', credit: 'Microsoft Fluent Emoji High Contrast' },
+  {
+    name: 'fluent-emoji-high-contrast',
+    train: true,
+    license: 'MIT',
+    credit: 'Microsoft Fluent Emoji High Contrast',
+  },
   { name: 'emojione', train: true, license: 'CC-BY-4.0', credit: 'EmojiOne 2.2 by Ranks.com' },
-  { name: 'emojione-monotone', train: true, license: 'CC-BY-4.0', credit: 'EmojiOne 2.2 monotone by Ranks.com' },
+  {
+    name: 'emojione-monotone',
+    train: true,
+    license: 'CC-BY-4.0',
+    credit: 'EmojiOne 2.2 monotone by Ranks.com',
+  },
   { name: 'openmoji', train: false, license: 'CC-BY-SA-4.0', credit: 'OpenMoji (evaluation only)' },
 ] as const;
 
@@ -138,7 +153,8 @@ function iconSvg(set: IconifySet, name: string, extraGroupAttrs: string): string
   }
   const ops: string[] = [];
   if (rotate % 4) ops.push(`rotate(${(rotate % 4) * 90} ${cx} ${cy})`);
-  if (hFlip || vFlip) ops.push(`translate(${cx} ${cy}) scale(${hFlip ? -1 : 1} ${vFlip ? -1 : 1}) translate(${-cx} ${-cy})`);
+  if (hFlip || vFlip)
+    ops.push(`translate(${cx} ${cy}) scale(${hFlip ? -1 : 1} ${vFlip ? -1 : 1}) translate(${-cx} ${-cy})`);
   const transform = ops.length ? ` transform="${ops.join(' ')}"` : '';
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="${left} ${top} ${w} ${h}" width="SIZE" height="SIZE">` +
@@ -174,7 +190,9 @@ export function loadStyle(style: StyleName): StyleArt {
       if (!exists(name)) return undefined;
       // "Outlined" draws a dark stroke under every shape that has none of its own, which turns
       // filled art into something closer to OpenMoji-like line art (a style augmentation).
-      const stroke = outlined ? ` stroke="#1a1a1a" stroke-width="${(viewSize * 0.035).toFixed(2)}" stroke-linejoin="round" paint-order="stroke"` : '';
+      const stroke = outlined
+        ? ` stroke="#1a1a1a" stroke-width="${(viewSize * 0.035).toFixed(2)}" stroke-linejoin="round" paint-order="stroke"`
+        : '';
       return iconSvg(set, name, stroke);
     },
   };

@@ -16,11 +16,19 @@ export async function renderRgb(svg: string, size: number): Promise<Buffer> {
 }
 
 export async function renderPng(svg: string, size: number): Promise<Buffer> {
-  return sharp(sizedSvg(svg, size)).flatten({ background: '#ffffff' }).removeAlpha().png({ compressionLevel: 9, palette: true }).toBuffer();
+  return sharp(sizedSvg(svg, size))
+    .flatten({ background: '#ffffff' })
+    .removeAlpha()
+    .png({ compressionLevel: 9, palette: true })
+    .toBuffer();
 }
 
 /** Runs `fn` over items with a small fixed number of jobs in flight, keeping output order. */
-export async function mapPool<T, R>(items: readonly T[], jobs: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapPool<T, R>(
+  items: readonly T[],
+  jobs: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -55,10 +55,14 @@ export async function downloadHubFile(options: FileDownloadOptions): Promise<voi
       break;
     } catch (error) {
       const failure = transportError(error, what, signal);
-      if (failure.code !== 'NETWORK_ERROR' || failure.details?.retryable === false || attempt >= retries) throw failure;
+      if (failure.code !== 'NETWORK_ERROR' || failure.details?.retryable === false || attempt >= retries) {
+        throw failure;
+      }
       attempt += 1;
       options.onRetry?.(attempt, failure.message);
-      await sleep((options.retryDelayMs ?? 500) * attempt, undefined, signal ? { signal } : {}).catch(() => undefined);
+      await sleep((options.retryDelayMs ?? 500) * attempt, undefined, signal ? { signal } : {}).catch(
+        () => undefined,
+      );
     }
   }
   await verify(file, partPath, what);
@@ -66,14 +70,28 @@ export async function downloadHubFile(options: FileDownloadOptions): Promise<voi
 
 async function fetchInto(options: FileDownloadOptions, offset: number, what: string): Promise<void> {
   const { repo, commit, file, partPath, signal } = options;
-  const { response, linkedEtag, linkedSize } = await options.client.openFile(repo, commit, file.path, offset, signal);
+  const { response, linkedEtag, linkedSize } = await options.client.openFile(
+    repo,
+    commit,
+    file.path,
+    offset,
+    signal,
+  );
   if (linkedSize !== undefined && linkedSize !== file.size) {
     await response.body?.cancel();
-    throw new EngineError('NETWORK_ERROR', `${what}: the hub says ${linkedSize} bytes but its file list says ${file.size}`, { details: { retryable: false } });
+    throw new EngineError(
+      'NETWORK_ERROR',
+      `${what}: the hub says ${linkedSize} bytes but its file list says ${file.size}`,
+      { details: { retryable: false } },
+    );
   }
   if (linkedEtag && file.sha256 && linkedEtag !== file.sha256) {
     await response.body?.cancel();
-    throw new EngineError('NETWORK_ERROR', `${what}: the hub's X-Linked-Etag ${linkedEtag} disagrees with its file list (${file.sha256})`, { details: { retryable: false } });
+    throw new EngineError(
+      'NETWORK_ERROR',
+      `${what}: the hub's X-Linked-Etag ${linkedEtag} disagrees with its file list (${file.sha256})`,
+      { details: { retryable: false } },
+    );
   }
   let start = offset;
   if (response.status === 416 || (response.status === 206 && !contentRangeStartsAt(response, offset))) {
@@ -97,7 +115,10 @@ async function fetchInto(options: FileDownloadOptions, offset: number, what: str
   const sink = createWriteStream(partPath, { flags: start > 0 ? 'a' : 'w' });
   await pipeline(Readable.fromWeb(response.body), counter, sink, signal ? { signal } : {});
   if (received < file.size) {
-    throw new EngineError('NETWORK_ERROR', `${what}: connection closed after ${received} of ${file.size} bytes`);
+    throw new EngineError(
+      'NETWORK_ERROR',
+      `${what}: connection closed after ${received} of ${file.size} bytes`,
+    );
   }
 }
 
@@ -110,12 +131,19 @@ async function verify(file: HubFile, partPath: string, what: string): Promise<vo
   const digests = await digestFile(partPath, file.size);
   let problem: string | undefined;
   if (digests.size !== file.size) problem = `size ${digests.size} bytes, expected ${file.size}`;
-  else if (file.sha256 && digests.sha256 !== file.sha256) problem = `sha256 ${digests.sha256}, expected ${file.sha256}`;
-  else if (!file.sha256 && file.gitOid && digests.gitOid !== file.gitOid) problem = `git blob id ${digests.gitOid}, expected ${file.gitOid}`;
+  else if (file.sha256 && digests.sha256 !== file.sha256) {
+    problem = `sha256 ${digests.sha256}, expected ${file.sha256}`;
+  } else if (!file.sha256 && file.gitOid && digests.gitOid !== file.gitOid) {
+    problem = `git blob id ${digests.gitOid}, expected ${file.gitOid}`;
+  }
   if (problem) {
     await rm(partPath, { force: true });
-    throw new EngineError('NETWORK_ERROR', `${what}: downloaded file is corrupt (${problem}); it was deleted, run the pull again`, {
-      details: { file: file.path, retryable: false },
-    });
+    throw new EngineError(
+      'NETWORK_ERROR',
+      `${what}: downloaded file is corrupt (${problem}); it was deleted, run the pull again`,
+      {
+        details: { file: file.path, retryable: false },
+      },
+    );
   }
 }

@@ -55,7 +55,11 @@ export class HubClient {
   /** Resolves a branch or tag to the commit every later request is pinned to. */
   async commitOf(repo: string, revision: string, signal?: AbortSignal): Promise<string> {
     const what = `model ${repo} at revision "${revision}"`;
-    const info = await this.#json<{ sha?: unknown }>(revisionInfoUrl(this.endpoint, repo, revision), what, signal);
+    const info = await this.#json<{ sha?: unknown }>(
+      revisionInfoUrl(this.endpoint, repo, revision),
+      what,
+      signal,
+    );
     if (typeof info.sha !== 'string' || info.sha.length === 0) {
       throw new EngineError('NETWORK_ERROR', `${what}: the hub's answer has no commit id`);
     }
@@ -69,7 +73,9 @@ export class HubClient {
     while (url) {
       const response = await this.#get(url, `file list of ${repo}`, signal);
       const page: unknown = await response.json();
-      if (!Array.isArray(page)) throw new EngineError('NETWORK_ERROR', `file list of ${repo}: not a JSON array`);
+      if (!Array.isArray(page)) {
+        throw new EngineError('NETWORK_ERROR', `file list of ${repo}: not a JSON array`);
+      }
       for (const entry of page as TreeEntry[]) {
         if (entry.type !== 'file' || typeof entry.path !== 'string') continue;
         const lfs = entry.lfs;
@@ -86,11 +92,22 @@ export class HubClient {
   }
 
   /** GET of one file, optionally from a byte offset; the response is checked to be 200, 206 or 416. */
-  async openFile(repo: string, commit: string, filePath: string, offset: number, signal?: AbortSignal): Promise<OpenedFile> {
+  async openFile(
+    repo: string,
+    commit: string,
+    filePath: string,
+    offset: number,
+    signal?: AbortSignal,
+  ): Promise<OpenedFile> {
     const what = `${repo}/${filePath}`;
     const headers: Record<string, string> = { 'accept-encoding': 'identity' };
     if (offset > 0) headers.range = `bytes=${offset}-`;
-    const opened = await this.#follow(resolveFileUrl(this.endpoint, repo, commit, filePath), headers, what, signal);
+    const opened = await this.#follow(
+      resolveFileUrl(this.endpoint, repo, commit, filePath),
+      headers,
+      what,
+      signal,
+    );
     const status = opened.response.status;
     if (status !== 200 && status !== 206 && status !== 416) {
       await opened.response.body?.cancel();
@@ -103,7 +120,12 @@ export class HubClient {
    * Follows redirects by hand: the hub answers renamed repos with a relative redirect and LFS
    * files with a 302 to its CDN, and only its own first answer carries X-Linked-Etag/-Size.
    */
-  async #follow(start: string, headers: Record<string, string>, what: string, signal?: AbortSignal): Promise<OpenedFile> {
+  async #follow(
+    start: string,
+    headers: Record<string, string>,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<OpenedFile> {
     let url = start;
     let linkedEtag: string | undefined;
     let linkedSize: number | undefined;
@@ -141,7 +163,12 @@ export class HubClient {
     return response;
   }
 
-  async #fetch(url: string, headers: Record<string, string>, what: string, signal?: AbortSignal): Promise<Response> {
+  async #fetch(
+    url: string,
+    headers: Record<string, string>,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const all: Record<string, string> = { 'user-agent': this.#userAgent, ...headers };
     // The token is for the hub only: a CDN on another origin gets a signed URL instead.
     if (this.#token && new URL(url).origin === new URL(this.endpoint).origin) {

@@ -10,14 +10,31 @@ export function hubStatusError(response: Response, what: string): EngineError {
   const hubCode = response.headers.get('x-error-code') ?? '';
   const details = { status, url: response.url, hubCode: hubCode || undefined };
   if (hubCode === 'GatedRepo') {
-    return new EngineError('UNAUTHORIZED', `${what}: this repository is gated; accept its terms on the hub, then set HF_TOKEN to a token of that account (HTTP ${status})`, { details });
+    return new EngineError(
+      'UNAUTHORIZED',
+      `${what}: this repository is gated; accept its terms on the hub, then set HF_TOKEN to a token of that account (HTTP ${status})`,
+      { details },
+    );
   }
-  if (status === 404 || hubCode === 'RepoNotFound' || hubCode === 'RevisionNotFound' || hubCode === 'EntryNotFound') {
+  if (
+    status === 404 ||
+    hubCode === 'RepoNotFound' ||
+    hubCode === 'RevisionNotFound' ||
+    hubCode === 'EntryNotFound'
+  ) {
     const hint = status === 401 ? ' (or it is private: set HF_TOKEN)' : '';
-    return new EngineError('NOT_FOUND', `${what}: not found on the hub${hint} (HTTP ${status}${hubCode ? `, ${hubCode}` : ''})`, { details });
+    return new EngineError(
+      'NOT_FOUND',
+      `${what}: not found on the hub${hint} (HTTP ${status}${hubCode ? `, ${hubCode}` : ''})`,
+      { details },
+    );
   }
   if (status === 401 || status === 403) {
-    return new EngineError('UNAUTHORIZED', `${what}: access denied (HTTP ${status}); set HF_TOKEN to a token that can read this repository`, { details });
+    return new EngineError(
+      'UNAUTHORIZED',
+      `${what}: access denied (HTTP ${status}); set HF_TOKEN to a token that can read this repository`,
+      { details },
+    );
   }
   return new EngineError('NETWORK_ERROR', `${what}: the hub answered HTTP ${status}`, { details });
 }

@@ -15,7 +15,10 @@ export function isRepoId(value: string): boolean {
 
 export function assertRepoId(value: string): string {
   if (!isRepoId(value)) {
-    throw new EngineError('INVALID_INPUT', `not a hub repository id: "${value}" (expected owner/name, e.g. Xenova/clip-vit-base-patch32)`);
+    throw new EngineError(
+      'INVALID_INPUT',
+      `not a hub repository id: "${value}" (expected owner/name, e.g. Xenova/clip-vit-base-patch32)`,
+    );
   }
   return value;
 }

@@ -16,8 +16,22 @@ import { acquireLock } from './staging-lock.ts';
 import { selectVariantFiles, type HubLayout, type ModelVariant } from './variant-files.ts';
 
 export type PullEvent =
-  | { type: 'resolved'; repo: string; commit: string; layout: HubLayout; files: readonly HubFile[]; totalBytes: number }
-  | { type: 'progress'; path: string; fileBytes: number; fileSize: number; receivedBytes: number; totalBytes: number }
+  | {
+      type: 'resolved';
+      repo: string;
+      commit: string;
+      layout: HubLayout;
+      files: readonly HubFile[];
+      totalBytes: number;
+    }
+  | {
+      type: 'progress';
+      path: string;
+      fileBytes: number;
+      fileSize: number;
+      receivedBytes: number;
+      totalBytes: number;
+    }
   | { type: 'file-done'; path: string }
   | { type: 'retry'; path: string; attempt: number; reason: string };
 
@@ -45,7 +59,10 @@ export interface PullResult {
 /** Hub paths become local paths: refuse anything that could escape the package directory. */
 function safeLocalPath(root: string, filePath: string): string {
   const parts = filePath.split('/');
-  if (filePath.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\'))) {
+  if (
+    filePath.startsWith('/') ||
+    parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\'))
+  ) {
     throw new EngineError('INVALID_INPUT', `refusing unsafe file path from the hub: "${filePath}"`);
   }
   return path.join(root, ...parts);
@@ -59,7 +76,10 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   const existing = cache.findInstalled(repo, variant);
   const existingManifest = existing ? cache.readManifestSync(existing) : undefined;
   // Asking for another revision than the one installed means "update", not "already there".
-  const sameRevision = existingManifest !== undefined && (options.revision === undefined || [existingManifest.revision, existingManifest.commit].includes(options.revision));
+  const sameRevision =
+    existingManifest !== undefined &&
+    (options.revision === undefined ||
+      [existingManifest.revision, existingManifest.commit].includes(options.revision));
   if (existing && existingManifest && sameRevision && !options.force) {
     return { dir: existing, manifest: existingManifest, alreadyInstalled: true };
   }
@@ -82,7 +102,10 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   try {
     // Parts from another commit must not be mixed into this one.
     const statePath = path.join(staging, 'state.json');
-    const previous = await readFile(statePath, 'utf8').then((t) => (JSON.parse(t) as { commit?: string }).commit, () => undefined);
+    const previous = await readFile(statePath, 'utf8').then(
+      (t) => (JSON.parse(t) as { commit?: string }).commit,
+      () => undefined,
+    );
     if (previous !== commit) await rm(pkgDir, { recursive: true, force: true });
     await writeFile(statePath, JSON.stringify({ repo, commit, variant }));
 
@@ -90,18 +113,33 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     const report = (file: HubFile, fileBytes: number): void => {
       done.set(file.path, fileBytes);
       const receivedBytes = [...done.values()].reduce((a, b) => a + b, 0);
-      options.onEvent?.({ type: 'progress', path: file.path, fileBytes, fileSize: file.size, receivedBytes, totalBytes });
+      options.onEvent?.({
+        type: 'progress',
+        path: file.path,
+        fileBytes,
+        fileSize: file.size,
+        receivedBytes,
+        totalBytes,
+      });
     };
     for (const file of files) {
       const target = safeLocalPath(pkgDir, file.path);
       await mkdir(path.dirname(target), { recursive: true });
-      const verified = await readFile(`${target}.ok`, 'utf8').then((t) => t === (file.sha256 ?? file.gitOid ?? String(file.size)), () => false);
+      const verified = await readFile(`${target}.ok`, 'utf8').then(
+        (t) => t === (file.sha256 ?? file.gitOid ?? String(file.size)),
+        () => false,
+      );
       if (!verified) {
         await downloadHubFile({
-          client, repo, commit, file, signal,
+          client,
+          repo,
+          commit,
+          file,
+          signal,
           partPath: `${target}.part`,
           onBytes: (n) => report(file, n),
-          onRetry: (attempt, reason) => options.onEvent?.({ type: 'retry', path: file.path, attempt, reason }),
+          onRetry: (attempt, reason) =>
+            options.onEvent?.({ type: 'retry', path: file.path, attempt, reason }),
           ...(options.retries !== undefined ? { retries: options.retries } : {}),
           ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
         });
@@ -115,9 +153,20 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     for (const file of files) await rm(`${safeLocalPath(pkgDir, file.path)}.ok`, { force: true });
 
     const manifest: PullManifest = {
-      format: 1, repo, revision, commit, variant, layout, endpoint: client.endpoint,
+      format: 1,
+      repo,
+      revision,
+      commit,
+      variant,
+      layout,
+      endpoint: client.endpoint,
       pulledAt: new Date().toISOString(),
-      files: files.map((f) => ({ path: f.path, size: f.size, ...(f.sha256 ? { sha256: f.sha256 } : {}), ...(f.gitOid ? { gitOid: f.gitOid } : {}) })),
+      files: files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        ...(f.sha256 ? { sha256: f.sha256 } : {}),
+        ...(f.gitOid ? { gitOid: f.gitOid } : {}),
+      })),
     };
     await writeFile(path.join(pkgDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     await installAtomically(pkgDir, installDir, staging);
@@ -138,7 +187,11 @@ async function ensureFreeSpace(dir: string, bytes: number): Promise<void> {
   const free = Number(fs.bavail) * Number(fs.bsize);
   if (free < bytes) {
     const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
-    throw new EngineError('IO_ERROR', `not enough disk space in ${dir}: the model needs ${mb(bytes)}, ${mb(free)} free`, { details: { bytes, free } });
+    throw new EngineError(
+      'IO_ERROR',
+      `not enough disk space in ${dir}: the model needs ${mb(bytes)}, ${mb(free)} free`,
+      { details: { bytes, free } },
+    );
   }
 }
 

@@ -24,7 +24,10 @@ export async function acquireLock(lockPath: string, what: string): Promise<() =>
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new EngineError('CONFLICT', `${what} is already being pulled by process ${owner}; wait for it or stop it`);
+        throw new EngineError(
+          'CONFLICT',
+          `${what} is already being pulled by process ${owner}; wait for it or stop it`,
+        );
       }
       await rm(lockPath, { force: true });
     }

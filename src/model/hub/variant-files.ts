@@ -27,7 +27,9 @@ function isSupportFile(filePath: string): boolean {
 
 /** The graph plus its external-data files (`x.onnx_data`, `x.onnx.data`, `x.onnx_data_1`, …). */
 function graphFiles(files: readonly HubFile[], graph: string): HubFile[] {
-  return files.filter((f) => f.path === graph || f.path.startsWith(`${graph}_data`) || f.path.startsWith(`${graph}.data`));
+  return files.filter(
+    (f) => f.path === graph || f.path.startsWith(`${graph}_data`) || f.path.startsWith(`${graph}.data`),
+  );
 }
 
 export function detectHubLayout(files: readonly HubFile[]): HubLayout | undefined {
@@ -43,7 +45,10 @@ export function availableVariants(files: readonly HubFile[]): ModelVariant[] {
   const layout = detectHubLayout(files);
   if (layout !== 'huggingface') return layout ? ['fp32'] : [];
   const paths = new Set(files.map((f) => f.path));
-  return VARIANTS.filter((v) => paths.has(`onnx/text_model${HF_SUFFIX[v]}.onnx`) && paths.has(`onnx/vision_model${HF_SUFFIX[v]}.onnx`));
+  return VARIANTS.filter(
+    (v) =>
+      paths.has(`onnx/text_model${HF_SUFFIX[v]}.onnx`) && paths.has(`onnx/vision_model${HF_SUFFIX[v]}.onnx`),
+  );
 }
 
 export interface VariantSelection {
@@ -51,29 +56,48 @@ export interface VariantSelection {
   readonly files: HubFile[];
 }
 
-export function selectVariantFiles(repo: string, files: readonly HubFile[], variant: ModelVariant): VariantSelection {
+export function selectVariantFiles(
+  repo: string,
+  files: readonly HubFile[],
+  variant: ModelVariant,
+): VariantSelection {
   const layout = detectHubLayout(files);
   if (!layout) {
-    const sample = files.slice(0, 12).map((f) => f.path).join(', ');
-    throw new EngineError('MODEL_LOAD_FAILED', `${repo} has no CLIP text and vision ONNX graphs clipdex can load (looked for onnx/text_model.onnx, textual/model.onnx, textual.onnx); files: ${sample}`);
+    const sample = files
+      .slice(0, 12)
+      .map((f) => f.path)
+      .join(', ');
+    throw new EngineError(
+      'MODEL_LOAD_FAILED',
+      `${repo} has no CLIP text and vision ONNX graphs clipdex can load (looked for onnx/text_model.onnx, textual/model.onnx, textual.onnx); files: ${sample}`,
+    );
   }
   const available = availableVariants(files);
   if (!available.includes(variant)) {
-    throw new EngineError('NOT_FOUND', `${repo} does not publish the ${variant} variant; available: ${available.join(', ') || 'none'}`, {
-      details: { available },
-    });
+    throw new EngineError(
+      'NOT_FOUND',
+      `${repo} does not publish the ${variant} variant; available: ${available.join(', ') || 'none'}`,
+      {
+        details: { available },
+      },
+    );
   }
   const support = files.filter((f) => isSupportFile(f.path));
   let graphs: HubFile[];
   switch (layout) {
     case 'huggingface': {
       const suffix = HF_SUFFIX[variant];
-      graphs = [...graphFiles(files, `onnx/text_model${suffix}.onnx`), ...graphFiles(files, `onnx/vision_model${suffix}.onnx`)];
+      graphs = [
+        ...graphFiles(files, `onnx/text_model${suffix}.onnx`),
+        ...graphFiles(files, `onnx/vision_model${suffix}.onnx`),
+      ];
       break;
     }
     case 'openclip':
       // Direct children only: immich keeps RKNN/ArmNN builds in subfolders and `.armnn` files beside the graph.
-      graphs = files.filter((f) => /^(textual|visual)\/[^/]+$/.test(f.path) && !/\.(armnn|rknn)$/i.test(f.path));
+      graphs = files.filter(
+        (f) => /^(textual|visual)\/[^/]+$/.test(f.path) && !/\.(armnn|rknn)$/i.test(f.path),
+      );
       break;
     case 'clip-as-service':
       graphs = [...graphFiles(files, 'textual.onnx'), ...graphFiles(files, 'visual.onnx')];
@@ -81,5 +105,8 @@ export function selectVariantFiles(repo: string, files: readonly HubFile[], vari
   }
   const chosen = new Map<string, HubFile>();
   for (const f of [...support, ...graphs]) chosen.set(f.path, f);
-  return { layout, files: [...chosen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
+  return {
+    layout,
+    files: [...chosen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
 }

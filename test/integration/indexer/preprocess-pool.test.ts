@@ -5,7 +5,15 @@ import { PreprocessPool } from '../../../indexer/pipeline/preprocess-pool.ts';
 import { CLIP_MEAN, CLIP_STD } from '../../../src/model/package-config.ts';
 
 const IMAGE = path.resolve(import.meta.dirname, '..', '..', '..', 'fixtures', 'images', 'landscape.jpg');
-const SPEC = { width: 32, height: 32, resizeMode: 'shortest', mean: CLIP_MEAN, std: CLIP_STD, interpolation: 'bicubic', rescaleFactor: 1 / 255 } as const;
+const SPEC = {
+  width: 32,
+  height: 32,
+  resizeMode: 'shortest',
+  mean: CLIP_MEAN,
+  std: CLIP_STD,
+  interpolation: 'bicubic',
+  rescaleFactor: 1 / 255,
+} as const;
 
 describe('preprocess pool: active workers and busy time', () => {
   it('spawns only the active workers, grows and shrinks within its size, and counts busy time', async () => {

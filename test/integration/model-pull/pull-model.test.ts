@@ -58,21 +58,38 @@ describe('model pull from a hub over real HTTP', function () {
   });
 
   const pull = (extra: Partial<Parameters<typeof pullModel>[0]> = {}) =>
-    pullModel({ client: new HubClient({ endpoint: hub.endpoint }), cache, repo: REPO, retryDelayMs: 1, ...extra });
+    pullModel({
+      client: new HubClient({ endpoint: hub.endpoint }),
+      cache,
+      repo: REPO,
+      retryDelayMs: 1,
+      ...extra,
+    });
 
   it('downloads exactly the fp32 files, follows the LFS redirect and installs atomically', async () => {
     const events: PullEvent[] = [];
     const result = await pull({ onEvent: (e) => events.push(e) });
     expect(result.alreadyInstalled).to.equal(false);
     expect(result.dir).to.equal(cache.installDir(REPO, 'fp32'));
-    const want = ['README.md', 'config.json', 'onnx/text_model.onnx', 'onnx/vision_model.onnx', 'preprocessor_config.json', 'tokenizer.json'];
+    const want = [
+      'README.md',
+      'config.json',
+      'onnx/text_model.onnx',
+      'onnx/vision_model.onnx',
+      'preprocessor_config.json',
+      'tokenizer.json',
+    ];
     expect(result.manifest.files.map((f) => f.path)).to.deep.equal(want);
-    for (const p of want) expect((await readFile(path.join(result.dir, p))).equals(files.get(p)!)).to.equal(true, p);
+    for (const p of want) {
+      expect((await readFile(path.join(result.dir, p))).equals(files.get(p)!)).to.equal(true, p);
+    }
     expect(existsSync(path.join(result.dir, 'onnx/model.onnx'))).to.equal(false);
     expect(result.manifest.commit).to.equal(COMMIT);
     expect(result.manifest.layout).to.equal('huggingface');
     // Pinned to the commit, paged tree followed, LFS file fetched from the CDN after the 302.
-    expect(hub.requests.some((r) => r.url.startsWith(`/${REPO}/resolve/${COMMIT}/onnx/text_model.onnx`))).to.equal(true);
+    expect(
+      hub.requests.some((r) => r.url.startsWith(`/${REPO}/resolve/${COMMIT}/onnx/text_model.onnx`)),
+    ).to.equal(true);
     expect(hub.requests.filter((r) => r.url.includes('/tree/')).length).to.be.greaterThan(1);
     expect(hub.requests.some((r) => r.url.startsWith('/cdn/'))).to.equal(true);
     const last = events.filter((e) => e.type === 'progress').at(-1);
@@ -111,7 +128,11 @@ describe('model pull from a hub over real HTTP', function () {
     // text_model.onnx verified in the first run is not fetched again; vision_model continues.
     expect(hub.requests.some((r) => r.url.includes('text_model.onnx'))).to.equal(false);
     expect(hub.requests.filter((r) => r.url.startsWith('/cdn/') && r.range)).to.have.length(1);
-    expect((await readFile(path.join(result.dir, 'onnx/vision_model.onnx'))).equals(files.get('onnx/vision_model.onnx')!)).to.equal(true);
+    expect(
+      (await readFile(path.join(result.dir, 'onnx/vision_model.onnx'))).equals(
+        files.get('onnx/vision_model.onnx')!,
+      ),
+    ).to.equal(true);
   });
 
   it('rejects a corrupted LFS file and installs nothing', async () => {
@@ -172,20 +193,29 @@ describe('model pull from a hub over real HTTP', function () {
     const forced = await pull({ force: true });
     expect(forced.alreadyInstalled).to.equal(false);
     expect(await readFile(path.join(forced.dir, 'config.json'), 'utf8')).to.equal('{"projection_dim":16}');
-    expect((JSON.parse(await readFile(path.join(forced.dir, MANIFEST_FILE), 'utf8')) as { repo: string }).repo).to.equal(REPO);
+    expect(
+      (JSON.parse(await readFile(path.join(forced.dir, MANIFEST_FILE), 'utf8')) as { repo: string }).repo,
+    ).to.equal(REPO);
   });
 
   it('follows the relative redirect of a renamed repo', async () => {
     hub.renamed.set('Old/tiny-clip', REPO);
     const result = await pull({ repo: 'Old/tiny-clip' });
     expect(result.manifest.commit).to.equal(COMMIT);
-    expect((await readFile(path.join(result.dir, 'onnx/text_model.onnx'))).equals(files.get('onnx/text_model.onnx')!)).to.equal(true);
+    expect(
+      (await readFile(path.join(result.dir, 'onnx/text_model.onnx'))).equals(
+        files.get('onnx/text_model.onnx')!,
+      ),
+    ).to.equal(true);
   });
 
   it('stops with ABORTED when cancelled, installs nothing, and a later pull succeeds', async () => {
     const controller = new AbortController();
     const error = await expectError(
-      pull({ signal: controller.signal, onEvent: (e) => e.type === 'progress' && e.path === 'onnx/text_model.onnx' && controller.abort() }),
+      pull({
+        signal: controller.signal,
+        onEvent: (e) => e.type === 'progress' && e.path === 'onnx/text_model.onnx' && controller.abort(),
+      }),
     );
     expect(error.code).to.equal('ABORTED');
     expect(existsSync(cache.installDir(REPO, 'fp32'))).to.equal(false);
@@ -210,9 +240,19 @@ describe('model pull from a hub over real HTTP', function () {
     const result = await pull({ repo: 'immich-app/ViT-B-32__openai' });
     expect(result.manifest.layout).to.equal('openclip');
     expect(result.manifest.files.map((f) => f.path)).to.deep.equal([
-      'README.md', 'config.json', 'textual/model.onnx', 'textual/onnx__MatMul_1234', 'textual/tokenizer.json', 'visual/model.onnx', 'visual/preprocess_cfg.json',
+      'README.md',
+      'config.json',
+      'textual/model.onnx',
+      'textual/onnx__MatMul_1234',
+      'textual/tokenizer.json',
+      'visual/model.onnx',
+      'visual/preprocess_cfg.json',
     ]);
-    expect((await readFile(path.join(result.dir, 'textual/onnx__MatMul_1234'))).equals(immich.get('textual/onnx__MatMul_1234')!)).to.equal(true);
+    expect(
+      (await readFile(path.join(result.dir, 'textual/onnx__MatMul_1234'))).equals(
+        immich.get('textual/onnx__MatMul_1234')!,
+      ),
+    ).to.equal(true);
     const fp16 = await expectError(pull({ repo: 'immich-app/ViT-B-32__openai', variant: 'fp16' }));
     expect(fp16.message).to.contain('available: fp32');
   });

@@ -28,7 +28,17 @@ describe('resolveModel and the model cache', function () {
   async function install(repo: string, variant: 'fp32' | 'fp16' | 'quantized'): Promise<string> {
     const dir = new ModelCache(cacheDir).installDir(repo, variant);
     await mkdir(dir, { recursive: true });
-    const manifest = { format: 1, repo, revision: 'main', commit: 'c'.repeat(40), variant, layout: 'huggingface', endpoint: 'http://x', pulledAt: '2026-01-01T00:00:00Z', files: [{ path: 'a', size: 5 }] };
+    const manifest = {
+      format: 1,
+      repo,
+      revision: 'main',
+      commit: 'c'.repeat(40),
+      variant,
+      layout: 'huggingface',
+      endpoint: 'http://x',
+      pulledAt: '2026-01-01T00:00:00Z',
+      files: [{ path: 'a', size: 5 }],
+    };
     await writeFile(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest));
     return dir;
   }
@@ -66,14 +76,20 @@ describe('resolveModel and the model cache', function () {
   });
 
   it('a package without its manifest (an interrupted copy) is not treated as installed', async () => {
-    await mkdir(new ModelCache(cacheDir).installDir('Xenova/clip-vit-base-patch32', 'fp32'), { recursive: true });
+    await mkdir(new ModelCache(cacheDir).installDir('Xenova/clip-vit-base-patch32', 'fp32'), {
+      recursive: true,
+    });
     expect(thrown(() => resolveModel('clip-vit-b32', cacheDir)).code).to.equal('NOT_FOUND');
     expect(await new ModelCache(cacheDir).list()).to.deep.equal([]);
   });
 
   it('the cache dir comes from CLIPDEX_CACHE, then XDG_CACHE_HOME, then ~/.cache', () => {
-    expect(defaultModelCacheDir({ CLIPDEX_CACHE: '/c', XDG_CACHE_HOME: '/x' }, '/home/u')).to.equal(path.resolve('/c/models'));
-    expect(defaultModelCacheDir({ XDG_CACHE_HOME: '/x' }, '/home/u')).to.equal(path.resolve('/x/clipdex/models'));
+    expect(defaultModelCacheDir({ CLIPDEX_CACHE: '/c', XDG_CACHE_HOME: '/x' }, '/home/u')).to.equal(
+      path.resolve('/c/models'),
+    );
+    expect(defaultModelCacheDir({ XDG_CACHE_HOME: '/x' }, '/home/u')).to.equal(
+      path.resolve('/x/clipdex/models'),
+    );
     expect(defaultModelCacheDir({}, '/home/u')).to.equal(path.join('/home/u', '.cache', 'clipdex', 'models'));
   });
 
@@ -81,7 +97,12 @@ describe('resolveModel and the model cache', function () {
     expect(new Set(CATALOG.map((e) => e.name)).size).to.equal(CATALOG.length);
     for (const e of CATALOG) {
       expect(findCatalogEntry(e.repo)).to.equal(e);
-      for (const triple of [e.recall.flickr.textToImage, e.recall.flickr.imageToText, e.recall.coco.textToImage, e.recall.coco.imageToText]) {
+      for (const triple of [
+        e.recall.flickr.textToImage,
+        e.recall.flickr.imageToText,
+        e.recall.coco.textToImage,
+        e.recall.coco.imageToText,
+      ]) {
         expect(triple[0]).to.be.within(0, triple[1]);
         expect(triple[1]).to.be.within(triple[0], triple[2]);
         expect(triple[2]).to.be.at.most(100);

@@ -54,8 +54,17 @@ export class TestHub {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.endpoint);
-    this.requests.push({ method: req.method ?? 'GET', url: url.pathname + url.search, authorization: req.headers.authorization, range: req.headers.range });
-    if (this.requiredToken && req.headers.authorization !== `Bearer ${this.requiredToken}` && !url.pathname.startsWith('/cdn/')) {
+    this.requests.push({
+      method: req.method ?? 'GET',
+      url: url.pathname + url.search,
+      authorization: req.headers.authorization,
+      range: req.headers.range,
+    });
+    if (
+      this.requiredToken &&
+      req.headers.authorization !== `Bearer ${this.requiredToken}` &&
+      !url.pathname.startsWith('/cdn/')
+    ) {
       res.writeHead(401, { 'x-error-code': 'RepoNotFound' }).end('{"error":"Invalid credentials"}');
       return;
     }
@@ -72,10 +81,17 @@ export class TestHub {
     res.writeHead(404).end();
   }
 
-  #repo(owner: string | undefined, name: string | undefined, rev: string | undefined, res: ServerResponse): HubRepo | undefined {
+  #repo(
+    owner: string | undefined,
+    name: string | undefined,
+    rev: string | undefined,
+    res: ServerResponse,
+  ): HubRepo | undefined {
     const repo = this.repos.get(`${owner}/${name}`);
     if (!repo) {
-      res.writeHead(404, { 'x-error-code': 'RepoNotFound', 'content-type': 'application/json' }).end('{"error":"Repository not found"}');
+      res
+        .writeHead(404, { 'x-error-code': 'RepoNotFound', 'content-type': 'application/json' })
+        .end('{"error":"Repository not found"}');
       return undefined;
     }
     if (rev !== 'main' && rev !== repo.commit) {
@@ -91,18 +107,39 @@ export class TestHub {
     const paths = [...repo.files.keys()].sort();
     if (kind === 'revision') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: `${owner}/${name}`, sha: repo.commit, siblings: paths.map((rfilename) => ({ rfilename })) }));
+      res.end(
+        JSON.stringify({
+          id: `${owner}/${name}`,
+          sha: repo.commit,
+          siblings: paths.map((rfilename) => ({ rfilename })),
+        }),
+      );
       return;
     }
     // Tree: directories and files, recursive, in pages linked by `Link: <…>; rel="next"`.
-    const dirs = new Set(paths.flatMap((p) => p.split('/').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('/'))));
+    const dirs = new Set(
+      paths.flatMap((p) =>
+        p
+          .split('/')
+          .slice(0, -1)
+          .map((_, i, a) => a.slice(0, i + 1).join('/')),
+      ),
+    );
     const entries = [
       ...[...dirs].map((p) => ({ type: 'directory', path: p, oid: gitOid(Buffer.from(p)), size: 0 })),
       ...paths.map((p) => {
         const bytes = repo.files.get(p)!;
-        const pointer = Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(bytes)}\nsize ${bytes.length}\n`);
+        const pointer = Buffer.from(
+          `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(bytes)}\nsize ${bytes.length}\n`,
+        );
         return isLfs(p)
-          ? { type: 'file', path: p, oid: gitOid(pointer), size: bytes.length, lfs: { oid: sha256(bytes), size: bytes.length, pointerSize: pointer.length } }
+          ? {
+              type: 'file',
+              path: p,
+              oid: gitOid(pointer),
+              size: bytes.length,
+              lfs: { oid: sha256(bytes), size: bytes.length, pointerSize: pointer.length },
+            }
           : { type: 'file', path: p, oid: gitOid(bytes), size: bytes.length };
       }),
     ];
@@ -151,7 +188,13 @@ export class TestHub {
     this.#send(filePath, bytes, req, res, { etag: `"${sha256(bytes)}"` });
   }
 
-  #send(filePath: string, original: Buffer, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>): void {
+  #send(
+    filePath: string,
+    original: Buffer,
+    req: IncomingMessage,
+    res: ServerResponse,
+    headers: Record<string, string>,
+  ): void {
     let bytes = original;
     if (this.corrupt.has(filePath)) {
       bytes = Buffer.from(original);

@@ -36,14 +36,18 @@ describe('clip-as-service package as shipped (no tokenizer)', () => {
   });
 
   it('text embeddings follow the known weights for the reference CLIP token ids; images too', async () => {
-    const reference = JSON.parse(await readFile(path.join(FIXTURES, 'tokenizers/clip/reference-ids.json'), 'utf8')) as { cases: Case[] };
+    const reference = JSON.parse(
+      await readFile(path.join(FIXTURES, 'tokenizers/clip/reference-ids.json'), 'utf8'),
+    ) as { cases: Case[] };
     // Cases that fit the context (the long ones are about truncation, tested elsewhere).
     const cases = reference.cases.filter((c) => c.ids.length <= 77).slice(0, 12);
     expect(cases.length).to.be.at.least(8);
     const model = await loadModel(SHIPPED, { device: 'cpu', threads: 1 });
     try {
       const vectors = await model.text.encodeBatch(cases.map((c) => c.text));
-      cases.forEach((c, i) => expect(maxAbsDiff(vectors[i]!, expectedText(c.ids, 6)), c.text).to.be.below(1e-4));
+      cases.forEach((c, i) =>
+        expect(maxAbsDiff(vectors[i]!, expectedText(c.ids, 6)), c.text).to.be.below(1e-4),
+      );
       const t = randomTensor(24, 7);
       expect(maxAbsDiff(await model.image.encodeOne(t), expectedImage(t, 6))).to.be.below(1e-4);
     } finally {
@@ -58,7 +62,9 @@ describe('clip-as-service package as shipped (no tokenizer)', () => {
       await cp(SHIPPED, dir, { recursive: true });
       const error = await loadModel(dir, { device: 'cpu', threads: 1 }).catch((e: unknown) => e);
       expect(error).to.have.property('code', 'MODEL_LOAD_FAILED');
-      expect((error as Error).message).to.include(path.join(dir, 'tokenizer.json')).and.match(/multilingual/);
+      expect((error as Error).message)
+        .to.include(path.join(dir, 'tokenizer.json'))
+        .and.match(/multilingual/);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

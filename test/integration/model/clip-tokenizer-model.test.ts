@@ -15,7 +15,9 @@ describe('huggingface package with the real CLIP tokenizer', () => {
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
       await copyFile(path.join(BUILTIN_CLIP_TOKENIZER_DIR, f), path.join(dir, f));
     }
-    const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_config: Record<string, unknown> };
+    const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as {
+      text_config: Record<string, unknown>;
+    };
     config.text_config['max_position_embeddings'] = 77;
     await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
   });
@@ -51,7 +53,9 @@ describe('openclip package with tokenizer_kwargs.clean = canonicalize (SigLIP st
       await plain.close();
       expect(maxAbsDiff(withPunct!, bare!)).to.be.above(1e-3);
 
-      const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { text_cfg: Record<string, unknown> };
+      const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as {
+        text_cfg: Record<string, unknown>;
+      };
       config.text_cfg['tokenizer_kwargs'] = { clean: 'canonicalize' };
       await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
       const model = await loadModel(dir, { device: 'cpu', threads: 1 });

@@ -23,7 +23,9 @@ describe('execution providers (real ONNX Runtime on this machine)', () => {
     try {
       if (cudaProviderInstalled()) {
         expect(['cuda', 'cpu']).to.include(model.executionProvider);
-        if (model.executionProvider === 'cpu') expect(model.details.providerNote).to.match(/CUDA could not start/);
+        if (model.executionProvider === 'cpu') {
+          expect(model.details.providerNote).to.match(/CUDA could not start/);
+        }
       } else {
         expect(model.executionProvider).to.equal('cpu');
         expect(model.details.providerNote).to.match(/CUDA provider not installed/);
@@ -54,12 +56,19 @@ describe('execution providers (real ONNX Runtime on this machine)', () => {
   });
 
   it('reads graph I/O metadata: names, element types, symbolic and fixed dims', async () => {
-    const session = await OnnxSession.open(path.join(FIXTURES, 'models/formats/openclip/textual/model.onnx'), { device: 'cpu', threads: 1 });
+    const session = await OnnxSession.open(
+      path.join(FIXTURES, 'models/formats/openclip/textual/model.onnx'),
+      { device: 'cpu', threads: 1 },
+    );
     expect(session.inputs).to.deep.equal([{ name: 'text', type: 'int32', shape: [1, 77] }]);
     expect(session.outputs).to.deep.equal([{ name: 'embedding', type: 'float32', shape: [1, 12] }]);
     await session.close();
     const hf = await OnnxSession.open(GRAPH, { device: 'cpu', threads: 1 });
-    expect(hf.inputs[0]).to.deep.equal({ name: 'input_ids', type: 'int64', shape: ['batch_size', 'sequence_length'] });
+    expect(hf.inputs[0]).to.deep.equal({
+      name: 'input_ids',
+      type: 'int64',
+      shape: ['batch_size', 'sequence_length'],
+    });
     await hf.close();
   });
 
@@ -75,7 +84,9 @@ describe('execution providers (real ONNX Runtime on this machine)', () => {
   it('a closed session refuses to run', async () => {
     const session = await OnnxSession.open(GRAPH, { device: 'cpu', threads: 1 });
     await session.close();
-    const error = await session.run({ input_ids: { type: 'int64', data: new BigInt64Array(2), dims: [1, 2] } }).catch((e: unknown) => e);
+    const error = await session
+      .run({ input_ids: { type: 'int64', data: new BigInt64Array(2), dims: [1, 2] } })
+      .catch((e: unknown) => e);
     expect(isEngineError(error, 'CLOSED')).to.equal(true);
   });
 });

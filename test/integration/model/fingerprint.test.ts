@@ -7,7 +7,11 @@ import { tempCopy } from './model-test-dirs.ts';
 async function idOf(dir: string): Promise<{ id: string; name: string; files: string[] }> {
   const model = await loadModel(dir, { device: 'cpu', threads: 1 });
   await model.close();
-  return { id: model.fingerprint.id, name: model.fingerprint.name, files: Object.keys(model.fingerprint.files) };
+  return {
+    id: model.fingerprint.id,
+    name: model.fingerprint.name,
+    files: Object.keys(model.fingerprint.files),
+  };
 }
 
 describe('model fingerprint', () => {
@@ -21,8 +25,16 @@ describe('model fingerprint', () => {
   it('is stable across loads, hashes graphs, tokenizer and configs', async () => {
     const a = await idOf(dir);
     const b = await idOf(dir);
-    expect(a.id).to.equal(b.id).and.to.match(/^[0-9a-f]{24}$/);
-    expect(a.files).to.include.members(['textual/model.onnx', 'visual/model.onnx', 'textual/tokenizer.json', 'config.json', 'visual/preprocess_cfg.json']);
+    expect(a.id)
+      .to.equal(b.id)
+      .and.to.match(/^[0-9a-f]{24}$/);
+    expect(a.files).to.include.members([
+      'textual/model.onnx',
+      'visual/model.onnx',
+      'textual/tokenizer.json',
+      'config.json',
+      'visual/preprocess_cfg.json',
+    ]);
   });
 
   it('survives renaming the package directory (the name is recorded, not hashed)', async () => {

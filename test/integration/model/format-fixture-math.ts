@@ -63,7 +63,10 @@ export function expectedImage(pixels: Float32Array, dim: number, quantized = fal
 
 /** The fixture tokenizers are word-level: ids straight from the vocabulary, wrapped in begin/end. */
 export function fixtureIds(tokenizerJson: string, text: string): number[] {
-  const tok = JSON.parse(readFileSync(tokenizerJson, 'utf8')) as { model: { vocab: Record<string, number> }; post_processor: { special_tokens: Record<string, { ids: number[] }> } };
+  const tok = JSON.parse(readFileSync(tokenizerJson, 'utf8')) as {
+    model: { vocab: Record<string, number> };
+    post_processor: { special_tokens: Record<string, { ids: number[] }> };
+  };
   const vocab = tok.model.vocab;
   const specials = Object.values(tok.post_processor.special_tokens).map((s) => s.ids[0]!);
   const words = text.toLowerCase().match(/\w+|[^\w\s]+/g) ?? [];

@@ -21,10 +21,54 @@ interface Layout {
 }
 
 const LAYOUTS: readonly Layout[] = [
-  { dir: 'huggingface', layout: 'huggingface', dim: 8, context: 16, tokenizer: 'tokenizer.json', textInputs: ['input_ids'], idsType: 'int64', fixedBatch: null, size: 32, output: 'text_embeds' },
-  { dir: 'openclip', layout: 'openclip', dim: 12, context: 77, tokenizer: 'textual/tokenizer.json', textInputs: ['text'], idsType: 'int32', fixedBatch: 1, size: 40, output: 'embedding' },
-  { dir: 'clip-as-service', layout: 'clip-as-service', dim: 6, context: 77, tokenizer: 'tokenizer.json', textInputs: ['input_ids', 'attention_mask'], idsType: 'int32', fixedBatch: null, size: 24, output: '1407' },
-  { dir: 'chinese-clip-like', layout: 'openclip', dim: 10, context: 52, tokenizer: 'textual/tokenizer.json', textInputs: ['text'], idsType: 'int64', fixedBatch: 1, size: 28, output: 'unnorm_text_features' },
+  {
+    dir: 'huggingface',
+    layout: 'huggingface',
+    dim: 8,
+    context: 16,
+    tokenizer: 'tokenizer.json',
+    textInputs: ['input_ids'],
+    idsType: 'int64',
+    fixedBatch: null,
+    size: 32,
+    output: 'text_embeds',
+  },
+  {
+    dir: 'openclip',
+    layout: 'openclip',
+    dim: 12,
+    context: 77,
+    tokenizer: 'textual/tokenizer.json',
+    textInputs: ['text'],
+    idsType: 'int32',
+    fixedBatch: 1,
+    size: 40,
+    output: 'embedding',
+  },
+  {
+    dir: 'clip-as-service',
+    layout: 'clip-as-service',
+    dim: 6,
+    context: 77,
+    tokenizer: 'tokenizer.json',
+    textInputs: ['input_ids', 'attention_mask'],
+    idsType: 'int32',
+    fixedBatch: null,
+    size: 24,
+    output: '1407',
+  },
+  {
+    dir: 'chinese-clip-like',
+    layout: 'openclip',
+    dim: 10,
+    context: 52,
+    tokenizer: 'textual/tokenizer.json',
+    textInputs: ['text'],
+    idsType: 'int64',
+    fixedBatch: 1,
+    size: 28,
+    output: 'unnorm_text_features',
+  },
 ];
 
 const TEXTS = ['a photo of the cat', 'two small dogs on the beach .', 'red car', 'A BLUE house, in snow', ''];
@@ -72,7 +116,9 @@ for (const spec of LAYOUTS) {
 
     it('text: batch equals item by item', async () => {
       const batch = await model.text.encodeBatch(TEXTS);
-      for (const [i, text] of TEXTS.entries()) expect(maxAbsDiff(batch[i]!, await model.text.encodeOne(text))).to.be.below(1e-6);
+      for (const [i, text] of TEXTS.entries()) {
+        expect(maxAbsDiff(batch[i]!, await model.text.encodeOne(text))).to.be.below(1e-6);
+      }
     });
 
     it('image embeddings equal the known-weight outputs, normalised, batch = item by item', async () => {
@@ -106,7 +152,7 @@ describe('format fixture: huggingface variants and truncation', () => {
       expect(maxAbsDiff(v!, expectedText(ids, 8, true))).to.be.below(1e-4);
       expect(maxAbsDiff(v!, expectedText(ids, 8, false))).to.be.above(1e-3);
       const t = randomTensor(32, 9);
-      expect(maxAbsDiff((await model.image.encodeOne(t)), expectedImage(t, 8, true))).to.be.below(1e-4);
+      expect(maxAbsDiff(await model.image.encodeOne(t), expectedImage(t, 8, true))).to.be.below(1e-4);
     } finally {
       await model.close();
     }
@@ -119,7 +165,9 @@ describe('format fixture: huggingface variants and truncation', () => {
       expect(model.details.text.outputs[0]!.type).to.equal('float16');
       const [v] = await model.text.encodeBatch(['a photo of the cat']);
       expect(v).to.be.instanceOf(Float32Array);
-      expect(maxAbsDiff(v!, expectedText(fixtureIds(path.join(dir, 'tokenizer.json'), 'a photo of the cat'), 8))).to.be.below(2e-3);
+      expect(
+        maxAbsDiff(v!, expectedText(fixtureIds(path.join(dir, 'tokenizer.json'), 'a photo of the cat'), 8)),
+      ).to.be.below(2e-3);
       const t = randomTensor(32, 4);
       expect(maxAbsDiff(await model.image.encodeOne(t), expectedImage(t, 8))).to.be.below(5e-3);
     } finally {

@@ -19,7 +19,9 @@ export interface GoldenCase {
   readonly source_size: [number, number];
 }
 
-export const goldenCases = (JSON.parse(readFileSync(path.join(GOLDEN, 'index.json'), 'utf8')) as { cases: GoldenCase[] }).cases;
+export const goldenCases = (
+  JSON.parse(readFileSync(path.join(GOLDEN, 'index.json'), 'utf8')) as { cases: GoldenCase[] }
+).cases;
 
 export const specFor = (c: GoldenCase): PreprocessSpec => ({
   width: c.size,
@@ -32,9 +34,17 @@ export const specFor = (c: GoldenCase): PreprocessSpec => ({
 });
 
 export const goldenTensor = (c: GoldenCase): Float32Array =>
-  toChwTensor({ data: new Uint8Array(gunzipSync(readFileSync(path.join(GOLDEN, c.file)))), width: c.size, height: c.size }, specFor(c));
+  toChwTensor(
+    {
+      data: new Uint8Array(gunzipSync(readFileSync(path.join(GOLDEN, c.file)))),
+      width: c.size,
+      height: c.size,
+    },
+    specFor(c),
+  );
 
 export const imageBytes = (c: GoldenCase): Buffer => readFileSync(path.join(IMAGES, c.image));
 
 /** Largest absolute difference between two tensors of the same length. */
-export const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+export const maxAbsDiff = (a: Float32Array, b: Float32Array): number =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);

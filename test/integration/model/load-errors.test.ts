@@ -27,12 +27,18 @@ describe('loadModel: bad packages give typed errors', () => {
   });
 
   it('missing directory → NOT_FOUND', async () => {
-    const message = await failure(loadModel(path.join(os.tmpdir(), 'clipdex-no-such-model-dir')), 'NOT_FOUND');
+    const message = await failure(
+      loadModel(path.join(os.tmpdir(), 'clipdex-no-such-model-dir')),
+      'NOT_FOUND',
+    );
     expect(message).to.include('clipdex-no-such-model-dir');
   });
 
   it('a file instead of a directory → MODEL_LOAD_FAILED', async () => {
-    await failure(loadModel(path.join(FIXTURES, 'models/formats/huggingface/config.json')), 'MODEL_LOAD_FAILED');
+    await failure(
+      loadModel(path.join(FIXTURES, 'models/formats/huggingface/config.json')),
+      'MODEL_LOAD_FAILED',
+    );
   });
 
   it('unknown layout → MODEL_LOAD_FAILED naming what was looked for', async () => {
@@ -40,7 +46,9 @@ describe('loadModel: bad packages give typed errors', () => {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     await writeFile(path.join(dir, 'model.safetensors'), 'not onnx');
     const message = await failure(loadModel(dir), 'MODEL_LOAD_FAILED');
-    for (const expected of ['onnx/text_model.onnx', 'textual/model.onnx', 'textual.onnx']) expect(message).to.include(expected);
+    for (const expected of ['onnx/text_model.onnx', 'textual/model.onnx', 'textual.onnx']) {
+      expect(message).to.include(expected);
+    }
   });
 
   it('only one tower present → MODEL_LOAD_FAILED', async () => {
@@ -66,15 +74,24 @@ describe('loadModel: bad packages give typed errors', () => {
   it('text and vision towers of different sizes → DIMENSION_MISMATCH', async () => {
     const dir = await copy('models/formats/huggingface');
     // 6-d clip-as-service vision tower (24×24) under the 8-d HF text tower.
-    await copyFile(path.join(FIXTURES, 'models/formats/clip-as-service/visual.onnx'), path.join(dir, 'onnx', 'vision_model.onnx'));
-    await writeFile(path.join(dir, 'preprocessor_config.json'), JSON.stringify({ size: { shortest_edge: 24 }, crop_size: { height: 24, width: 24 } }));
+    await copyFile(
+      path.join(FIXTURES, 'models/formats/clip-as-service/visual.onnx'),
+      path.join(dir, 'onnx', 'vision_model.onnx'),
+    );
+    await writeFile(
+      path.join(dir, 'preprocessor_config.json'),
+      JSON.stringify({ size: { shortest_edge: 24 }, crop_size: { height: 24, width: 24 } }),
+    );
     const message = await failure(loadModel(dir, { device: 'cpu', threads: 1 }), 'DIMENSION_MISMATCH');
     expect(message).to.match(/8-d.*6-d/);
   });
 
   it('preprocessing size that the vision graph cannot take → MODEL_LOAD_FAILED', async () => {
     const dir = await copy('models/formats/openclip');
-    await writeFile(path.join(dir, 'visual', 'preprocess_cfg.json'), JSON.stringify({ size: 64, resize_mode: 'squash' }));
+    await writeFile(
+      path.join(dir, 'visual', 'preprocess_cfg.json'),
+      JSON.stringify({ size: 64, resize_mode: 'squash' }),
+    );
     const message = await failure(loadModel(dir, { device: 'cpu', threads: 1 }), 'MODEL_LOAD_FAILED');
     expect(message).to.include('40×40');
   });
@@ -100,7 +117,10 @@ describe('loadModel: bad packages give typed errors', () => {
   });
 
   it('close() releases both sessions; encoding afterwards throws CLOSED; close twice is fine', async () => {
-    const model = await loadModel(path.join(FIXTURES, 'models/formats/huggingface'), { device: 'cpu', threads: 1 });
+    const model = await loadModel(path.join(FIXTURES, 'models/formats/huggingface'), {
+      device: 'cpu',
+      threads: 1,
+    });
     await model.close();
     await model.close();
     expect(model.isClosed).to.equal(true);

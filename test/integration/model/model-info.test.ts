@@ -41,15 +41,33 @@ describe('clipdex model info', () => {
 
   it('--json gives the same facts as data, including the chosen variant', async () => {
     const { ctx, out } = context();
-    await run({ _: [path.join(FIXTURES, 'models/formats/huggingface')], json: true, device: 'cpu', threads: '1', variant: 'quantized' }, ctx);
+    await run(
+      {
+        _: [path.join(FIXTURES, 'models/formats/huggingface')],
+        json: true,
+        device: 'cpu',
+        threads: '1',
+        variant: 'quantized',
+      },
+      ctx,
+    );
     const info = JSON.parse(out()) as Record<string, unknown> & { text: { uses: { output: string } } };
-    expect(info).to.include({ layout: 'huggingface', variant: 'quantized', dim: 8, contextLength: 16, executionProvider: 'cpu' });
+    expect(info).to.include({
+      layout: 'huggingface',
+      variant: 'quantized',
+      dim: 8,
+      contextLength: 16,
+      executionProvider: 'cpu',
+    });
     expect(info.text.uses.output).to.equal('text_embeds');
   });
 
   it('refuses a bad thread count', async () => {
     const { ctx } = context();
-    const error = await run({ _: [path.join(FIXTURES, 'models/formats/openclip')], threads: 'many' }, ctx).catch((e: unknown) => e);
+    const error = await run(
+      { _: [path.join(FIXTURES, 'models/formats/openclip')], threads: 'many' },
+      ctx,
+    ).catch((e: unknown) => e);
     expect(error).to.have.property('code', 'INVALID_INPUT');
   });
 });

@@ -4,7 +4,14 @@ import { decodeImage, resizeRgbCubic } from '../../../src/image/sharp-decoder.ts
 import { bundledModelDir } from '../../../src/model/bundled-model.ts';
 import { loadModel } from '../../../src/model/load-model.ts';
 import { cosine } from '../../../src/vector/vector-math.ts';
-import { goldenCases as cases, goldenTensor as golden, imageBytes, maxAbsDiff, specFor, type GoldenCase } from './golden-cases.ts';
+import {
+  goldenCases as cases,
+  goldenTensor as golden,
+  imageBytes,
+  maxAbsDiff,
+  specFor,
+  type GoldenCase,
+} from './golden-cases.ts';
 
 // The default 'fast' preprocessing (libvips cubic inside the decode for big reductions) against
 // the PIL goldens: bit-exact wherever it takes the Pillow port (small images, upscales), and for
@@ -57,7 +64,9 @@ describe("image preprocessing: default 'fast' fidelity", () => {
   it('resampling inside the decode gives the same bytes as decoding in full, then resizing', async () => {
     const bytes = imageBytes(cases.find((k) => k.image === BIG)!);
     const inside = await decodeImage(bytes, { cubicResize: () => ({ width: 335, height: 224 }) });
-    expect([inside.width, inside.height, inside.sourceWidth, inside.sourceHeight]).to.deep.equal([335, 224, 4000, 2667]);
+    expect([inside.width, inside.height, inside.sourceWidth, inside.sourceHeight]).to.deep.equal([
+      335, 224, 4000, 2667,
+    ]);
     const after = await resizeRgbCubic(await decodeImage(bytes), 335, 224);
     expect(Buffer.from(inside.data).equals(Buffer.from(after.data))).to.equal(true);
   });

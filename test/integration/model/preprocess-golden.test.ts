@@ -12,7 +12,9 @@ describe("image preprocessing ('exact') matches PIL bicubic goldens (fixtures/im
 
   for (const c of goldenCases) {
     it(`${c.image} ${c.mode} ${c.size}: cosine ≥ 0.9999 to PIL`, async () => {
-      const ours = await new SharpImagePreprocessor(specFor(c), { fidelity: 'exact' }).preprocess(imageBytes(c));
+      const ours = await new SharpImagePreprocessor(specFor(c), { fidelity: 'exact' }).preprocess(
+        imageBytes(c),
+      );
       expect([ours.width, ours.height]).to.deep.equal(c.source_size);
       const golden = goldenTensor(c);
       expect(ours.pixels).to.have.length(golden.length);

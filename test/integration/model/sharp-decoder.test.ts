@@ -18,11 +18,16 @@ async function code(promise: Promise<unknown>): Promise<string | undefined> {
   return isEngineError(error) ? error.code : `not an EngineError: ${String(error)}`;
 }
 
-const solid = (r: number, g: number, b: number, size = 16) => sharp({ create: { width: size, height: size, channels: 3, background: { r, g, b } } }).png().toBuffer();
+const solid = (r: number, g: number, b: number, size = 16) =>
+  sharp({ create: { width: size, height: size, channels: 3, background: { r, g, b } } })
+    .png()
+    .toBuffer();
 
 describe('sharp decoder (real libvips)', () => {
-  it('an animated GIF decodes to its first frame only (one frame tall, the first frame\'s colour)', async () => {
-    const gif = await sharp([await solid(255, 0, 0), await solid(0, 0, 255)], { join: { animated: true } }).gif().toBuffer();
+  it("an animated GIF decodes to its first frame only (one frame tall, the first frame's colour)", async () => {
+    const gif = await sharp([await solid(255, 0, 0), await solid(0, 0, 255)], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     expect((await sharp(gif).metadata()).pages).to.equal(2);
     const decoded = await decodeImage(gif);
     expect([decoded.width, decoded.height, decoded.format]).to.deep.equal([16, 16, 'gif']);
@@ -50,8 +55,11 @@ describe('sharp decoder (real libvips)', () => {
       );
       const decoded = await decodeImage(svg);
       expect([decoded.width, decoded.height, decoded.format]).to.deep.equal([64, 64, 'svg']);
-      const at = (x: number, y: number) => Array.from(decoded.data.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
-      expect(at(2, 2), 'corner: white, not the external red or the local file').to.deep.equal([255, 255, 255]);
+      const at = (x: number, y: number) =>
+        Array.from(decoded.data.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3));
+      expect(at(2, 2), 'corner: white, not the external red or the local file').to.deep.equal([
+        255, 255, 255,
+      ]);
       expect(at(20, 32), 'left half: the blue square, not the local file').to.deep.equal([0, 0, 255]);
       expect(at(40, 32)).to.deep.equal([0, 0, 255]);
       expect(requests).to.equal(0);
@@ -64,7 +72,11 @@ describe('sharp decoder (real libvips)', () => {
     const decoded = await decodeImage(image('exif-rotated.jpg'));
     expect([decoded.width, decoded.height, decoded.format]).to.deep.equal([200, 300, 'jpeg']);
     expect(decoded.data).to.have.length(200 * 300 * 3);
-    expect(await probeImage(image('exif-rotated.jpg'))).to.deep.equal({ width: 200, height: 300, format: 'jpeg' });
+    expect(await probeImage(image('exif-rotated.jpg'))).to.deep.equal({
+      width: 200,
+      height: 300,
+      format: 'jpeg',
+    });
   });
 
   it('composites transparency onto white', async () => {
@@ -100,7 +112,9 @@ describe('sharp decoder (real libvips)', () => {
     const jpeg = await makeThumbnail(image('exif-rotated.jpg'), 64);
     const meta = await sharp(jpeg).metadata();
     expect([meta.format, meta.width, meta.height]).to.deep.equal(['jpeg', 43, 64]);
-    const webp = await sharp(await makeThumbnail(image('photo-4000.jpg'), 128, { format: 'webp' })).metadata();
+    const webp = await sharp(
+      await makeThumbnail(image('photo-4000.jpg'), 128, { format: 'webp' }),
+    ).metadata();
     expect([webp.format, webp.width]).to.deep.equal(['webp', 128]);
     const small = await sharp(await makeThumbnail(image('grey.png'), 1000)).metadata();
     expect([small.width, small.height]).to.deep.equal([200, 150]);

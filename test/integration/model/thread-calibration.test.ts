@@ -26,9 +26,14 @@ describe('per-machine thread calibration', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  const entries = async (): Promise<string[]> => (existsSync(cache.dir) ? (await readdir(cache.dir)).sort() : []);
+  const entries = async (): Promise<string[]> =>
+    existsSync(cache.dir) ? (await readdir(cache.dir)).sort() : [];
   const load = (extra: { cpu?: { model: string; count: number }; variant?: string } = {}) =>
-    loadModel(MODEL, { device: 'cpu', ...(extra.variant ? { variant: extra.variant } : {}), calibration: { cache, cpu: extra.cpu ?? CPU, options: QUICK } });
+    loadModel(MODEL, {
+      device: 'cpu',
+      ...(extra.variant ? { variant: extra.variant } : {}),
+      calibration: { cache, cpu: extra.cpu ?? CPU, options: QUICK },
+    });
 
   it('measures each tower once, within its bounds, then reuses the result on this machine', async () => {
     const first = await load();
@@ -49,7 +54,11 @@ describe('per-machine thread calibration', () => {
   });
 
   it('--threads overrides the calibration and the cache', async () => {
-    const model = await loadModel(MODEL, { device: 'cpu', threads: 2, calibration: { cache, cpu: CPU, options: QUICK } });
+    const model = await loadModel(MODEL, {
+      device: 'cpu',
+      threads: 2,
+      calibration: { cache, cpu: CPU, options: QUICK },
+    });
     await model.close();
     expect(model.details.threads.text).to.include({ source: 'flag', threads: 2 });
     expect(model.details.threads.vision).to.include({ source: 'flag', threads: 2 });
@@ -77,7 +86,9 @@ describe('per-machine thread calibration', () => {
 
   it('an unreadable or foreign cache entry is ignored and replaced', async () => {
     await (await load()).close();
-    for (const name of await entries()) await writeFile(path.join(cache.dir, name), '{"format":1,"threads":99');
+    for (const name of await entries()) {
+      await writeFile(path.join(cache.dir, name), '{"format":1,"threads":99');
+    }
     const model = await load();
     await model.close();
     expect(model.details.threads.text.source).to.equal('measured');
@@ -105,11 +116,17 @@ describe('per-machine thread calibration', () => {
 
   it('pinned to one CPU (taskset -c 0), the CLI picks 1 thread for both towers', async function () {
     if (process.platform !== 'linux' || !existsSync('/usr/bin/taskset')) this.skip();
-    const { stdout } = await promisify(execFile)('/usr/bin/taskset', ['-c', '0', process.execPath, path.join(REPO, 'bin/clipdex.js'), 'model', 'info', '--json'], {
-      cwd: REPO,
-      env: { ...process.env, CLIPDEX_CACHE: dir },
-    });
-    const info = JSON.parse(stdout) as { threads: { text: { threads: number; source: string }; vision: { threads: number; source: string } } };
+    const { stdout } = await promisify(execFile)(
+      '/usr/bin/taskset',
+      ['-c', '0', process.execPath, path.join(REPO, 'bin/clipdex.js'), 'model', 'info', '--json'],
+      {
+        cwd: REPO,
+        env: { ...process.env, CLIPDEX_CACHE: dir },
+      },
+    );
+    const info = JSON.parse(stdout) as {
+      threads: { text: { threads: number; source: string }; vision: { threads: number; source: string } };
+    };
     expect(info.threads.text).to.include({ threads: 1, source: 'single-cpu' });
     expect(info.threads.vision).to.include({ threads: 1, source: 'single-cpu' });
   });

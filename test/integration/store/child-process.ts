@@ -16,14 +16,19 @@ export interface Child {
 }
 
 export function spawnChild(script: string, args: readonly string[]): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(CHILDREN, script), ...args], { stdio: 'pipe' });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(CHILDREN, script), ...args], {
+    stdio: 'pipe',
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines: string[] = [];
-  const waiters: { pattern: RegExp; resolve: (m: RegExpExecArray) => void; reject: (e: Error) => void }[] = [];
+  const waiters: { pattern: RegExp; resolve: (m: RegExpExecArray) => void; reject: (e: Error) => void }[] =
+    [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
-      for (const w of waiters.splice(0)) w.reject(new Error(`child exited (${code ?? signal}) before printing ${w.pattern}: ${stderr}`));
+      for (const w of waiters.splice(0)) {
+        w.reject(new Error(`child exited (${code ?? signal}) before printing ${w.pattern}: ${stderr}`));
+      }
       resolve({ code, signal });
     });
   });

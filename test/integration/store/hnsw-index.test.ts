@@ -47,8 +47,12 @@ describe('HnswIndex on real hnswlib files', function () {
     const file = path.join(dir, 'g.hnsw');
     await index.save(file);
     const bytes = await fs.readFile(file);
-    for (const chunk of [1, 7, 4096, bytes.length]) expect(checkBytes(bytes, chunk), `chunk ${chunk}`).to.equal(true);
-    for (const cut of [10, 96, 5000, bytes.length - 1]) expect(checkBytes(bytes.subarray(0, cut), 4096), `cut at ${cut}`).to.equal(false);
+    for (const chunk of [1, 7, 4096, bytes.length]) {
+      expect(checkBytes(bytes, chunk), `chunk ${chunk}`).to.equal(true);
+    }
+    for (const cut of [10, 96, 5000, bytes.length - 1]) {
+      expect(checkBytes(bytes.subarray(0, cut), 4096), `cut at ${cut}`).to.equal(false);
+    }
     expect(checkBytes(Buffer.concat([bytes, Buffer.alloc(1)]), 4096)).to.equal(false);
   });
 

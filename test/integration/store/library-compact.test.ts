@@ -20,7 +20,11 @@ describe('library store: compaction', function () {
     ids = library.write({ items: Array.from({ length: 100 }, (_, i) => imageWrite(rootId, i)) }).itemIds;
     await library.checkpoint(); // sealed, so the deletions below leave tombstoned slots
     library.write({ deletions: ids.slice(0, 30) });
-    library.write({ items: [{ kind: 'text', rootId, uri: 't.txt#1', text: 'hello', status: 'indexed', vector: unitVector(5000) }] });
+    library.write({
+      items: [
+        { kind: 'text', rootId, uri: 't.txt#1', text: 'hello', status: 'indexed', vector: unitVector(5000) },
+      ],
+    });
     await library.close();
   });
   afterEach(async () => {
@@ -41,15 +45,26 @@ describe('library store: compaction', function () {
       await library.close();
     }
     const reopened = await openLibrary(dir, { readOnly: true });
-    expect(reopened.recovery.map((r) => [r.action, r.replayed])).to.deep.equal([['loaded', 0], ['loaded', 0]]);
+    expect(reopened.recovery.map((r) => [r.action, r.replayed])).to.deep.equal([
+      ['loaded', 0],
+      ['loaded', 0],
+    ]);
     expect(reopened.graphSize('image')).to.equal(70);
     await reopened.close();
   });
 
   it('is a CLI command that prints the counts', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'library', 'compact', '--library', dir]);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      CLI,
+      'library',
+      'compact',
+      '--library',
+      dir,
+    ]);
     expect(stdout).to.include(`library ${dir}`);
-    expect(stdout).to.match(/image\s+70 vectors in the graph, 70 in the database, 30 deleted slots reclaimed/);
+    expect(stdout).to.match(
+      /image\s+70 vectors in the graph, 70 in the database, 30 deleted slots reclaimed/,
+    );
     expect(stdout).to.match(/text\s+1 vector in the graph, 1 in the database, 0 deleted slots reclaimed/);
   });
 });
@@ -78,13 +93,20 @@ describe('clipdex library verify and library info', function () {
     await library.checkpoint();
     const [segment] = library.info().kinds[0]!.segments;
     await library.close();
-    expect((await cli(['library', 'verify', '--library', dir])).stdout).to.include('1 segment').and.include('ok');
+    expect((await cli(['library', 'verify', '--library', dir])).stdout)
+      .to.include('1 segment')
+      .and.include('ok');
 
     // hnswlib's level 0: 96-byte header, then per element links (4 + 2·M·4 bytes), vector, label.
     const file = path.join(dir, 'segments', segment!.file);
     const bytes = await fs.readFile(file);
     const element = Number(bytes.readBigUInt64LE(24));
-    const sampled = (at: number) => at < 65_536 || at >= bytes.length - 65_536 || Array.from({ length: 16 }, (_, i) => Math.floor((bytes.length * (i + 1)) / 17)).some((s) => at >= s && at < s + 4096);
+    const sampled = (at: number) =>
+      at < 65_536 ||
+      at >= bytes.length - 65_536 ||
+      Array.from({ length: 16 }, (_, i) => Math.floor((bytes.length * (i + 1)) / 17)).some(
+        (s) => at >= s && at < s + 4096,
+      );
     let at = 96 + 132 + 1;
     while (sampled(at)) at += element;
     bytes[at]! ^= 0x40;
@@ -95,12 +117,16 @@ describe('clipdex library verify and library info', function () {
     await reopened.close();
     const bad = await cli(['library', 'verify', '--library', dir, '--json']);
     expect(bad.code).to.equal(1);
-    expect((JSON.parse(bad.stdout) as { problems: string[] }).problems).to.deep.equal([`${segment!.file}: contents differ from the sha256 recorded when it was sealed`]);
+    expect((JSON.parse(bad.stdout) as { problems: string[] }).problems).to.deep.equal([
+      `${segment!.file}: contents differ from the sha256 recorded when it was sealed`,
+    ]);
     expect((await cli(['library', 'compact', '--library', dir])).code).to.equal(0);
     expect((await cli(['library', 'verify', '--library', dir])).code).to.equal(0);
 
     const info = await cli(['library', 'info', '--library', dir]);
     expect(info.stdout).to.match(/model\s+test-clip-a \(id fp-test-a, 16-d\)/);
-    expect(info.stdout).to.match(/image\s+2000 indexed: 1 segment \(2000 vectors, 0 deleted, [\d.]+ MB\) \+ tail 0/);
+    expect(info.stdout).to.match(
+      /image\s+2000 indexed: 1 segment \(2000 vectors, 0 deleted, [\d.]+ MB\) \+ tail 0/,
+    );
   });
 });

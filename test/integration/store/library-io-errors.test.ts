@@ -120,7 +120,9 @@ describe('library store: full and write-protected disks (unprivileged)', functio
       await after.close();
     }
     expect((await fs.readdir(dir)).filter((name) => name.includes('.tmp-'))).to.deep.equal([]);
-    expect((await fs.readdir(path.join(dir, 'segments'))).filter((name) => name.includes('.tmp-'))).to.deep.equal([]);
+    expect(
+      (await fs.readdir(path.join(dir, 'segments'))).filter((name) => name.includes('.tmp-')),
+    ).to.deep.equal([]);
   });
 
   it('a write-protected location refuses writers with a clear error and still opens read-only', async () => {

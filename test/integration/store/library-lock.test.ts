@@ -64,7 +64,9 @@ describe('library store: one writer, many readers', function () {
     const [, pid] = await child.waitFor(/^ready (\d+)$/);
     const busy = await openBusy(dir);
     expect(busy.code).to.equal('LIBRARY_BUSY');
-    expect(busy.message).to.match(new RegExp(`library .+ is busy: being written by pid ${pid} on .+ since \\d{4}-`));
+    expect(busy.message).to.match(
+      new RegExp(`library .+ is busy: being written by pid ${pid} on .+ since \\d{4}-`),
+    );
     expect(busy.details).to.include({ pid: Number(pid) });
 
     const reader = await openLibrary(dir, { readOnly: true });
@@ -73,7 +75,9 @@ describe('library store: one writer, many readers', function () {
       expect(reader.readOnly).to.equal(true);
       expect(reader.counts('image').indexed).to.equal(10);
       expect(reader.graphSize('image')).to.equal(10);
-      expect(() => reader.write({ items: [] })).to.throw(EngineError).with.property('code', 'INVALID_INPUT');
+      expect(() => reader.write({ items: [] }))
+        .to.throw(EngineError)
+        .with.property('code', 'INVALID_INPUT');
       child.process.stdin.write('more\n');
       await child.waitFor(/^wrote 20$/);
       expect(reader.graphSize('image')).to.equal(10);

@@ -12,7 +12,10 @@ import { fingerprint, imageWrite, removeDir, tempDir, unitVector } from './store
  * still running and has not closed anything.
  */
 async function crashImage(from: string, to: string): Promise<void> {
-  await fs.cp(from, to, { recursive: true, filter: (src) => !src.endsWith('writer.lock') && !src.endsWith('-shm') });
+  await fs.cp(from, to, {
+    recursive: true,
+    filter: (src) => !src.endsWith('writer.lock') && !src.endsWith('-shm'),
+  });
 }
 
 async function openError(dir: string, options: Parameters<typeof openLibrary>[1]): Promise<EngineError> {
@@ -43,11 +46,18 @@ describe('library store: recovery', function () {
     const live = path.join(dir, 'live');
     library = await openLibrary(live, { fingerprint: fingerprint() });
     const rootId = library.ensureRoot(path.join(live, 'media')).id;
-    const first = library.write({ items: Array.from({ length: 30 }, (_, i) => imageWrite(rootId, i)) }).itemIds;
+    const first = library.write({
+      items: Array.from({ length: 30 }, (_, i) => imageWrite(rootId, i)),
+    }).itemIds;
     await library.checkpoint();
-    const later = library.write({ items: Array.from({ length: 10 }, (_, i) => imageWrite(rootId, 100 + i)) }).itemIds;
+    const later = library.write({
+      items: Array.from({ length: 10 }, (_, i) => imageWrite(rootId, 100 + i)),
+    }).itemIds;
     // One row per item holds its latest state: later[0] replays once, as a tombstone (12 ops).
-    library.write({ deletions: [first[0]!, later[0]!], items: [imageWrite(rootId, 1, { vector: unitVector(777) })] });
+    library.write({
+      deletions: [first[0]!, later[0]!],
+      items: [imageWrite(rootId, 1, { vector: unitVector(777) })],
+    });
 
     const crashed = path.join(dir, 'crashed');
     await crashImage(live, crashed);
@@ -75,7 +85,9 @@ describe('library store: recovery', function () {
     it(`rebuilds a ${damage} HNSW segment from SQLite, with a warning`, async () => {
       library = await openLibrary(dir, { fingerprint: fingerprint() });
       const rootId = library.ensureRoot(path.join(dir, 'media')).id;
-      const ids = library.write({ items: Array.from({ length: 25 }, (_, i) => imageWrite(rootId, i)) }).itemIds;
+      const ids = library.write({
+        items: Array.from({ length: 25 }, (_, i) => imageWrite(rootId, i)),
+      }).itemIds;
       await library.checkpoint();
       const [segment] = library.info().kinds[0]!.segments;
       await library.close();
@@ -99,7 +111,9 @@ describe('library store: recovery', function () {
       expect(library.info().warnings.map((w) => w.message)).to.deep.equal(library.warnings);
       expect(library.graphSize('image')).to.equal(25);
       expect(library.search('image', unitVector(9), { k: 1 })[0]?.id).to.equal(ids[9]);
-      for (const [n, id] of ids.entries()) expect(library.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(id);
+      for (const [n, id] of ids.entries()) {
+        expect(library.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(id);
+      }
       // Repaired for good: the next open loads what the last one rebuilt.
       await library.close();
       library = await openLibrary(dir, { readOnly: true });
@@ -130,7 +144,9 @@ describe('library store: recovery', function () {
   it('needs a fingerprint to create, and a library to open read-only', async () => {
     expect((await openError(path.join(dir, 'new'), {})).code).to.equal('INVALID_INPUT');
     expect((await openError(path.join(dir, 'none'), { readOnly: true })).code).to.equal('NOT_FOUND');
-    expect((await openError(path.join(dir, 'none2'), { create: false, fingerprint: fingerprint() })).code).to.equal('NOT_FOUND');
+    expect(
+      (await openError(path.join(dir, 'none2'), { create: false, fingerprint: fingerprint() })).code,
+    ).to.equal('NOT_FOUND');
   });
 
   it('moves with its directory: roots inside the library are stored relative to it', async () => {
@@ -144,8 +160,13 @@ describe('library store: recovery', function () {
     await fs.rename(first, moved);
     library = await openLibrary(moved, {});
     expect(library.listRoots()).to.deep.equal([{ id: inside.id, path: path.join(moved, 'photos') }, outside]);
-    expect(library.resolvePath(library.getItem(id!)!)).to.equal(path.join(moved, 'photos', 'photos', 'img-1.jpg'));
-    expect(library.relocateRoot(outside.id, '/mnt/nas/photos')).to.deep.equal({ id: outside.id, path: '/mnt/nas/photos' });
+    expect(library.resolvePath(library.getItem(id!)!)).to.equal(
+      path.join(moved, 'photos', 'photos', 'img-1.jpg'),
+    );
+    expect(library.relocateRoot(outside.id, '/mnt/nas/photos')).to.deep.equal({
+      id: outside.id,
+      path: '/mnt/nas/photos',
+    });
     expect(library.listRoots()[1]?.path).to.equal('/mnt/nas/photos');
   });
 });

@@ -40,7 +40,14 @@ describe('library store: round trips', function () {
       expect(hit?.score).to.be.closeTo(1, 1e-5);
     });
     const item = library.getItem(itemIds[3]!);
-    expect(item).to.include({ kind: 'image', rootId, uri: 'photos/img-3.jpg', width: 103, format: 'jpeg', status: 'indexed' });
+    expect(item).to.include({
+      kind: 'image',
+      rootId,
+      uri: 'photos/img-3.jpg',
+      width: 103,
+      format: 'jpeg',
+      status: 'indexed',
+    });
     expect(library.resolvePath(item!)).to.equal(path.join(dir, 'media', 'photos', 'img-3.jpg'));
     expect(Array.from(library.getVector(itemIds[3]!)!)).to.deep.equal(Array.from(unitVector(3)));
     expect(library.counts('image')).to.deep.equal({ indexed: 40, failed: 0, pending: 0, deleted: 0 });
@@ -50,7 +57,8 @@ describe('library store: round trips', function () {
   it('upserts by (root, uri): same id, new vector replaces the old one in search', () => {
     const [id] = library.write({ items: [imageWrite(rootId, 1)] }).itemIds;
     library.write({ items: [imageWrite(rootId, 2), imageWrite(rootId, 3)] });
-    const again = library.write({ items: [imageWrite(rootId, 1, { vector: unitVector(99), size: 5 })] }).itemIds[0];
+    const again = library.write({ items: [imageWrite(rootId, 1, { vector: unitVector(99), size: 5 })] })
+      .itemIds[0];
     expect(again).to.equal(id);
     expect(library.getItem(id!)?.size).to.equal(5);
     expect(library.search('image', unitVector(99), { k: 1 })[0]?.id).to.equal(id);
@@ -78,7 +86,14 @@ describe('library store: round trips', function () {
     const { itemIds } = library.write({
       items: [
         imageWrite(rootId, 1),
-        { kind: 'text', rootId, uri: 'captions.txt#1', text: 'a red bicycle', status: 'indexed', vector: unitVector(500) },
+        {
+          kind: 'text',
+          rootId,
+          uri: 'captions.txt#1',
+          text: 'a red bicycle',
+          status: 'indexed',
+          vector: unitVector(500),
+        },
         { kind: 'image', rootId, uri: 'broken.jpg', status: 'failed', error: 'not a JPEG' },
       ],
       pairs: [{ image: { rootId, uri: 'photos/img-1.jpg' }, text: { rootId, uri: 'captions.txt#1' } }],
@@ -88,11 +103,21 @@ describe('library store: round trips', function () {
     expect(library.linkedItems(itemIds[1]!).map((i) => i.id)).to.deep.equal([itemIds[0]]);
     expect(library.listFailed().map((i) => i.error)).to.deep.equal(['not a JPEG']);
     expect(library.search('text', unitVector(500), { k: 5 }).map((h) => h.id)).to.deep.equal([itemIds[1]]);
-    expect(library.resolvePath(library.getItem(itemIds[1]!)!)).to.equal(path.join(dir, 'media', 'captions.txt'));
-    expect(library.lastRun()).to.deep.include({ id: run.id, state: 'finished', stats: { indexed: 2, failed: 1 } });
+    expect(library.resolvePath(library.getItem(itemIds[1]!)!)).to.equal(
+      path.join(dir, 'media', 'captions.txt'),
+    );
+    expect(library.lastRun()).to.deep.include({
+      id: run.id,
+      state: 'finished',
+      stats: { indexed: 2, failed: 1 },
+    });
     expect(library.fullTextSearch('Bicycle red').map((i) => i.id)).to.deep.equal([itemIds[1]]);
     expect(library.fullTextSearch('bicycle "OR blue')).to.deep.equal([]);
-    expect([...library.iterateRoot(rootId)].map((i) => i.uri).sort()).to.deep.equal(['broken.jpg', 'captions.txt#1', 'photos/img-1.jpg']);
+    expect([...library.iterateRoot(rootId)].map((i) => i.uri).sort()).to.deep.equal([
+      'broken.jpg',
+      'captions.txt#1',
+      'photos/img-1.jpg',
+    ]);
     library.write({ deletions: [itemIds[1]!] });
     expect(library.fullTextSearch('bicycle')).to.deep.equal([]);
     expect(library.linkedItems(itemIds[0]!)).to.deep.equal([]);
@@ -100,16 +125,22 @@ describe('library store: round trips', function () {
 
   it('filters by size, format, dimensions and path prefix, and excludes ids', () => {
     const ids = library.write({
-      items: Array.from({ length: 30 }, (_, i) => imageWrite(rootId, i, { format: i % 2 ? 'png' : 'jpeg', uri: `${i < 10 ? 'a' : 'b'}/img-${i}.jpg` })),
+      items: Array.from({ length: 30 }, (_, i) =>
+        imageWrite(rootId, i, { format: i % 2 ? 'png' : 'jpeg', uri: `${i < 10 ? 'a' : 'b'}/img-${i}.jpg` }),
+      ),
     }).itemIds;
     const q = unitVector(4);
     const hits = library.search('image', q, { k: 30, filter: { formats: ['PNG'], minWidth: 110 } });
-    expect(hits.map((h) => h.id).sort((x, y) => x - y)).to.deep.equal(ids.filter((_, i) => i % 2 === 1 && i >= 10));
+    expect(hits.map((h) => h.id).sort((x, y) => x - y)).to.deep.equal(
+      ids.filter((_, i) => i % 2 === 1 && i >= 10),
+    );
     expect(hits.every((h, i) => i === 0 || hits[i - 1]!.score >= h.score)).to.equal(true);
     const under = library.search('image', q, { k: 30, filter: { pathPrefix: path.join(dir, 'media', 'a') } });
     expect(under).to.have.length(10);
     expect(library.search('image', q, { k: 30, filter: { pathPrefix: 'b/' } })).to.have.length(20);
-    expect(library.search('image', q, { k: 2, excludeIds: [ids[4]!] }).map((h) => h.id)).to.not.include(ids[4]);
+    expect(library.search('image', q, { k: 2, excludeIds: [ids[4]!] }).map((h) => h.id)).to.not.include(
+      ids[4],
+    );
     expect(library.search('image', q, { k: 5, filter: { formats: [] } })).to.deep.equal([]);
   });
 
@@ -123,7 +154,9 @@ describe('library store: round trips', function () {
       expect(hits[0]?.id).to.equal(ids[n]);
       expect(hits.every((h) => h.id >= ids[500]!)).to.equal(true);
     }
-    expect(library.search('image', unitVector(10), { k: 10, filter }).map((h) => h.id)).to.not.include(ids[10]);
+    expect(library.search('image', unitVector(10), { k: 10, filter }).map((h) => h.id)).to.not.include(
+      ids[10],
+    );
   });
 
   it('scores ids exactly and refuses bad queries', () => {
@@ -133,15 +166,24 @@ describe('library store: round trips', function () {
     expect(scores[1]!.score).to.be.closeTo(1, 1e-6);
     expectCode(() => library.search('image', new Float32Array(DIM + 1), { k: 1 }), 'DIMENSION_MISMATCH');
     expectCode(() => library.search('image', unitVector(1), { k: 0 }), 'INVALID_INPUT');
-    expectCode(() => library.write({ items: [imageWrite(rootId, 9, { vector: new Float32Array(3) })] }), 'DIMENSION_MISMATCH');
+    expectCode(
+      () => library.write({ items: [imageWrite(rootId, 9, { vector: new Float32Array(3) })] }),
+      'DIMENSION_MISMATCH',
+    );
     const { vector: _vector, ...withoutVector } = imageWrite(rootId, 9);
     expectCode(() => library.write({ items: [withoutVector] }), 'INVALID_INPUT');
-    expectCode(() => library.write({ items: [imageWrite(rootId, 9)], fingerprintId: 'other' }), 'MODEL_MISMATCH');
+    expectCode(
+      () => library.write({ items: [imageWrite(rootId, 9)], fingerprintId: 'other' }),
+      'MODEL_MISMATCH',
+    );
     expect(library.findByUri(rootId, 'photos/img-9.jpg')).to.equal(undefined);
   });
 
   it('rolls a failing batch back completely', () => {
-    expectCode(() => library.write({ items: [imageWrite(rootId, 1)], moves: [{ id: 777, rootId, uri: 'x.jpg' }] }), 'NOT_FOUND');
+    expectCode(
+      () => library.write({ items: [imageWrite(rootId, 1)], moves: [{ id: 777, rootId, uri: 'x.jpg' }] }),
+      'NOT_FOUND',
+    );
     expect(library.counts('image').indexed).to.equal(0);
     expect(library.graphSize('image')).to.equal(0);
   });

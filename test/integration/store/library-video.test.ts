@@ -5,11 +5,29 @@ import type { VideoWrite } from '../../../src/store/library.types.ts';
 import { openLibrary } from '../../../src/store/open-library.ts';
 import { fingerprint, imageWrite, removeDir, tempDir, unitVector } from './store-test-context.ts';
 
-function video(rootId: number, uri: string, seeds: readonly number[], extra: Partial<VideoWrite> = {}): VideoWrite {
+function video(
+  rootId: number,
+  uri: string,
+  seeds: readonly number[],
+  extra: Partial<VideoWrite> = {},
+): VideoWrite {
   return {
-    rootId, uri, contentHash: `vhash-${uri}`, size: 5000, mtimeMs: 1_700_000_000_000, width: 640, height: 360, format: 'mp4',
-    metadata: { duration: seeds.length * 2, codec: 'h264' }, status: 'indexed',
-    shots: seeds.map((seed, i) => ({ start: i * 2, end: i * 2 + 2, vector: unitVector(seed), thumbnail: new Uint8Array([0xff, 0xd8, i]) })),
+    rootId,
+    uri,
+    contentHash: `vhash-${uri}`,
+    size: 5000,
+    mtimeMs: 1_700_000_000_000,
+    width: 640,
+    height: 360,
+    format: 'mp4',
+    metadata: { duration: seeds.length * 2, codec: 'h264' },
+    status: 'indexed',
+    shots: seeds.map((seed, i) => ({
+      start: i * 2,
+      end: i * 2 + 2,
+      vector: unitVector(seed),
+      thumbnail: new Uint8Array([0xff, 0xd8, i]),
+    })),
     ...extra,
   };
 }
@@ -37,17 +55,30 @@ describe('library store: videos and shots', function () {
     expect(item).to.include({ kind: 'video', status: 'indexed', format: 'mp4', width: 640 });
     expect(item.metadata).to.deep.equal({ duration: 6, codec: 'h264' });
     const shots = library.shotsOf(videoId);
-    expect(shots.map((s) => [s.position, s.start, s.end])).to.deep.equal([[0, 0, 2], [1, 2, 4], [2, 4, 6]]);
+    expect(shots.map((s) => [s.position, s.start, s.end])).to.deep.equal([
+      [0, 0, 2],
+      [1, 2, 4],
+      [2, 4, 6],
+    ]);
     expect(library.getItem(shots[1]!.id)).to.include({ kind: 'shot', uri: 'clips/a.mp4#shot=1' });
-    expect(library.resolvePath(library.getItem(shots[1]!.id)!)).to.equal(path.join(dir, 'media', 'clips', 'a.mp4'));
+    expect(library.resolvePath(library.getItem(shots[1]!.id)!)).to.equal(
+      path.join(dir, 'media', 'clips', 'a.mp4'),
+    );
     expect([...library.shotThumbnail(shots[2]!.id)!]).to.deep.equal([0xff, 0xd8, 2]);
 
     const [hit] = library.search('image', unitVector(102), { k: 1 });
     expect(hit?.id).to.equal(shots[1]!.id);
     expect(library.shotsByIds([hit!.id]).get(hit!.id)?.videoId).to.equal(videoId);
     // kinds narrow the image space to photos or to video shots
-    expect(library.search('image', unitVector(102), { k: 10, filter: { kinds: ['image'] } }).map((h) => h.id)).to.deep.equal([library.findByUri(rootId, 'photos/img-1.jpg')!.id]);
-    expect(library.search('image', unitVector(102), { k: 10, filter: { kinds: ['video'] } }).map((h) => h.id).sort()).to.deep.equal(shots.map((s) => s.id).sort());
+    expect(
+      library.search('image', unitVector(102), { k: 10, filter: { kinds: ['image'] } }).map((h) => h.id),
+    ).to.deep.equal([library.findByUri(rootId, 'photos/img-1.jpg')!.id]);
+    expect(
+      library
+        .search('image', unitVector(102), { k: 10, filter: { kinds: ['video'] } })
+        .map((h) => h.id)
+        .sort(),
+    ).to.deep.equal(shots.map((s) => s.id).sort());
     expect(library.counts('video').indexed).to.equal(1);
     expect(library.counts('shot').indexed).to.equal(3);
     expect(library.counts('image').indexed).to.equal(1);
@@ -73,7 +104,10 @@ describe('library store: videos and shots', function () {
     const shotIds = library.shotsOf(id).map((s) => s.id);
     library.write({ moves: [{ id, rootId, uri: 'new/b.mp4' }] });
     expect(library.getItem(id)?.uri).to.equal('new/b.mp4');
-    expect(shotIds.map((s) => library.getItem(s)?.uri)).to.deep.equal(['new/b.mp4#shot=0', 'new/b.mp4#shot=1']);
+    expect(shotIds.map((s) => library.getItem(s)?.uri)).to.deep.equal([
+      'new/b.mp4#shot=0',
+      'new/b.mp4#shot=1',
+    ]);
     expect(library.search('image', unitVector(8), { k: 1 })[0]?.id).to.equal(shotIds[1]);
 
     library.write({ deletions: [id] });
@@ -89,7 +123,11 @@ describe('library store: videos and shots', function () {
 
   it('refuses malformed videos before writing anything', () => {
     expect(() => library.write({ videos: [video(rootId, 'x.mp4', [])] })).to.throw(/at least one shot/);
-    expect(() => library.write({ videos: [{ ...video(rootId, 'x.mp4', [1]), shots: [{ start: 3, end: 1, vector: unitVector(1) }] }] })).to.throw(/start/);
+    expect(() =>
+      library.write({
+        videos: [{ ...video(rootId, 'x.mp4', [1]), shots: [{ start: 3, end: 1, vector: unitVector(1) }] }],
+      }),
+    ).to.throw(/start/);
     expect(library.findByUri(rootId, 'x.mp4')).to.equal(undefined);
   });
 

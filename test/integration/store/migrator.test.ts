@@ -34,21 +34,40 @@ describe('migrator', function () {
 
   const write = (name: string, sql: string): Promise<void> => fs.writeFile(path.join(migrations, name), sql);
   const tables = (): string[] =>
-    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
 
   it('applies the real migrations once and reports per file', () => {
     const real = loadMigrations(MIGRATIONS_DIR);
     expect(real[0]?.name).to.equal('0001_init.sql');
     expect(migrate(db, real)).to.deep.equal(real.map((m) => ({ name: m.name, status: 'applied' })));
     expect(migrate(db, real)).to.deep.equal(real.map((m) => ({ name: m.name, status: 'already-applied' })));
-    expect(tables()).to.include.members(['items', 'vectors', 'pairs', 'roots', 'runs', 'meta', 'items_fts', 'schema_migrations']);
-    db.prepare("INSERT INTO items (kind, uri, text, status, created_at, updated_at) VALUES ('text', 'a#1', 'a red bicycle', 'pending', 0, 0)").run();
-    expect(db.prepare("SELECT rowid FROM items_fts WHERE items_fts MATCH 'bicycle'").pluck().all()).to.deep.equal([1]);
+    expect(tables()).to.include.members([
+      'items',
+      'vectors',
+      'pairs',
+      'roots',
+      'runs',
+      'meta',
+      'items_fts',
+      'schema_migrations',
+    ]);
+    db.prepare(
+      "INSERT INTO items (kind, uri, text, status, created_at, updated_at) VALUES ('text', 'a#1', 'a red bicycle', 'pending', 0, 0)",
+    ).run();
+    expect(
+      db.prepare("SELECT rowid FROM items_fts WHERE items_fts MATCH 'bicycle'").pluck().all(),
+    ).to.deep.equal([1]);
   });
 
   it('applies only new files, in order', async () => {
     await write('0001_a.sql', 'CREATE TABLE a (x INTEGER);');
-    expect(migrate(db, loadMigrations(migrations))).to.deep.equal([{ name: '0001_a.sql', status: 'applied' }]);
+    expect(migrate(db, loadMigrations(migrations))).to.deep.equal([
+      { name: '0001_a.sql', status: 'applied' },
+    ]);
     await write('0002_b.sql', 'CREATE TABLE b (x INTEGER);');
     expect(migrate(db, loadMigrations(migrations))).to.deep.equal([
       { name: '0001_a.sql', status: 'already-applied' },
@@ -73,9 +92,13 @@ describe('migrator', function () {
     await write('0002_b.sql', 'CREATE TABLE b (x INTEGER);');
     migrate(db, loadMigrations(migrations));
     await write('0002_b.sql', 'CREATE TABLE b (y INTEGER);');
-    expect(failure(() => migrate(db, loadMigrations(migrations))).message).to.include('changed after it was applied');
+    expect(failure(() => migrate(db, loadMigrations(migrations))).message).to.include(
+      'changed after it was applied',
+    );
     await fs.rm(path.join(migrations, '0002_b.sql'));
-    expect(failure(() => migrate(db, loadMigrations(migrations))).message).to.include('0002_b.sql was applied to this library but its file is missing');
+    expect(failure(() => migrate(db, loadMigrations(migrations))).message).to.include(
+      '0002_b.sql was applied to this library but its file is missing',
+    );
     // A file slipped in before an applied one: its number now names a different file.
     await fs.rename(path.join(migrations, '0001_a.sql'), path.join(migrations, '0002_a.sql'));
     await write('0001_new.sql', 'SELECT 1;');

@@ -18,7 +18,13 @@ export function fingerprint(overrides: Partial<ModelFingerprint> = {}): ModelFin
     dim: DIM,
     files: { 'onnx/text_model.onnx': 'aa', 'onnx/vision_model.onnx': 'bb' },
     preprocess: {
-      width: 32, height: 32, resizeMode: 'shortest', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], interpolation: 'bicubic', rescaleFactor: 1 / 255,
+      width: 32,
+      height: 32,
+      resizeMode: 'shortest',
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+      interpolation: 'bicubic',
+      rescaleFactor: 1 / 255,
     },
     ...overrides,
   };
@@ -46,8 +52,18 @@ export function unitVector(seed: number, dim = DIM): Float32Array {
 
 export function imageWrite(rootId: number, n: number, extra: Partial<ItemWrite> = {}): ItemWrite {
   return {
-    kind: 'image', rootId, uri: `photos/img-${n}.jpg`, contentHash: `hash-${n}`, size: 1000 + n, mtimeMs: 1_700_000_000_000 + n,
-    width: 100 + n, height: 50 + n, format: 'jpeg', status: 'indexed', vector: unitVector(n), ...extra,
+    kind: 'image',
+    rootId,
+    uri: `photos/img-${n}.jpg`,
+    contentHash: `hash-${n}`,
+    size: 1000 + n,
+    mtimeMs: 1_700_000_000_000 + n,
+    width: 100 + n,
+    height: 50 + n,
+    format: 'jpeg',
+    status: 'indexed',
+    vector: unitVector(n),
+    ...extra,
   };
 }
 

@@ -44,18 +44,40 @@ describe('migration 0004_video_shots (items table rebuild)', function () {
     expect(db.pragma('foreign_key_check')).to.deep.equal([]);
     expect(db.pragma('foreign_keys', { simple: true })).to.equal(1);
     // AUTOINCREMENT: id 9 was handed out once and must never come back.
-    const next = db.prepare("INSERT INTO items (kind, root_id, uri, status, created_at, updated_at) VALUES ('video', 1, 'v.mp4', 'indexed', 0, 0) RETURNING id").pluck().get();
+    const next = db
+      .prepare(
+        "INSERT INTO items (kind, root_id, uri, status, created_at, updated_at) VALUES ('video', 1, 'v.mp4', 'indexed', 0, 0) RETURNING id",
+      )
+      .pluck()
+      .get();
     expect(next).to.equal(10);
     // Full text: old rows still indexed, new rows indexed by the recreated trigger.
-    db.prepare("INSERT INTO items (kind, uri, text, status, created_at, updated_at) VALUES ('text', 'c#2', 'a blue bicycle', 'indexed', 0, 0)").run();
-    expect(db.prepare("SELECT rowid FROM items_fts WHERE items_fts MATCH 'bicycle' ORDER BY rowid").pluck().all()).to.deep.equal([2, 11]);
+    db.prepare(
+      "INSERT INTO items (kind, uri, text, status, created_at, updated_at) VALUES ('text', 'c#2', 'a blue bicycle', 'indexed', 0, 0)",
+    ).run();
+    expect(
+      db.prepare("SELECT rowid FROM items_fts WHERE items_fts MATCH 'bicycle' ORDER BY rowid").pluck().all(),
+    ).to.deep.equal([2, 11]);
     db.prepare("UPDATE items SET text = 'a red car' WHERE id = 2").run();
-    expect(db.prepare("SELECT rowid FROM items_fts WHERE items_fts MATCH 'bicycle'").pluck().all()).to.deep.equal([11]);
-    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items' AND sql IS NOT NULL ORDER BY name").pluck().all();
+    expect(
+      db.prepare("SELECT rowid FROM items_fts WHERE items_fts MATCH 'bicycle'").pluck().all(),
+    ).to.deep.equal([11]);
+    const indexes = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items' AND sql IS NOT NULL ORDER BY name",
+      )
+      .pluck()
+      .all();
     expect(indexes).to.deep.equal(['items_hash', 'items_place', 'items_place_any', 'items_status']);
     // Cascades still work through the rebuilt parent.
     db.prepare('DELETE FROM items WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) FROM pairs').pluck().get()).to.equal(0);
-    expect(() => db.prepare("INSERT INTO items (kind, uri, status, created_at, updated_at) VALUES ('audio', 'x', 'indexed', 0, 0)").run()).to.throw(/CHECK/);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO items (kind, uri, status, created_at, updated_at) VALUES ('audio', 'x', 'indexed', 0, 0)",
+        )
+        .run(),
+    ).to.throw(/CHECK/);
   });
 });

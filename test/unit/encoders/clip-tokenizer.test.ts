@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { ClipTokenizer, readTokenizerFiles, tokenizerMaxLength, type TokenizerFiles } from '../../../src/encoders/tokenizer.ts';
+import {
+  ClipTokenizer,
+  readTokenizerFiles,
+  tokenizerMaxLength,
+  type TokenizerFiles,
+} from '../../../src/encoders/tokenizer.ts';
 
 const DIR = new URL('../../../fixtures/tokenizers/clip/', import.meta.url);
 // The tokenizer itself is product data (the built-in one for clip-as-service packages); the reference ids are test data.
@@ -10,7 +15,10 @@ interface Case {
   readonly text: string;
   readonly ids: readonly number[];
 }
-const reference = JSON.parse(readFileSync(new URL('reference-ids.json', DIR), 'utf8')) as { cases: Case[]; extra: Case[] };
+const reference = JSON.parse(readFileSync(new URL('reference-ids.json', DIR), 'utf8')) as {
+  cases: Case[];
+  extra: Case[];
+};
 const SOT = 49406;
 const EOT = 49407;
 
@@ -84,7 +92,10 @@ describe('ClipTokenizer with the real CLIP tokenizer.json', () => {
   });
 
   it('falls back to pad id 0 (OpenAI/open_clip) when no file names a pad token', () => {
-    const bare = new ClipTokenizer({ tokenizer: files.tokenizer, config: {}, specialTokens: {} }, { contextLength: 77 });
+    const bare = new ClipTokenizer(
+      { tokenizer: files.tokenizer, config: {}, specialTokens: {} },
+      { contextLength: 77 },
+    );
     expect(bare.padId).to.equal(0);
     expect(bare.encode('a diagram').ids.slice(4, 8)).to.deep.equal([0, 0, 0, 0]);
   });

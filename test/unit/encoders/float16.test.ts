@@ -3,14 +3,20 @@ import { float16ToFloat32, float32ToFloat16 } from '../../../src/encoders/float1
 
 describe('float16 conversion', () => {
   it('encodes known values to their IEEE half bit patterns', () => {
-    const bits = float32ToFloat16(Float32Array.from([0, -0, 1, -2, 65504, 1e6, 0.5, 5.960464477539063e-8, Infinity, -Infinity]));
-    expect(Array.from(bits)).to.deep.equal([0x0000, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x7c00, 0x3800, 0x0001, 0x7c00, 0xfc00]);
+    const bits = float32ToFloat16(
+      Float32Array.from([0, -0, 1, -2, 65504, 1e6, 0.5, 5.960464477539063e-8, Infinity, -Infinity]),
+    );
+    expect(Array.from(bits)).to.deep.equal([
+      0x0000, 0x8000, 0x3c00, 0xc000, 0x7bff, 0x7c00, 0x3800, 0x0001, 0x7c00, 0xfc00,
+    ]);
     expect(float32ToFloat16(Float32Array.from([NaN]))[0]! & 0x7c00).to.equal(0x7c00);
   });
 
   it('rounds to nearest even and round-trips within half precision', () => {
     // 1 + 2^-11 is exactly between two halves → ties to even (1.0); 1 + 3·2^-11 → up.
-    expect(Array.from(float32ToFloat16(Float32Array.from([1 + 2 ** -11, 1 + 3 * 2 ** -11])))).to.deep.equal([0x3c00, 0x3c02]);
+    expect(Array.from(float32ToFloat16(Float32Array.from([1 + 2 ** -11, 1 + 3 * 2 ** -11])))).to.deep.equal([
+      0x3c00, 0x3c02,
+    ]);
     const values = Float32Array.from({ length: 200 }, (_, i) => Math.sin(i) * 10 ** ((i % 9) - 4));
     const back = float16ToFloat32(float32ToFloat16(values));
     values.forEach((v, i) => expect(back[i]).to.be.closeTo(v, Math.max(Math.abs(v) * 2 ** -10, 2 ** -24)));

@@ -33,10 +33,13 @@ describe('MicroBatcher', () => {
 
   it('sends concurrent single encodes through one batch, each caller getting its own vector', async () => {
     const batches: number[][] = [];
-    const batcher = new MicroBatcher<number>((inputs) => {
-      batches.push([...inputs]);
-      return Promise.resolve(inputs.map(vec));
-    }, { windowMs: 5 });
+    const batcher = new MicroBatcher<number>(
+      (inputs) => {
+        batches.push([...inputs]);
+        return Promise.resolve(inputs.map(vec));
+      },
+      { windowMs: 5 },
+    );
     const out = await settle(Promise.all([1, 2, 3, 4].map((n) => batcher.encode(n))));
     expect(batches).to.deep.equal([[1, 2, 3, 4]]);
     expect(out.map((v) => v[0])).to.deep.equal([1, 2, 3, 4]);
@@ -44,11 +47,14 @@ describe('MicroBatcher', () => {
 
   it('caps batches at maxBatch and queues the rest while the encoder is busy', async () => {
     const batches: number[][] = [];
-    const batcher = new MicroBatcher<number>(async (inputs) => {
-      batches.push([...inputs]);
-      await new Promise((r) => setTimeout(r, 5));
-      return inputs.map(vec);
-    }, { windowMs: 1, maxBatch: 3 });
+    const batcher = new MicroBatcher<number>(
+      async (inputs) => {
+        batches.push([...inputs]);
+        await new Promise((r) => setTimeout(r, 5));
+        return inputs.map(vec);
+      },
+      { windowMs: 1, maxBatch: 3 },
+    );
     const out = await settle(Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => batcher.encode(n))));
     expect(batches.map((b) => b.length)).to.deep.equal([3, 3, 1]);
     expect(out.map((v) => v[0])).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
@@ -60,14 +66,17 @@ describe('MicroBatcher', () => {
     const gate = new Promise<void>((r) => (release = r));
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
-    const batcher = new MicroBatcher<number>(async (inputs) => {
-      if (sizes.length === 0) {
-        started();
-        await gate;
-      }
-      sizes.push(inputs.length);
-      return inputs.map(vec);
-    }, { windowMs: 0 });
+    const batcher = new MicroBatcher<number>(
+      async (inputs) => {
+        if (sizes.length === 0) {
+          started();
+          await gate;
+        }
+        sizes.push(inputs.length);
+        return inputs.map(vec);
+      },
+      { windowMs: 0 },
+    );
     const first = batcher.encode(0);
     await clock.tickAsync(0);
     await running; // the first batch is now inside the encoder
@@ -80,10 +89,13 @@ describe('MicroBatcher', () => {
 
   it('a lone query never waits for the window; after a shared batch the next one waits exactly the window', async () => {
     const sizes: number[] = [];
-    const batcher = new MicroBatcher<number>((inputs) => {
-      sizes.push(inputs.length);
-      return Promise.resolve(inputs.map(vec));
-    }, { windowMs: 1_000 });
+    const batcher = new MicroBatcher<number>(
+      (inputs) => {
+        sizes.push(inputs.length);
+        return Promise.resolve(inputs.map(vec));
+      },
+      { windowMs: 1_000 },
+    );
     const lone = tracked(batcher.encode(1));
     await clock.tickAsync(0); // no time passes: only the current turn ends
     expect(lone.settled()).to.equal(true);
@@ -101,10 +113,13 @@ describe('MicroBatcher', () => {
 
   it('rejects every caller of a failed batch and keeps working afterwards', async () => {
     let fail = true;
-    const batcher = new MicroBatcher<number>((inputs) => {
-      if (fail) return Promise.reject(new Error('graph exploded'));
-      return Promise.resolve(inputs.map(vec));
-    }, { windowMs: 1 });
+    const batcher = new MicroBatcher<number>(
+      (inputs) => {
+        if (fail) return Promise.reject(new Error('graph exploded'));
+        return Promise.resolve(inputs.map(vec));
+      },
+      { windowMs: 1 },
+    );
     const results = await settle(Promise.allSettled([batcher.encode(1), batcher.encode(2)]));
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
     fail = false;
@@ -119,7 +134,10 @@ describe('MicroBatcher', () => {
 
   it('reports batch sizes to onBatch', async () => {
     const seen: number[] = [];
-    const batcher = new MicroBatcher<number>((inputs) => Promise.resolve(inputs.map(vec)), { windowMs: 2, onBatch: (n) => seen.push(n) });
+    const batcher = new MicroBatcher<number>((inputs) => Promise.resolve(inputs.map(vec)), {
+      windowMs: 2,
+      onBatch: (n) => seen.push(n),
+    });
     await settle(Promise.all([1, 2].map((n) => batcher.encode(n))));
     expect(seen).to.deep.equal([2]);
   });
@@ -138,7 +156,9 @@ describe('MicroBatcher', () => {
     };
     const wrapped = microBatchTextEncoder(inner, { windowMs: 3 });
     expect([wrapped.dim, wrapped.modelId, wrapped.contextLength]).to.deep.equal([2, 'fake', 77]);
-    const [a, b] = await settle(Promise.all([wrapped.encodeOne('cat'), wrapped.encodeBatch(['horse', 'ox'])]));
+    const [a, b] = await settle(
+      Promise.all([wrapped.encodeOne('cat'), wrapped.encodeBatch(['horse', 'ox'])]),
+    );
     expect(calls).to.deep.equal([['cat', 'horse', 'ox']]);
     expect(a[0]).to.equal(3);
     expect(b.map((v) => v[0])).to.deep.equal([5, 2]);

@@ -28,9 +28,24 @@ describe('thread calibration', () => {
   });
 
   it('picks the fastest, but fewer threads when they are within the tolerance', () => {
-    expect(pickThreads([{ threads: 1, itemsPerSecond: 10 }, { threads: 2, itemsPerSecond: 19 }]).threads).to.equal(2);
-    expect(pickThreads([{ threads: 1, itemsPerSecond: 10 }, { threads: 2, itemsPerSecond: 10.5 }]).threads).to.equal(1);
-    expect(pickThreads([{ threads: 1, itemsPerSecond: 10 }, { threads: 2, itemsPerSecond: 6 }]).threads).to.equal(1);
+    expect(
+      pickThreads([
+        { threads: 1, itemsPerSecond: 10 },
+        { threads: 2, itemsPerSecond: 19 },
+      ]).threads,
+    ).to.equal(2);
+    expect(
+      pickThreads([
+        { threads: 1, itemsPerSecond: 10 },
+        { threads: 2, itemsPerSecond: 10.5 },
+      ]).threads,
+    ).to.equal(1);
+    expect(
+      pickThreads([
+        { threads: 1, itemsPerSecond: 10 },
+        { threads: 2, itemsPerSecond: 6 },
+      ]).threads,
+    ).to.equal(1);
   });
 
   it('measures every candidate round-robin and picks one of them', async () => {
@@ -53,12 +68,22 @@ describe('thread calibration', () => {
 
   it('stops after the time budget, once every candidate has its minimum rounds', async () => {
     const tower = fakeTower(() => 100);
-    await calibrateThreads([1, 2], 1, tower.run, 2, { now: tower.now, budgetMs: 150, minRounds: 2, maxRounds: 10 });
+    await calibrateThreads([1, 2], 1, tower.run, 2, {
+      now: tower.now,
+      budgetMs: 150,
+      minRounds: 2,
+      maxRounds: 10,
+    });
     expect(tower.calls).to.have.length(2 + 2 * 2);
   });
 
   it('falls back to the working default when a run throws', async () => {
-    const choice = await calibrateThreads([1, 2], 1, (t) => (t === 2 ? Promise.reject(new Error('boom')) : Promise.resolve()), 2);
+    const choice = await calibrateThreads(
+      [1, 2],
+      1,
+      (t) => (t === 2 ? Promise.reject(new Error('boom')) : Promise.resolve()),
+      2,
+    );
     expect(choice).to.include({ threads: 2, source: 'fallback' });
     expect(choice.reason).to.match(/calibration failed \(boom\)/);
   });

@@ -7,15 +7,25 @@ describe('parseEvalManifest', () => {
   const base = path.resolve('/data/bench');
 
   it('resolves image paths against the manifest folder and keeps absolute ones', () => {
-    const text = ['{"image": "images/a.png", "captions": ["a cat", " 猫 "]}', '', `{"image": "${path.resolve('/x/b.jpg')}", "captions": ["b"], "extra": 1}`].join('\n');
+    const text = [
+      '{"image": "images/a.png", "captions": ["a cat", " 猫 "]}',
+      '',
+      `{"image": "${path.resolve('/x/b.jpg')}", "captions": ["b"], "extra": 1}`,
+    ].join('\n');
     const m = parseEvalManifest(text, base);
-    expect(m.entries.map((e) => e.image)).to.deep.equal([path.join(base, 'images/a.png'), path.resolve('/x/b.jpg')]);
+    expect(m.entries.map((e) => e.image)).to.deep.equal([
+      path.join(base, 'images/a.png'),
+      path.resolve('/x/b.jpg'),
+    ]);
     expect(m.entries[0]!.captions).to.deep.equal(['a cat', '猫']);
     expect(m.captionCount).to.equal(3);
   });
 
   it('accepts lines without captions as distractors', () => {
-    const m = parseEvalManifest('{"image":"a.png","captions":["x"]}\n{"image":"b.png","captions":[]}\n{"image":"c.png"}\r\n', base);
+    const m = parseEvalManifest(
+      '{"image":"a.png","captions":["x"]}\n{"image":"b.png","captions":[]}\n{"image":"c.png"}\r\n',
+      base,
+    );
     expect(m.entries.map((e) => e.captions.length)).to.deep.equal([1, 0, 0]);
   });
 

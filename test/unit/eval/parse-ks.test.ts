@@ -9,6 +9,8 @@ describe('clipdex eval --k', () => {
   });
 
   it('rejects anything but positive integers', () => {
-    for (const bad of ['0', '1,x', '2.5', '', '-1']) expect(() => parseKs(bad), bad).to.throw(EngineError, /--k/);
+    for (const bad of ['0', '1,x', '2.5', '', '-1']) {
+      expect(() => parseKs(bad), bad).to.throw(EngineError, /--k/);
+    }
   });
 });

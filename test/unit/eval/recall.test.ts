@@ -9,7 +9,12 @@ const axis = (i: number, d = 4) => Float32Array.from({ length: d }, (_, j) => (j
 describe('computeRecall', () => {
   it('scores a perfect model 100% in both directions', () => {
     const images = [axis(0), axis(1), axis(2)];
-    const r = computeRecall({ images, captions: [axis(0), axis(1), axis(2)], captionImage: [0, 1, 2], ks: [1, 5] });
+    const r = computeRecall({
+      images,
+      captions: [axis(0), axis(1), axis(2)],
+      captionImage: [0, 1, 2],
+      ks: [1, 5],
+    });
     expect(r.t2i).to.deep.equal({ r1: 100, r5: 100 });
     expect(r.i2t).to.deep.equal({ r1: 100, r5: 100 });
   });
@@ -24,7 +29,12 @@ describe('computeRecall', () => {
 
   it('treats ties pessimistically so a constant model gets no free hits', () => {
     const same = v(1, 0);
-    const r = computeRecall({ images: [same, same, same], captions: [same, same, same], captionImage: [0, 1, 2], ks: [1, 2] });
+    const r = computeRecall({
+      images: [same, same, same],
+      captions: [same, same, same],
+      captionImage: [0, 1, 2],
+      ks: [1, 2],
+    });
     expect(r.t2i).to.deep.equal({ r1: 0, r2: 0 });
     expect(r.i2t).to.deep.equal({ r1: 0, r2: 0 });
   });
@@ -50,11 +60,13 @@ describe('computeRecall', () => {
   it('rejects mismatched inputs', () => {
     const bad = () => computeRecall({ images: [axis(0)], captions: [axis(0)], captionImage: [], ks: [1] });
     expect(bad).to.throw(EngineError, /captionImage/);
-    const outOfRange = () => computeRecall({ images: [axis(0)], captions: [axis(0)], captionImage: [3], ks: [1] });
+    const outOfRange = () =>
+      computeRecall({ images: [axis(0)], captions: [axis(0)], captionImage: [3], ks: [1] });
     expect(outOfRange).to.throw(EngineError, /image 3/);
     const badK = () => computeRecall({ images: [axis(0)], captions: [axis(0)], captionImage: [0], ks: [0] });
     expect(badK).to.throw(EngineError, /positive integers/);
-    const dims = () => computeRecall({ images: [axis(0, 3)], captions: [axis(0, 4)], captionImage: [0], ks: [1] });
+    const dims = () =>
+      computeRecall({ images: [axis(0, 3)], captions: [axis(0, 4)], captionImage: [0], ks: [1] });
     expect(dims).to.throw(EngineError).with.property('code', 'DIMENSION_MISMATCH');
   });
 });

@@ -11,7 +11,13 @@ const oneHot = (i: number) => Float32Array.from(WORDS, (_, j) => (j === i ? 1 : 
 const fakeModel = () => {
   const calls = { image: 0, text: 0 };
   const preprocessor = {
-    preprocess: (bytes: Uint8Array) => Promise.resolve({ pixels: Float32Array.from([WORDS.indexOf(new TextDecoder().decode(bytes))]), width: 1, height: 1, format: 'png' }),
+    preprocess: (bytes: Uint8Array) =>
+      Promise.resolve({
+        pixels: Float32Array.from([WORDS.indexOf(new TextDecoder().decode(bytes))]),
+        width: 1,
+        height: 1,
+        format: 'png',
+      }),
   } as unknown as ImagePreprocessor;
   const image = {
     encodeBatch: (px: readonly Float32Array[]) => {
@@ -28,7 +34,10 @@ const fakeModel = () => {
   return { model: { preprocessor, image, text }, calls };
 };
 const files: Record<string, string> = { '/a.png': 'cat', '/b.png': 'dog', '/c.png': 'sun' };
-const readBytes = (file: string) => (file in files ? Promise.resolve(new TextEncoder().encode(files[file])) : Promise.reject(Object.assign(new Error('nope'), { code: 'ENOENT' })));
+const readBytes = (file: string) =>
+  file in files
+    ? Promise.resolve(new TextEncoder().encode(files[file]))
+    : Promise.reject(Object.assign(new Error('nope'), { code: 'ENOENT' }));
 
 describe('runEval', () => {
   const manifest: EvalManifest = {
@@ -43,7 +52,12 @@ describe('runEval', () => {
   it('encodes every image and caption in batches and reports recall in percent', async () => {
     const { model, calls } = fakeModel();
     const progress: string[] = [];
-    const report = await runEval(model, manifest, { ks: [1, 5], batchSize: 2, readBytes, onProgress: (d, t, p) => progress.push(`${p}:${d}/${t}`) });
+    const report = await runEval(model, manifest, {
+      ks: [1, 5],
+      batchSize: 2,
+      readBytes,
+      onProgress: (d, t, p) => progress.push(`${p}:${d}/${t}`),
+    });
     expect(report).to.deep.include({ images: 3, captions: 3, queryImages: 2 });
     expect(report.t2i).to.deep.equal({ r1: 100, r5: 100 });
     // Image a's two captions score the same; a tie among its OWN captions is not a miss.
@@ -64,7 +78,9 @@ describe('runEval', () => {
     const { model } = fakeModel();
     const controller = new AbortController();
     controller.abort();
-    const err = await runEval(model, manifest, { readBytes, signal: controller.signal }).catch((e: unknown) => e);
+    const err = await runEval(model, manifest, { readBytes, signal: controller.signal }).catch(
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(EngineError).with.property('code', 'ABORTED');
   });
 });

@@ -24,18 +24,35 @@ describe('preprocess geometry (torchvision Resize(int) + CenterCrop)', () => {
   });
 
   it('landscape: short side to 224, long side truncated, crop centred', () => {
-    expect(planResize(640, 480, spec())).to.deep.equal({ resizeWidth: 298, resizeHeight: 224, cropLeft: 37, cropTop: 0, cropWidth: 224, cropHeight: 224 });
+    expect(planResize(640, 480, spec())).to.deep.equal({
+      resizeWidth: 298,
+      resizeHeight: 224,
+      cropLeft: 37,
+      cropTop: 0,
+      cropWidth: 224,
+      cropHeight: 224,
+    });
   });
 
   it('portrait and odd margins use banker-rounded offsets', () => {
     // 224 × 301 → margin 77 → 38.5 → 38 (even)
-    expect(planResize(224, 301, spec())).to.include({ resizeWidth: 224, resizeHeight: 301, cropLeft: 0, cropTop: 38 });
+    expect(planResize(224, 301, spec())).to.include({
+      resizeWidth: 224,
+      resizeHeight: 301,
+      cropLeft: 0,
+      cropTop: 38,
+    });
     // 224 × 303 → 39.5 → 40
     expect(planResize(224, 303, spec())).to.include({ cropTop: 40 });
   });
 
   it('honours a separate shortest edge (resize 256, crop 224)', () => {
-    expect(planResize(512, 512, spec({ shortestEdge: 256 }))).to.deep.include({ resizeWidth: 256, resizeHeight: 256, cropLeft: 16, cropTop: 16 });
+    expect(planResize(512, 512, spec({ shortestEdge: 256 }))).to.deep.include({
+      resizeWidth: 256,
+      resizeHeight: 256,
+      cropLeft: 16,
+      cropTop: 16,
+    });
   });
 
   it('squash resizes straight to the tensor size', () => {
@@ -54,7 +71,14 @@ describe('toChwTensor and cropRgb', () => {
   it('rescales, normalises per channel and lays out channel-major', () => {
     const image = { data: Uint8Array.from([255, 0, 51, 0, 255, 102]), width: 2, height: 1 };
     const t = toChwTensor(image, spec());
-    const expected = [(1 - 0.5) / 0.25, (0 - 0.5) / 0.25, (0 - 0.5) / 0.5, (1 - 0.5) / 0.5, (0.2 - 0.5) / 1, (0.4 - 0.5) / 1];
+    const expected = [
+      (1 - 0.5) / 0.25,
+      (0 - 0.5) / 0.25,
+      (0 - 0.5) / 0.5,
+      (1 - 0.5) / 0.5,
+      (0.2 - 0.5) / 1,
+      (0.4 - 0.5) / 1,
+    ];
     expected.forEach((v, i) => expect(t[i]).to.be.closeTo(v, 1e-6));
   });
 
@@ -80,7 +104,12 @@ describe('pilResizeCrop (Pillow Resample.c)', () => {
   it('a window equals the same region of the full resize', () => {
     const values = Array.from({ length: 40 * 30 }, (_, i) => (i * 37) % 256);
     const full = pilResizeCrop(grey(40, 30, values), 25, 17, 'bicubic');
-    const part = pilResizeCrop(grey(40, 30, values), 25, 17, 'bicubic', { left: 5, top: 3, width: 10, height: 8 });
+    const part = pilResizeCrop(grey(40, 30, values), 25, 17, 'bicubic', {
+      left: 5,
+      top: 3,
+      width: 10,
+      height: 8,
+    });
     expect(Array.from(part.data)).to.deep.equal(Array.from(cropRgb(full, 5, 3, 10, 8).data));
   });
 

@@ -10,7 +10,17 @@ describe('indexer/discovery', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'clipdex-walk-'));
-    for (const f of ['b.jpg', 'a.PNG', 'c.txt', 'x/y/z.webp', '.git/h.jpg', 'node_modules/m.jpg', '.dot/d.jpg', '@eaDir/t.jpg', 'dir.jpg/in.gif']) {
+    for (const f of [
+      'b.jpg',
+      'a.PNG',
+      'c.txt',
+      'x/y/z.webp',
+      '.git/h.jpg',
+      'node_modules/m.jpg',
+      '.dot/d.jpg',
+      '@eaDir/t.jpg',
+      'dir.jpg/in.gif',
+    ]) {
       await mkdir(path.dirname(path.join(dir, f)), { recursive: true });
       await writeFile(path.join(dir, f), 'x');
     }
@@ -19,7 +29,9 @@ describe('indexer/discovery', () => {
 
   const walk = async (opts = {}): Promise<string[]> => {
     const out: string[] = [];
-    for await (const f of walkFolder(dir, { filter: createPathFilter(opts) })) out.push(f.error ? `${f.relPath}!` : f.relPath);
+    for await (const f of walkFolder(dir, { filter: createPathFilter(opts) })) {
+      out.push(f.error ? `${f.relPath}!` : f.relPath);
+    }
     return out;
   };
 

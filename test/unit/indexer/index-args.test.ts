@@ -2,7 +2,11 @@ import { expect } from 'chai';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultDecodeWorkers, maxDecodeWorkers, parseIndexArgs } from '../../../cli/cli-support/index-args.ts';
+import {
+  defaultDecodeWorkers,
+  maxDecodeWorkers,
+  parseIndexArgs,
+} from '../../../cli/cli-support/index-args.ts';
 import { formatDuration } from '../../../indexer/progress/progress-reporter.ts';
 
 describe('indexer/parseIndexArgs', () => {
@@ -10,14 +14,24 @@ describe('indexer/parseIndexArgs', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'clipdex-args-'));
     await mkdir(path.join(dir, 'photos'));
-    for (const f of ['one.jpg', 'corpus.txt', 'corpus.csv', 'notes.md']) await writeFile(path.join(dir, f), 'x');
+    for (const f of ['one.jpg', 'corpus.txt', 'corpus.csv', 'notes.md']) {
+      await writeFile(path.join(dir, f), 'x');
+    }
     // Caption manifests are read before anything else happens: this one must look like one.
     await writeFile(path.join(dir, 'caps.jsonl'), '{"image": "one.jpg", "captions": ["a thing"]}\n');
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('sorts paths into folders, images and corpora, relative to the working directory', async () => {
-    const parsed = await parseIndexArgs({ _: [['photos', 'one.jpg', 'corpus.txt', 'corpus.csv']], library: 'lib', captions: ['caps.jsonl'], batchSize: '8' }, dir);
+    const parsed = await parseIndexArgs(
+      {
+        _: [['photos', 'one.jpg', 'corpus.txt', 'corpus.csv']],
+        library: 'lib',
+        captions: ['caps.jsonl'],
+        batchSize: '8',
+      },
+      dir,
+    );
     expect(parsed.folders).to.deep.equal([path.join(dir, 'photos')]);
     expect(parsed.imageFiles).to.deep.equal([path.join(dir, 'one.jpg')]);
     expect(parsed.corpora).to.deep.equal([path.join(dir, 'corpus.txt'), path.join(dir, 'corpus.csv')]);
@@ -46,8 +60,16 @@ describe('indexer/parseIndexArgs', () => {
   });
 
   it('decode workers: the flag fixes them, else balanced from CPUs − 1 up to the CPUs; --decode fast|exact', async () => {
-    const set = await parseIndexArgs({ _: ['photos'], library: 'lib', decodeWorkers: '3', decode: 'exact' }, dir);
-    expect(set).to.include({ decodeWorkers: 3, maxDecodeWorkers: 3, decodeWorkersSet: true, decode: 'exact' });
+    const set = await parseIndexArgs(
+      { _: ['photos'], library: 'lib', decodeWorkers: '3', decode: 'exact' },
+      dir,
+    );
+    expect(set).to.include({
+      decodeWorkers: 3,
+      maxDecodeWorkers: 3,
+      decodeWorkersSet: true,
+      decode: 'exact',
+    });
     const dflt = await parseIndexArgs({ _: ['photos'], library: 'lib' }, dir);
     expect(dflt.decodeWorkersSet).to.equal(false);
     expect(dflt.decode).to.equal('fast');
@@ -56,7 +78,9 @@ describe('indexer/parseIndexArgs', () => {
     expect(maxDecodeWorkers(1)).to.equal(0);
     expect([defaultDecodeWorkers(2), maxDecodeWorkers(2)]).to.deep.equal([1, 2]);
     expect([defaultDecodeWorkers(64), maxDecodeWorkers(64)]).to.deep.equal([8, 8]);
-    const bad = await parseIndexArgs({ _: ['photos'], library: 'lib', decode: 'shrink' }, dir).catch((e: unknown) => e);
+    const bad = await parseIndexArgs({ _: ['photos'], library: 'lib', decode: 'shrink' }, dir).catch(
+      (e: unknown) => e,
+    );
     expect(bad).to.have.property('code', 'INVALID_INPUT');
   });
 });

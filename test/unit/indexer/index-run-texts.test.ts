@@ -12,8 +12,16 @@ describe('indexer/runIndex texts and captions (fakes)', () => {
   let lib: MemoryLibrary;
   let model: FakeModel;
   const request = (over: Partial<IndexRequest> = {}): IndexRequest => ({
-    ...INDEX_DEFAULTS, folders: [path.join(dir, 'img')], imageFiles: [], corpora: [path.join(dir, 'corpus.txt')],
-    captions: [path.join(dir, 'caps.jsonl')], filter: {}, batchSize: 2, textBatchSize: 3, concurrency: 2, ...over,
+    ...INDEX_DEFAULTS,
+    folders: [path.join(dir, 'img')],
+    imageFiles: [],
+    corpora: [path.join(dir, 'corpus.txt')],
+    captions: [path.join(dir, 'caps.jsonl')],
+    filter: {},
+    batchSize: 2,
+    textBatchSize: 3,
+    concurrency: 2,
+    ...over,
   });
 
   beforeEach(async () => {
@@ -24,7 +32,10 @@ describe('indexer/runIndex texts and captions (fakes)', () => {
     await writeFile(path.join(dir, 'img', 'dog.jpg'), 'IMG:dog');
     await writeFile(path.join(dir, 'img', 'cat.jpg'), 'IMG:cat');
     await writeFile(path.join(dir, 'corpus.txt'), 'one\ntwo\nthree\nfour\n');
-    await writeFile(path.join(dir, 'caps.jsonl'), '{"image":"img/dog.jpg","captions":["a dog","one"]}\n{"image":"img/missing.jpg","captions":["ghost"]}\n');
+    await writeFile(
+      path.join(dir, 'caps.jsonl'),
+      '{"image":"img/dog.jpg","captions":["a dog","one"]}\n{"image":"img/missing.jpg","captions":["ghost"]}\n',
+    );
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -46,6 +57,11 @@ describe('indexer/runIndex texts and captions (fakes)', () => {
     await writeFile(path.join(dir, 'corpus.txt'), 'one\nTWO\n');
     const third = await runIndex(request(), lib, model);
     expect(third.stats.texts).to.include({ indexed: 1, deleted: 2 });
-    expect(lib.live('text').map((t) => t.text).sort()).to.deep.equal(['TWO', 'a dog', 'ghost', 'one', 'one']);
+    expect(
+      lib
+        .live('text')
+        .map((t) => t.text)
+        .sort(),
+    ).to.deep.equal(['TWO', 'a dog', 'ghost', 'one', 'one']);
   });
 });

@@ -12,7 +12,15 @@ describe('indexer/runIndex (fake model, in-memory library)', () => {
   let lib: MemoryLibrary;
   let model: FakeModel;
   const request = (over: Partial<IndexRequest> = {}): IndexRequest => ({
-    ...INDEX_DEFAULTS, folders: [dir], imageFiles: [], corpora: [], captions: [], filter: {}, batchSize: 2, concurrency: 2, ...over,
+    ...INDEX_DEFAULTS,
+    folders: [dir],
+    imageFiles: [],
+    corpora: [],
+    captions: [],
+    filter: {},
+    batchSize: 2,
+    concurrency: 2,
+    ...over,
   });
 
   beforeEach(async () => {
@@ -31,7 +39,12 @@ describe('indexer/runIndex (fake model, in-memory library)', () => {
     const summary = await runIndex(request(), lib, model);
     expect(summary.state).to.equal('finished');
     expect(summary.stats.images.indexed).to.equal(3);
-    expect(lib.live('image').map((i) => i.uri).sort()).to.deep.equal(['a.jpg', 'b.png', 'sub dir/c ü.webp']);
+    expect(
+      lib
+        .live('image')
+        .map((i) => i.uri)
+        .sort(),
+    ).to.deep.equal(['a.jpg', 'b.png', 'sub dir/c ü.webp']);
     expect(model.imageBatches).to.deep.equal([2, 1]);
     expect(lib.runs[0]?.state).to.equal('finished');
     expect(lib.runs[0]?.stats['images.indexed']).to.equal(3);
@@ -97,7 +110,9 @@ describe('indexer/runIndex (fake model, in-memory library)', () => {
   });
 
   it('stops after the current batch when aborted, and the next run resumes', async () => {
-    for (let i = 0; i < 20; i += 1) await writeFile(path.join(dir, `many-${String(i).padStart(2, '0')}.jpg`), `IMG:${i}`);
+    for (let i = 0; i < 20; i += 1) {
+      await writeFile(path.join(dir, `many-${String(i).padStart(2, '0')}.jpg`), `IMG:${i}`);
+    }
     const ctrl = new AbortController();
     const origWrite = lib.write.bind(lib);
     lib.write = (batch) => {
@@ -138,12 +153,21 @@ describe('indexer/runIndex (fake model, in-memory library)', () => {
       active -= 1;
       return inner(bytes, options);
     };
-    const slowModel = { ...model, text: model.text, image: model.image, preprocessor: { spec: model.preprocessor.spec, preprocess: slow } };
+    const slowModel = {
+      ...model,
+      text: model.text,
+      image: model.image,
+      preprocessor: { spec: model.preprocessor.spec, preprocess: slow },
+    };
     for (let i = 0; i < 8; i += 1) await writeFile(path.join(dir, `f${i}.jpg`), `IMG:${i}`);
     await runIndex(request({ concurrency: 3 }), lib, slowModel);
     expect(peak).to.equal(3);
     peak = 0;
-    await runIndex(request({ concurrency: 8, maxBytesInFlight: 9, retryFailed: true }), new MemoryLibrary(), slowModel);
+    await runIndex(
+      request({ concurrency: 8, maxBytesInFlight: 9, retryFailed: true }),
+      new MemoryLibrary(),
+      slowModel,
+    );
     expect(peak, 'two 5-byte files exceed a 9-byte budget').to.equal(1);
   });
 
@@ -153,7 +177,12 @@ describe('indexer/runIndex (fake model, in-memory library)', () => {
     await writeFile(path.join(dir, '.hidden.jpg'), 'IMG:h');
     await symlink(dir, path.join(dir, 'sub dir', 'loop'));
     const summary = await runIndex(request({ filter: { exclude: ['sub dir/**'] } }), lib, model);
-    expect(lib.live('image').map((i) => i.uri).sort()).to.deep.equal(['a.jpg', 'b.png']);
+    expect(
+      lib
+        .live('image')
+        .map((i) => i.uri)
+        .sort(),
+    ).to.deep.equal(['a.jpg', 'b.png']);
     expect(summary.stats.filesSeen).to.equal(2);
     const withLoop = await runIndex(request(), lib, model);
     expect(withLoop.stats.images.indexed).to.equal(1);

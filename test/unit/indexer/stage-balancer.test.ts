@@ -45,7 +45,9 @@ describe('stage balancer (decode workers vs encoder)', () => {
     const b = new StageBalancer(1, 4, 2);
     const feed = feeder(b);
     expect(feed({ wait: 0.1, decodeBusyPerWorker: 0.8 })).to.equal(undefined);
-    expect(b.observe({ nowMs: 1500, encodeMs: 0, waitMs: 1500, decodeBusyMs: 3000, decoded: 0, encoded: 0 })).to.equal(undefined);
+    expect(
+      b.observe({ nowMs: 1500, encodeMs: 0, waitMs: 1500, decodeBusyMs: 3000, decoded: 0, encoded: 0 }),
+    ).to.equal(undefined);
     expect(b.report().reason).to.match(/^kept 2 \(within 1–4\)/);
   });
 

@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import { isEngineError } from '../../../src/errors.ts';
-import { CLIP_MEAN, CLIP_STD, configContextLength, fromHuggingFace, fromOpenClip, resolveContextLength } from '../../../src/model/package-config.ts';
+import {
+  CLIP_MEAN,
+  CLIP_STD,
+  configContextLength,
+  fromHuggingFace,
+  fromOpenClip,
+  resolveContextLength,
+} from '../../../src/model/package-config.ts';
 
 describe('package config: context length', () => {
   it('reads HF text_config.max_position_embeddings and open_clip text_cfg.context_length', () => {
@@ -41,20 +48,49 @@ describe('package config: preprocessing', () => {
       image_mean: [...CLIP_MEAN],
       image_std: [...CLIP_STD],
     });
-    expect(spec).to.deep.equal({ width: 224, height: 224, resizeMode: 'shortest', shortestEdge: 224, mean: CLIP_MEAN, std: CLIP_STD, interpolation: 'bicubic', rescaleFactor: 1 / 255 });
+    expect(spec).to.deep.equal({
+      width: 224,
+      height: 224,
+      resizeMode: 'shortest',
+      shortestEdge: 224,
+      mean: CLIP_MEAN,
+      std: CLIP_STD,
+      interpolation: 'bicubic',
+      rescaleFactor: 1 / 255,
+    });
   });
 
   it('older HF spellings: size and crop_size as plain numbers', () => {
-    expect(fromHuggingFace({ size: 256, crop_size: 224 })).to.include({ width: 224, height: 224, resizeMode: 'shortest', shortestEdge: 256 });
+    expect(fromHuggingFace({ size: 256, crop_size: 224 })).to.include({
+      width: 224,
+      height: 224,
+      resizeMode: 'shortest',
+      shortestEdge: 256,
+    });
   });
 
   it('Chinese-CLIP / SigLIP style (no centre crop, size h×w) is a squash; bilinear and 0.5 mean/std are kept', () => {
-    const spec = fromHuggingFace({ do_center_crop: false, size: { height: 224, width: 224 }, resample: 2, image_mean: [0.5, 0.5, 0.5], image_std: 0.5 });
-    expect(spec).to.deep.include({ resizeMode: 'squash', width: 224, height: 224, interpolation: 'bilinear', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+    const spec = fromHuggingFace({
+      do_center_crop: false,
+      size: { height: 224, width: 224 },
+      resample: 2,
+      image_mean: [0.5, 0.5, 0.5],
+      image_std: 0.5,
+    });
+    expect(spec).to.deep.include({
+      resizeMode: 'squash',
+      width: 224,
+      height: 224,
+      interpolation: 'bilinear',
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+    });
   });
 
   it('do_normalize false / do_rescale false are honoured', () => {
-    expect(fromHuggingFace({ size: 32, crop_size: 32, do_normalize: false, do_rescale: false })).to.deep.include({ mean: [0, 0, 0], std: [1, 1, 1], rescaleFactor: 1 });
+    expect(
+      fromHuggingFace({ size: 32, crop_size: 32, do_normalize: false, do_rescale: false }),
+    ).to.deep.include({ mean: [0, 0, 0], std: [1, 1, 1], rescaleFactor: 1 });
   });
 
   it('a preprocessor_config without any size is MODEL_LOAD_FAILED', () => {
@@ -68,8 +104,27 @@ describe('package config: preprocessing', () => {
   });
 
   it('open_clip preprocess_cfg.json (immich): size, resize_mode, interpolation', () => {
-    const spec = fromOpenClip({ size: [240, 240], mode: 'RGB', mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6], interpolation: 'bicubic', resize_mode: 'shortest', fill_color: 0 });
-    expect(spec).to.deep.equal({ width: 240, height: 240, resizeMode: 'shortest', mean: [0.1, 0.2, 0.3], std: [0.4, 0.5, 0.6], interpolation: 'bicubic', rescaleFactor: 1 / 255 });
-    expect(fromOpenClip({ size: 384, resize_mode: 'squash' })).to.include({ resizeMode: 'squash', width: 384 });
+    const spec = fromOpenClip({
+      size: [240, 240],
+      mode: 'RGB',
+      mean: [0.1, 0.2, 0.3],
+      std: [0.4, 0.5, 0.6],
+      interpolation: 'bicubic',
+      resize_mode: 'shortest',
+      fill_color: 0,
+    });
+    expect(spec).to.deep.equal({
+      width: 240,
+      height: 240,
+      resizeMode: 'shortest',
+      mean: [0.1, 0.2, 0.3],
+      std: [0.4, 0.5, 0.6],
+      interpolation: 'bicubic',
+      rescaleFactor: 1 / 255,
+    });
+    expect(fromOpenClip({ size: 384, resize_mode: 'squash' })).to.include({
+      resizeMode: 'squash',
+      width: 384,
+    });
   });
 });

@@ -5,12 +5,18 @@ import { l2Normalize } from '../../../src/vector/vector-math.ts';
 import { isEngineError } from '../../../src/errors.ts';
 
 // A fake text tower that maps known prompts to fixed directions.
-const DIRS: Record<string, number[]> = { cat: [1, 0, 0], dog: [0, 1, 0], car: [0, 0, 1], 'a photo of cat': [0.9, 0.1, 0] };
+const DIRS: Record<string, number[]> = {
+  cat: [1, 0, 0],
+  dog: [0, 1, 0],
+  car: [0, 0, 1],
+  'a photo of cat': [0.9, 0.1, 0],
+};
 const text: TextEncoder = {
   dim: 3,
   modelId: 'fake',
   contextLength: 77,
-  encodeBatch: (texts) => Promise.resolve(texts.map((t) => l2Normalize(Float32Array.from(DIRS[t] ?? [1, 1, 1])))),
+  encodeBatch: (texts) =>
+    Promise.resolve(texts.map((t) => l2Normalize(Float32Array.from(DIRS[t] ?? [1, 1, 1])))),
   encodeOne: (t) => Promise.resolve(l2Normalize(Float32Array.from(DIRS[t] ?? [1, 1, 1]))),
 };
 

@@ -17,9 +17,22 @@ const N = 12;
 
 function makeItem(id: number, kind: 'image' | 'text'): Item {
   return {
-    id, kind, rootId: 1, uri: `${id % 2 ? 'odd' : 'even'}/f${id}`, contentHash: null, size: 1, mtimeMs: id, width: 1, height: 1,
-    format: kind === 'image' ? 'png' : null, text: kind === 'text' ? `caption ${id}` : null, metadata: null,
-    status: 'indexed', error: null, createdAt: 0, updatedAt: 0,
+    id,
+    kind,
+    rootId: 1,
+    uri: `${id % 2 ? 'odd' : 'even'}/f${id}`,
+    contentHash: null,
+    size: 1,
+    mtimeMs: id,
+    width: 1,
+    height: 1,
+    format: kind === 'image' ? 'png' : null,
+    text: kind === 'text' ? `caption ${id}` : null,
+    metadata: null,
+    status: 'indexed',
+    error: null,
+    createdAt: 0,
+    updatedAt: 0,
   };
 }
 
@@ -30,11 +43,20 @@ const states = (id: number): Uint8Array => Uint8Array.from([id, 0]);
 function fakeLibrary(kind: 'image' | 'text', withStates = true): Library {
   const items = new Map(Array.from({ length: N }, (_, i) => [i + 1, makeItem(i + 1, kind)]));
   const partial: Partial<Library> = {
-    fingerprint: { id: 'fp', name: 'fake-dual', layout: 'huggingface', dim: DIM, files: {}, preprocess: {} as never },
+    fingerprint: {
+      id: 'fp',
+      name: 'fake-dual',
+      layout: 'huggingface',
+      dim: DIM,
+      files: {},
+      preprocess: {} as never,
+    },
     search(_kind, query, options: VectorSearchOptions): VectorHit[] {
       return [...items.values()]
         .filter((it) => !(options.excludeIds ?? []).includes(it.id))
-        .filter((it) => options.filter?.pathPrefix === undefined || it.uri.startsWith(options.filter.pathPrefix))
+        .filter(
+          (it) => options.filter?.pathPrefix === undefined || it.uri.startsWith(options.filter.pathPrefix),
+        )
         .map((it) => ({ id: it.id, score: dot(query, vectorOf(it.id)) }))
         .sort((a, b) => b.score - a.score)
         .slice(0, options.k);
@@ -57,8 +79,16 @@ const logitOf = (id: number): number => (id % 3 === 0 ? 100 : 0) + id;
 class FakeItm implements ItmStage {
   calls = 0;
   readonly info: ItmInfo = {
-    name: 'fake-itm', dir: '/fake', id: 'itm-fake', featureBytes: 2, imageFeatures: [{ name: 'x', shape: [1] }],
-    defaultK: 5, dualWeight: 0, dualLogitScale: 1, files: {}, sharesPixels: true,
+    name: 'fake-itm',
+    dir: '/fake',
+    id: 'itm-fake',
+    featureBytes: 2,
+    imageFeatures: [{ name: 'x', shape: [1] }],
+    defaultK: 5,
+    dualWeight: 0,
+    dualLogitScale: 1,
+    files: {},
+    sharesPixels: true,
   };
   imageFeatures(pixels: readonly Float32Array[]): Promise<Uint8Array[]> {
     return Promise.resolve(pixels.map((p) => states(p[0] ?? 0)));
@@ -80,22 +110,36 @@ class FakeItm implements ItmStage {
 }
 
 const text: TextEncoder = {
-  dim: DIM, modelId: 'fake', contextLength: 8,
+  dim: DIM,
+  modelId: 'fake',
+  contextLength: 8,
   encodeOne: () => Promise.resolve(Float32Array.from([1, 0, 0, 0])),
   encodeBatch: (ts) => Promise.all(ts.map((t) => text.encodeOne(t))),
 };
 const image: ImageEncoder = {
-  dim: DIM, modelId: 'fake',
+  dim: DIM,
+  modelId: 'fake',
   encodeOne: () => Promise.resolve(Float32Array.from([1, 0, 0, 0])),
   encodeBatch: (ps) => Promise.all(ps.map((p) => image.encodeOne(p))),
 };
 const preprocessor: ImagePreprocessor = {
   spec: {} as never,
-  preprocess: (bytes) => Promise.resolve({ pixels: new Float32Array(bytes), width: 1, height: 1, format: 'raw' }),
+  preprocess: (bytes) =>
+    Promise.resolve({ pixels: new Float32Array(bytes), width: 1, height: 1, format: 'raw' }),
 };
 
-function service(itm: ItmStage | undefined, kind: 'image' | 'text' = 'image', withStates = true): SearchService {
-  return new SearchService({ text, image, preprocessor, library: fakeLibrary(kind, withStates), ...(itm ? { itm } : {}) });
+function service(
+  itm: ItmStage | undefined,
+  kind: 'image' | 'text' = 'image',
+  withStates = true,
+): SearchService {
+  return new SearchService({
+    text,
+    image,
+    preprocessor,
+    library: fakeLibrary(kind, withStates),
+    ...(itm ? { itm } : {}),
+  });
 }
 
 const ids = (page: { results: readonly { item: Item }[] }) => page.results.map((h) => h.item.id);
@@ -130,7 +174,10 @@ describe('re-ranking (second stage)', () => {
     for (const k of [1, 3, 5, 8, 12]) {
       const plain = ids(await service(undefined).search({ ...words, k }));
       const reranked = ids(await service(new FakeItm()).search({ ...words, k, rerank: { k } }));
-      expect([...reranked].sort((a, b) => a - b), `k=${k}`).to.deep.equal([...plain].sort((a, b) => a - b));
+      expect(
+        [...reranked].sort((a, b) => a - b),
+        `k=${k}`,
+      ).to.deep.equal([...plain].sort((a, b) => a - b));
     }
   });
 
@@ -146,7 +193,9 @@ describe('re-ranking (second stage)', () => {
     const itm = new FakeItm();
     Object.assign(itm.info, { dualWeight: 1, dualLogitScale: 1000 });
     const page = await service(itm).search({ ...words, rerank: { k: 5 } });
-    for (const hit of page.results.slice(0, 5)) expect(hit.score).to.be.closeTo(hit.scores!.itm! + 1000 * hit.scores!.vector!, 1e-6);
+    for (const hit of page.results.slice(0, 5)) {
+      expect(hit.score).to.be.closeTo(hit.scores!.itm! + 1000 * hit.scores!.vector!, 1e-6);
+    }
   });
 
   it('re-ranks once per query and pages through the re-ranked list with cursors', async () => {
@@ -160,7 +209,11 @@ describe('re-ranking (second stage)', () => {
   });
 
   it('works with filters: only filtered items are re-ranked and returned', async () => {
-    const page = await service(new FakeItm()).search({ ...words, filter: { pathPrefix: 'odd/' }, rerank: { k: 4 } });
+    const page = await service(new FakeItm()).search({
+      ...words,
+      filter: { pathPrefix: 'odd/' },
+      rerank: { k: 4 },
+    });
     expect(ids(page)).to.deep.equal([3, 7, 5, 1, 9, 11]);
     expect(page.rerank?.reranked).to.equal(4);
   });
@@ -173,7 +226,12 @@ describe('re-ranking (second stage)', () => {
   });
 
   it('re-ranks texts for an image query (image → text)', async () => {
-    const page = await service(new FakeItm(), 'text').search({ target: 'text', terms: [{ image: Uint8Array.from([1, 0, 0, 0]) }], k: 6, rerank: { k: 6 } });
+    const page = await service(new FakeItm(), 'text').search({
+      target: 'text',
+      terms: [{ image: Uint8Array.from([1, 0, 0, 0]) }],
+      k: 6,
+      rerank: { k: 6 },
+    });
     expect(ids(page)).to.deep.equal([6, 3, 5, 4, 2, 1]);
   });
 
@@ -185,13 +243,21 @@ describe('re-ranking (second stage)', () => {
 
   it('does not let a cursor smuggle in items outside the window', async () => {
     const cursor = encodeCursor({ offset: 0, rerank: { ids: [99, 2, 1], itm: [1000, 5, 4] } });
-    const page = await service(new FakeItm()).search({ ...words, k: 3, cursor, filter: { pathPrefix: 'odd/' }, rerank: { k: 3 } });
+    const page = await service(new FakeItm()).search({
+      ...words,
+      k: 3,
+      cursor,
+      filter: { pathPrefix: 'odd/' },
+      rerank: { k: 3 },
+    });
     expect(ids(page)).to.not.include(99);
     expect(ids(page)).to.not.include(2);
   });
 
   it('refuses models without an ITM stage with a typed error', async () => {
-    const error = await service(undefined).search({ ...words, rerank: {} }).catch((e: unknown) => e);
+    const error = await service(undefined)
+      .search({ ...words, rerank: {} })
+      .catch((e: unknown) => e);
     expect(isEngineError(error, 'RERANK_UNAVAILABLE'), String(error)).to.equal(true);
   });
 

@@ -18,16 +18,36 @@ const axis = (i: number, j = i, w = 0): Float32Array => {
 
 function makeItem(id: number, kind: 'image' | 'text', mtimeMs: number): Item {
   return {
-    id, kind, rootId: 1, uri: `f${id}`, contentHash: null, size: 1, mtimeMs, width: 1, height: 1,
-    format: kind === 'image' ? 'png' : null, text: kind === 'text' ? `t${id}` : null, metadata: null,
-    status: 'indexed', error: null, createdAt: 0, updatedAt: 0,
+    id,
+    kind,
+    rootId: 1,
+    uri: `f${id}`,
+    contentHash: null,
+    size: 1,
+    mtimeMs,
+    width: 1,
+    height: 1,
+    format: kind === 'image' ? 'png' : null,
+    text: kind === 'text' ? `t${id}` : null,
+    metadata: null,
+    status: 'indexed',
+    error: null,
+    createdAt: 0,
+    updatedAt: 0,
   };
 }
 
 function fakeLibrary(vectors: Map<number, Float32Array>): Library {
   const items = new Map([...vectors.keys()].map((id) => [id, makeItem(id, 'image', id * 1000)]));
   const partial: Partial<Library> = {
-    fingerprint: { id: 'fp', name: 'fake', layout: 'huggingface', dim: DIM, files: {}, preprocess: {} as never },
+    fingerprint: {
+      id: 'fp',
+      name: 'fake',
+      layout: 'huggingface',
+      dim: DIM,
+      files: {},
+      preprocess: {} as never,
+    },
     search(_kind, query, options: VectorSearchOptions): VectorHit[] {
       return [...vectors]
         .filter(([id]) => !(options.excludeIds ?? []).includes(id))
@@ -44,25 +64,35 @@ function fakeLibrary(vectors: Map<number, Float32Array>): Library {
 }
 
 const text: TextEncoder = {
-  dim: DIM, modelId: 'fake', contextLength: 8,
+  dim: DIM,
+  modelId: 'fake',
+  contextLength: 8,
   encodeOne: (t) => Promise.resolve(axis(Number(t.split(':')[1] ?? 0))),
   encodeBatch: (ts) => Promise.all(ts.map((t) => text.encodeOne(t))),
 };
 const image: ImageEncoder = {
-  dim: DIM, modelId: 'fake',
+  dim: DIM,
+  modelId: 'fake',
   encodeOne: (p) => Promise.resolve(l2Normalize(p.slice(0, DIM))),
   encodeBatch: (ps) => Promise.all(ps.map((p) => image.encodeOne(p))),
 };
 const preprocessor: ImagePreprocessor = {
   spec: {} as never,
-  preprocess: (bytes) => Promise.resolve({ pixels: new Float32Array(bytes), width: 1, height: 1, format: 'raw' }),
+  preprocess: (bytes) =>
+    Promise.resolve({ pixels: new Float32Array(bytes), width: 1, height: 1, format: 'raw' }),
 };
 
 describe('SearchService', () => {
   // ids 1..8: two near axis 0, the rest spread over other axes.
   const vectors = new Map<number, Float32Array>([
-    [1, axis(0)], [2, axis(0, 1, 0.2)], [3, axis(1)], [4, axis(1, 2, 0.3)],
-    [5, axis(2)], [6, axis(3)], [7, axis(3, 0, 0.5)], [8, axis(2, 3, 1)],
+    [1, axis(0)],
+    [2, axis(0, 1, 0.2)],
+    [3, axis(1)],
+    [4, axis(1, 2, 0.3)],
+    [5, axis(2)],
+    [6, axis(3)],
+    [7, axis(3, 0, 0.5)],
+    [8, axis(2, 3, 1)],
   ]);
   const service = new SearchService({ text, image, preprocessor, library: fakeLibrary(vectors) });
 
@@ -76,7 +106,12 @@ describe('SearchService', () => {
     const seen: number[] = [];
     let cursor: string | undefined;
     do {
-      const page = await service.search({ target: 'image', terms: [{ text: 'axis:1' }], k: 3, ...(cursor ? { cursor } : {}) });
+      const page = await service.search({
+        target: 'image',
+        terms: [{ text: 'axis:1' }],
+        k: 3,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.results.map((h) => h.item.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -93,11 +128,27 @@ describe('SearchService', () => {
       k: 8,
     });
     const rank = (ids: number[], id: number) => ids.indexOf(id);
-    expect(rank(pushed.results.map((h) => h.item.id), 1)).to.be.greaterThan(rank(plain.results.map((h) => h.item.id), 1));
+    expect(
+      rank(
+        pushed.results.map((h) => h.item.id),
+        1,
+      ),
+    ).to.be.greaterThan(
+      rank(
+        plain.results.map((h) => h.item.id),
+        1,
+      ),
+    );
   });
 
   it('filters by a numeric minScore and sorts by date within the relevant set', async () => {
-    const page = await service.search({ target: 'image', terms: [{ text: 'axis:0' }], k: 10, minScore: 0.4, sort: 'date' });
+    const page = await service.search({
+      target: 'image',
+      terms: [{ text: 'axis:0' }],
+      k: 10,
+      minScore: 0.4,
+      sort: 'date',
+    });
     const ids = page.results.map((h) => h.item.id);
     expect(ids).to.have.members([1, 2, 7]);
     expect(ids).to.deep.equal([7, 2, 1]);
@@ -113,16 +164,23 @@ describe('SearchService', () => {
       { target: 'image' as const, terms: [{ text: 'axis:0' }], minScore: 7 },
     ];
     for (const request of bad) {
-      const error = await service.search(request).then(() => null, (e: unknown) => e);
+      const error = await service.search(request).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error, JSON.stringify(request)).to.be.instanceOf(EngineError);
       expect((error as EngineError).code).to.equal('INVALID_INPUT');
     }
   });
 
   it('rejects an unknown item and a wrong-sized vector with typed errors', async () => {
-    const missing = await service.search({ target: 'image', terms: [{ itemId: 99 }] }).catch((e: EngineError) => e);
+    const missing = await service
+      .search({ target: 'image', terms: [{ itemId: 99 }] })
+      .catch((e: EngineError) => e);
     expect((missing as EngineError).code).to.equal('NOT_FOUND');
-    const wrong = await service.search({ target: 'image', terms: [{ vector: new Float32Array(3) }] }).catch((e: EngineError) => e);
+    const wrong = await service
+      .search({ target: 'image', terms: [{ vector: new Float32Array(3) }] })
+      .catch((e: EngineError) => e);
     expect((wrong as EngineError).code).to.equal('DIMENSION_MISMATCH');
   });
 });

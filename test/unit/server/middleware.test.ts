@@ -67,7 +67,9 @@ describe('server middleware', () => {
     expect(body.error.code).to.equal('INTERNAL');
     expect(body.error.message).to.not.include('secret');
     expect(body.error.message).to.include(body.error.requestId);
-    expect(logged.some((l) => l.includes('secret internals') && l.includes(body.error.requestId))).to.equal(true);
+    expect(logged.some((l) => l.includes('secret internals') && l.includes(body.error.requestId))).to.equal(
+      true,
+    );
   });
 
   it('hides the message of server-side engine errors but keeps their code', async () => {

@@ -10,7 +10,13 @@ function counting(fail = new Set<string>()): { encoder: TextEncoder; calls: stri
   };
   return {
     calls,
-    encoder: { dim: 1, modelId: 'fake', contextLength: 77, encodeOne, encodeBatch: (texts) => Promise.all(texts.map(encodeOne)) },
+    encoder: {
+      dim: 1,
+      modelId: 'fake',
+      contextLength: 77,
+      encodeOne,
+      encodeBatch: (texts) => Promise.all(texts.map(encodeOne)),
+    },
   };
 }
 

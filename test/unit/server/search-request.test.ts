@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { isEngineError } from '../../../src/errors.ts';
 import { STATUS_BY_CODE } from '../../../server/middleware/error-handler.ts';
-import { fromJsonBody, fromMultipart, fromQueryString, fromSimilar } from '../../../server/routes/search-request.ts';
+import {
+  fromJsonBody,
+  fromMultipart,
+  fromQueryString,
+  fromSimilar,
+} from '../../../server/routes/search-request.ts';
 
 function invalid(fn: () => unknown): string {
   try {
@@ -15,15 +20,34 @@ function invalid(fn: () => unknown): string {
 
 describe('search request parsing', () => {
   it('GET: q, target, k, minScore, sort and flat filters', () => {
-    const r = fromQueryString({ q: ' 红色的花 🌸 ', target: 'text', k: '5', minScore: '0.2', sort: 'date', formats: 'PNG,jpeg', minWidth: '10', modifiedAfter: '2024-01-01' });
+    const r = fromQueryString({
+      q: ' 红色的花 🌸 ',
+      target: 'text',
+      k: '5',
+      minScore: '0.2',
+      sort: 'date',
+      formats: 'PNG,jpeg',
+      minWidth: '10',
+      modifiedAfter: '2024-01-01',
+    });
     expect(r.terms).to.deep.equal([{ text: '红色的花 🌸' }]);
     expect([r.target, r.k, r.minScore, r.sort]).to.deep.equal(['text', 5, 0.2, 'date']);
-    expect(r.filter).to.deep.equal({ formats: ['png', 'jpeg'], minWidth: 10, modifiedAfter: Date.parse('2024-01-01') });
+    expect(r.filter).to.deep.equal({
+      formats: ['png', 'jpeg'],
+      minWidth: 10,
+      modifiedAfter: Date.parse('2024-01-01'),
+    });
   });
 
   it('GET defaults: images, 24 per page, by score, no filter', () => {
     const r = fromQueryString({ q: 'cat' });
-    expect([r.target, r.k, r.sort, r.filter, r.minScore]).to.deep.equal(['image', 24, 'score', undefined, undefined]);
+    expect([r.target, r.k, r.sort, r.filter, r.minScore]).to.deep.equal([
+      'image',
+      24,
+      'score',
+      undefined,
+      undefined,
+    ]);
     expect(fromQueryString({ q: 'cat', minScore: 'auto' }).minScore).to.equal('auto');
   });
 
@@ -42,7 +66,12 @@ describe('search request parsing', () => {
     const png = Buffer.from([137, 80, 78, 71, 1, 2, 3, 4]).toString('base64');
     const r = fromJsonBody({
       q: 'beach',
-      terms: [{ text: 'people', weight: -0.5 }, { itemId: 42, weight: 0.5 }, { image: `data:image/png;base64,${png}` }, { vector: [0.1, 0.2] }],
+      terms: [
+        { text: 'people', weight: -0.5 },
+        { itemId: 42, weight: 0.5 },
+        { image: `data:image/png;base64,${png}` },
+        { vector: [0.1, 0.2] },
+      ],
       target: 'image',
       filter: { pathPrefix: 'holidays/', maxSize: 1000 },
     });
@@ -64,7 +93,10 @@ describe('search request parsing', () => {
   });
 
   it('multipart fields: image plus words, terms and filter as JSON text', () => {
-    const r = fromMultipart({ q: 'dog', k: '3', terms: '[{"text":"cat","weight":-1}]', filter: '{"formats":["png"]}' }, new Uint8Array([1, 2]));
+    const r = fromMultipart(
+      { q: 'dog', k: '3', terms: '[{"text":"cat","weight":-1}]', filter: '{"formats":["png"]}' },
+      new Uint8Array([1, 2]),
+    );
     expect(r.terms.length).to.equal(3);
     expect(r.k).to.equal(3);
     expect(r.filter).to.deep.equal({ formats: ['png'] });

@@ -22,13 +22,23 @@ export class FakeModel implements IndexModel {
   poison = -1;
 
   readonly preprocessor: IndexModel['preprocessor'] = {
-    spec: { width: 2, height: 2, resizeMode: 'shortest', mean: [0, 0, 0], std: [1, 1, 1], interpolation: 'bicubic', rescaleFactor: 1 / 255 },
+    spec: {
+      width: 2,
+      height: 2,
+      resizeMode: 'shortest',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      interpolation: 'bicubic',
+      rescaleFactor: 1 / 255,
+    },
     preprocess: async (bytes, options) => {
       await Promise.resolve();
       const s = Buffer.from(bytes).toString('utf8');
       if (!s.startsWith('IMG:')) throw new EngineError('UNSUPPORTED_MEDIA', 'not an image');
       const side = Number(/size=(\d+)/.exec(s)?.[1] ?? 8);
-      if (options?.maxPixels !== undefined && side * side > options.maxPixels) throw new EngineError('TOO_LARGE', `image has ${side * side} pixels`);
+      if (options?.maxPixels !== undefined && side * side > options.maxPixels) {
+        throw new EngineError('TOO_LARGE', `image has ${side * side} pixels`);
+      }
       return { pixels: Float32Array.from(vectorOf(s)), width: side, height: side, format: 'fake' };
     },
   };

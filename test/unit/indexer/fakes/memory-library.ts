@@ -1,7 +1,14 @@
 /** An in-memory stand-in for the library store, enough for the pipeline's unit tests. */
 import path from 'node:path';
 import type { IndexLibrary } from '../../../../indexer/pipeline/index-deps.ts';
-import type { IndexingRun, Item, ItemKind, Root, WriteBatch, WriteResult } from '../../../../src/store/library.types.ts';
+import type {
+  IndexingRun,
+  Item,
+  ItemKind,
+  Root,
+  WriteBatch,
+  WriteResult,
+} from '../../../../src/store/library.types.ts';
 
 type MutableItem = { -readonly [K in keyof Item]: Item[K] };
 
@@ -33,7 +40,10 @@ export class MemoryLibrary implements IndexLibrary {
     return [...this.items.values()].find((i) => i.rootId === rootId && i.uri === uri);
   }
   findByHash(kind: ItemKind, contentHash: string): Item[] {
-    return [...this.items.values()].filter((i) => i.kind === kind && i.contentHash === contentHash && i.status !== 'failed' && i.status !== 'pending');
+    return [...this.items.values()].filter(
+      (i) =>
+        i.kind === kind && i.contentHash === contentHash && i.status !== 'failed' && i.status !== 'pending',
+    );
   }
   *iterateRoot(rootId: number): IterableIterator<Item> {
     for (const i of this.items.values()) if (i.rootId === rootId && i.status !== 'deleted') yield i;
@@ -54,10 +64,38 @@ export class MemoryLibrary implements IndexLibrary {
     for (const w of batch.items ?? []) {
       let item = this.findByUri(w.rootId, w.uri) as MutableItem | undefined;
       if (!item) {
-        item = { id: this.#nextId++, kind: w.kind, rootId: w.rootId, uri: w.uri, contentHash: null, size: null, mtimeMs: null, width: null, height: null, format: null, text: null, metadata: null, status: 'pending', error: null, createdAt: 0, updatedAt: 0 };
+        item = {
+          id: this.#nextId++,
+          kind: w.kind,
+          rootId: w.rootId,
+          uri: w.uri,
+          contentHash: null,
+          size: null,
+          mtimeMs: null,
+          width: null,
+          height: null,
+          format: null,
+          text: null,
+          metadata: null,
+          status: 'pending',
+          error: null,
+          createdAt: 0,
+          updatedAt: 0,
+        };
         this.items.set(item.id, item);
       }
-      Object.assign(item, { contentHash: w.contentHash ?? null, size: w.size ?? null, mtimeMs: w.mtimeMs ?? null, width: w.width ?? null, height: w.height ?? null, format: w.format ?? null, text: w.text ?? null, metadata: w.metadata ?? null, status: w.status, error: w.error ?? null });
+      Object.assign(item, {
+        contentHash: w.contentHash ?? null,
+        size: w.size ?? null,
+        mtimeMs: w.mtimeMs ?? null,
+        width: w.width ?? null,
+        height: w.height ?? null,
+        format: w.format ?? null,
+        text: w.text ?? null,
+        metadata: w.metadata ?? null,
+        status: w.status,
+        error: w.error ?? null,
+      });
       if (w.status === 'indexed') {
         // Like the real store: no vector is fine when the item keeps the one it has (metadata-only update).
         if (!w.vector && !this.vectors.has(item.id)) throw new Error('indexed without vector');
@@ -83,7 +121,13 @@ export class MemoryLibrary implements IndexLibrary {
     return { itemIds: ids };
   }
   startRun(): IndexingRun {
-    const run: IndexingRun = { id: this.runs.length + 1, startedAt: 0, finishedAt: null, state: 'running', stats: {} };
+    const run: IndexingRun = {
+      id: this.runs.length + 1,
+      startedAt: 0,
+      finishedAt: null,
+      state: 'running',
+      stats: {},
+    };
     this.runs.push(run);
     return run;
   }
