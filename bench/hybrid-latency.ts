@@ -1,0 +1,294 @@
+/**
+ * What the keyword leg costs a search: the real SearchService in mode `vector` against mode
+ * `hybrid` (FTS5 keyword leg + RRF fusion) on the same synthetic library and the same queries.
+ *
+ *   npx tsx bench/hybrid-latency.ts [--n 100000] [--queries 200] [--clusters 1000] [--dir <tmp>]
+ *
+ * The library is written through the store's own write path (openLibrary, write batches of 2000,
+ * a checkpoint every 20k), so the keyword index (migration 0005) is built as the indexer builds
+ * it. Items are clustered 512-d unit vectors (as bench/store-scale.ts) with photo-like paths made
+ * from small word lists, e.g. `2019/paris-trip/IMG_20190714_eiffel-tower-3.jpg`; a cluster's items
+ * mostly carry its subject word. The query encoder is a fake: a query's words map to a vector
+ * near the centre of a cluster of that subject (no ONNX model), so the measured time is the
+ * vector search, the keyword search, fusion and hydration. Queries alternate vector/hybrid (the
+ * order flips every query) after a short warm-up. Goal (issue 12): hybrid p50 ≤ vector p50 + 2 ms
+ * at 100k items.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ImageEncoder, TextEncoder } from '../src/encoders/encoder.ts';
+import type { ImagePreprocessor } from '../src/image/preprocess.types.ts';
+import { SearchService } from '../src/search/search.service.ts';
+import type { SearchMode } from '../src/search/search.types.ts';
+import { openLibrary } from '../src/store/open-library.ts';
+import type { ModelFingerprint } from '../src/shared/model-fingerprint.ts';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '100000' },
+    queries: { type: 'string', default: '200' },
+    clusters: { type: 'string', default: '1000' },
+    dir: { type: 'string' },
+  },
+});
+const N = Number(values.n);
+const QUERIES = Number(values.queries);
+const CLUSTERS = Number(values.clusters);
+const DIM = 512;
+const NOISE = 2; // as bench/vectors.ts: clustered, with near-ties inside a cluster
+const WARMUP = 20;
+
+const SUBJECTS = [
+  'eiffel-tower',
+  'beach',
+  'sunset',
+  'mountain',
+  'dog',
+  'cat',
+  'birthday',
+  'wedding',
+  'forest',
+  'lake',
+  'bridge',
+  'cathedral',
+  'market',
+  'harbour',
+  'snow',
+  'skiing',
+  'garden',
+  'flowers',
+  'concert',
+  'museum',
+  'castle',
+  'waterfall',
+  'desert',
+  'river',
+  'train',
+  'airport',
+  'kitchen',
+  'picnic',
+  'fireworks',
+  'lighthouse',
+  'vineyard',
+  'temple',
+  'canyon',
+  'island',
+  'festival',
+  'graduation',
+  'bicycle',
+  'sailing',
+  'hiking',
+  'camping',
+  'zoo',
+  'football',
+  'library',
+  'skyline',
+  'glacier',
+  'volcano',
+  'rainbow',
+  'street',
+  'portrait',
+  'breakfast',
+];
+const PLACES = [
+  'paris',
+  'rome',
+  'london',
+  'berlin',
+  'lisbon',
+  'kyoto',
+  'oslo',
+  'vienna',
+  'prague',
+  'madrid',
+  'dublin',
+  'athens',
+  'zurich',
+  'seville',
+  'venice',
+  'boston',
+  'sydney',
+  'cairo',
+  'lima',
+  'quebec',
+];
+const EVENTS = ['trip', 'holiday', 'weekend', 'visit'];
+
+function rng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function gaussian(random: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+function normaliseInto(out: Float32Array, offset: number): void {
+  let sum = 0;
+  for (let i = 0; i < DIM; i++) sum += out[offset + i]! ** 2;
+  const inv = 1 / Math.sqrt(sum);
+  for (let i = 0; i < DIM; i++) out[offset + i]! *= inv;
+}
+function percentile(list: number[], q: number): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+const pick = <T>(list: readonly T[], random: () => number): T => list[Math.floor(random() * list.length)]!;
+const subjectOf = (cluster: number): string => SUBJECTS[cluster % SUBJECTS.length]!;
+
+function fingerprint(): ModelFingerprint {
+  return {
+    id: 'bench-hybrid-latency',
+    name: 'bench',
+    layout: 'huggingface',
+    dim: DIM,
+    files: {},
+    preprocess: {
+      width: 224,
+      height: 224,
+      resizeMode: 'shortest',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      interpolation: 'bicubic',
+      rescaleFactor: 1 / 255,
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const base = values.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'clipdex-hybrid-latency-'));
+  const libDir = path.join(base, 'library');
+  console.log(
+    `clipdex bench/hybrid-latency: N=${N} × ${DIM}-d in ${CLUSTERS} clusters, ${QUERIES} queries per mode, ${os.availableParallelism()} CPUs`,
+  );
+
+  const normal = gaussian(rng(1));
+  const centres = new Float32Array(CLUSTERS * DIM);
+  for (let i = 0; i < centres.length; i++) centres[i] = normal();
+  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM);
+
+  const library = await openLibrary(libDir, { fingerprint: fingerprint() });
+  try {
+    const rootId = library.ensureRoot(path.join(base, 'media')).id;
+    const random = rng(2);
+    const noise = gaussian(random);
+    const sigma = NOISE / Math.sqrt(DIM);
+    let t = performance.now();
+    for (let from = 0; from < N; from += 2000) {
+      const to = Math.min(N, from + 2000);
+      const vectors = new Float32Array((to - from) * DIM);
+      const items = [];
+      for (let p = from; p < to; p++) {
+        const cluster = Math.floor(random() * CLUSTERS);
+        const o = (p - from) * DIM;
+        for (let i = 0; i < DIM; i++) vectors[o + i] = centres[cluster * DIM + i]! + sigma * noise();
+        normaliseInto(vectors, o);
+        // Most files are named for what they show; some carry another subject (names are noisy).
+        const subject = random() < 0.7 ? subjectOf(cluster) : pick(SUBJECTS, random);
+        const year = 2010 + Math.floor(random() * 15);
+        const month = String(1 + Math.floor(random() * 12)).padStart(2, '0');
+        const day = String(1 + Math.floor(random() * 28)).padStart(2, '0');
+        const folder = `${year}/${pick(PLACES, random)}-${pick(EVENTS, random)}`;
+        items.push({
+          kind: 'image' as const,
+          rootId,
+          uri: `${folder}/IMG_${year}${month}${day}_${subject}-${p}.jpg`,
+          status: 'indexed' as const,
+          vector: vectors.subarray(o, o + DIM),
+        });
+      }
+      library.write({ items });
+      if ((from / 2000) % 10 === 9) await library.checkpoint();
+    }
+    await library.checkpoint();
+    console.log(`  ingest: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    // Queries: a subject, sometimes with a place; the fake encoder maps them near a centre of that subject.
+    const queryRandom = rng(3);
+    const queryNoise = gaussian(queryRandom);
+    const querySigma = NOISE / 2 / Math.sqrt(DIM);
+    const vectorsByText = new Map<string, Float32Array>();
+    const texts: string[] = [];
+    for (let q = 0; q < QUERIES + WARMUP; q++) {
+      const cluster = Math.floor(queryRandom() * CLUSTERS);
+      const subject = subjectOf(cluster).replace('-', ' ');
+      const text = queryRandom() < 0.5 ? subject : `${subject} ${pick(PLACES, queryRandom)}`;
+      const key = text; // the same words always embed the same (the first draw of them wins)
+      texts.push(key);
+      if (vectorsByText.has(key)) continue;
+      const v = new Float32Array(DIM);
+      for (let i = 0; i < DIM; i++) v[i] = centres[cluster * DIM + i]! + querySigma * queryNoise();
+      normaliseInto(v, 0);
+      vectorsByText.set(key, v);
+    }
+    const text: TextEncoder = {
+      dim: DIM,
+      modelId: 'bench-fake',
+      contextLength: 77,
+      encodeOne: (key) => Promise.resolve(vectorsByText.get(key)!),
+      encodeBatch: (keys) => Promise.resolve(keys.map((key) => vectorsByText.get(key)!)),
+    };
+    const unused = (): never => {
+      throw new Error('not used by this bench');
+    };
+    const image: ImageEncoder = {
+      dim: DIM,
+      modelId: 'bench-fake',
+      encodeOne: unused,
+      encodeBatch: unused,
+    };
+    const search = new SearchService({
+      text,
+      image,
+      preprocessor: { preprocess: unused } as unknown as ImagePreprocessor,
+      library,
+    });
+    const run = async (mode: SearchMode, key: string): Promise<{ ms: number; hits: number }> => {
+      const start = performance.now();
+      const page = await search.search({ target: 'image', terms: [{ text: key }], mode });
+      return { ms: performance.now() - start, hits: page.results.length };
+    };
+
+    const times: Record<'vector' | 'hybrid', number[]> = { vector: [], hybrid: [] };
+    let keywordMatched = 0;
+    t = performance.now();
+    for (let q = 0; q < QUERIES + WARMUP; q++) {
+      const key = texts[q]!;
+      const order: ('vector' | 'hybrid')[] = q % 2 === 0 ? ['vector', 'hybrid'] : ['hybrid', 'vector'];
+      for (const mode of order) {
+        const { ms } = await run(mode, key);
+        if (q >= WARMUP) times[mode].push(ms);
+      }
+      if (q >= WARMUP) {
+        const page = await search.search({ target: 'image', terms: [{ text: key }], mode: 'keyword' });
+        if (page.results.length > 0) keywordMatched++;
+      }
+    }
+    console.log(`  queries: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const v50 = percentile(times.vector, 0.5);
+    const h50 = percentile(times.hybrid, 0.5);
+    const rows = [
+      ['', 'vector', 'hybrid'],
+      ['p50 ms', v50.toFixed(2), h50.toFixed(2)],
+      ['p99 ms', percentile(times.vector, 0.99).toFixed(2), percentile(times.hybrid, 0.99).toFixed(2)],
+    ];
+    for (const r of rows) console.log(`  ${r[0]!.padEnd(8)} ${r[1]!.padStart(8)} ${r[2]!.padStart(8)}`);
+    console.log(
+      `  hybrid p50 − vector p50: ${(h50 - v50).toFixed(2)} ms; ratio ${(h50 / v50).toFixed(2)}×; goal ≤ +2 ms: ${h50 - v50 <= 2 ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `  keyword leg matched something for ${keywordMatched}/${QUERIES} queries; ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? '?'})`,
+    );
+  } finally {
+    await library.close();
+    if (values.dir === undefined) fs.rmSync(base, { recursive: true, force: true });
+  }
+}
+
+await main();
