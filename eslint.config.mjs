@@ -49,7 +49,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [outward] }] },
   },
   {
-    // Encoders run graphs; the store keeps vectors. They meet only in neutral data (src/shared, src/vector).
+    // Encoders run graphs; the store keeps vectors. They meet only in neutral data (src/common, src/vector).
     files: ['src/encoders/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -60,7 +60,7 @@ export default tseslint.config(
             {
               group: ['**/store/**', '**/model/**', '**/search/**'],
               message:
-                'src/encoders/ must not depend on store/, model/ or search/: share plain data through src/shared/.',
+                'src/encoders/ must not depend on store/, model/ or search/: share plain data through src/common/.',
             },
           ],
         },
@@ -78,7 +78,7 @@ export default tseslint.config(
             {
               group: ['**/encoders/**', '**/model/**', '**/search/**'],
               message:
-                'src/store/ must not depend on encoders/, model/ or search/: share plain data through src/shared/.',
+                'src/store/ must not depend on encoders/, model/ or search/: share plain data through src/common/.',
             },
           ],
         },

@@ -23,7 +23,7 @@ import type { ImagePreprocessor } from '../src/image/preprocess.types.ts';
 import { SearchService } from '../src/search/search.service.ts';
 import type { SearchMode } from '../src/search/search.types.ts';
 import { openLibrary } from '../src/store/open-library.ts';
-import type { ModelFingerprint } from '../src/shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../src/common/model-fingerprint.ts';
 
 const { values } = parseArgs({
   options: {

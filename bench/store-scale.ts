@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { openLibrary } from '../src/store/open-library.ts';
 import { DEFAULT_HNSW } from '../src/store/meta.repository.ts';
 import { HnswIndex } from '../src/vector/hnsw-index.ts';
-import type { ModelFingerprint } from '../src/shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../src/common/model-fingerprint.ts';
 import { loadGraph, saveGraph } from './baseline/hnsw-checkpoint.ts';
 
 const { values } = parseArgs({

@@ -1,6 +1,6 @@
 /** What the HTTP app is built from: everything injected, nothing reached for. */
 import type { ExecutionProviderName, TextEncoder } from '../src/encoders/encoder.ts';
-import type { ModelFingerprint } from '../src/shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../src/common/model-fingerprint.ts';
 import type { SearchService } from '../src/search/search.service.ts';
 import type { Library } from '../src/store/library.types.ts';
 import type { ServerConfig } from './server-config.ts';

@@ -2,7 +2,7 @@
 import type { ClipModel } from './model.types.ts';
 import type { ExecutionProviderName } from '../encoders/encoder.ts';
 import type { ImagePreprocessor } from '../image/preprocess.types.ts';
-import type { ModelFingerprint, ModelLayout } from '../shared/model-fingerprint.ts';
+import type { ModelFingerprint, ModelLayout } from '../common/model-fingerprint.ts';
 import type { ClipImageEncoder } from '../encoders/clip-image.encoder.ts';
 import type { ClipTextEncoder } from '../encoders/clip-text.encoder.ts';
 import type { GraphValue, OnnxSession } from '../encoders/onnx-session.ts';

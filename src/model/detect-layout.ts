@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModelLayout } from '../shared/model-fingerprint.ts';
+import type { ModelLayout } from '../common/model-fingerprint.ts';
 import { EngineError, fromFsError } from '../errors.ts';
 
 export interface LayoutFiles {

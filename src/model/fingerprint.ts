@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import type { ModelFingerprint, ModelLayout } from '../shared/model-fingerprint.ts';
+import type { ModelFingerprint, ModelLayout } from '../common/model-fingerprint.ts';
 import type { PreprocessSpec } from '../image/preprocess.types.ts';
 import { fromFsError } from '../errors.ts';
 

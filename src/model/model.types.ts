@@ -2,7 +2,7 @@
 import type { ExecutionProviderName, ImageEncoder, TextEncoder } from '../encoders/encoder.ts';
 import type { ImagePreprocessor } from '../image/preprocess.types.ts';
 import type { ItmStage } from '../rerank/itm.types.ts';
-import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 
 /** A loaded model: both towers, the preprocessor and its identity. Owns its ONNX sessions. */
 export interface ClipModel {

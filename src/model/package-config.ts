@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelLayout } from '../shared/model-fingerprint.ts';
+import type { ModelLayout } from '../common/model-fingerprint.ts';
 import type { PreprocessSpec } from '../image/preprocess.types.ts';
 import { parseTextClean, type TextClean } from '../encoders/text-clean.ts';
 import { EngineError, fromFsError } from '../errors.ts';

@@ -4,7 +4,7 @@
  * Created by openLibrary().
  */
 import path from 'node:path';
-import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 import { EngineError } from '../errors.ts';
 import { translateSqliteError, type Db } from './database.ts';
 import { rowToItem, type ItemRepository } from './item.repository.ts';

@@ -2,7 +2,7 @@
  * The library store contract: what the indexer and the server may ask of a library.
  * Implemented by src/store (SQLite is the source of truth, HNSW is derived and rebuildable).
  */
-import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 
 /** The two vector spaces (and search targets). Video shots live in the image space. */
 export type ItemKind = 'image' | 'text';

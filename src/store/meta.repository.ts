@@ -3,7 +3,7 @@
  * metric, HNSW parameters, a random library id) and the vector sequence counter.
  */
 import { randomUUID } from 'node:crypto';
-import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 import { EngineError } from '../errors.ts';
 import type { Db, Statement } from './database.ts';
 

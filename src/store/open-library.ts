@@ -13,7 +13,7 @@ import { ItmFeatureRepository } from './itm-feature.repository.ts';
 import { KeywordRepository } from './keyword.repository.ts';
 import { describe, LibraryStore } from './library-store.ts';
 import type { OpenLibraryOptions } from './library.types.ts';
-import type { ModelFingerprint } from '../shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 import { DEFAULT_HNSW, MetaRepository, type LibraryMeta } from './meta.repository.ts';
 import { loadMigrations, migrate, pendingMigrations } from './migrator.ts';
 import { PhashRepository } from './phash.repository.ts';

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ModelFingerprint } from '../../../src/shared/model-fingerprint.ts';
+import type { ModelFingerprint } from '../../../src/common/model-fingerprint.ts';
 import type { ItemWrite } from '../../../src/store/library.types.ts';
 
 export const DIM = 16;
