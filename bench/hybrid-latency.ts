@@ -24,6 +24,7 @@ import { SearchService } from '../src/search/search.service.ts';
 import type { SearchMode } from '../src/search/search.types.ts';
 import { openLibrary } from '../src/store/open-library.ts';
 import type { ModelFingerprint } from '../src/common/model-fingerprint.ts';
+import { gaussian, normaliseInto, rng } from './synthetic-random.ts';
 
 const { values } = parseArgs({
   options: {
@@ -116,25 +117,6 @@ const PLACES = [
 ];
 const EVENTS = ['trip', 'holiday', 'weekend', 'visit'];
 
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-function normaliseInto(out: Float32Array, offset: number): void {
-  let sum = 0;
-  for (let i = 0; i < DIM; i++) sum += out[offset + i]! ** 2;
-  const inv = 1 / Math.sqrt(sum);
-  for (let i = 0; i < DIM; i++) out[offset + i]! *= inv;
-}
 function percentile(list: number[], q: number): number {
   const sorted = [...list].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -171,7 +153,7 @@ async function main(): Promise<void> {
   const normal = gaussian(rng(1));
   const centres = new Float32Array(CLUSTERS * DIM);
   for (let i = 0; i < centres.length; i++) centres[i] = normal();
-  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM);
+  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM, DIM);
 
   const library = await openLibrary(libDir, { fingerprint: fingerprint() });
   try {
@@ -188,7 +170,7 @@ async function main(): Promise<void> {
         const cluster = Math.floor(random() * CLUSTERS);
         const o = (p - from) * DIM;
         for (let i = 0; i < DIM; i++) vectors[o + i] = centres[cluster * DIM + i]! + sigma * noise();
-        normaliseInto(vectors, o);
+        normaliseInto(vectors, o, DIM);
         // Most files are named for what they show; some carry another subject (names are noisy).
         const subject = random() < 0.7 ? subjectOf(cluster) : pick(SUBJECTS, random);
         const year = 2010 + Math.floor(random() * 15);
@@ -224,7 +206,7 @@ async function main(): Promise<void> {
       if (vectorsByText.has(key)) continue;
       const v = new Float32Array(DIM);
       for (let i = 0; i < DIM; i++) v[i] = centres[cluster * DIM + i]! + querySigma * queryNoise();
-      normaliseInto(v, 0);
+      normaliseInto(v, 0, DIM);
       vectorsByText.set(key, v);
     }
     const text: TextEncoder = {

@@ -29,6 +29,7 @@ import { DEFAULT_HNSW } from '../src/store/meta.repository.ts';
 import { HnswIndex } from '../src/vector/hnsw-index.ts';
 import type { ModelFingerprint } from '../src/common/model-fingerprint.ts';
 import { loadGraph, saveGraph } from './baseline/hnsw-checkpoint.ts';
+import { gaussian, normaliseInto, rng } from './synthetic-random.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,30 +53,11 @@ const K = 10;
 const NOISE = 2; // as bench/vectors.ts: clustered, with near-ties inside a cluster
 const SELF = fileURLToPath(import.meta.url);
 
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-function normaliseInto(out: Float32Array, offset: number): void {
-  let sum = 0;
-  for (let i = 0; i < DIM; i++) sum += out[offset + i]! ** 2;
-  const inv = 1 / Math.sqrt(sum);
-  for (let i = 0; i < DIM; i++) out[offset + i]! *= inv;
-}
 function makeCentres(): Float32Array {
   const normal = gaussian(rng(1));
   const centres = new Float32Array(CLUSTERS * DIM);
   for (let i = 0; i < centres.length; i++) centres[i] = normal();
-  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM);
+  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM, DIM);
   return centres;
 }
 function sample(count: number, centres: Float32Array, seed: number): Float32Array {
@@ -86,7 +68,7 @@ function sample(count: number, centres: Float32Array, seed: number): Float32Arra
   for (let p = 0; p < count; p++) {
     const c = Math.floor(random() * CLUSTERS) * DIM;
     for (let i = 0; i < DIM; i++) out[p * DIM + i] = centres[c + i]! + sigma * normal();
-    normaliseInto(out, p * DIM);
+    normaliseInto(out, p * DIM, DIM);
   }
   return out;
 }

@@ -17,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_HNSW } from '../src/store/meta.repository.ts';
 import { HnswIndex } from '../src/vector/hnsw-index.ts';
+import { gaussian, normaliseInto, rng } from './synthetic-random.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,28 +47,6 @@ const NOISE = Number(values.noise);
 const K = 10;
 const EFS = [32, 64, 128];
 
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
-function normaliseInto(out: Float32Array, offset: number): void {
-  let sum = 0;
-  for (let i = 0; i < DIM; i++) sum += out[offset + i]! ** 2;
-  const inv = 1 / Math.sqrt(sum);
-  for (let i = 0; i < DIM; i++) out[offset + i]! *= inv;
-}
-
 /** `count` points from the cluster mixture, row-major in one Float32Array. */
 function sample(count: number, centres: Float32Array, seed: number): Float32Array {
   const random = rng(seed);
@@ -77,7 +56,7 @@ function sample(count: number, centres: Float32Array, seed: number): Float32Arra
   for (let p = 0; p < count; p++) {
     const c = Math.floor(random() * CLUSTERS) * DIM;
     for (let i = 0; i < DIM; i++) out[p * DIM + i] = centres[c + i]! + sigma * normal();
-    normaliseInto(out, p * DIM);
+    normaliseInto(out, p * DIM, DIM);
   }
   return out;
 }
@@ -86,7 +65,7 @@ function makeCentres(): Float32Array {
   const normal = gaussian(rng(1));
   const centres = new Float32Array(CLUSTERS * DIM);
   for (let i = 0; i < centres.length; i++) centres[i] = normal();
-  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM);
+  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM, DIM);
   return centres;
 }
 
