@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   if (!only.length || only.includes('eval')) {
     await writeEvalSet('openmoji', concepts);
     await writeEvalSet('noto', concepts);
+    await writeEvalSet('emojione-v1', concepts);
   }
 }
 

@@ -18,7 +18,7 @@ import torch
 
 from clipmini.data import Captions
 from .base import load_text, load_vision
-from .model import ItmHead, ItmModel, ItmVision
+from .model import ItmHead, ItmModel, ItmVision, TunedTop
 
 BASE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "models", "clipdex-mini")
 
@@ -30,6 +30,8 @@ def main():
     ap.add_argument("--base", default=BASE)
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", ".data"))
     ap.add_argument("--reference", default=None)
+    ap.add_argument("--alpha", type=float, default=1.0,
+                    help="ITM weight chosen on validation (rank by alpha*itm + dual logit); folded into the head's output layer")
     args = ap.parse_args()
     torch.set_num_threads(1)
     caps = Captions(args.data)
@@ -37,8 +39,18 @@ def main():
     targs = ck["args"]
     head = ItmHead(width=targs.get("width", 128), layers=targs["layers"])
     head.load_state_dict(ck["head"])
+    with torch.no_grad():  # the engine ranks by itm + dual logit, so the mix weight lives in the logit
+        head.head.weight.mul_(args.alpha)
+        head.head.bias.mul_(args.alpha)
     vision = load_vision(args.base)
     tower = load_text(args.base, caps.vocab_size, caps.eos, caps.context)
+    tuned = ck.get("top") is not None
+    if tuned:
+        top = TunedTop(tower, vision)
+        top.load_state_dict(ck["top"])
+        top.apply_to(tower, vision)
+        tower.eval()
+        vision.eval()
     itm = ItmModel(tower, head, caps.eos).eval()
     ivis = ItmVision(vision).eval()
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
@@ -82,12 +94,13 @@ def main():
             "default_k": 32,
             "score": {"dual_weight": 1.0, "dual_logit_scale": 26.5},
             "fusion": {"width": head.txt_in.out_features, "layers": len(head.layers), "heads": head.layers[0].self_att.heads,
-                       "text_states": "clipdex-mini text tower (frozen), width 192", "pooling": "first_eos"},
+                       "text_states": "clipdex-mini text tower (" + ("last layer fine-tuned" if tuned else "frozen") + "), width 192",
+                       "image_states": "clipdex-mini vision trunk (" + ("last stage + projection fine-tuned" if tuned else "frozen") + ")", "pooling": "first_eos"},
         },
         "clipdex": {"parameters": {"fusion_head": sum(p.numel() for p in head.parameters()),
                                    "text_tower": sum(p.numel() for p in tower.parameters()),
                                    "vision_trunk": sum(p.numel() for p in vision.parameters())},
-                    "training_steps": ck["step"], "training_args": targs},
+                    "training_steps": ck["step"], "training_args": targs, "itm_weight_folded": args.alpha},
     }
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)

@@ -88,14 +88,54 @@ class ItmHead(nn.Module):
         return self.head(pooled).squeeze(-1)
 
 
-def text_states(tower, input_ids):
-    """clipdex-mini's text token states after its final LayerNorm (before pooling)."""
+def text_states(tower, input_ids, with_mid=False):
+    """clipdex-mini's text token states after its final LayerNorm (before pooling); with_mid also
+    returns the states entering the last layer (what fine-tuning that layer starts from)."""
     n = input_ids.shape[1]
     x = tower.tok(input_ids) + tower.pos[:n]
     mask = tower.causal[:n, :n]
-    for layer in tower.layers:
+    mid = x
+    for i, layer in enumerate(tower.layers):
+        if i == len(tower.layers) - 1:
+            mid = x
         x = layer(x, mask)
-    return tower.ln(x)
+    return (tower.ln(x), mid) if with_mid else tower.ln(x)
+
+
+class TunedTop(nn.Module):
+    """The towers' top layers, trainable copies (fine-tuned variant): the text tower's last layer +
+    final LayerNorm (from the cached states entering it) and the vision trunk's last stage +
+    projection (from the cached 4×4 third-stage grid, which is `image_grid`). Starts as the frozen
+    towers; `apply_to` writes the tuned weights into tower copies for export."""
+
+    def __init__(self, tower, vision):
+        super().__init__()
+        import copy
+        self.text_layer = copy.deepcopy(tower.layers[-1])
+        self.text_ln = copy.deepcopy(tower.ln)
+        self.register_buffer("causal", tower.causal.clone(), persistent=False)
+        self.vis_blocks = nn.ModuleList([copy.deepcopy(b) for b in vision.stages[4:]])
+        self.vis_proj = copy.deepcopy(vision.proj)
+
+    def text(self, mid):
+        n = mid.shape[1]
+        return self.text_ln(self.text_layer(mid, self.causal[:n, :n]))
+
+    def image(self, grid):
+        b = grid.shape[0]
+        x = grid.transpose(1, 2).reshape(b, 128, 4, 4)
+        for block in self.vis_blocks:
+            x = block(x)
+        embed = F.normalize(self.vis_proj(x.mean(dim=(2, 3))), dim=-1)
+        return torch.cat([embed.unsqueeze(1), x.flatten(2).transpose(1, 2)], dim=1)
+
+    def apply_to(self, tower, vision):
+        import copy
+        tower.layers[-1] = copy.deepcopy(self.text_layer)
+        tower.ln = copy.deepcopy(self.text_ln)
+        for i, block in enumerate(self.vis_blocks):
+            vision.stages[4 + i] = copy.deepcopy(block)
+        vision.proj = copy.deepcopy(self.vis_proj)
 
 
 class ItmModel(nn.Module):

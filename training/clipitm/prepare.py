@@ -74,17 +74,19 @@ def main():
     lens = (ids != 0).sum(1)
     order = torch.argsort(lens)
     states = [None] * len(ids)
+    mids = [None] * len(ids)
     cap_embed = torch.zeros(len(ids), 256)
     with torch.no_grad():
         for i in range(0, len(ids), 1024):
             rows = order[i:i + 1024]
             n = int(lens[rows].max())
             batch = ids[rows, :n]
-            s = text_states(tower, batch)
+            s, mid = text_states(tower, batch, with_mid=True)
             eos = (batch == caps.eos).int().argmax(1)
             cap_embed[rows] = torch.nn.functional.normalize(tower.proj(s[torch.arange(len(rows)), eos]), dim=-1)
             for r, row in enumerate(rows.tolist()):
                 states[row] = s[r, : int(lens[row])].half().clone()
+                mids[row] = mid[r, : int(lens[row])].half().clone()
     print(f"text states: {time.time() - t0:.0f}s", flush=True)
 
     # Hard negatives from the dual encoder's own ranking.
@@ -113,11 +115,15 @@ def main():
     # The in-training monitor: OpenMoji (held-out style), clean states + dual embeddings.
     om_idx, om_px = load_style(args.data, "openmoji")
     om_t, om_g = image_states(vision, torch.from_numpy(om_px).permute(0, 3, 1, 2).contiguous())
+    # The validation style (EmojiOne 1): checkpoints and the score mix are chosen on it, never on OpenMoji.
+    va_idx, va_px = load_style(args.data, "emojione-v1")
+    va_t, va_g = image_states(vision, torch.from_numpy(va_px).permute(0, 3, 1, 2).contiguous())
     torch.save({
         "concept": concept, "tokens": torch.stack(views_t, 1), "grid": torch.stack(views_g, 1),
-        "cap_ids": ids, "cap_concept": cap_concept, "cap_lang": cap_lang, "cap_states": states, "cap_embed": cap_embed,
+        "cap_ids": ids, "cap_concept": cap_concept, "cap_lang": cap_lang, "cap_states": states, "cap_mid": mids, "cap_embed": cap_embed,
         "index": index, "t2i": t2i, "i2t": i2t,
         "om_concept": torch.from_numpy(om_idx), "om_tokens": om_t, "om_grid": om_g,
+        "va_concept": torch.from_numpy(va_idx), "va_tokens": va_t, "va_grid": va_g,
         "held": torch.tensor([c["heldOut"] for c in meta]),
     }, os.path.join(args.out, "cache.pt"))
     print(f"saved cache: {time.time() - t0:.0f}s", flush=True)
