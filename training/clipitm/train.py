@@ -110,11 +110,14 @@ class Scorer:
         self.head, self.top, self.eos = head, top, eos
 
     def text(self, cache, caps_idx):
+        """Token states of each caption (each distinct caption runs the tuned layer once)."""
+        uniq = {}
+        index = torch.tensor([uniq.setdefault(c, len(uniq)) for c in caps_idx])
         key = "cap_mid" if self.top is not None else "cap_states"
-        states = pad_sequence([cache[key][i] for i in caps_idx], batch_first=True).float()
+        states = pad_sequence([cache[key][i] for i in uniq], batch_first=True).float()
         if self.top is not None:
             states = self.top.text(states)
-        return states, cache["cap_ids"][torch.as_tensor(caps_idx), : states.shape[1]]
+        return states[index], cache["cap_ids"][torch.as_tensor(caps_idx), : states.shape[1]]
 
     def image(self, tokens, grid):
         if self.top is not None:
