@@ -18,7 +18,7 @@ import torch
 
 from clipmini.data import Captions
 from .base import load_text, load_vision
-from .model import ItmHead, ItmModel, ItmVision, TunedTop
+from .model import ItmModel, ItmVision, TunedTop, make_head
 
 BASE = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "models", "clipdex-mini")
 
@@ -37,7 +37,8 @@ def main():
     caps = Captions(args.data)
     ck = torch.load(args.ckpt, map_location="cpu")
     targs = ck["args"]
-    head = ItmHead(width=targs.get("width", 128), layers=targs["layers"])
+    kind = targs.get("head", "tokens")
+    head = make_head(kind, width=targs.get("width", 128), layers=targs["layers"])
     head.load_state_dict(ck["head"])
     with torch.no_grad():  # the engine ranks by itm + dual logit, so the mix weight lives in the logit
         head.head.weight.mul_(args.alpha)
@@ -93,7 +94,8 @@ def main():
             "image_features": [{"name": "image_tokens", "shape": [5, 256]}, {"name": "image_grid", "shape": [16, 128]}],
             "default_k": 32,
             "score": {"dual_weight": 1.0, "dual_logit_scale": 26.5},
-            "fusion": {"width": head.txt_in.out_features, "layers": len(head.layers), "heads": head.layers[0].self_att.heads,
+            "fusion": {"width": head.txt_in.out_features, "layers": len(head.layers), "heads": head.layers[0].heads if kind == "query" else head.layers[0].self_att.heads,
+                       "query": "first_eos state cross-attends to the image states" if kind == "query" else "every token (self + cross-attention)",
                        "text_states": "clipdex-mini text tower (" + ("last layer fine-tuned" if tuned else "frozen") + "), width 192",
                        "image_states": "clipdex-mini vision trunk (" + ("last stage + projection fine-tuned" if tuned else "frozen") + ")", "pooling": "first_eos"},
         },
