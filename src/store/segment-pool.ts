@@ -90,6 +90,8 @@ export class SegmentPool {
       if (reply.ok) {
         pending.resolve({
           labels: reply.labels,
+          slots: reply.slots,
+          deleted: reply.deleted,
           bytes: reply.bytes,
           quick: reply.quick,
           sha256: reply.sha256,

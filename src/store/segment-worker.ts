@@ -12,6 +12,8 @@ export type WorkerReply =
       readonly id: number;
       readonly ok: true;
       readonly labels: Int32Array;
+      readonly slots: number;
+      readonly deleted: Int32Array;
       readonly bytes: number;
       readonly quick: string;
       readonly sha256: string;
@@ -24,7 +26,7 @@ if (port) {
     buildSegment(job).then(
       (built) => {
         const reply: WorkerReply = { id: job.id, ok: true, ...built };
-        port.postMessage(reply, [built.labels.buffer as ArrayBuffer]);
+        port.postMessage(reply, [built.labels.buffer as ArrayBuffer, built.deleted.buffer as ArrayBuffer]);
       },
       (error: unknown) => {
         const reply: WorkerReply = {

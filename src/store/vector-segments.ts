@@ -23,7 +23,7 @@ import { l2Normalize } from '../vector/vector-math.ts';
 import { ExactTail } from './exact-tail.ts';
 import type { ItemKind } from './library.types.ts';
 import type { HnswParams, MetaRepository } from './meta.repository.ts';
-import { buildSegment, type BuildJob, type BuiltSegment } from './segment-build.ts';
+import { buildSegment, type BaseSegment, type BuildJob, type BuiltSegment } from './segment-build.ts';
 import { quickHash } from './segment-files.ts';
 import {
   manifestStamp,
@@ -54,7 +54,11 @@ export interface GraphRecovery {
 export interface SegmentOptions {
   /** Tail size that triggers a background seal between checkpoints. */
   readonly tailLimit: number;
-  /** Merge this many segments of one size tier into one. */
+  /**
+   * Merge policy: the segments smaller than a segment are merged into it once together they
+   * hold 1/mergeFactor of its live vectors, and `mergeFactor` segments below 2048 vectors are
+   * merged together. Keeps about log_(1+mergeFactor)(N / seal size) segments per kind.
+   */
   readonly mergeFactor: number;
   /** Purge a segment when more than this share of it is deleted. */
   readonly purgeRatio: number;
@@ -79,8 +83,11 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
   merge: true,
 };
 
-/** Tails up to this size are sealed on the calling thread: a worker costs more to start. */
-const INLINE_BUILD_LIMIT = 1024;
+/**
+ * Tails up to this size are sealed on the calling thread: a worker costs more to start, and 256
+ * insertions of 512-d vectors block the thread for only about a quarter of a second here.
+ */
+const INLINE_BUILD_LIMIT = 256;
 /** Bigger builds are split over the workers (parallel rebuilds). */
 const PARALLEL_BUILD_MIN = 32_768;
 const MAX_SEGMENT_BUILD = 262_144;
@@ -149,6 +156,11 @@ export class VectorSegments {
   private stamp: string | undefined;
   private dirty = false;
   private sealing: Promise<void> | undefined;
+  /** A checkpoint came while a seal was running: seal again when it ends. */
+  private sealAgain = false;
+  /** The last background seal's failure: the next checkpoint seals in the foreground and throws it. */
+  private sealFailure: unknown;
+  private closing = false;
   private merging: Promise<void> | undefined;
   private reloading: Promise<void> | undefined;
   private manifestWrite: Promise<void> = Promise.resolve();
@@ -252,7 +264,7 @@ export class VectorSegments {
 
   /** Whether changes exist that the manifest on disk lacks. */
   get isDirty(): boolean {
-    return this.dirty || KINDS.some((kind) => this.kinds[kind].tail.tail!.size > 0);
+    return this.dirty || this.sealing !== undefined || this.tailSize() > 0;
   }
 
   /** Fans out over tail and segments and merges by exact cosine distance. */
@@ -283,13 +295,11 @@ export class VectorSegments {
     }
     if (
       !this.deps.readOnly &&
-      !this.closed &&
+      !this.closing &&
       !this.sealing &&
       KINDS.some((kind) => this.kinds[kind].tail.tail!.size >= this.deps.options.tailLimit)
     ) {
-      this.sealing = this.sealAll()
-        .catch((error: unknown) => void (this.backgroundError = error))
-        .finally(() => (this.sealing = undefined));
+      void this.startSeal();
     }
     return counts;
   }
@@ -305,18 +315,32 @@ export class VectorSegments {
       .finally(() => (this.reloading = undefined));
   }
 
-  /** Seals the tails, writes the manifest if anything changed, then lets merges run. */
+  /**
+   * Starts sealing the tails and saves the manifest (tombstones, and a mark below every row not
+   * yet in a segment). The seal of a big tail runs in the background and saves the manifest
+   * again when its segment file is durable; until then its rows stay replayable from SQLite, so
+   * a crash loses nothing. A checkpoint waits only when it must: a small tail (sealed inline
+   * anyway), a live tail past `tailLimit` behind a seal still running (back-pressure), or a
+   * previous background seal that failed (retried here, so its error reaches the caller).
+   */
   async checkpoint(): Promise<void> {
     this.assertWriter();
-    await this.waitSealing();
-    this.sealing = this.sealAll();
-    try {
-      await this.sealing;
-    } finally {
-      this.sealing = undefined;
+    // Let the event loop turn: worker replies and the background seal's file I/O are macrotasks,
+    // which a caller looping over write() and checkpoint() would otherwise starve.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.sealing) {
+      if (this.sealFailure === undefined && this.tailSize() < this.deps.options.tailLimit) {
+        this.sealAgain = true;
+        await this.saveManifest();
+        return;
+      }
+      await this.waitSealing();
     }
-    await this.saveManifest();
-    this.scheduleMerge();
+    const size = this.tailSize();
+    const failed = this.sealFailure !== undefined;
+    const seal = this.startSeal();
+    if (failed || size <= INLINE_BUILD_LIMIT) await seal;
+    else await this.saveManifest();
   }
 
   /** Waits for background seals and merges in flight. */
@@ -399,6 +423,7 @@ export class VectorSegments {
   /** Stops merges, finishes seals; a writer seals its tails and saves the manifest. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     try {
       await this.stopMerging();
       await this.waitSealing();
@@ -408,6 +433,43 @@ export class VectorSegments {
       this.closed = true;
       await this.pool.close();
     }
+  }
+
+  /** Live tail vectors (not counting tails being sealed). */
+  private tailSize(): number {
+    return KINDS.reduce((n, kind) => n + this.kinds[kind].tail.tail!.size, 0);
+  }
+
+  /**
+   * Seals the tails in the background, one seal at a time; when the segment files are durable
+   * the manifest names them, then merges may start. Returns the seal (rejecting on failure; the
+   * failure is also kept for the next checkpoint and `library info`).
+   */
+  private startSeal(): Promise<void> {
+    if (this.sealing) {
+      this.sealAgain = true;
+      return this.sealing;
+    }
+    this.sealAgain = false;
+    const run = (async () => {
+      await this.sealAll();
+      await this.saveManifest();
+    })();
+    this.sealing = run
+      .then(
+        () => void (this.sealFailure = undefined),
+        (error: unknown) => {
+          this.sealFailure = error;
+          this.backgroundError = error;
+        },
+      )
+      .finally(() => {
+        this.sealing = undefined;
+        if (this.closing) return;
+        this.scheduleMerge();
+        if (this.sealAgain && this.sealFailure === undefined && this.tailSize() > 0) void this.startSeal();
+      });
+    return run;
   }
 
   private async checkpointForClose(): Promise<void> {
@@ -566,11 +628,13 @@ export class VectorSegments {
     kind: ItemKind,
     labels: Int32Array,
     tail: ExactTail | undefined,
+    base?: BaseSegment,
   ): Promise<Segment[]> {
     if (labels.length === 0) return [];
     const workers = this.pool.maxWorkers;
+    // Building on a base graph is one job: the base cannot be split.
     const chunks =
-      labels.length < PARALLEL_BUILD_MIN
+      base || labels.length < PARALLEL_BUILD_MIN
         ? 1
         : Math.max(workers, Math.ceil(labels.length / MAX_SEGMENT_BUILD));
     const per = Math.ceil(labels.length / chunks);
@@ -591,11 +655,14 @@ export class VectorSegments {
         efConstruction: this.deps.params.efConstruction,
         labels: part,
         ...(vectors ? { vectors } : { dbFile: this.deps.dbFile }),
+        ...(base ? { base } : {}),
         what: kind,
       });
     }
     const built = await Promise.allSettled(
-      jobs.map((job) => (job.labels.length <= INLINE_BUILD_LIMIT ? buildSegment(job) : this.pool.build(job))),
+      jobs.map((job) =>
+        job.labels.length <= INLINE_BUILD_LIMIT && !job.base ? buildSegment(job) : this.pool.build(job),
+      ),
     );
     const failed = built.find((b) => b.status === 'rejected');
     const segments: Segment[] = [];
@@ -618,7 +685,7 @@ export class VectorSegments {
   // --- merges --------------------------------------------------------------------------------
 
   private scheduleMerge(): void {
-    if (!this.deps.options.merge || this.merging || this.closed || this.deps.readOnly) return;
+    if (!this.deps.options.merge || this.merging || this.closing || this.deps.readOnly) return;
     const pick = this.pickMerge();
     if (!pick) return;
     this.merging = this.merge(pick.kind, pick.sources)
@@ -633,47 +700,64 @@ export class VectorSegments {
       });
   }
 
-  /** Tiered: FACTOR segments of one size tier merge into one; a segment >20% deleted is purged. */
+  /**
+   * Purge first: a segment more than `purgeRatio` deleted is rebuilt from SQLite without them.
+   * Otherwise, with the segments by live size s1 ≥ s2 ≥ …, the first j whose smaller segments
+   * together hold at least s_j / mergeFactor merges them into s_j (which the merge builds on,
+   * so only the smaller ones' vectors are inserted again). Sizes then fall geometrically and a
+   * kind keeps a handful of segments (searches fan out over each), while a vector is
+   * re-inserted only about log_(1+mergeFactor)(N / seal size) times. Tiny segments (a checkpoint
+   * of a few items) are merged together once `mergeFactor` of them exist.
+   */
   private pickMerge(): { kind: ItemKind; sources: Holder[] } | undefined {
     const { mergeFactor, purgeRatio } = this.deps.options;
     for (const kind of KINDS) {
       const segs = this.kinds[kind].segments;
       const purge = segs.find((h) => h.segment!.index.deleted > purgeRatio * h.segment!.count);
       if (purge) return { kind, sources: [purge] };
-      const tiers = new Map<number, Holder[]>();
-      for (const h of segs) {
-        const live = Math.max(1, h.segment!.index.size);
-        const tier =
-          live <= TIER_BASE ? 0 : Math.floor(Math.log(live / TIER_BASE) / Math.log(mergeFactor)) + 1;
-        tiers.set(tier, [...(tiers.get(tier) ?? []), h]);
+      const live = (h: Holder): number => h.segment!.index.size;
+      const sorted = [...segs].sort((a, b) => live(b) - live(a) || a.id - b.id);
+      let below = sorted.reduce((n, h) => n + live(h), 0);
+      for (let j = 0; j < sorted.length - 1; j++) {
+        below -= live(sorted[j]!);
+        if (below * mergeFactor >= live(sorted[j]!)) return { kind, sources: sorted.slice(j) };
       }
-      for (const tier of [...tiers.keys()].sort((a, b) => a - b)) {
-        const members = tiers.get(tier)!;
-        if (members.length >= mergeFactor) {
-          return {
-            kind,
-            sources: members
-              .sort((a, b) => a.segment!.index.size - b.segment!.index.size)
-              .slice(0, mergeFactor),
-          };
-        }
-      }
+      const tiny = sorted.filter((h) => live(h) <= TIER_BASE);
+      if (tiny.length >= mergeFactor) return { kind, sources: tiny };
     }
     return undefined;
   }
 
-  /** Merges sources into one segment built from SQLite; the sources stay valid until it commits. */
+  /**
+   * Merges sources into one segment: on the graph of the largest (unless this is a purge), with
+   * the others' vectors read from SQLite. The sources stay valid until the manifest commits.
+   */
   private async merge(kind: ItemKind, sources: Holder[]): Promise<void> {
     const st = this.kinds[kind];
-    const labels = Int32Array.from(sources.flatMap((h) => h.segment!.index.liveLabels()));
+    const baseHolder =
+      sources.length > 1
+        ? sources.reduce((a, b) => (b.segment!.index.size > a.segment!.index.size ? b : a))
+        : undefined;
+    const base: BaseSegment | undefined = baseHolder && {
+      file: path.join(segmentsDir(this.deps.dir), baseHolder.segment!.file),
+      bytes: baseHolder.segment!.bytes,
+      quick: baseHolder.segment!.quick,
+      deleted: [...baseHolder.segment!.deleted],
+    };
+    const labels = Int32Array.from(
+      sources.filter((h) => h !== baseHolder).flatMap((h) => h.segment!.index.liveLabels()),
+    );
     this.emit('merge-start');
-    const built = await this.buildMany(kind, labels, undefined);
+    // Other sources with nothing live: the base stands as it is, and they are only dropped.
+    const built =
+      base && labels.length === 0 ? [] : await this.buildMany(kind, labels, undefined, base);
     this.emit('merge-built');
     if (this.closed || sources.some((h) => !st.segments.includes(h))) {
       await removeFiles(built.map((s) => path.join(segmentsDir(this.deps.dir), s.file)));
       return;
     }
-    const sourceIds = new Set(sources.map((h) => h.id));
+    const dropped = built.length === 0 && baseHolder ? sources.filter((h) => h !== baseHolder) : sources;
+    const sourceIds = new Set(dropped.map((h) => h.id));
     st.segments = st.segments.filter((h) => !sourceIds.has(h.id));
     for (const segment of built) {
       const holder = this.holder({ segment });
@@ -688,7 +772,7 @@ export class VectorSegments {
     }
     this.dirty = true;
     await this.saveManifest();
-    await removeFiles(sources.map((h) => path.join(segmentsDir(this.deps.dir), h.segment!.file)));
+    await removeFiles(dropped.map((h) => path.join(segmentsDir(this.deps.dir), h.segment!.file)));
   }
 
   private async stopMerging(): Promise<void> {
@@ -863,17 +947,18 @@ async function loadSegment(segDir: string, entry: SegmentEntry, dim: number): Pr
 }
 
 async function toSegment(job: BuildJob, built: BuiltSegment, dim: number): Promise<Segment> {
-  const index = await HnswIndex.load(job.file, dim, []);
+  const deleted = Array.from(built.deleted);
+  const index = await HnswIndex.load(job.file, dim, deleted);
   const id = Number(/-(\d+)\.hnsw$/.exec(job.file)?.[1]);
   return {
     id,
     file: path.basename(job.file),
-    count: built.labels.length,
+    count: built.slots,
     bytes: built.bytes,
     quick: built.quick,
     sha256: built.sha256,
     index,
-    deleted: [],
+    deleted,
   };
 }
 

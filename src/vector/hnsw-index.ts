@@ -92,6 +92,12 @@ export class HnswIndex implements VectorIndex {
     return this.graph.getMaxElements();
   }
 
+  /** Grows capacity to at least `slots` in one step (instead of doubling as vectors arrive). */
+  reserve(slots: number): void {
+    this.assertMutable();
+    if (slots > this.graph.getMaxElements()) this.graph.resizeIndex(slots);
+  }
+
   has(label: number): boolean {
     return this.state(label) === LIVE;
   }

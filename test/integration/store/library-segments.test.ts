@@ -128,6 +128,7 @@ describe('library store: segments', function () {
         items: Array.from({ length: 300 }, (_, j) => imageWrite(rootId, j)),
       }).itemIds;
       await writer.checkpoint();
+      await writer.idle(); // a tail this size is sealed in the background
       reader = await openLibrary(dir, { readOnly: true });
       expect(reader.info().kinds[0]!.segments).to.have.length(1);
       const second = writer.write({
