@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/store-scale.ts [--n 200000] [--add 10000] [--dim 512] [--clusters 1000]
  *                                [--queries 100] [--skip-old] [--skip-rebuild] [--dir <tmp>]
+ *                                [--efs 32,64,96,128]
  *
  * New design, through the store's own write path: ingest N vectors (batches of 2000, a
  * checkpoint every 20k as the indexer's 30 s timer would), wait for merges; then add `add` more
@@ -16,7 +17,8 @@
  * one checkpoint exactly as the old store did it (write, fsync, sha256 of the whole file),
  * its open (sha256 of the whole file, then load) and queries in a child.
  * CPU seconds are process-wide (worker threads included); on a shared machine wall clock also
- * counts other programs.
+ * counts other programs. `--efs` adds a recall/latency curve over those ef values (new design).
+ * `--probe new --dir <dir>/new` re-runs only the query probe of a kept run (`--dir`).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     'skip-rebuild': { type: 'boolean', default: false },
     dir: { type: 'string' },
     probe: { type: 'string' },
+    efs: { type: 'string', default: '' },
   },
 });
 const N = Number(values.n);
@@ -52,6 +55,7 @@ const QUERIES = Number(values.queries);
 const K = 10;
 const NOISE = 2; // as bench/vectors.ts: clustered, with near-ties inside a cluster
 const SELF = fileURLToPath(import.meta.url);
+const EFS = values.efs ? values.efs.split(',').map(Number) : [];
 
 function makeCentres(): Float32Array {
   const normal = gaussian(rng(1));
@@ -112,6 +116,11 @@ function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
+const loadavg = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 function fingerprint(): ModelFingerprint {
@@ -139,6 +148,8 @@ interface Probe {
   p50: number;
   p99: number;
   recall: number;
+  segments?: number;
+  curve?: { ef: number; p50: number; p99: number; recall: number }[];
 }
 
 /** Child side: open, then time the queries; prints one JSON line. */
@@ -147,12 +158,14 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
   const queries = sample(QUERIES, centres, 3);
   const truth = JSON.parse(fs.readFileSync(path.join(dir, '..', 'truth.json'), 'utf8')) as number[][];
   const started = performance.now();
-  let search: (q: Float32Array) => number[];
+  let search: (q: Float32Array, ef?: number) => number[];
   let close = (): Promise<void> => Promise.resolve();
+  let segments: number | undefined;
   if (kind === 'new') {
     const library = await openLibrary(dir, { readOnly: true });
-    search = (q) => library.search('image', q, { k: K }).map((h) => h.id);
+    search = (q, ef) => library.search('image', q, { k: K, ...(ef ? { ef } : {}) }).map((h) => h.id);
     close = () => library.close();
+    segments = library.info().kinds[0]!.segments.length;
   } else {
     const loaded = await loadGraph(dir, 'image', {
       libraryId: 'old',
@@ -163,22 +176,30 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
     search = (q) => loaded.index.search(q, K, DEFAULT_HNSW.efSearch).map((h) => h.label);
   }
   const openMs = performance.now() - started;
-  const latencies: number[] = [];
-  let found = 0;
-  for (let round = 0; round < 2; round++) {
-    for (let q = 0; q < QUERIES; q++) {
-      const t = performance.now();
-      const ids = search(row(queries, q));
-      if (round === 1) latencies.push(performance.now() - t); // first round warms up
-      if (round === 1) found += ids.filter((id) => truth[q]!.includes(id)).length;
+  const measure = (ef?: number): { p50: number; p99: number; recall: number } => {
+    const latencies: number[] = [];
+    let found = 0;
+    for (let round = 0; round < 2; round++) {
+      for (let q = 0; q < QUERIES; q++) {
+        const t = performance.now();
+        const ids = search(row(queries, q), ef);
+        if (round === 1) latencies.push(performance.now() - t); // first round warms up
+        if (round === 1) found += ids.filter((id) => truth[q]!.includes(id)).length;
+      }
     }
-  }
+    return {
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      recall: found / (QUERIES * K),
+    };
+  };
+  const rssBytes = process.memoryUsage().rss;
   const result: Probe = {
     openMs,
-    rssBytes: process.memoryUsage().rss,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    recall: found / (QUERIES * K),
+    rssBytes,
+    ...measure(),
+    ...(segments === undefined ? {} : { segments }),
+    ...(kind === 'new' && EFS.length > 0 ? { curve: EFS.map((ef) => ({ ef, ...measure(ef) })) } : {}),
   };
   await close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -201,6 +222,8 @@ function runProbe(kind: 'new' | 'old', dir: string): Probe {
       String(CLUSTERS),
       '--queries',
       String(QUERIES),
+      '--efs',
+      EFS.join(','),
     ],
     {
       encoding: 'utf8',
@@ -220,7 +243,7 @@ async function main(): Promise<void> {
   const data = sample(N + ADD, centres, 2);
   const queries = sample(QUERIES, centres, 3);
   console.log(
-    `clipdex bench/store-scale: N=${N} (+${ADD}) × ${DIM}-d in ${CLUSTERS} clusters, ${QUERIES} queries, k=${K}, ${os.availableParallelism()} CPUs`,
+    `clipdex bench/store-scale: N=${N} (+${ADD}) × ${DIM}-d in ${CLUSTERS} clusters, ${QUERIES} queries, k=${K}, ${os.availableParallelism()} CPUs, load ${loadavg()}`,
   );
   let t = performance.now();
   const truth = Array.from({ length: QUERIES }, (_, q) => exactTopK(data, N + ADD, row(queries, q)));
@@ -251,7 +274,22 @@ async function main(): Promise<void> {
   const setOld = (metric: string, value: string): void => {
     table[metric] = [table[metric]?.[0] ?? '', value];
   };
-  const library = await openLibrary(newDir, { fingerprint: fingerprint() });
+  // Each seal/merge step with its time, the bytes written so far and the segments then.
+  const events: { event: string; at: number; wchar: number; files: Map<string, number> }[] = [];
+  let current: Awaited<ReturnType<typeof openLibrary>> | undefined;
+  const library = await openLibrary(newDir, {
+    fingerprint: fingerprint(),
+    segments: {
+      onEvent: (event) =>
+        events.push({
+          event,
+          at: performance.now(),
+          wchar: wchar(),
+          files: new Map(current?.info().kinds[0]!.segments.map((s) => [s.file, s.bytes]) ?? []),
+        }),
+    },
+  });
+  current = library;
   const rootId = library.ensureRoot(path.join(newDir, 'media')).id;
   let cpu = process.cpuUsage();
   t = performance.now();
@@ -270,15 +308,23 @@ async function main(): Promise<void> {
   );
   let w = wchar();
   for (let p = N; p < N + ADD; p += 2000) writeRange(library, rootId, p, Math.min(N + ADD, p + 2000));
+  const sqliteBytes = wchar() - w;
+  events.length = 0;
+  w = wchar();
   t = performance.now();
-  await library.checkpoint();
+  await library.checkpoint(); // returns at once: the seal runs in the background
   const checkpointMs = performance.now() - t;
-  const addBytes = wchar() - w;
-  const info = library.info().kinds[0]!;
-  const newSegmentBytes = info.segments
-    .filter((s) => !segmentsBefore.has(s.file))
-    .reduce((n, s) => n + s.bytes, 0);
   await library.idle();
+  // The +add seal is durable when a manifest naming its segment is saved.
+  const builtAt = events.findIndex((e) => e.event === 'seal-built');
+  const saved = events.slice(builtAt).find((e) => e.event === 'manifest-saved')!;
+  const durableMs = saved.at - t;
+  const addBytes = saved.wchar - w;
+  const newSegmentBytes = [...saved.files]
+    .filter(([file]) => !segmentsBefore.has(file))
+    .reduce((n, [, bytes]) => n + bytes, 0);
+  const merged = events.filter((e) => e.event === 'merge-start').length;
+  const info = library.info().kinds[0]!;
   await library.close();
   const newProbe = runProbe('new', newDir);
   const diskNew = duBytes(newDir);
@@ -296,6 +342,7 @@ async function main(): Promise<void> {
     }
   }
   const graphBytesAfter = info.bytes;
+  table['+add writes: SQLite rows (wchar)'] = [mb(sqliteBytes), ''];
   table['+add checkpoint: bytes written (all files)'] = [
     `${mb(addBytes)} (${((100 * addBytes) / graphBytesAfter).toFixed(2)}% of graph)`,
     '',
@@ -304,13 +351,17 @@ async function main(): Promise<void> {
     `${mb(newSegmentBytes)} (${((100 * newSegmentBytes) / graphBytesAfter).toFixed(2)}%)`,
     '',
   ];
-  table['+add checkpoint: wall'] = [`${(checkpointMs / 1000).toFixed(2)} s`, ''];
+  table['+add checkpoint: wall (caller waits)'] = [`${(checkpointMs / 1000).toFixed(3)} s`, ''];
+  table['+add checkpoint: until segment durable'] = [
+    `${(durableMs / 1000).toFixed(2)} s (background)${merged ? `; ${merged} merge(s) after` : ''}`,
+    '',
+  ];
   table['open'] = [`${newProbe.openMs.toFixed(0)} ms`, ''];
   table[`query p50 / p99 (ef ${DEFAULT_HNSW.efSearch})`] = [
     `${newProbe.p50.toFixed(2)} / ${newProbe.p99.toFixed(2)} ms`,
     '',
   ];
-  table['recall@10'] = [newProbe.recall.toFixed(3), ''];
+  table['recall@10'] = [`${newProbe.recall.toFixed(3)} (${newProbe.segments} segments)`, ''];
   table['RSS after open + queries'] = [mb(newProbe.rssBytes), ''];
   table['disk bytes per item'] = [`${Math.round(diskNew / (N + ADD))}`, ''];
   table['ingest vectors per CPU-second'] = [`${Math.round(N / ingestCpu)}`, ''];
@@ -346,7 +397,8 @@ async function main(): Promise<void> {
       `${mb(oldBytes)} (${((100 * oldBytes) / oldGraph).toFixed(0)}% of graph)`,
     );
     setOld('+add checkpoint: new graph bytes', `${mb(oldGraph)} (100%)`);
-    setOld('+add checkpoint: wall', `${(oldCheckpointMs / 1000).toFixed(2)} s`);
+    setOld('+add checkpoint: wall (caller waits)', `${(oldCheckpointMs / 1000).toFixed(2)} s`);
+    setOld('+add checkpoint: until segment durable', `${(oldCheckpointMs / 1000).toFixed(2)} s`);
     setOld('open', `${oldProbe.openMs.toFixed(0)} ms`);
     setOld(
       `query p50 / p99 (ef ${DEFAULT_HNSW.efSearch})`,
@@ -364,6 +416,12 @@ async function main(): Promise<void> {
     console.log(`${metric.padEnd(44)}${now.padEnd(34)}${old ?? ''}`);
   }
   console.log(`  raw vectors: ${mb((N + ADD) * DIM * 4)}; graph after +add: ${mb(graphBytesAfter)}`);
+  for (const point of newProbe.curve ?? []) {
+    console.log(
+      `  new, ef ${point.ef}: recall@10 ${point.recall.toFixed(3)}, p50 ${point.p50.toFixed(2)} ms, p99 ${point.p99.toFixed(2)} ms`,
+    );
+  }
+  console.log(`  load average at the end: ${loadavg()}`);
   if (!values.dir) fs.rmSync(base, { recursive: true, force: true });
 }
 

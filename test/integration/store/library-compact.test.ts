@@ -91,6 +91,7 @@ describe('clipdex library verify and library info', function () {
     const rootId = library.ensureRoot(path.join(dir, 'media')).id;
     library.write({ items: Array.from({ length: 2000 }, (_, i) => imageWrite(rootId, i)) });
     await library.checkpoint();
+    await library.idle(); // a tail this size is sealed in the background
     const [segment] = library.info().kinds[0]!.segments;
     await library.close();
     expect((await cli(['library', 'verify', '--library', dir])).stdout)

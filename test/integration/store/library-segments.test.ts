@@ -119,6 +119,88 @@ describe('library store: segments', function () {
     }
   });
 
+  it("a checkpoint does not wait for a big tail's seal; its rows stay replayable until the segment is named", async () => {
+    const events: string[] = [];
+    const library = await openLibrary(dir, {
+      fingerprint: fingerprint(),
+      segments: { merge: false, onEvent: (event) => events.push(event) },
+    });
+    try {
+      const rootId = library.ensureRoot(path.join(dir, 'media')).id;
+      const ids = library.write({ items: Array.from({ length: 3000 }, (_, j) => imageWrite(rootId, j)) }).itemIds;
+      await library.checkpoint();
+      // The seal runs on a worker thread that is still starting: nothing is sealed yet, the
+      // manifest on disk names no segment and its mark is below every row (all replayable).
+      expect(events).to.not.include('seal-built');
+      expect(library.info().kinds[0]!.segments).to.have.length(0);
+      expect(library.info().kinds[0]!.tail).to.equal(3000);
+      const early = JSON.parse(await fs.readFile(path.join(dir, 'segments', 'manifest.json'), 'utf8')) as {
+        mark: number;
+        segments: unknown[];
+      };
+      expect(early.segments).to.have.length(0);
+      expect(early.mark).to.equal(0);
+      expect(library.search('image', unitVector(5), { k: 1 })[0]?.id).to.equal(ids[5]);
+      await library.idle();
+      expect(events).to.include.members(['seal-start', 'seal-built', 'manifest-saved']);
+      const info = library.info().kinds[0]!;
+      expect(info.tail).to.equal(0);
+      expect(info.segments.map((s) => s.count)).to.deep.equal([3000]);
+      const late = JSON.parse(await fs.readFile(path.join(dir, 'segments', 'manifest.json'), 'utf8')) as {
+        segments: { file: string }[];
+      };
+      expect(late.segments.map((s) => s.file)).to.deep.equal(info.segments.map((s) => s.file));
+      expect(library.search('image', unitVector(2999), { k: 1 })[0]?.id).to.equal(ids[2999]);
+    } finally {
+      await library.close();
+    }
+  });
+
+  it("merges build on the largest source's graph (its tombstones carried); purges rebuild", async () => {
+    const library = await openLibrary(dir, { fingerprint: fingerprint(), segments: { mergeFactor: 4 } });
+    try {
+      const rootId = library.ensureRoot(path.join(dir, 'media')).id;
+      const write = (from: number, count: number): number[] =>
+        [...library.write({ items: Array.from({ length: count }, (_, j) => imageWrite(rootId, from + j)) }).itemIds];
+      const ids = write(0, 1000);
+      await library.checkpoint();
+      await library.idle();
+      library.write({ deletions: ids.slice(0, 50) }); // 5%: tombstones, no purge
+      await library.checkpoint();
+      await library.idle();
+      expect(library.info().kinds[0]!.segments.map((s) => [s.count, s.deleted])).to.deep.equal([[1000, 50]]);
+      // 400 new vectors are at least a quarter of the 950 live ones: merged into that segment.
+      ids.push(...write(1000, 400));
+      await library.checkpoint();
+      await library.idle();
+      const merged = library.info().kinds[0]!;
+      // A rebuild from SQLite would hold 1350 slots and no deletions; built on the old graph,
+      // the new file keeps its 50 deleted slots and only the 400 were inserted.
+      expect(merged.segments.map((s) => [s.count, s.deleted])).to.deep.equal([[1400, 50]]);
+      expect(merged.live).to.equal(1350);
+      for (let n = 0; n < 1400; n += 23) {
+        const hit = library.search('image', unitVector(n), { k: 1 })[0];
+        if (n < 50) expect(hit?.id).to.not.equal(ids[n]);
+        else expect(hit?.id, `img-${n}`).to.equal(ids[n]);
+      }
+      library.write({ deletions: ids.slice(50, 350) }); // now 350 of 1400 deleted: purged
+      await library.checkpoint();
+      await library.idle();
+      const purged = library.info().kinds[0]!;
+      expect(purged.segments.map((s) => [s.count, s.deleted])).to.deep.equal([[1050, 0]]);
+      expect(library.search('image', unitVector(1399), { k: 1 })[0]?.id).to.equal(ids[1399]);
+    } finally {
+      await library.close();
+    }
+    const reopened = await openLibrary(dir, { segments: { merge: false } });
+    try {
+      expect(reopened.warnings).to.deep.equal([]);
+      expect(reopened.graphSize('image')).to.equal(1050);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('a reader picks up new segments and tombstones without a restart', async () => {
     const writer = await openLibrary(dir, { fingerprint: fingerprint(), segments: { mergeFactor: 2 } });
     let reader: LibraryStore | undefined;
