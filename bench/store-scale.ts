@@ -276,7 +276,7 @@ async function main(): Promise<void> {
   };
   // Each seal/merge step with its time, the bytes written so far and the segments then.
   const events: { event: string; at: number; wchar: number; files: Map<string, number> }[] = [];
-  let current: Awaited<ReturnType<typeof openLibrary>> | undefined;
+  const current: { library?: Awaited<ReturnType<typeof openLibrary>> } = {};
   const library = await openLibrary(newDir, {
     fingerprint: fingerprint(),
     segments: {
@@ -285,11 +285,11 @@ async function main(): Promise<void> {
           event,
           at: performance.now(),
           wchar: wchar(),
-          files: new Map(current?.info().kinds[0]!.segments.map((s) => [s.file, s.bytes]) ?? []),
+          files: new Map(current.library?.info().kinds[0]!.segments.map((s) => [s.file, s.bytes]) ?? []),
         }),
     },
   });
-  current = library;
+  current.library = library;
   const rootId = library.ensureRoot(path.join(newDir, 'media')).id;
   let cpu = process.cpuUsage();
   t = performance.now();

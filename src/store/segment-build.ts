@@ -119,7 +119,10 @@ export async function buildSegment(job: BuildJob): Promise<BuiltSegment> {
 async function loadBase(base: BaseSegment, dim: number, extra: number): Promise<HnswIndex> {
   const { bytes, quick } = quickHash(base.file);
   if (bytes !== base.bytes || quick !== base.quick) {
-    throw new EngineError('INDEX_CORRUPT', `segment ${path.basename(base.file)} changed on disk; not merging into it`);
+    throw new EngineError(
+      'INDEX_CORRUPT',
+      `segment ${path.basename(base.file)} changed on disk; not merging into it`,
+    );
   }
   const index = await HnswIndex.load(base.file, dim, base.deleted);
   index.reserve(index.slots + extra);

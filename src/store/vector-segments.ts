@@ -749,8 +749,7 @@ export class VectorSegments {
     );
     this.emit('merge-start');
     // Other sources with nothing live: the base stands as it is, and they are only dropped.
-    const built =
-      base && labels.length === 0 ? [] : await this.buildMany(kind, labels, undefined, base);
+    const built = base && labels.length === 0 ? [] : await this.buildMany(kind, labels, undefined, base);
     this.emit('merge-built');
     if (this.closed || sources.some((h) => !st.segments.includes(h))) {
       await removeFiles(built.map((s) => path.join(segmentsDir(this.deps.dir), s.file)));

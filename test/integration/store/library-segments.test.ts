@@ -127,7 +127,9 @@ describe('library store: segments', function () {
     });
     try {
       const rootId = library.ensureRoot(path.join(dir, 'media')).id;
-      const ids = library.write({ items: Array.from({ length: 3000 }, (_, j) => imageWrite(rootId, j)) }).itemIds;
+      const ids = library.write({
+        items: Array.from({ length: 3000 }, (_, j) => imageWrite(rootId, j)),
+      }).itemIds;
       await library.checkpoint();
       // The seal runs on a worker thread that is still starting: nothing is sealed yet, the
       // manifest on disk names no segment and its mark is below every row (all replayable).
@@ -160,8 +162,10 @@ describe('library store: segments', function () {
     const library = await openLibrary(dir, { fingerprint: fingerprint(), segments: { mergeFactor: 4 } });
     try {
       const rootId = library.ensureRoot(path.join(dir, 'media')).id;
-      const write = (from: number, count: number): number[] =>
-        [...library.write({ items: Array.from({ length: count }, (_, j) => imageWrite(rootId, from + j)) }).itemIds];
+      const write = (from: number, count: number): number[] => [
+        ...library.write({ items: Array.from({ length: count }, (_, j) => imageWrite(rootId, from + j)) })
+          .itemIds,
+      ];
       const ids = write(0, 1000);
       await library.checkpoint();
       await library.idle();
