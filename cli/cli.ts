@@ -211,12 +211,15 @@ program
       .default('hybrid'),
   )
   .addOption(
-    new Option('--sort <order>', 'score, or taken: newest capture date (EXIF/XMP/IPTC, else mtime) first')
+    new Option(
+      '--sort <order>',
+      "score, or taken: newest capture date (EXIF/XMP/IPTC, a video's creation date, else mtime) first",
+    )
       .choices(['score', 'taken', 'date'])
       .default('score'),
   )
-  .option('--taken-after <date>', 'only photos taken after this ISO date (or epoch ms)')
-  .option('--taken-before <date>', 'only photos taken before this ISO date (or epoch ms)')
+  .option('--taken-after <date>', 'only photos and videos taken after this ISO date (or epoch ms)')
+  .option('--taken-before <date>', 'only photos and videos taken before this ISO date (or epoch ms)')
   .option('--model <dir|name>', 'model directory or pulled model name (default: the bundled model)')
   .option('--threads <n>', 'ONNX Runtime intra-op threads')
   .addOption(deviceOption())

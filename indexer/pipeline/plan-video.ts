@@ -169,6 +169,11 @@ function videoMetadata(info: VideoInfo): Record<string, unknown> {
     container: info.container,
     fps: info.fps === null ? null : Math.round(info.fps * 1000) / 1000,
     creationTime: info.creationTime,
+    // The capture date in the same keys photos use under `photo`, so hits, sort and filters read both alike.
+    takenAt: info.takenAt?.iso ?? null,
+    takenAtMs: info.takenAt?.ms ?? null,
+    takenAtSource: info.takenAt ? 'video' : null,
+    timeZone: info.takenAt?.timeZone ?? null,
     rotation: info.rotation,
     bitRate: info.bitRate,
     audioCodec: info.audioCodec,

@@ -442,7 +442,13 @@ function bytes(n) {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const TAKEN_SOURCE = { exif: 'EXIF', xmp: 'XMP', iptc: 'IPTC', file: 'file modified time' };
+const TAKEN_SOURCE = {
+  exif: 'EXIF',
+  xmp: 'XMP',
+  iptc: 'IPTC',
+  video: 'video creation date',
+  file: 'file modified time',
+};
 
 /** The info panel: capture date and its source, camera, place, keywords, description, file facts. */
 function showInfo(hit, opener) {

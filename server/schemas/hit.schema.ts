@@ -25,7 +25,12 @@ export const itemViewSchema = z.object({
     .string()
     .nullable()
     .describe('capture date, ISO 8601 (with its offset when the file gives one); the mtime when it has none'),
-  takenAtSource: z.enum(['exif', 'xmp', 'iptc', 'file']).nullable().describe('where takenAt came from'),
+  takenAtSource: z
+    .enum(['exif', 'xmp', 'iptc', 'video', 'file'])
+    .nullable()
+    .describe(
+      "where takenAt came from: the photo's EXIF, XMP or IPTC, the video container's creation date (video), or the file's mtime (file)",
+    ),
   camera: z.string().nullable(),
   gps: z.object({ lat: z.number(), lon: z.number() }).nullable(),
   keywords: z.array(z.string()).describe('embedded IPTC/XMP keywords'),

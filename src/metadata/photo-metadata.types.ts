@@ -3,7 +3,8 @@
  * stored with the item; every field is null or empty when the file does not say, or says
  * something we could not trust (the reason is in `problems`).
  */
-export type TakenAtSource = 'exif' | 'xmp' | 'iptc' | 'file';
+/** Where a capture date came from; 'video' is a video container's creation date (ffprobe). */
+export type TakenAtSource = 'exif' | 'xmp' | 'iptc' | 'video' | 'file';
 
 export interface GeoPoint {
   readonly lat: number;
@@ -18,7 +19,7 @@ export interface PhotoMetadata {
   readonly takenAt: string | null;
   /** Epoch milliseconds for sorting and filtering; a wall-clock time without offset counts as UTC. */
   readonly takenAtMs: number | null;
-  readonly takenAtSource: Exclude<TakenAtSource, 'file'> | null;
+  readonly takenAtSource: Exclude<TakenAtSource, 'file' | 'video'> | null;
   /** "+02:00" when known. */
   readonly timeZone: string | null;
   readonly gps: GeoPoint | null;

@@ -12,7 +12,7 @@ import type { ItmStage } from '../rerank/itm.types.ts';
 import { checkRerankQuery, rerankWindow, type RerankSources } from '../rerank/rerank-window.ts';
 import type { ItemFilter, Library, Shot, VectorHit } from '../store/library.types.ts';
 import { dot, l2Normalize, weightedSum } from '../vector/vector-math.ts';
-import type { Item } from '../store/library.types.ts';
+import { takenAtMs } from '../metadata/photo-facts.ts';
 import { decodeCursor, encodeCursor, type RerankWindowState } from './cursor.ts';
 import { checkFusion, DEFAULT_FUSION, fuse, type Fusion, type LegHit } from './fusion.ts';
 import { autoCutoff } from './score-cutoff.ts';
@@ -426,11 +426,4 @@ function keywordQuery(terms: readonly QueryTerm[]): string {
     .flatMap((t) => ('text' in t && typeof t.text === 'string' && (t.weight ?? 1) > 0 ? [t.text.trim()] : []))
     .filter(Boolean)
     .join(' ');
-}
-
-/** Capture date from the photo metadata, else the file's mtime; items with neither sort last. */
-function takenAtMs(item: Item): number {
-  const photo = item.metadata?.photo as { takenAtMs?: unknown } | undefined;
-  if (typeof photo?.takenAtMs === 'number') return photo.takenAtMs;
-  return item.mtimeMs ?? -Infinity;
 }

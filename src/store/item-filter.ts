@@ -13,10 +13,12 @@ export interface SqlWhere {
 }
 
 /**
- * Capture date, else mtime. No expression index: one made every batch write ~15× more bytes
- * (measured on a 20k-item library) and the filter scans `items` anyway.
+ * Capture date (a photo's under `photo`, a video's and its shots' at the top level), else mtime.
+ * No expression index: one made every batch write ~15× more bytes (measured on a 20k-item
+ * library) and the filter scans `items` anyway.
  */
-export const TAKEN_AT_SQL = "coalesce(json_extract(metadata, '$.photo.takenAtMs'), mtime_ms)";
+export const TAKEN_AT_SQL =
+  "coalesce(json_extract(metadata, '$.photo.takenAtMs'), json_extract(metadata, '$.takenAtMs'), mtime_ms)";
 
 export function isEmptyFilter(filter: ItemFilter | undefined): boolean {
   return !filter || Object.values(filter).every((value) => value === undefined);

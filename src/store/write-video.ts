@@ -90,11 +90,15 @@ export function applyVideo(
     ctx.now,
   );
   const shots = video.status === 'indexed' ? (video.shots ?? []) : [];
+  // Date filters run over the shots (they are what the image space holds): each carries its
+  // video's capture time (see TAKEN_AT_SQL).
+  const takenAtMs = video.metadata?.['takenAtMs'];
+  const shotMetadata = typeof takenAtMs === 'number' ? { takenAtMs } : null;
   shots.forEach((shot, position) => {
     const id = upsert(
       repos,
       'shot',
-      { ...base, uri: shotUri(video.uri, position), status: 'indexed' },
+      { ...base, uri: shotUri(video.uri, position), metadata: shotMetadata, status: 'indexed' },
       ctx.now,
     );
     repos.vectors.put(id, 'image', ctx.nextSeq(), vectors[position]!);

@@ -4,6 +4,7 @@
  * image renamed .mp4, nothing ffprobe can read — become UNSUPPORTED_MEDIA with a reason.
  */
 import { EngineError } from '../errors.ts';
+import { parseXmpDate, type CaptureDate } from '../metadata/capture-date.ts';
 import type { FfmpegRunner } from './ffmpeg.ts';
 
 export interface VideoInfo {
@@ -21,6 +22,11 @@ export interface VideoInfo {
   readonly rotation: number;
   /** ISO 8601 from the container's creation_time, when present. */
   readonly creationTime: string | null;
+  /**
+   * When it was filmed: Apple's com.apple.quicktime.creationdate (local time with its offset),
+   * else the container's creation_time (UTC); null when absent, unreadable or a placeholder.
+   */
+  readonly takenAt: CaptureDate | null;
   readonly bitRate: number | null;
   readonly audioCodec: string | null;
   /** The container's first timestamp in seconds (subtracted so shots start at 0). */
@@ -139,10 +145,31 @@ export function parseProbe(json: ProbeJson): VideoInfo {
     fps: ratio(video.avg_frame_rate) ?? ratio(video.r_frame_rate),
     rotation,
     creationTime: created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : null,
+    takenAt: captureDate([
+      format.tags?.['com.apple.quicktime.creationdate'],
+      created,
+      video.tags?.['creation_time'],
+    ]),
     bitRate: positive(format.bit_rate),
     audioCodec: audio?.codec_name ?? null,
     startTime: Number.isFinite(Number(format.start_time)) ? Math.max(0, Number(format.start_time)) : 0,
   };
+}
+
+/**
+ * An unset QuickTime/MP4 date is stored as 0 seconds since 1904 (or since 1970 by some muxers):
+ * those instants are placeholders, not capture dates.
+ */
+const PLACEHOLDER_DATES = new Set([Date.UTC(1904, 0, 1), 0]);
+
+/** The first of the tags that is a real ISO 8601 date; creation_time without a zone is UTC. */
+function captureDate(tags: ReadonlyArray<string | undefined>): CaptureDate | null {
+  for (const raw of tags) {
+    if (raw === undefined || raw.trim() === '') continue;
+    const { date } = parseXmpDate(raw, 'video creation time');
+    if (date && !PLACEHOLDER_DATES.has(date.ms)) return date;
+  }
+  return null;
 }
 
 /** Rotation from the display matrix (newer ffprobe) or the legacy `rotate` tag, as 0/90/180/270 clockwise. */
