@@ -133,49 +133,44 @@ export class SearchService {
             excludeIds,
           })
         : [];
-    let vectorHits: SearchHit[] = [];
+    let vectorLeg: LegHit[] = [];
+    const shotOf = new Map<number, Shot>();
     if (mode !== 'keyword') {
       const query = await this.embedTerms(request.terms);
       const depth =
         keywordLeg.length > 0 ? Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, FUSION_DEPTH)) : pageDepth;
       const videos =
         request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
-      let hits = this.deps.library.search(request.target, query, {
-        k: videos ? Math.min(MAX_SHOT_DEPTH, depth * 4 + 20) : depth,
-        ...filterOption,
-        excludeIds: [...excludeIds, ...this.ownShots(excludeIds)],
-      });
-      if (typeof minScore === 'number') hits = hits.filter((h) => h.score >= minScore);
-      if (minScore === 'auto') hits = hits.slice(0, autoCutoff(hits.map((h) => h.score)));
-      vectorHits = this.hydrate(hits).slice(0, depth);
-    }
-    // Fuse by item (a video's best shot stands for the video), then hydrate what only the words found.
-    const byId = new Map(vectorHits.map((h) => [h.item.id, h]));
-    const ranked = rank(
-      mode,
-      vectorHits.map((h) => ({ id: h.item.id, score: h.score })),
-      keywordLeg,
-      fusion,
-    ).slice(0, MAX_RESULT_DEPTH);
-    const wordsOnly = new Map(
-      this.deps.library
-        .getItems(ranked.filter((h) => !byId.has(h.id)).map((h) => h.id))
-        .map((item) => [item.id, item]),
-    );
-    let hydrated: SearchHit[] = [];
-    for (const hit of ranked) {
-      const base =
-        byId.get(hit.id) ??
-        (wordsOnly.get(hit.id)?.status === 'indexed' ? { item: wordsOnly.get(hit.id)! } : undefined);
-      // An item deleted between the search and hydration is simply skipped.
-      if (base) {
-        hydrated.push({
-          ...base,
-          score: hit.score,
-          scores: { vector: hit.vector, keyword: hit.keyword, fused: hit.fused },
+      const excluded = [...excludeIds, ...this.ownShots(excludeIds)];
+      const overFetch = Math.min(MAX_SHOT_DEPTH, depth * 4 + 20);
+      const searchAt = (k: number): { hits: VectorHit[]; full: boolean } => {
+        const raw = this.deps.library.search(request.target, query, {
+          k,
+          ...filterOption,
+          excludeIds: excluded,
         });
+        let hits = raw;
+        if (typeof minScore === 'number') hits = hits.filter((h) => h.score >= minScore);
+        if (minScore === 'auto') hits = hits.slice(0, autoCutoff(hits.map((h) => h.score)));
+        return { hits, full: raw.length === k };
+      };
+      // The automatic cut depends on how deep it looks: keep it at the depth videos need.
+      let found = searchAt(videos && minScore === 'auto' ? overFetch : depth);
+      let collapsed = videos ? this.collapseShots(found.hits, shotOf) : found.hits;
+      // Shots of one video collapsed into one hit: read deeper so `depth` distinct items remain.
+      if (videos && found.full && collapsed.length < depth && overFetch > depth && minScore !== 'auto') {
+        shotOf.clear();
+        found = searchAt(overFetch);
+        collapsed = this.collapseShots(found.hits, shotOf);
       }
+      vectorLeg = collapsed.slice(0, depth);
     }
+    // Fuse by item (a video's best shot stands for the video), then read the items of the hits
+    // this request returns: the page (or the re-rank window), or all when it sorts or collapses.
+    const ranked = rank(mode, vectorLeg, keywordLeg, fusion).slice(0, MAX_RESULT_DEPTH);
+    const needed =
+      wholeSet || request.collapse === 'near' ? Infinity : Math.max(offset + k + 1, rerankK ?? 0);
+    let hydrated = this.hydrate(ranked, shotOf, needed);
     if (request.sort === 'date') {
       hydrated = hydrated.sort((a, b) => (b.item.mtimeMs ?? 0) - (a.item.mtimeMs ?? 0) || b.score - a.score);
     } else if (request.sort === 'taken') {
@@ -284,31 +279,50 @@ export class SearchService {
   }
 
   /**
-   * Hits → items in rank order; a shot becomes its video, once, at its best shot. An item deleted
-   * between the vector search and hydration is simply skipped.
+   * Vector hits → one hit per item in rank order: a shot becomes its video, once, at its best
+   * shot (recorded in `shotOf`). Reads only the shots table, not the items.
    */
-  private hydrate(hits: readonly VectorHit[]): SearchHit[] {
-    const { library } = this.deps;
-    const items = new Map(library.getItems(hits.map((h) => h.id)).map((item) => [item.id, item]));
-    const shotIds = [...items.values()].filter((i) => i.kind === 'shot').map((i) => i.id);
-    const shots = shotIds.length ? library.shotsByIds(shotIds) : new Map<number, Shot>();
-    const videos = new Map(
-      library.getItems([...new Set([...shots.values()].map((s) => s.videoId))]).map((v) => [v.id, v]),
-    );
-    const seen = new Set<number>();
-    const out: SearchHit[] = [];
+  private collapseShots(hits: readonly VectorHit[], shotOf: Map<number, Shot>): LegHit[] {
+    const shots = this.deps.library.shotsByIds(hits.map((h) => h.id));
+    if (shots.size === 0) return [...hits];
+    const out: LegHit[] = [];
     for (const hit of hits) {
-      const item = items.get(hit.id);
-      if (!item || item.status !== 'indexed') continue;
-      if (item.kind !== 'shot') {
-        out.push({ item, score: hit.score });
-        continue;
+      const shot = shots.get(hit.id);
+      if (!shot) {
+        out.push(hit);
+      } else if (!shotOf.has(shot.videoId)) {
+        shotOf.set(shot.videoId, shot);
+        out.push({ id: shot.videoId, score: hit.score });
       }
-      const shot = shots.get(item.id);
-      const video = shot ? videos.get(shot.videoId) : undefined;
-      if (!shot || !video || video.status !== 'indexed' || seen.has(video.id)) continue;
-      seen.add(video.id);
-      out.push({ item: video, score: hit.score, shot });
+    }
+    return out;
+  }
+
+  /**
+   * The first `needed` ranked hits whose items are still indexed, with their items (read in
+   * batches: an item deleted since the search is skipped and the next one takes its place).
+   */
+  private hydrate(
+    ranked: readonly RankedHit[],
+    shotOf: ReadonlyMap<number, Shot>,
+    needed: number,
+  ): SearchHit[] {
+    const out: SearchHit[] = [];
+    for (let from = 0; from < ranked.length && out.length < needed;) {
+      const batch = ranked.slice(from, from + Math.min(ranked.length, needed - out.length + 8));
+      from += batch.length;
+      const items = new Map(this.deps.library.getItems(batch.map((h) => h.id)).map((i) => [i.id, i]));
+      for (const hit of batch) {
+        const item = items.get(hit.id);
+        if (!item || item.status !== 'indexed') continue;
+        const shot = shotOf.get(item.id);
+        out.push({
+          item,
+          score: hit.score,
+          scores: { vector: hit.vector, keyword: hit.keyword, fused: hit.fused },
+          ...(shot ? { shot } : {}),
+        });
+      }
     }
     return out;
   }

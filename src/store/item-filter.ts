@@ -24,8 +24,18 @@ export function isEmptyFilter(filter: ItemFilter | undefined): boolean {
   return !filter || Object.values(filter).every((value) => value === undefined);
 }
 
-export function filterToSql(kind: ItemKind, filter: ItemFilter, roots: readonly Root[]): SqlWhere {
-  const stored = storedKinds(kind, filter.kinds);
+/**
+ * `rows` says which rows of a vector space are filtered: the ones holding vectors (a video is
+ * found by its shots) or the ones holding keyword documents (a video has one, its shots none).
+ */
+export function filterToSql(
+  kind: ItemKind,
+  filter: ItemFilter,
+  roots: readonly Root[],
+  rows: 'vectors' | 'documents' = 'vectors',
+): SqlWhere {
+  const inSpace = storedKinds(kind, filter.kinds);
+  const stored = rows === 'vectors' ? inSpace : inSpace.map((k) => (k === 'shot' ? 'video' : k));
   if (stored.length === 0) return { sql: '0', params: [] };
   const clauses = [`kind IN (${stored.map(() => '?').join(', ')})`, "status = 'indexed'"];
   const params: (string | number)[] = [...stored];

@@ -8,7 +8,7 @@ import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 import { EngineError } from '../errors.ts';
 import { translateSqliteError, type Db } from './database.ts';
 import { rowToItem, type ItemRepository } from './item.repository.ts';
-import { filterToSql } from './item-filter.ts';
+import { filterToSql, isEmptyFilter } from './item-filter.ts';
 import { matchExpression, queryWords } from '../keyword/keyword-text.ts';
 import type { KeywordRepository } from './keyword.repository.ts';
 import type {
@@ -422,9 +422,12 @@ export class LibraryStore implements Library {
     if (!Number.isInteger(options.k) || options.k < 1 || options.k > 10_000) {
       throw new EngineError('INVALID_INPUT', 'k must be an integer from 1 to 10000');
     }
-    const where = filterToSql(kind, options.filter ?? {}, this.parts.repos.roots.list());
+    const filter = options.filter ?? {};
+    const where = filterToSql(kind, filter, this.parts.repos.roots.list(), 'documents');
     const excluded = new Set(options.excludeIds ?? []);
-    const rows = this.sql('keyword search', () => keywords.search(match, where, options.k + excluded.size));
+    const rows = this.sql('keyword search', () =>
+      keywords.search(match, where, options.k + excluded.size, !isEmptyFilter(filter)),
+    );
     return rows.filter((r) => !excluded.has(r.id)).slice(0, options.k);
   }
   keywordMatches(query: string, ids: readonly number[]): Map<number, string[]> {

@@ -38,6 +38,7 @@ export class ShotRepository {
   private readonly allOfStmt: Statement<[number], ShotRow>;
   private readonly liveOfStmt: Statement<[number], ShotRow>;
   private readonly byIdStmt: Statement<[number], ShotRow>;
+  private readonly byIdListStmt: Statement<[string], ShotRow>;
   private readonly thumbStmt: Statement<[number], { thumbnail: Buffer | null }>;
 
   constructor(private readonly db: Db) {
@@ -51,6 +52,9 @@ export class ShotRepository {
       `SELECT ${COLUMNS} FROM shots JOIN items ON items.id = shots.item_id WHERE shots.video_id = ? AND items.status = 'indexed' ORDER BY shots.position`,
     );
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM shots WHERE item_id = ?`);
+    this.byIdListStmt = db.prepare(
+      `SELECT ${COLUMNS} FROM shots WHERE item_id IN (SELECT value FROM json_each(?))`,
+    );
     this.thumbStmt = db.prepare('SELECT thumbnail FROM shots WHERE item_id = ?');
   }
 
@@ -64,13 +68,9 @@ export class ShotRepository {
 
   byIds(ids: readonly number[]): Map<number, Shot> {
     const out = new Map<number, Shot>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const rows = this.db
-        .prepare(`SELECT ${COLUMNS} FROM shots WHERE item_id IN (${chunk.map(() => '?').join(',')})`)
-        .all(...chunk) as ShotRow[];
-      for (const row of rows) out.set(row.item_id, rowToShot(row));
-    }
+    if (ids.length === 0) return out;
+    // One prepared statement for any number of ids (search calls this for every vector leg).
+    for (const row of this.byIdListStmt.all(JSON.stringify(ids))) out.set(row.item_id, rowToShot(row));
     return out;
   }
 

@@ -62,6 +62,7 @@ function fakeLibrary(kind: 'image' | 'text', withStates = true): Library {
         .slice(0, options.k);
     },
     getItems: (ids) => ids.map((id) => items.get(id)!).filter(Boolean),
+    shotsByIds: () => new Map(), // photos only
     getItem: (id) => items.get(id),
     getVector: (id) => (items.has(id) ? vectorOf(id) : undefined),
     getItmFeatures: (_stage, ids) => new Map(withStates ? ids.map((id) => [id, states(id)]) : []),

@@ -56,6 +56,7 @@ function fakeLibrary(vectors: Map<number, Float32Array>): Library {
         .slice(0, options.k);
     },
     getItems: (ids) => ids.map((id) => items.get(id)!).filter(Boolean),
+    shotsByIds: () => new Map(), // photos only
     getVector: (id) => vectors.get(id),
     tagsFor: () => new Map(),
     perceptualHashes: () => new Map(),
