@@ -142,7 +142,7 @@ export class SearchService {
       const videos =
         request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
       const excluded = [...excludeIds, ...this.ownShots(excludeIds)];
-      const overFetch = Math.min(MAX_SHOT_DEPTH, depth * 4 + 20);
+      const deeper = (k: number): number => Math.min(MAX_SHOT_DEPTH, k * 4 + 20);
       const searchAt = (k: number): { hits: VectorHit[]; full: boolean } => {
         const raw = this.deps.library.search(request.target, query, {
           k,
@@ -155,12 +155,14 @@ export class SearchService {
         return { hits, full: raw.length === k };
       };
       // The automatic cut depends on how deep it looks: keep it at the depth videos need.
-      let found = searchAt(videos && minScore === 'auto' ? overFetch : depth);
+      let k = videos && minScore === 'auto' ? deeper(depth) : depth;
+      let found = searchAt(k);
       let collapsed = videos ? this.collapseShots(found.hits, shotOf) : found.hits;
-      // Shots of one video collapsed into one hit: read deeper so `depth` distinct items remain.
-      if (videos && found.full && collapsed.length < depth && overFetch > depth && minScore !== 'auto') {
+      // Shots of one video collapsed into one hit: read deeper until `depth` distinct items remain.
+      while (videos && found.full && collapsed.length < depth && k < MAX_SHOT_DEPTH && minScore !== 'auto') {
+        k = deeper(k);
         shotOf.clear();
-        found = searchAt(overFetch);
+        found = searchAt(k);
         collapsed = this.collapseShots(found.hits, shotOf);
       }
       vectorLeg = collapsed.slice(0, depth);
