@@ -1,7 +1,8 @@
 /**
  * Builds fixtures/hybrid-eval: demo images (fixtures/demo, see its NOTICE) under realistic names,
  * some with XMP or IPTC written into the files, and JSONL queries labelled by what can answer
- * them — pixels only, words only (name, folder or metadata), or both — in English and Chinese.
+ * them — pixels only, words only (name, folder or metadata), or both — in English, Chinese and
+ * Japanese.
  * Deterministic; rerun with `npx tsx bench/hybrid-eval-set.ts` after changing the lists below.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -27,12 +28,13 @@ interface Entry {
   readonly queries?: ReadonlyArray<{
     readonly q: string;
     readonly subset: Subset;
-    readonly lang: 'en' | 'zh';
+    readonly lang: 'en' | 'zh' | 'ja';
   }>;
 }
 
 const en = (q: string, subset: Subset) => ({ q, subset, lang: 'en' as const });
 const zh = (q: string, subset: Subset) => ({ q, subset, lang: 'zh' as const });
+const ja = (q: string, subset: Subset) => ({ q, subset, lang: 'ja' as const });
 
 const ENTRIES: Entry[] = [
   // Pixels only: camera names, no metadata; only what the picture shows answers the query.
@@ -143,6 +145,59 @@ const ENTRIES: Entry[] = [
     file: 'IMG_3010.jpg',
     iptc: { keywords: ['pretzel', '椒盐卷饼'] },
     queries: [zh('椒盐卷饼', 'both')],
+  },
+  // Chinese and Japanese as people write them (added to compare word segmentation with the trigram
+  // tokenizer): short words, a word inside a longer compound, phrases the metadata words differently.
+  {
+    demo: 'dumpling-twemoji',
+    file: 'IMG_6001.jpg',
+    xmp: { description: '妈妈包的饺子' },
+    queries: [zh('饺子', 'both'), zh('妈妈做的饺子', 'words')],
+  },
+  {
+    demo: 'bubble-tea-fluent-emoji',
+    file: '珍珠奶茶-台北夜市.jpg',
+    queries: [zh('台北夜市', 'words'), zh('奶茶', 'both')],
+  },
+  {
+    demo: 'fog-fluent-emoji-flat',
+    file: 'IMG_6003.jpg',
+    xmp: { title: '黄山云海日出' },
+    queries: [zh('黄山', 'words'), zh('云海', 'words')],
+  },
+  {
+    demo: 'cherry-blossom-fluent-emoji-flat',
+    file: 'IMG_7001.jpg',
+    xmp: { description: '上野公園でお花見' },
+    queries: [ja('お花見', 'both'), ja('上野公園', 'words')],
+  },
+  {
+    demo: 'shinto-shrine-twemoji',
+    file: '伏見稲荷大社.jpg',
+    queries: [ja('伏見稲荷', 'words'), ja('神社', 'pixels')],
+  },
+  {
+    demo: 'fallen-leaf-twemoji',
+    file: 'IMG_7003.jpg',
+    xmp: { keywords: ['紅葉狩り', '京都'] },
+    queries: [ja('紅葉', 'both'), ja('京都の秋', 'words')],
+  },
+  {
+    demo: 'steaming-bowl-fluent-emoji-flat',
+    file: 'IMG_7004.jpg',
+    xmp: { title: 'ラーメン屋さんの味噌ラーメン' },
+    queries: [ja('ラーメン', 'both'), ja('味噌', 'words')],
+  },
+  {
+    demo: 'red-paper-lantern-twemoji',
+    file: 'Trips/浅草の夏祭り/IMG_7005.jpg',
+    queries: [ja('浅草', 'words'), ja('夏祭り', 'words')],
+  },
+  {
+    demo: 'japanese-dolls-fluent-emoji',
+    file: 'IMG_7006.jpg',
+    xmp: { people: ['田中花子'] },
+    queries: [ja('田中', 'words'), ja('ひな人形', 'pixels')],
   },
 ];
 

@@ -37,6 +37,9 @@ const STOPWORDS = new Set([
   'に',
 ]);
 
+/** Splits text into the words a keyword document holds (`words` here; a bench compares others). */
+export type WordSplitter = (text: string) => string[];
+
 /** Words of free text (captions, keywords, descriptions, queries), lower-cased, in order. */
 export function words(text: string): string[] {
   const out: string[] = [];
@@ -50,7 +53,7 @@ export function words(text: string): string[] {
  * "grandma-rose-90th.jpg" → grandma rose 90 th; "IMG_2041.JPG" → img 2041;
  * "birthdayParty2019.png" → birthday party 2019. The extension is dropped.
  */
-export function fileNameWords(fileName: string): string[] {
+export function fileNameWords(fileName: string, split: WordSplitter = words): string[] {
   const stem = fileName.replace(/\.[A-Za-z0-9]{1,5}$/, '');
   const spaced = stem
     .replace(/[-_.\s]+/g, ' ')
@@ -58,13 +61,17 @@ export function fileNameWords(fileName: string): string[] {
     .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1 $2')
     .replace(/(\p{L})(\d)/gu, '$1 $2')
     .replace(/(\d)(\p{L})/gu, '$1 $2');
-  return words(spaced);
+  return split(spaced);
 }
 
 /** Folder names of a '/'-separated relative path (not the file itself). */
-export function folderWords(uri: string): string[] {
+export function folderWords(uri: string, split: WordSplitter = words): string[] {
   const parts = uri.split('/').slice(0, -1);
-  return parts.flatMap((p) => fileNameWords(p + '.x'));
+  return parts.flatMap((p) => fileNameWords(p + '.x', split));
+}
+
+export function isStopword(word: string): boolean {
+  return STOPWORDS.has(word);
 }
 
 /** Query words worth matching: stopwords dropped unless nothing else is left. */

@@ -4,7 +4,7 @@
  * are rebuilt by the write batch for every item it touches, so they follow renames, moves, new
  * captions and changed metadata.
  */
-import { fileNameWords, folderWords, words } from '../keyword/keyword-text.ts';
+import { fileNameWords, folderWords, words, type WordSplitter } from '../keyword/keyword-text.ts';
 import type { PhotoMetadata } from '../metadata/photo-metadata.types.ts';
 import type { Db, Statement } from './database.ts';
 import type { ItemRow } from './item.repository.ts';
@@ -22,7 +22,7 @@ export const KEYWORD_FIELDS = [
 ] as const;
 export type KeywordField = (typeof KEYWORD_FIELDS)[number];
 /** BM25 column weights: what a person deliberately wrote counts more than a folder name. */
-const WEIGHTS = [3, 1, 1.5, 4, 3, 1.5, 4, 1];
+export const BM25_WEIGHTS = [3, 1, 1.5, 4, 3, 1.5, 4, 1];
 const BUILT_KEY = 'keyword_index';
 
 export interface KeywordRow {
@@ -46,8 +46,8 @@ export class KeywordRepository {
   constructor(private readonly db: Db) {
     this.remove = db.prepare('DELETE FROM keyword_fts WHERE rowid = ?');
     this.ranked = db.prepare(
-      `SELECT rowid AS id, -bm25(keyword_fts, ${WEIGHTS.join(', ')}) AS score FROM keyword_fts
-       WHERE keyword_fts MATCH ? ORDER BY bm25(keyword_fts, ${WEIGHTS.join(', ')}), rowid LIMIT ?`,
+      `SELECT rowid AS id, -bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}) AS score FROM keyword_fts
+       WHERE keyword_fts MATCH ? ORDER BY bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}), rowid LIMIT ?`,
     );
     this.insert = db.prepare(
       `INSERT INTO keyword_fts (rowid, ${KEYWORD_FIELDS.join(', ')}) VALUES (@id, ${KEYWORD_FIELDS.map((f) => `@${f}`).join(', ')})`,
@@ -70,40 +70,9 @@ export class KeywordRepository {
       this.remove.run(id);
       const row = this.itemRow.get(id);
       if (!row || row.status === 'deleted') continue;
-      this.insert.run({ id, ...this.document(row) });
+      const captions = row.kind === 'text' ? [] : this.captionsOf.all(row.id).map((r) => r.text);
+      this.insert.run({ id, ...keywordDocument(row, captions) });
     }
-  }
-
-  private document(
-    row: Pick<ItemRow, 'id' | 'kind' | 'uri' | 'text' | 'metadata'>,
-  ): Record<KeywordField, string> {
-    const join = (list: readonly string[]): string => list.join(' ');
-    if (row.kind === 'text') {
-      return {
-        name: '',
-        folders: '',
-        captions: join(words(row.text ?? '')),
-        keywords: '',
-        title: '',
-        description: '',
-        people: '',
-        camera: '',
-      };
-    }
-    const photo = photoOf(row.metadata);
-    const fileName = row.uri.slice(row.uri.lastIndexOf('/') + 1);
-    const captions = this.captionsOf.all(row.id).map((r) => r.text);
-    const pngText = photo ? Object.values(photo.text ?? {}) : [];
-    return {
-      name: join(fileNameWords(fileName)),
-      folders: join(folderWords(row.uri)),
-      captions: join(captions.flatMap(words)),
-      keywords: join((photo?.keywords ?? []).flatMap(words)),
-      title: join(words(photo?.title ?? '')),
-      description: join([photo?.description ?? '', ...pngText].flatMap(words)),
-      people: join((photo?.people ?? []).flatMap(words)),
-      camera: join(words([photo?.camera ?? '', photo?.lens ?? ''].join(' '))),
-    };
   }
 
   /**
@@ -130,9 +99,9 @@ export class KeywordRepository {
       const kept = best.filter((r) => passing.has(r.id));
       if (kept.length >= limit || best.length < fetch) return kept.slice(0, limit);
     }
-    const sql = `SELECT keyword_fts.rowid AS id, -bm25(keyword_fts, ${WEIGHTS.join(', ')}) AS score
+    const sql = `SELECT keyword_fts.rowid AS id, -bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}) AS score
       FROM keyword_fts JOIN items ON items.id = keyword_fts.rowid
-      WHERE keyword_fts MATCH ? AND ${where.sql} ORDER BY bm25(keyword_fts, ${WEIGHTS.join(', ')}), keyword_fts.rowid LIMIT ?`;
+      WHERE keyword_fts MATCH ? AND ${where.sql} ORDER BY bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}), keyword_fts.rowid LIMIT ?`;
     return this.db.prepare(sql).all(match, ...where.params, limit) as KeywordRow[];
   }
 
@@ -189,6 +158,43 @@ export class KeywordRepository {
         .run(BUILT_KEY, '1');
     })();
   }
+}
+
+/**
+ * An item's keyword document, one text per field: a text item's words are its captions; an
+ * image's or video's come from its file name, folders, linked captions and photo metadata.
+ */
+export function keywordDocument(
+  row: Pick<ItemRow, 'id' | 'kind' | 'uri' | 'text' | 'metadata'>,
+  captions: readonly string[],
+  split: WordSplitter = words,
+): Record<KeywordField, string> {
+  const join = (list: readonly string[]): string => list.join(' ');
+  if (row.kind === 'text') {
+    return {
+      name: '',
+      folders: '',
+      captions: join(split(row.text ?? '')),
+      keywords: '',
+      title: '',
+      description: '',
+      people: '',
+      camera: '',
+    };
+  }
+  const photo = photoOf(row.metadata);
+  const fileName = row.uri.slice(row.uri.lastIndexOf('/') + 1);
+  const pngText = photo ? Object.values(photo.text ?? {}) : [];
+  return {
+    name: join(fileNameWords(fileName, split)),
+    folders: join(folderWords(row.uri, split)),
+    captions: join(captions.flatMap(split)),
+    keywords: join((photo?.keywords ?? []).flatMap(split)),
+    title: join(split(photo?.title ?? '')),
+    description: join([photo?.description ?? '', ...pngText].flatMap(split)),
+    people: join((photo?.people ?? []).flatMap(split)),
+    camera: join(split([photo?.camera ?? '', photo?.lens ?? ''].join(' '))),
+  };
 }
 
 export function photoOf(metadata: string | null): PhotoMetadata | undefined {
