@@ -58,18 +58,24 @@ export interface EvalSetOptions {
   readonly photos: number;
   /** Edits per source (cycled through EDITS, with seeded parameters). */
   readonly editsPerSource: number;
-  readonly seed?: number;
+  /**
+   * 'test' (default, the set quoted in docs) or 'dev': other demo emoji, other scenes and other
+   * edit parameters, so thresholds can be chosen on dev and reported on test.
+   */
+  readonly split?: 'dev' | 'test';
 }
 
 export async function generateEvalSet(dir: string, options: EvalSetOptions): Promise<EvalFile[]> {
   await mkdir(dir, { recursive: true });
-  const rand = mulberry32(options.seed ?? 13);
+  const dev = options.split === 'dev';
+  const rand = mulberry32(dev ? 7 : 13);
   const out: EvalFile[] = [];
   const demo = (await readdir(DEMO_IMAGES)).filter((n) => n.endsWith('.png')).sort();
   const step = Math.max(1, Math.floor(demo.length / Math.max(1, options.demo)));
   const sources: Array<{ name: string; bytes: Buffer; concept: string }> = [];
-  for (let i = 0; i < options.demo && i * step < demo.length; i++) {
-    const name = demo[i * step]!;
+  const first = dev ? Math.floor(step / 2) : 0; // dev takes the emoji between test's
+  for (let i = 0; i < options.demo && first + i * step < demo.length; i++) {
+    const name = demo[first + i * step]!;
     const dest = `demo-${name}`;
     await copyFile(path.join(DEMO_IMAGES, name), path.join(dir, dest));
     const concept = name.replace(
@@ -83,7 +89,8 @@ export async function generateEvalSet(dir: string, options: EvalSetOptions): Pro
     });
     out.push({ file: dest, family: dest, concept: `demo:${concept}`, variant: 'source' });
   }
-  for (let i = 0; i < options.photos; i++) {
+  for (let n = 0; n < options.photos; n++) {
+    const i = dev ? 100_000 + n : n; // dev scenes are other seeds
     const concept = `scene-${i}`;
     const name = `${concept}.jpg`;
     const scene = sceneSpec(i);

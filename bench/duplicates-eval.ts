@@ -26,6 +26,10 @@ export interface TierScores {
     recall: number;
     pairs: number;
     missedByVariant: Record<string, number>;
+    /** Same-picture pairs per edit (the edited side; source/copy pairs count as the other side's edit). */
+    truthByVariant: Record<string, number>;
+    /** Wrongly merged pairs by what they were: another concept, or the same concept's look-alike / other style. */
+    falseByKind: Record<string, number>;
   };
   readonly similar: { pairs: number; crossConcept: number; crossConceptRate: number };
 }
@@ -94,12 +98,29 @@ export function scoreReport(
     };
   };
   const missedByVariant: Record<string, number> = {};
+  const truthByVariant: Record<string, number> = {};
+  const plain = (v: string): boolean => v === 'source' || v === 'copy';
   for (const p of nearTruth) {
-    if (!nearPred.has(p)) {
-      const [a, b] = p.split('|') as [string, string];
-      const v = meta.get(a)!.variant === 'source' ? meta.get(b)!.variant : meta.get(a)!.variant;
-      missedByVariant[v] = (missedByVariant[v] ?? 0) + 1;
-    }
+    const [a, b] = p.split('|') as [string, string];
+    const va = meta.get(a)!.variant;
+    const vb = meta.get(b)!.variant;
+    const v = plain(va) ? vb : plain(vb) ? va : [va, vb].sort().join('+');
+    truthByVariant[v] = (truthByVariant[v] ?? 0) + 1;
+    if (!nearPred.has(p)) missedByVariant[v] = (missedByVariant[v] ?? 0) + 1;
+  }
+  const falseByKind: Record<string, number> = {};
+  for (const p of nearPred) {
+    if (nearTruth.has(p)) continue;
+    const [a, b] = (p.split('|') as [string, string]).map((f) => meta.get(f)!);
+    const kind =
+      a!.concept !== b!.concept
+        ? 'other concept'
+        : [a!.variant, b!.variant].includes('look-alike')
+          ? 'look-alike'
+          : [a!.variant, b!.variant].includes('other-style')
+            ? 'other style'
+            : 'same concept';
+    falseByKind[kind] = (falseByKind[kind] ?? 0) + 1;
   }
   let simPairs = 0;
   let cross = 0;
@@ -115,7 +136,7 @@ export function scoreReport(
   void idToUri;
   return {
     exact: pr(exactPred, exactTruth),
-    near: { ...pr(nearPred, nearTruth), missedByVariant },
+    near: { ...pr(nearPred, nearTruth), missedByVariant, truthByVariant, falseByKind },
     similar: { pairs: simPairs, crossConcept: cross, crossConceptRate: simPairs ? cross / simPairs : 0 },
   };
 }
@@ -128,6 +149,7 @@ async function main(): Promise<void> {
       edits: { type: 'string', default: '8' },
       sweep: { type: 'boolean' },
       keep: { type: 'string' },
+      split: { type: 'string', default: 'test' },
     },
   });
   const work = values.keep ?? (await mkdtemp(path.join(os.tmpdir(), 'clipdex-dup-eval-')));
@@ -139,6 +161,7 @@ async function main(): Promise<void> {
       demo: Number(values.demo),
       photos: Number(values.photos),
       editsPerSource: Number(values.edits),
+      split: values.split === 'dev' ? 'dev' : 'test',
     });
     const t1 = performance.now();
     execFileSync(
@@ -162,27 +185,41 @@ async function main(): Promise<void> {
         `  exact    precision ${s.exact.precision.toFixed(3)} recall ${s.exact.recall.toFixed(3)} (${s.exact.pairs} pairs)`,
       );
       console.log(
-        `  near     precision ${s.near.precision.toFixed(3)} recall ${s.near.recall.toFixed(3)} (${s.near.pairs} pairs) missed by edit ${JSON.stringify(s.near.missedByVariant)}`,
+        `  near     precision ${s.near.precision.toFixed(3)} recall ${s.near.recall.toFixed(3)} (${s.near.pairs} pairs); wrongly merged pairs by kind ${JSON.stringify(s.near.falseByKind)}`,
+      );
+      const recallBy = Object.entries(s.near.truthByVariant)
+        .filter(([v]) => !v.includes('+'))
+        .map(([v, n]) => `${v} ${(1 - (s.near.missedByVariant[v] ?? 0) / n).toFixed(3)} (${n})`);
+      const mixed = Object.entries(s.near.truthByVariant).filter(([v]) => v.includes('+'));
+      const mixedN = mixed.reduce((t, [, n]) => t + n, 0);
+      const mixedMissed = mixed.reduce((t, [v]) => t + (s.near.missedByVariant[v] ?? 0), 0);
+      console.log(
+        `           recall by edit (pairs with the original): ${recallBy.join(', ')}; two edits of one picture ${(1 - mixedMissed / Math.max(1, mixedN)).toFixed(3)} (${mixedN})`,
       );
       console.log(
         `  similar  ${s.similar.pairs} pairs, cross-concept ${s.similar.crossConcept} (${(100 * s.similar.crossConceptRate).toFixed(1)} %)`,
       );
       if (values.sweep) {
         console.log('sweep (near P / R / similar cross-concept %):');
-        for (const c of [0.8, 0.85, 0.9, 0.93, 0.95]) {
-          for (const d of [10, 14, 18, 22, 26, 30]) {
-            const r = run({
-              ...DEFAULT_DUPLICATE_THRESHOLDS,
-              nearMaxDistance: d,
-              nearMinCosine: c,
-              similarMinCosine: Math.min(c, DEFAULT_DUPLICATE_THRESHOLDS.similarMinCosine),
-            });
-            console.log(
-              `  cos ≥ ${c.toFixed(2)} bits ≤ ${String(d).padStart(2)}: ${r.near.precision.toFixed(3)} / ${r.near.recall.toFixed(3)} / ${(100 * r.similar.crossConceptRate).toFixed(1)}`,
-            );
-          }
+        // A short list around the defaults (each point is a full scan with fingerprint checks).
+        const points: Array<[number, number, number]> = [
+          [0.9, 28, -1],
+          [0.9, 28, 0.95],
+          [0.9, 28, 0.96],
+          [0.9, 28, 0.97],
+          [0.9, 28, 0.98],
+          [0.88, 28, 0.97],
+          [0.92, 28, 0.97],
+          [0.9, 22, 0.97],
+          [0.9, 32, 0.97],
+        ];
+        for (const [c, d, m] of points) {
+          const r = run({ ...DEFAULT_DUPLICATE_THRESHOLDS, nearMaxDistance: d, nearMinCosine: c, nearMinMatch: m });
+          console.log(
+            `  cos ≥ ${c.toFixed(2)} bits ≤ ${String(d).padStart(2)} match ≥ ${m === -1 ? 'off ' : m.toFixed(2)}: ${r.near.precision.toFixed(3)} / ${r.near.recall.toFixed(3)} / ${(100 * r.similar.crossConceptRate).toFixed(1)}`,
+          );
         }
-        for (const c of [0.75, 0.8, 0.85, 0.9, 0.95]) {
+        for (const c of [0.9, 0.94, 0.95, 0.96, 0.97]) {
           const r = run({ ...DEFAULT_DUPLICATE_THRESHOLDS, similarMinCosine: c });
           console.log(
             `  similar ≥ ${c.toFixed(2)}: ${r.similar.pairs} pairs, cross-concept ${(100 * r.similar.crossConceptRate).toFixed(1)} %`,

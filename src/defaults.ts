@@ -16,3 +16,9 @@ export const MAX_QUERY_CHARS = 1000;
 export const MAX_TERMS = 16;
 /** Deepest first-stage window the second stage (ITM re-ranking) re-orders; BLIP re-ranks 256. */
 export const MAX_RERANK_K = 256;
+/**
+ * Neighbour pairs stored when an image is written (src/duplicates/neighbour-links.ts): pairs at
+ * or above `floor` cosine among an image's `k` nearest, searched with HNSW breadth `ef`. The
+ * floor sits below the near and similar defaults so those stay adjustable without a rescan.
+ */
+export const NEIGHBOUR_LINKS = Object.freeze({ floor: 0.85, k: 16, ef: 32 });

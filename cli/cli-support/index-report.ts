@@ -17,6 +17,8 @@ export interface IndexReport {
   readonly filesSeen: number;
   readonly pairs: number;
   readonly captionsWithoutImage: number;
+  /** k-NN queries run to keep duplicate groups current (one per new image). */
+  readonly neighbourQueries: number;
   readonly imagesPerSecond: number;
   /** What the run used of the machine, and why (absent when the caller did not say). */
   readonly resources?: IndexResources;
@@ -65,6 +67,7 @@ export function buildReport(
     filesSeen: s.filesSeen,
     pairs: s.pairs,
     captionsWithoutImage: s.captionsWithoutImage,
+    neighbourQueries: s.neighbourQueries,
     imagesPerSecond: Math.round(((s.images.indexed + s.images.reused) / Math.max(seconds, 1e-3)) * 10) / 10,
     ...(resources ? { resources } : {}),
     failures: failed.slice(0, 100).map((i) => ({ uri: i.uri, kind: i.kind, error: i.error })),

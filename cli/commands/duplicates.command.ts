@@ -1,7 +1,10 @@
 /**
  * `clipdex duplicates --library <dir> [--tier exact|near|similar] [--json]`: groups of the same
  * bytes, the same picture (perceptual hash + embedding), and similar shots (embedding only,
- * never called duplicates), each with the file to keep and why. Read-only; loads no model.
+ * never called duplicates), each with the file to keep and why. Loads no model. Opens the library
+ * for writing when it can, to store the neighbour pairs of images no index run linked yet (so
+ * the next scan needs no k-NN pass) and, with --backfill, hashes and fingerprints of images
+ * indexed before those existed; while another process writes, it scans read-only.
  */
 import path from 'node:path';
 import { DUPLICATE_TIERS, type DuplicateTier } from '../../src/duplicates/duplicate.types.ts';
@@ -9,6 +12,10 @@ import { resolveThresholds } from '../../src/duplicates/duplicate-thresholds.ts'
 import { findDuplicates } from '../../src/duplicates/find-duplicates.ts';
 import { EngineError } from '../../src/errors.ts';
 import { openLibrary } from '../../src/store/open-library.ts';
+import { isEngineError } from '../../src/errors.ts';
+import { backfillSignatures } from '../../src/duplicates/backfill.ts';
+import { linkUnlinked } from '../../src/duplicates/neighbour-links.ts';
+import type { LibraryStore } from '../../src/store/library-store.ts';
 import { writeLine, type CommandContext } from '../command-context.ts';
 
 export interface DuplicatesArgs {
@@ -17,7 +24,9 @@ export interface DuplicatesArgs {
   readonly json?: boolean;
   readonly nearDistance?: string;
   readonly nearMinScore?: string;
+  readonly nearMinMatch?: string;
   readonly similarMinScore?: string;
+  readonly backfill?: boolean;
 }
 
 const TITLES: Record<DuplicateTier, string> = {
@@ -40,16 +49,40 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
   const thresholds = resolveThresholds({
     nearMaxDistance: num(args.nearDistance, '--near-distance'),
     nearMinCosine: num(args.nearMinScore, '--near-min-score'),
+    nearMinMatch: num(args.nearMinMatch, '--near-min-match'),
     similarMinCosine: num(args.similarMinScore, '--similar-min-score'),
   } as never);
-  const library = await openLibrary(path.resolve(ctx.cwd, args.library), { readOnly: true, create: false });
+  const dir = path.resolve(ctx.cwd, args.library);
+  let library: LibraryStore;
+  let writable = true;
   try {
+    library = await openLibrary(dir, { create: false });
+  } catch (error) {
+    if (!isEngineError(error, 'LIBRARY_BUSY') || args.backfill) throw error;
+    library = await openLibrary(dir, { readOnly: true, create: false });
+    writable = false;
+  }
+  try {
+    let backfill: { filled: number; failed: number } | undefined;
+    if (args.backfill) {
+      backfill = await backfillSignatures(library, { signal: ctx.signal });
+      if (!args.json) {
+        writeLine(
+          ctx.stdout,
+          `backfill: ${backfill.filled} image(s) got a perceptual hash and fingerprint${backfill.failed ? `; ${backfill.failed} could not be read or decoded` : ''}`,
+        );
+      }
+    }
+    const linkQueries = writable ? linkUnlinked(library) : 0;
     const report = findDuplicates(library, thresholds, tier ? [tier] : undefined);
     if (args.json) {
       const body = {
         groups: report.groups.map((g) => ({ tier: g.tier, keep: g.keep, reason: g.reason, items: g.items })),
         images: report.images,
         withoutHash: report.withoutHash,
+        withoutFingerprint: report.withoutFingerprint,
+        knnQueries: linkQueries + report.knnQueries,
+        ...(backfill ? { backfill } : {}),
         failedToDecode: library.counts('image').failed,
       };
       // Large reports to a pipe: wait until written, the entry file exits right after.
@@ -71,6 +104,12 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
       writeLine(
         ctx.stdout,
         `${failed} image file(s) failed to decode: they have no hash and no tags and are in no group (\`clipdex failures\` says why)`,
+      );
+    }
+    if (report.withoutFingerprint > report.withoutHash) {
+      writeLine(
+        ctx.stdout,
+        `${report.withoutFingerprint} of ${report.images} images have no fingerprint (indexed before fingerprints existed): their near groups rest on hash and embedding alone; \`clipdex duplicates --backfill\` adds them`,
       );
     }
     if (report.withoutHash > 0) {

@@ -3,6 +3,7 @@
  * manifests to a library, doing only what changed since the last run. Exits 0 when the run
  * finished, even if some files failed (they are listed); non-zero only if it could not run.
  */
+import { linkImages, linkUnlinked } from '../../src/duplicates/neighbour-links.ts';
 import { availableCpus } from '../../src/encoders/cpu-topology.ts';
 import type { ThreadChoice } from '../../src/encoders/thread-calibration.ts';
 import { openLibrary } from '../../src/store/open-library.ts';
@@ -83,6 +84,10 @@ async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
           ...(model.itm ? { itm: model.itm } : {}),
           ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}),
           ...(tagSet ? { tag: (v: Float32Array) => tagVector(v, tagSet) } : {}),
+          neighbours: {
+            link: (ids: readonly number[]) => linkImages(library, ids),
+            linkRemaining: () => linkUnlinked(library),
+          },
         },
         {
           ...(balance ? { balance } : {}),

@@ -143,7 +143,7 @@ export class BatchWriter {
     this.stats.captionsWithoutImage += pairs.length - linked.length;
 
     const fingerprintId = this.model.fingerprint?.id;
-    this.library.write({
+    const written = this.library.write({
       items,
       moves: moves.map((m) => m.move),
       pairs: linked,
@@ -151,6 +151,13 @@ export class BatchWriter {
       ...(fingerprintId ? { fingerprintId } : {}),
       ...(itm ? { itmStageId: itm.info.id } : {}),
     });
+
+    if (this.model.neighbours) {
+      const images = written.itemIds.filter(
+        (_, i) => items[i]!.kind === 'image' && items[i]!.status === 'indexed' && items[i]!.vector,
+      );
+      this.stats.neighbourQueries += this.model.neighbours.link(images);
+    }
 
     this.stats.batches += 1;
     this.stats.pairs += linked.length;

@@ -28,4 +28,13 @@ export type IndexModel = Pick<ClipModel, 'text' | 'image' | 'preprocessor' | 'it
   readonly hash?: (bytes: Uint8Array) => Promise<string>;
   /** While a label set is configured: the zero-shot tags of a new image's vector. */
   readonly tag?: (vector: Float32Array) => TagScore[];
+  /**
+   * Keeps duplicate groups current (src/duplicates/neighbour-links.ts): `link` stores the close
+   * neighbours of images just written, `linkRemaining` those of images no run linked yet. Both
+   * return the number of k-NN queries they ran.
+   */
+  readonly neighbours?: {
+    readonly link: (imageIds: readonly number[]) => number;
+    readonly linkRemaining: () => number;
+  };
 };

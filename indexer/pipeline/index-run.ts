@@ -146,6 +146,8 @@ export async function runIndex(
         scope.kind === 'image' ? stats.images : scope.kind === 'video' ? stats.videos : stats.texts;
       counter.deleted += ids.length;
     }
+    // Images written before neighbour pairs were stored (or by other writers) are linked once.
+    if (model.neighbours) stats.neighbourQueries += model.neighbours.linkRemaining();
   }
   await writer.checkpoint();
   const finalState = interrupted ? 'interrupted' : 'finished';

@@ -37,6 +37,8 @@ export interface IndexStats {
   encodeMs: number;
   /** Metadata fields left empty because the file's EXIF/XMP/IPTC was broken (each reason is warned). */
   metadataProblems: number;
+  /** k-NN queries run to keep duplicate groups current (one per new image, more on a library's first run). */
+  neighbourQueries: number;
 }
 
 export function emptyKindStats(): KindStats {
@@ -57,6 +59,7 @@ export function emptyStats(): IndexStats {
     batches: 0,
     encodeMs: 0,
     metadataProblems: 0,
+    neighbourQueries: 0,
   };
 }
 
@@ -75,5 +78,6 @@ export function flattenStats(stats: IndexStats): Record<string, number> {
   out.batches = stats.batches;
   out.encodeMs = Math.round(stats.encodeMs);
   out.metadataProblems = stats.metadataProblems;
+  out.neighbourQueries = stats.neighbourQueries;
   return out;
 }

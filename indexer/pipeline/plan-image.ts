@@ -108,6 +108,7 @@ export async function planImage(file: ImageFile, ctx: ImagePlanContext): Promise
         format: image.format,
         metadata,
         ...(image.phash === undefined ? {} : { phash: image.phash }),
+        ...(image.fingerprint === undefined ? {} : { fingerprint: image.fingerprint }),
       },
       pixels: image.pixels,
     };

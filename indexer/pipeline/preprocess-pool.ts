@@ -155,6 +155,7 @@ export class PreprocessPool implements ImagePreprocessor {
           height: reply.height,
           format: reply.format,
           ...(reply.phash === undefined ? {} : { phash: reply.phash }),
+          ...(reply.fingerprint === undefined ? {} : { fingerprint: reply.fingerprint }),
         });
       }
     });

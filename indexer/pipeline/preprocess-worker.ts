@@ -26,6 +26,7 @@ export type PreprocessReply =
       readonly height: number;
       readonly format: string;
       readonly phash?: string;
+      readonly fingerprint?: Uint8Array;
     }
   | { readonly id: number; readonly ok: true; readonly hash: string }
   | { readonly id: number; readonly ok: false; readonly code: string; readonly message: string };
@@ -57,6 +58,7 @@ if (port) {
           height: r.height,
           format: r.format,
           ...(r.phash === undefined ? {} : { phash: r.phash }),
+          ...(r.fingerprint === undefined ? {} : { fingerprint: r.fingerprint }),
         };
         port.postMessage(reply, [r.pixels.buffer as ArrayBuffer]);
       },

@@ -8,6 +8,11 @@ export interface DuplicateThresholds {
   readonly nearMaxDistance: number;
   /** … and the embeddings agree at least this much (cosine), confirming it is the same picture. */
   readonly nearMinCosine: number;
+  /**
+   * … and, where both have a fingerprint, the best crop of one maps onto the other with at least
+   * this correlation (src/image/fingerprint.ts): the same picture, not another shot of the scene.
+   */
+  readonly nearMinMatch: number;
   /** Similar (never called a duplicate): embedding cosine at least this. */
   readonly similarMinCosine: number;
   /** Neighbours asked of the vector index per image. */
@@ -41,5 +46,9 @@ export interface DuplicateReport {
   readonly groups: readonly DuplicateGroup[];
   /** Indexed images that have no perceptual hash (failed to decode, or indexed before hashing existed): they can only be exact or similar. */
   readonly withoutHash: number;
+  /** Indexed images without a fingerprint (indexed before fingerprints existed): their near pairs rest on hash and embedding alone. */
+  readonly withoutFingerprint: number;
+  /** k-NN queries this scan ran (0 when stored neighbour pairs covered every image). */
+  readonly knnQueries: number;
   readonly images: number;
 }

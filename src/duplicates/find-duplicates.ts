@@ -1,13 +1,16 @@
 /**
  * Finds duplicate groups over a library in three nested tiers:
  *   exact   — same SHA-256;
- *   near    — perceptual hashes within `nearMaxDistance` bits AND embeddings ≥ `nearMinCosine`;
+ *   near    — perceptual hashes within `nearMaxDistance` bits AND embeddings ≥ `nearMinCosine`
+ *             AND (where both have one) fingerprints matching ≥ `nearMinMatch` under the best crop;
  *   similar — embeddings ≥ `similarMinCosine` (different shots; never called duplicates).
  * Each tier runs union-find over the previous tier's representatives (a group's kept item), so
- * no pair is reported twice. Candidate pairs for near and similar both come from one k-NN query
- * per representative through the library's vector index, so the scan costs one search per image.
+ * no pair is reported twice. Candidate pairs for near and similar are close embeddings: the
+ * library's stored neighbour pairs (gathered as images were written, neighbour-links.ts), plus
+ * one k-NN query for each image not covered by them (all of them when the thresholds reach below
+ * the stored floor).
  */
-import type { ImageSignature, Library } from '../store/library.types.ts';
+import type { ImageSignature, Library, NeighbourSettings } from '../store/library.types.ts';
 import type {
   DuplicateGroup,
   DuplicateMember,
@@ -18,11 +21,14 @@ import type {
 import { chooseKeep } from './keep-choice.ts';
 import { hashWords, popcount32 } from '../image/perceptual-hash.ts';
 import { UnionFind } from './union-find.ts';
+import { fingerprintMatch } from '../image/fingerprint.ts';
+import { DEFAULT_NEIGHBOUR_SETTINGS, neighboursOf } from './neighbour-links.ts';
 
 export type DuplicateSource = Pick<
   Library,
-  'imageSignatures' | 'imageVectors' | 'getVector' | 'search' | 'score'
->;
+  'imageSignatures' | 'imageVectors' | 'getVector' | 'search' | 'score' | 'fingerprints'
+> &
+  Partial<Pick<Library, 'neighbourSettings' | 'forEachNeighbourPair' | 'neighboursDone'>>;
 
 const PAGE = 5000;
 
@@ -71,38 +77,65 @@ export function findDuplicates(
   const reps1 = all.filter((s) => (rep1.get(s.id) ?? s.id) === s.id);
   if (!want('near') && !want('similar')) return report(groups, all, words);
 
-  // One k-NN query per representative gives the candidate pairs of both looser tiers.
-  const copies = new Map<number, number>();
-  for (const id of rep1.values()) copies.set(id, (copies.get(id) ?? 0) + 1);
+  // Candidate pairs of both looser tiers: close embeddings. Stored pairs (gathered when images
+  // were written) where they cover these thresholds; one k-NN query per image otherwise.
   const edges: Array<{ a: number; b: number; cosine: number }> = [];
-  const near = new UnionFind();
+  const seen = new Set<string>();
+  const nearCandidates: Array<{ a: number; b: number }> = [];
   const floor = Math.min(thresholds.nearMinCosine, thresholds.similarMinCosine);
+  const consider = (x: number, y: number, cosine: number): void => {
+    if (cosine < floor) return;
+    const ra = rep1.get(x) ?? x;
+    const rb = rep1.get(y) ?? y;
+    if (ra === rb || !byId.has(ra) || !byId.has(rb)) return; // a removed item, a shot, or one group
+    const [a, b] = ra < rb ? [ra, rb] : [rb, ra];
+    const key = `${a},${b}`;
+    if (seen.has(key)) return; // each unordered pair once, whichever side found it
+    seen.add(key);
+    if (cosine >= thresholds.similarMinCosine) edges.push({ a, b, cosine });
+    if (cosine >= thresholds.nearMinCosine && hamming(words, a, b) <= thresholds.nearMaxDistance) {
+      nearCandidates.push({ a, b });
+    }
+  };
+  const stored = source.neighbourSettings?.();
+  const useStored =
+    stored !== undefined &&
+    stored.floor <= floor &&
+    stored.k >= thresholds.neighbours &&
+    source.forEachNeighbourPair !== undefined &&
+    source.neighboursDone !== undefined;
+  let queries = 0;
+  const done = new Set<number>();
+  if (useStored) {
+    for (let after = 0; ; ) {
+      const page = source.neighboursDone!(after, PAGE);
+      for (const id of page) done.add(id);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!;
+    }
+    source.forEachNeighbourPair!((p) => consider(p.a, p.b, p.cosine));
+  }
+  // Images not covered by stored pairs: query now (in memory; `linkUnlinked` stores them).
+  const settings: NeighbourSettings = useStored
+    ? stored
+    : { floor, k: thresholds.neighbours, ef: DEFAULT_NEIGHBOUR_SETTINGS.ef };
   const isRep = new Set(reps1.map((s) => s.id));
-  // Vectors stream in id order, a page at a time; HNSW breadth just above k (near copies are
-  // each other's nearest neighbours, so a wide beam buys nothing here).
-  for (let after = 0; ;) {
+  for (let after = 0; ; ) {
     const page = source.imageVectors(after, PAGE);
     for (const { id, vector } of page) {
-      if (!isRep.has(id)) continue;
-      const k = thresholds.neighbours + (copies.get(id) ?? 1);
-      for (const hit of source.search('image', vector, { k, ef: Math.max(k, 32) })) {
-        if (hit.score < floor) break;
-        const other = rep1.get(hit.id) ?? hit.id;
-        if (other <= id || !byId.has(other)) continue; // each unordered pair once
-        if (hit.score >= thresholds.similarMinCosine) edges.push({ a: id, b: other, cosine: hit.score });
-        if (
-          hit.score >= thresholds.nearMinCosine &&
-          hamming(words, id, other) <= thresholds.nearMaxDistance
-        ) {
-          near.union(id, other);
-        }
-      }
+      // Without stored pairs one query per exact group suffices; with them, the ones not done.
+      if (useStored ? done.has(id) : !isRep.has(id)) continue;
+      const found = neighboursOf(source, id, vector, settings);
+      queries += found.queries;
+      for (const p of found.neighbours) consider(p.a, p.b, p.cosine);
     }
     if (page.length < PAGE) break;
     after = page[page.length - 1]!.id;
   }
 
-  // Tier 2: the same picture, over exact representatives.
+  // Tier 2: the same picture, over exact representatives: candidates confirmed by fingerprints.
+  const near = new UnionFind();
+  confirmNear(source, byId, nearCandidates, thresholds, (a, b) => near.union(a, b));
   const rep2 = new Map<number, number>();
   for (const ids of near.groups(reps1.map((s) => s.id))) {
     const members = ids.map((id) => byId.get(id)!);
@@ -130,17 +163,53 @@ export function findDuplicates(
       groups.push(group('similar', choice, members, (m) => round4(1 - (cos.get(m.id) ?? 0))));
     }
   }
-  return report(groups, all, words);
+  return report(groups, all, words, queries);
+}
+
+const FINGERPRINT_PAGE = 500;
+
+/**
+ * Unions the candidate pairs whose fingerprints agree under the best crop; a pair where either
+ * side has no fingerprint (indexed before fingerprints existed) rests on hash and cosine alone.
+ * Fingerprints are read a page of pairs at a time (1.5 KB each: not all held at once).
+ */
+function confirmNear(
+  source: Pick<DuplicateSource, 'fingerprints'>,
+  byId: ReadonlyMap<number, ImageSignature>,
+  candidates: readonly { a: number; b: number }[],
+  thresholds: DuplicateThresholds,
+  union: (a: number, b: number) => void,
+): void {
+  const aspect = (id: number): number => {
+    const s = byId.get(id)!;
+    return s.width && s.height ? s.width / s.height : 1;
+  };
+  for (let i = 0; i < candidates.length; i += FINGERPRINT_PAGE) {
+    const page = candidates.slice(i, i + FINGERPRINT_PAGE);
+    const prints = source.fingerprints([...new Set(page.flatMap((p) => [p.a, p.b]))]);
+    for (const { a, b } of page) {
+      const fa = prints.get(a);
+      const fb = prints.get(b);
+      if (!fa || !fb || fingerprintMatch(fa, aspect(a), fb, aspect(b)) >= thresholds.nearMinMatch) union(a, b);
+    }
+  }
 }
 
 function report(
   groups: DuplicateGroup[],
   all: readonly ImageSignature[],
   words: Map<number, unknown>,
+  knnQueries = 0,
 ): DuplicateReport {
   const order: Record<DuplicateTier, number> = { exact: 0, near: 1, similar: 2 };
   groups.sort((a, b) => order[a.tier] - order[b.tier] || b.items.length - a.items.length || a.keep - b.keep);
-  return { groups, images: all.length, withoutHash: all.length - words.size };
+  return {
+    groups,
+    images: all.length,
+    withoutHash: all.length - words.size,
+    withoutFingerprint: all.filter((s) => s.hasFingerprint === false).length,
+    knnQueries,
+  };
 }
 
 function group(

@@ -9,6 +9,7 @@ import type {
   PreprocessOptions,
   PreprocessSpec,
 } from './preprocess.types.ts';
+import { pictureFingerprint } from './fingerprint.ts';
 import { perceptualHash } from './perceptual-hash.ts';
 import { pilResizeCrop } from './pil-resample.ts';
 import { cropRgb, planResize, toChwTensor } from './preprocess.ts';
@@ -87,6 +88,7 @@ export class SharpImagePreprocessor implements ImagePreprocessor {
       height: decoded.sourceHeight,
       format: decoded.format,
       phash: perceptualHash(decoded),
+      fingerprint: pictureFingerprint(decoded),
     };
   }
 

@@ -28,6 +28,8 @@ export interface PreprocessedImage {
   readonly format: string;
   /** 64-bit perceptual hash (16 hex digits) of the decoded picture, for near-duplicate search. */
   readonly phash?: string;
+  /** Luma + chroma fingerprint (src/image/fingerprint.ts) that confirms near duplicates. */
+  readonly fingerprint?: Uint8Array;
 }
 
 export interface PreprocessOptions {

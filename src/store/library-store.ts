@@ -3,6 +3,7 @@
  * vector index (a tail plus sealed HNSW segments, derived) and, for writers, the write lock.
  * Created by openLibrary().
  */
+import { FINGERPRINT_BYTES } from '../image/fingerprint.ts';
 import path from 'node:path';
 import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 import { EngineError } from '../errors.ts';
@@ -19,6 +20,8 @@ import type {
   KeywordHit,
   KeywordSearchOptions,
   Library,
+  NeighbourPair,
+  NeighbourSettings,
   Root,
   Shot,
   StatusCounts,
@@ -35,6 +38,7 @@ import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
 import { KINDS, type GraphRecovery, type KindInfo, type VectorSegments } from './vector-segments.ts';
 import type { PhashRepository } from './phash.repository.ts';
+import type { NeighbourRepository } from './neighbour.repository.ts';
 import type { ItmFeatureRepository } from './itm-feature.repository.ts';
 import type { RootRepository } from './root.repository.ts';
 import type { RunRepository } from './run.repository.ts';
@@ -58,6 +62,7 @@ export interface LibraryParts {
     runs: RunRepository;
     meta: MetaRepository;
     phash: PhashRepository;
+    neighbours: NeighbourRepository;
     tags: TagRepository;
     itm?: ItmFeatureRepository;
     keywords?: KeywordRepository;
@@ -352,6 +357,70 @@ export class LibraryStore implements Library {
   perceptualHashes(ids: readonly number[]): Map<number, string> {
     this.assertOpen();
     return this.parts.repos.phash.byIds(ids);
+  }
+  fingerprints(ids: readonly number[]): Map<number, Uint8Array> {
+    this.assertOpen();
+    return this.parts.repos.phash.fingerprintsByIds(ids);
+  }
+  imagesWithoutSignature(afterId: number, limit: number): number[] {
+    this.assertOpen();
+    return this.parts.repos.phash.missing(afterId, limit);
+  }
+  writeImageSignatures(
+    entries: readonly { readonly id: number; readonly phash: string; readonly fingerprint: Uint8Array }[],
+  ): void {
+    this.assertWritable();
+    const { db, repos } = this.parts;
+    for (const e of entries) {
+      if (!/^[0-9a-f]{16}$/.test(e.phash) || e.fingerprint.length !== FINGERPRINT_BYTES) {
+        throw new EngineError('INVALID_INPUT', `image ${e.id}: malformed hash or fingerprint`);
+      }
+    }
+    this.sql('store image signatures', () =>
+      db.transaction(() => {
+        for (const e of entries) {
+          repos.phash.put.run(e.id, e.phash);
+          repos.phash.putFingerprint.run(e.id, e.fingerprint);
+        }
+      })(),
+    );
+  }
+  neighbourSettings(): NeighbourSettings | undefined {
+    this.assertOpen();
+    return this.parts.repos.neighbours.settings();
+  }
+  storeNeighbours(
+    settings: NeighbourSettings,
+    entries: readonly { readonly id: number; readonly neighbours: readonly NeighbourPair[] }[],
+  ): void {
+    this.assertWritable();
+    const { db, repos } = this.parts;
+    this.sql('store neighbour pairs', () =>
+      db.transaction(() => {
+        const current = repos.neighbours.settings();
+        if (
+          !current ||
+          current.floor !== settings.floor ||
+          current.k !== settings.k ||
+          current.ef !== settings.ef
+        ) {
+          repos.neighbours.clear(settings);
+        }
+        repos.neighbours.store(entries);
+      })(),
+    );
+  }
+  forEachNeighbourPair(fn: (pair: NeighbourPair) => void): void {
+    this.assertOpen();
+    this.parts.repos.neighbours.forEachPair(fn);
+  }
+  neighboursDone(afterId: number, limit: number): number[] {
+    this.assertOpen();
+    return this.parts.repos.neighbours.done(afterId, limit);
+  }
+  unlinkedImages(afterId: number, limit: number): number[] {
+    this.assertOpen();
+    return this.parts.repos.neighbours.unlinked(afterId, limit);
   }
   tagLabelSet(): TagLabelSet | undefined {
     this.assertOpen();

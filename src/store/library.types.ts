@@ -70,6 +70,8 @@ export interface ItemWrite {
    * or copied from an item with the same bytes; null: removed (the file no longer decodes).
    */
   readonly phash?: string | null;
+  /** Images: the picture's fingerprint (src/image/fingerprint.ts), handled like `phash`. */
+  readonly fingerprint?: Uint8Array | null;
   /** Zero-shot tags (replace the item's tags when given; [] clears them). */
   readonly tags?: readonly TagScore[];
   /** Image states of the re-ranking stage named by the batch's `itmStageId` (images only). */
@@ -107,11 +109,29 @@ export interface ImageSignature {
   readonly contentHash: string | null;
   /** null: no perceptual hash (the image failed to decode, or was indexed before hashes existed). */
   readonly phash: string | null;
+  /** Whether the image has a picture fingerprint (absent: not known). */
+  readonly hasFingerprint?: boolean;
   readonly width: number | null;
   readonly height: number | null;
   readonly size: number | null;
   readonly format: string | null;
   readonly mtimeMs: number | null;
+  /** Capture date from the photo's metadata (epoch ms), when it has one. */
+  readonly takenAtMs?: number | null;
+}
+
+/** Two images whose embeddings are close, stored when either was written (src/duplicates). */
+export interface NeighbourPair {
+  readonly a: number;
+  readonly b: number;
+  readonly cosine: number;
+}
+
+/** How stored neighbour pairs were gathered: pairs below `floor`, or beyond `k` per query, are not stored. */
+export interface NeighbourSettings {
+  readonly floor: number;
+  readonly k: number;
+  readonly ef: number;
 }
 
 /** A video file and its shots, written together (replacing any shots it had). */
@@ -347,6 +367,30 @@ export interface Library {
   imageSignatures(afterId: number, limit: number): ImageSignature[];
   /** Perceptual hashes of the given ids (those that have one). */
   perceptualHashes(ids: readonly number[]): Map<number, string>;
+  /** Picture fingerprints of the given ids (those that have one). */
+  fingerprints(ids: readonly number[]): Map<number, Uint8Array>;
+  /** Ids (ascending) of indexed images lacking a perceptual hash or fingerprint. */
+  imagesWithoutSignature(afterId: number, limit: number): number[];
+  /** Stores hashes and fingerprints computed after the fact (`clipdex duplicates --backfill`). */
+  writeImageSignatures(
+    entries: readonly { readonly id: number; readonly phash: string; readonly fingerprint: Uint8Array }[],
+  ): void;
+  /** Settings the stored neighbour pairs were gathered with; undefined: none stored yet. */
+  neighbourSettings(): NeighbourSettings | undefined;
+  /**
+   * Stores each image's close neighbours and marks its query done. With different `settings`
+   * than stored, every pair and mark is dropped first (gathered again with the new ones).
+   */
+  storeNeighbours(
+    settings: NeighbourSettings,
+    entries: readonly { readonly id: number; readonly neighbours: readonly NeighbourPair[] }[],
+  ): void;
+  /** Every stored pair (either side may be deleted since: callers check). */
+  forEachNeighbourPair(fn: (pair: NeighbourPair) => void): void;
+  /** Ids (ascending) of images whose neighbour query ran. */
+  neighboursDone(afterId: number, limit: number): number[];
+  /** Ids (ascending) of indexed images with a vector whose neighbour query has not run. */
+  unlinkedImages(afterId: number, limit: number): number[];
   /** The configured label set, or undefined when tagging is off. */
   tagLabelSet(): TagLabelSet | undefined;
   /**

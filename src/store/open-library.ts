@@ -17,6 +17,7 @@ import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 import { DEFAULT_HNSW, MetaRepository, type LibraryMeta } from './meta.repository.ts';
 import { loadMigrations, migrate, pendingMigrations } from './migrator.ts';
 import { PhashRepository } from './phash.repository.ts';
+import { NeighbourRepository } from './neighbour.repository.ts';
 import { RootRepository } from './root.repository.ts';
 import { RunRepository } from './run.repository.ts';
 import { ShotRepository } from './shot.repository.ts';
@@ -79,6 +80,7 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
         runs,
         meta: metaRepo,
         phash: new PhashRepository(db),
+        neighbours: new NeighbourRepository(db),
         tags: new TagRepository(db),
         itm: new ItmFeatureRepository(db),
         keywords,

@@ -12,6 +12,8 @@ import type { KeywordRepository } from './keyword.repository.ts';
 import type { ItemWrite, WriteBatch } from './library.types.ts';
 import type { MetaRepository } from './meta.repository.ts';
 import type { PhashRepository } from './phash.repository.ts';
+import type { NeighbourRepository } from './neighbour.repository.ts';
+import { FINGERPRINT_BYTES } from '../image/fingerprint.ts';
 import type { RootRepository } from './root.repository.ts';
 import type { ShotRepository } from './shot.repository.ts';
 import type { TagRepository } from './tag.repository.ts';
@@ -23,6 +25,7 @@ export interface BatchRepos {
   readonly roots: RootRepository;
   readonly meta: MetaRepository;
   readonly phash: PhashRepository;
+  readonly neighbours: NeighbourRepository;
   readonly tags: TagRepository;
   readonly itm?: ItmFeatureRepository;
   readonly shots: ShotRepository;
@@ -53,6 +56,9 @@ export function validateBatch(batch: WriteBatch, dim: number): (Float32Array | u
     }
     if (typeof item.phash === 'string' && !/^[0-9a-f]{16}$/.test(item.phash)) {
       throw new EngineError('INVALID_INPUT', `${where}: phash must be 16 lowercase hex digits`);
+    }
+    if (item.fingerprint && item.fingerprint.length !== FINGERPRINT_BYTES) {
+      throw new EngineError('INVALID_INPUT', `${where}: fingerprint must be ${FINGERPRINT_BYTES} bytes`);
     }
     for (const tag of item.tags ?? []) {
       if (typeof tag.label !== 'string' || !(tag.score >= 0 && tag.score <= 1)) {
@@ -143,6 +149,8 @@ export function applyBatch(
       }
       if (vector) {
         repos.vectors.put(id, write.kind, nextSeq(), vector);
+        // A new vector: the image's stored neighbour pairs were for the old one.
+        if (write.kind === 'image') repos.neighbours.forget(id);
       } else if (repos.vectors.get(id)) {
         setLive(id, true); // metadata-only update of an item whose vector is unchanged
       } else {
@@ -179,11 +187,14 @@ export function applyBatch(
   return { itemIds: ids, videoIds };
 }
 
-/** Perceptual hash and tags beside the item: a failed image has neither. */
+/** Perceptual hash, fingerprint and tags beside the item: a failed image has none. */
 function writeSignals(repos: BatchRepos, id: number, write: ItemWrite): void {
   if (write.status === 'failed' || write.phash === null) repos.phash.remove.run(id);
   else if (write.phash !== undefined) repos.phash.put.run(id, write.phash);
   else if (write.contentHash) repos.phash.copyFromTwin.run({ id, contentHash: write.contentHash });
+  if (write.status === 'failed' || write.fingerprint === null) repos.phash.removeFingerprint.run(id);
+  else if (write.fingerprint !== undefined) repos.phash.putFingerprint.run(id, write.fingerprint);
+  else if (write.contentHash) repos.phash.copyFingerprintFromTwin.run({ id, contentHash: write.contentHash });
   if (write.status === 'failed') repos.tags.replaceItemTags(id, []);
   else if (write.tags !== undefined) repos.tags.replaceItemTags(id, write.tags);
 }

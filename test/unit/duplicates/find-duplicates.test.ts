@@ -5,7 +5,7 @@ import { UnionFind } from '../../../src/duplicates/union-find.ts';
 import type { ImageSignature } from '../../../src/store/library.types.ts';
 import { cosine } from '../../../src/vector/vector-math.ts';
 
-const T = { nearMaxDistance: 10, nearMinCosine: 0.9, similarMinCosine: 0.8, neighbours: 8 };
+const T = { nearMaxDistance: 10, nearMinCosine: 0.9, nearMinMatch: 0.97, similarMinCosine: 0.8, neighbours: 8 };
 
 function sig(id: number, extra: Partial<ImageSignature> = {}): ImageSignature {
   return {
@@ -29,8 +29,13 @@ function unit(values: number[]): Float32Array {
 }
 
 /** An in-memory library: exact k-NN over the given vectors. */
-function source(sigs: ImageSignature[], vectors: Map<number, Float32Array>): DuplicateSource {
+function source(
+  sigs: ImageSignature[],
+  vectors: Map<number, Float32Array>,
+  prints: Map<number, Uint8Array> = new Map(),
+): DuplicateSource {
   return {
+    fingerprints: (ids) => new Map(ids.flatMap((id) => (prints.has(id) ? [[id, prints.get(id)!] as const] : []))),
     imageSignatures: (after, limit) => sigs.filter((s) => s.id > after).slice(0, limit),
     getVector: (id) => vectors.get(id),
     imageVectors: (after, limit) =>
@@ -67,6 +72,28 @@ describe('chooseKeep', () => {
     const oldest = chooseKeep([sig(1, { mtimeMs: 50 }), sig(2, { mtimeMs: 10 })]);
     expect(oldest.keep.id).to.equal(2);
     expect(oldest.reason).to.match(/oldest/);
+  });
+
+  it('compares compression only within one format: a PNG made from a JPEG is not "less compressed"', () => {
+    const jpeg = sig(1, { format: 'jpeg', size: 30_000, mtimeMs: 1000 });
+    const png = sig(2, { format: 'png', size: 90_000, mtimeMs: 2000 });
+    const choice = chooseKeep([png, jpeg]);
+    expect(choice.keep.id).to.equal(1);
+    expect(choice.reason).to.match(/oldest, so the original/);
+    // A PNG original and a later JPEG export: the PNG, again because it is older.
+    expect(chooseKeep([sig(3, { format: 'png', size: 90_000, mtimeMs: 10 }), jpeg]).keep.id).to.equal(3);
+    // Dates can't tell: the lossless one, which holds no less of the picture.
+    const tie = chooseKeep([sig(4, { format: 'jpeg', mtimeMs: 5 }), sig(5, { format: 'png', mtimeMs: 5 })]);
+    expect(tie.keep.id).to.equal(5);
+    expect(tie.reason).to.match(/lossless/);
+    // Within one format, more bytes per pixel still wins (quality 95 over quality 60).
+    expect(chooseKeep([jpeg, sig(6, { format: 'jpeg', size: 60_000, mtimeMs: 9000 })]).keep.id).to.equal(6);
+  });
+
+  it('prefers the capture date over the file time', () => {
+    const a = sig(1, { format: 'jpeg', mtimeMs: 10, takenAtMs: 5000 });
+    const b = sig(2, { format: 'png', mtimeMs: 20, takenAtMs: 100 });
+    expect(chooseKeep([a, b]).keep.id).to.equal(2);
   });
 });
 

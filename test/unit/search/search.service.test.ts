@@ -60,6 +60,7 @@ function fakeLibrary(vectors: Map<number, Float32Array>): Library {
     getVector: (id) => vectors.get(id),
     tagsFor: () => new Map(),
     perceptualHashes: () => new Map(),
+    fingerprints: () => new Map(),
   };
   return partial as Library;
 }
