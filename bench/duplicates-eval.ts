@@ -214,7 +214,12 @@ async function main(): Promise<void> {
           [0.9, 32, 0.97],
         ];
         for (const [c, d, m] of points) {
-          const r = run({ ...DEFAULT_DUPLICATE_THRESHOLDS, nearMaxDistance: d, nearMinCosine: c, nearMinMatch: m });
+          const r = run({
+            ...DEFAULT_DUPLICATE_THRESHOLDS,
+            nearMaxDistance: d,
+            nearMinCosine: c,
+            nearMinMatch: m,
+          });
           console.log(
             `  cos ≥ ${c.toFixed(2)} bits ≤ ${String(d).padStart(2)} match ≥ ${m === -1 ? 'off ' : m.toFixed(2)}: ${r.near.precision.toFixed(3)} / ${r.near.recall.toFixed(3)} / ${(100 * r.similar.crossConceptRate).toFixed(1)}`,
           );

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DUPLICATE_THRESHOLDS } from '../src/duplicates/duplicate-thresholds.ts';
 import { findDuplicates } from '../src/duplicates/find-duplicates.ts';
 import type { DuplicateReport } from '../src/duplicates/duplicate.types.ts';
-import { DEFAULT_NEIGHBOUR_SETTINGS, linkUnlinked, neighboursOf } from '../src/duplicates/neighbour-links.ts';
+import { linkUnlinked } from '../src/duplicates/neighbour-links.ts';
 import type { ItemWrite } from '../src/store/library.types.ts';
 import { openLibrary } from '../src/store/open-library.ts';
 import { mulberry32 } from './duplicate-eval-set.ts';
@@ -137,7 +137,8 @@ try {
   const lib = await openLibrary(path.join(work, 'library'), { create: false });
   try {
     lib.storeNeighbours({ floor: -1, k: 1, ef: 1 }, []); // drop pairs a previous run stored
-    const count = (r: DuplicateReport, tier: string): number => r.groups.filter((g) => g.tier === tier).length;
+    const count = (r: DuplicateReport, tier: string): number =>
+      r.groups.filter((g) => g.tier === tier).length;
     const timed = <T>(fn: () => T): { value: T; wallS: number; cpuS: number } => {
       const t = performance.now();
       const c = process.cpuUsage();
@@ -146,36 +147,22 @@ try {
       return { value, wallS: (performance.now() - t) / 1000, cpuS: (used.user + used.system) / 1e6 };
     };
     const load = (): string => os.loadavg()[0]!.toFixed(1);
-    console.log(`${N} items, ${DIM}-d: library built in ${buildS.toFixed(1)} s (not part of the scan); ${os.cpus().length} vCPUs, node ${process.version}`);
+    console.log(
+      `${N} items, ${DIM}-d: library built in ${buildS.toFixed(1)} s (not part of the scan); ${os.cpus().length} vCPUs, node ${process.version}`,
+    );
     const scan = timed(() => findDuplicates(lib, DEFAULT_DUPLICATE_THRESHOLDS));
     const r = scan.value;
     console.log(
       `scan (nothing stored): ${scan.wallS.toFixed(1)} s wall, ${scan.cpuS.toFixed(1)} s CPU, ${r.knnQueries} k-NN queries (load ${load()}) → exact ${count(r, 'exact')} groups (planted ${planted.exact}), near ${count(r, 'near')} (planted ${planted.near}), similar ${count(r, 'similar')} (planted ${planted.similar}); goal: under 60 s`,
     );
     const link = timed(() => linkUnlinked(lib));
-    console.log(`link all (stored pairs): ${link.wallS.toFixed(1)} s wall, ${link.cpuS.toFixed(1)} s CPU, ${link.value} queries (load ${load()})`);
+    console.log(
+      `link all (stored pairs): ${link.wallS.toFixed(1)} s wall, ${link.cpuS.toFixed(1)} s CPU, ${link.value} queries (load ${load()})`,
+    );
     const again = timed(() => findDuplicates(lib, DEFAULT_DUPLICATE_THRESHOLDS));
     const r2 = again.value;
     console.log(
       `scan over stored pairs: ${again.wallS.toFixed(1)} s wall, ${again.cpuS.toFixed(1)} s CPU, ${r2.knnQueries} k-NN queries (load ${load()}) → exact ${count(r2, 'exact')}, near ${count(r2, 'near')}, similar ${count(r2, 'similar')}`,
-    );
-    // Narrow-first queries against always-wide ones on a sample: pairs found, and cost.
-    const ids: number[] = [];
-    for (let id = 1; ids.length < 3000 && id <= N; id += Math.max(1, Math.floor(N / 3000))) ids.push(id);
-    const settings = DEFAULT_NEIGHBOUR_SETTINGS;
-    const run = (narrow: number) =>
-      timed(() => {
-        let pairs = 0;
-        for (const id of ids) {
-          const v = lib.getVector(id);
-          if (v) pairs += neighboursOf(lib, id, v, settings, narrow).neighbours.length;
-        }
-        return pairs;
-      });
-    const wide = run(settings.k);
-    const narrow = run(4);
-    console.log(
-      `sample of ${ids.length}: wide queries (k ${settings.k}, ef ${settings.ef}) ${wide.value} pairs in ${wide.cpuS.toFixed(2)} s CPU; narrow-first ${narrow.value} pairs in ${narrow.cpuS.toFixed(2)} s CPU`,
     );
   } finally {
     await lib.close();

@@ -34,7 +34,15 @@ for (const f of files) {
   const id = [...idOf.entries()].find(([u]) => u.endsWith(f.file))?.[1];
   const v = id === undefined ? undefined : lib.getVector(id);
   if (!v) continue;
-  all.push({ f, bytes: bytes.toString('base64'), ph: perceptualHash(d), fp: pictureFingerprint(d), v, w: d.width, h: d.height });
+  all.push({
+    f,
+    bytes: bytes.toString('base64'),
+    ph: perceptualHash(d),
+    fp: pictureFingerprint(d),
+    v,
+    w: d.width,
+    h: d.height,
+  });
 }
 await lib.close();
 const cos = (a: Float32Array, b: Float32Array): number => {
@@ -53,7 +61,11 @@ for (let i = 0; i < all.length; i++) {
     if (c < 0.88 || d > 32) continue;
     const same = a.f.family === b.f.family;
     const kind = same
-      ? (a.f.variant === 'source' || a.f.variant === 'copy' ? b.f.variant : b.f.variant === 'source' || b.f.variant === 'copy' ? a.f.variant : `${a.f.variant}+${b.f.variant}`)
+      ? a.f.variant === 'source' || a.f.variant === 'copy'
+        ? b.f.variant
+        : b.f.variant === 'source' || b.f.variant === 'copy'
+          ? a.f.variant
+          : `${a.f.variant}+${b.f.variant}`
       : a.f.concept === b.f.concept
         ? `neg:${[a.f.variant, b.f.variant].sort().join('/')}`
         : 'neg:other-concept';

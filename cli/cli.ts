@@ -245,7 +245,10 @@ program
   .addOption(new Option('--tier <tier>', 'only this tier').choices(['exact', 'near', 'similar']))
   .option('--near-distance <bits>', 'near: most differing perceptual-hash bits (of 64)')
   .option('--near-min-score <cosine>', 'near: least embedding cosine confirming the same picture')
-  .option('--near-min-match <r>', 'near: least fingerprint correlation under the best crop (same picture, not another shot)')
+  .option(
+    '--near-min-match <r>',
+    'near: least fingerprint correlation under the best crop (same picture, not another shot)',
+  )
   .option('--similar-min-score <cosine>', 'similar: least embedding cosine')
   .option(
     '--backfill',

@@ -29,7 +29,7 @@ export async function backfillSignatures(
 ): Promise<BackfillResult> {
   let filled = 0;
   let failed = 0;
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const ids = library.imagesWithoutSignature(after, PAGE);
     const entries: Array<{ id: number; phash: string; fingerprint: Uint8Array }> = [];
     for (const id of ids) {

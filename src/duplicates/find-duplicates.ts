@@ -107,7 +107,7 @@ export function findDuplicates(
   let queries = 0;
   const done = new Set<number>();
   if (useStored) {
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = source.neighboursDone!(after, PAGE);
       for (const id of page) done.add(id);
       if (page.length < PAGE) break;
@@ -120,7 +120,7 @@ export function findDuplicates(
     ? stored
     : { floor, k: thresholds.neighbours, ef: DEFAULT_NEIGHBOUR_SETTINGS.ef };
   const isRep = new Set(reps1.map((s) => s.id));
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = source.imageVectors(after, PAGE);
     for (const { id, vector } of page) {
       // Without stored pairs one query per exact group suffices; with them, the ones not done.
@@ -190,7 +190,8 @@ function confirmNear(
     for (const { a, b } of page) {
       const fa = prints.get(a);
       const fb = prints.get(b);
-      if (!fa || !fb || fingerprintMatch(fa, aspect(a), fb, aspect(b)) >= thresholds.nearMinMatch) union(a, b);
+      if (!fa || !fb || fingerprintMatch(fa, aspect(a), fb, aspect(b)) >= thresholds.nearMinMatch)
+        union(a, b);
     }
   }
 }

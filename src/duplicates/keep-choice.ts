@@ -42,7 +42,8 @@ export function chooseKeep(members: readonly ImageSignature[]): KeepChoice {
     byFormat.set(f, [...(byFormat.get(f) ?? []), s]);
   }
   const champions = [...byFormat.values()].map(
-    (list) => [...list].sort((a, b) => bytesPerPixel(b) - bytesPerPixel(a) || age(a) - age(b) || byId(a, b))[0]!,
+    (list) =>
+      [...list].sort((a, b) => bytesPerPixel(b) - bytesPerPixel(a) || age(a) - age(b) || byId(a, b))[0]!,
   );
   if (champions.length === 1) {
     const sorted = [...biggest].sort(
@@ -56,7 +57,8 @@ export function chooseKeep(members: readonly ImageSignature[]): KeepChoice {
         reason: `same pixels and format; least compressed (${bytesPerPixel(keep).toFixed(2)} bytes/pixel)`,
       };
     }
-    if (age(keep) < age(runnerUp)) return { keep, reason: `same pixels and compression; oldest (${when(keep)})` };
+    if (age(keep) < age(runnerUp))
+      return { keep, reason: `same pixels and compression; oldest (${when(keep)})` };
     return { keep, reason: 'identical by pixels, compression and date; lowest id' };
   }
   // 3–5. Across formats.
@@ -69,7 +71,10 @@ export function chooseKeep(members: readonly ImageSignature[]): KeepChoice {
     return { keep, reason: `same pixels; oldest, so the original (${when(keep)})` };
   }
   if (lossless(keep) && !lossless(runnerUp)) {
-    return { keep, reason: `same pixels and date; lossless (${keep.format}) over lossy (${runnerUp.format})` };
+    return {
+      keep,
+      reason: `same pixels and date; lossless (${keep.format}) over lossy (${runnerUp.format})`,
+    };
   }
   return { keep, reason: 'identical by pixels, compression and date; lowest id' };
 }

@@ -138,21 +138,39 @@ export function fingerprintMatch(
   const pa = planesOf(a);
   const pb = planesOf(b);
   const minCrop = options.minCrop ?? 0.8;
-  return Math.max(bestInside(pa, aspectA, pb, aspectB, minCrop), bestInside(pb, aspectB, pa, aspectA, minCrop));
+  return Math.max(
+    bestInside(pa, aspectA, pb, aspectB, minCrop),
+    bestInside(pb, aspectB, pa, aspectA, minCrop),
+  );
 }
 
 /**
  * Best correlation of `inner` against a window of `outer` (inner = a crop of outer): a coarse
  * grid of crops at half resolution, then hill climbing from the best few at full resolution.
  */
-function bestInside(outer: Planes, aspectOuter: number, inner: Planes, aspectInner: number, minCrop: number): number {
+function bestInside(
+  outer: Planes,
+  aspectOuter: number,
+  inner: Planes,
+  aspectInner: number,
+  minCrop: number,
+): number {
   // The crop keeps the pixel aspect: inner width / outer width = kx, so inner height / outer
   // height = kx · aspectOuter / aspectInner.
   const kyOf = (kx: number): number => (kx * aspectOuter) / aspectInner;
   const valid = ({ kx, ox, oy }: Crop): boolean => {
     const ky = kyOf(kx);
     const e = 1e-9;
-    return kx <= 1 + e && kx >= minCrop - e && ky <= 1 + e && ky >= minCrop - e && ox >= -e && oy >= -e && ox + kx <= 1 + e && oy + ky <= 1 + e;
+    return (
+      kx <= 1 + e &&
+      kx >= minCrop - e &&
+      ky <= 1 + e &&
+      ky >= minCrop - e &&
+      ox >= -e &&
+      oy >= -e &&
+      ox + kx <= 1 + e &&
+      oy + ky <= 1 + e
+    );
   };
   const outerHalf = halvePlanes(outer);
   const innerHalf = halvePlanes(inner);

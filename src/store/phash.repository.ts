@@ -97,7 +97,10 @@ export class PhashRepository {
         )
         .all(...chunk) as { item_id: number; fingerprint: Buffer }[];
       for (const r of rows) {
-        out.set(r.item_id, new Uint8Array(r.fingerprint.buffer, r.fingerprint.byteOffset, r.fingerprint.length));
+        out.set(
+          r.item_id,
+          new Uint8Array(r.fingerprint.buffer, r.fingerprint.byteOffset, r.fingerprint.length),
+        );
       }
     }
     return out;

@@ -5,7 +5,13 @@ import { UnionFind } from '../../../src/duplicates/union-find.ts';
 import type { ImageSignature } from '../../../src/store/library.types.ts';
 import { cosine } from '../../../src/vector/vector-math.ts';
 
-const T = { nearMaxDistance: 10, nearMinCosine: 0.9, nearMinMatch: 0.97, similarMinCosine: 0.8, neighbours: 8 };
+const T = {
+  nearMaxDistance: 10,
+  nearMinCosine: 0.9,
+  nearMinMatch: 0.97,
+  similarMinCosine: 0.8,
+  neighbours: 8,
+};
 
 function sig(id: number, extra: Partial<ImageSignature> = {}): ImageSignature {
   return {
@@ -35,7 +41,8 @@ function source(
   prints: Map<number, Uint8Array> = new Map(),
 ): DuplicateSource {
   return {
-    fingerprints: (ids) => new Map(ids.flatMap((id) => (prints.has(id) ? [[id, prints.get(id)!] as const] : []))),
+    fingerprints: (ids) =>
+      new Map(ids.flatMap((id) => (prints.has(id) ? [[id, prints.get(id)!] as const] : []))),
     imageSignatures: (after, limit) => sigs.filter((s) => s.id > after).slice(0, limit),
     getVector: (id) => vectors.get(id),
     imageVectors: (after, limit) =>
