@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeImage } from '../src/image/sharp-decoder.ts';
 import { hammingDistance, perceptualHash } from '../src/image/perceptual-hash.ts';
-import { pictureFingerprint, fingerprintMatch } from '../src/image/fingerprint.ts';
+import { pictureFingerprint, fingerprintMatch, paletteDistance } from '../src/image/fingerprint.ts';
 import { openLibrary } from '../src/store/open-library.ts';
 import type { EvalFile } from './duplicate-eval-set.ts';
 
@@ -58,7 +58,7 @@ for (let i = 0; i < all.length; i++) {
     if (a.bytes === b.bytes) continue;
     const c = cos(a.v, b.v);
     const d = hammingDistance(a.ph, b.ph);
-    if (c < 0.88 || d > 32) continue;
+    if (c < 0.93) continue;
     const same = a.f.family === b.f.family;
     const kind = same
       ? a.f.variant === 'source' || a.f.variant === 'copy'
@@ -69,8 +69,9 @@ for (let i = 0; i < all.length; i++) {
       : a.f.concept === b.f.concept
         ? `neg:${[a.f.variant, b.f.variant].sort().join('/')}`
         : 'neg:other-concept';
-    const m = fingerprintMatch(a.fp, a.w / a.h, b.fp, b.w / b.h);
-    rows.push([same ? 1 : 0, kind, c.toFixed(4), d, m.toFixed(4), a.f.file, b.f.file].join('\t'));
+    const m = c >= 0.93 ? 0 : -2; // palette-only pass: skip the crop search
+    const pd = paletteDistance(a.fp, b.fp);
+    rows.push([same ? 1 : 0, kind, c.toFixed(4), d, m.toFixed(4), a.f.file, b.f.file, pd.toFixed(2)].join('\t'));
   }
 }
 process.stdout.write(rows.join('\n') + '\n');

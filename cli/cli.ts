@@ -251,6 +251,10 @@ program
   )
   .option('--similar-min-score <cosine>', 'similar: least embedding cosine')
   .option(
+    '--similar-max-palette <levels>',
+    'similar: most colour difference (chroma levels; another shot, not a recolour)',
+  )
+  .option(
     '--backfill',
     'first compute the perceptual hash and fingerprint of images indexed before those existed (reads and decodes each once)',
   )

@@ -26,6 +26,7 @@ export interface DuplicatesArgs {
   readonly nearMinScore?: string;
   readonly nearMinMatch?: string;
   readonly similarMinScore?: string;
+  readonly similarMaxPalette?: string;
   readonly backfill?: boolean;
 }
 
@@ -51,6 +52,7 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
     nearMinCosine: num(args.nearMinScore, '--near-min-score'),
     nearMinMatch: num(args.nearMinMatch, '--near-min-match'),
     similarMinCosine: num(args.similarMinScore, '--similar-min-score'),
+    similarMaxPalette: num(args.similarMaxPalette, '--similar-max-palette'),
   } as never);
   const dir = path.resolve(ctx.cwd, args.library);
   let library: LibraryStore;

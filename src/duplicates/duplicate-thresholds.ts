@@ -13,6 +13,7 @@ export const DEFAULT_DUPLICATE_THRESHOLDS: DuplicateThresholds = Object.freeze({
   nearMinCosine: 0.9,
   nearMinMatch: 0.97,
   similarMinCosine: 0.95,
+  similarMaxPalette: 8,
   neighbours: 16,
 });
 
@@ -28,6 +29,9 @@ export function resolveThresholds(partial: Partial<DuplicateThresholds> = {}): D
     if (!(t[key] >= -1 && t[key] <= 1)) {
       throw new EngineError('INVALID_INPUT', `${key} must be a cosine from -1 to 1`);
     }
+  }
+  if (!(t.similarMaxPalette >= 0 && t.similarMaxPalette <= 255)) {
+    throw new EngineError('INVALID_INPUT', 'similarMaxPalette must be from 0 to 255');
   }
   if (!Number.isInteger(t.neighbours) || t.neighbours < 1 || t.neighbours > 1000) {
     throw new EngineError('INVALID_INPUT', 'neighbours must be a whole number from 1 to 1000');

@@ -13,8 +13,13 @@ export interface DuplicateThresholds {
    * this correlation (src/image/fingerprint.ts): the same picture, not another shot of the scene.
    */
   readonly nearMinMatch: number;
-  /** Similar (never called a duplicate): embedding cosine at least this. */
+  /** Similar (never called a duplicate): embedding cosine at least this … */
   readonly similarMinCosine: number;
+  /**
+   * … and, where both have a fingerprint, colours at most this far apart (src/image/fingerprint.ts
+   * paletteDistance, in 8-bit chroma levels): another shot of the scene, not a recoloured look-alike.
+   */
+  readonly similarMaxPalette: number;
   /** Neighbours asked of the vector index per image. */
   readonly neighbours: number;
 }

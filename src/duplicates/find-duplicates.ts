@@ -21,7 +21,7 @@ import type {
 import { chooseKeep } from './keep-choice.ts';
 import { hashWords, popcount32 } from '../image/perceptual-hash.ts';
 import { UnionFind } from './union-find.ts';
-import { fingerprintMatch } from '../image/fingerprint.ts';
+import { fingerprintMatch, paletteDistance } from '../image/fingerprint.ts';
 import { DEFAULT_NEIGHBOUR_SETTINGS, neighboursOf } from './neighbour-links.ts';
 
 export type DuplicateSource = Pick<
@@ -135,7 +135,16 @@ export function findDuplicates(
 
   // Tier 2: the same picture, over exact representatives: candidates confirmed by fingerprints.
   const near = new UnionFind();
-  confirmNear(source, byId, nearCandidates, thresholds, (a, b) => near.union(a, b));
+  const aspect = (id: number): number => {
+    const s = byId.get(id)!;
+    return s.width && s.height ? s.width / s.height : 1;
+  };
+  confirmPairs(
+    source,
+    nearCandidates,
+    (fa, fb, a, b) => fingerprintMatch(fa, aspect(a), fb, aspect(b)) >= thresholds.nearMinMatch,
+    (a, b) => near.union(a, b),
+  );
   const rep2 = new Map<number, number>();
   for (const ids of near.groups(reps1.map((s) => s.id))) {
     const members = ids.map((id) => byId.get(id)!);
@@ -149,11 +158,17 @@ export function findDuplicates(
   // Tier 3: similar shots, over near representatives.
   if (want('similar')) {
     const similar = new UnionFind();
-    for (const e of edges) {
-      const a = rep2.get(e.a) ?? e.a;
-      const b = rep2.get(e.b) ?? e.b;
-      if (a !== b) similar.union(a, b);
-    }
+    // Shots of one scene share a palette where things moved; a recoloured look-alike does not.
+    confirmPairs(
+      source,
+      edges,
+      (fa, fb) => paletteDistance(fa, fb) <= thresholds.similarMaxPalette,
+      (x, y) => {
+        const a = rep2.get(x) ?? x;
+        const b = rep2.get(y) ?? y;
+        if (a !== b) similar.union(a, b);
+      },
+    );
     const reps2 = reps1.filter((s) => (rep2.get(s.id) ?? s.id) === s.id).map((s) => s.id);
     for (const ids of similar.groups(reps2)) {
       const members = ids.map((id) => byId.get(id)!);
@@ -169,29 +184,23 @@ export function findDuplicates(
 const FINGERPRINT_PAGE = 500;
 
 /**
- * Unions the candidate pairs whose fingerprints agree under the best crop; a pair where either
- * side has no fingerprint (indexed before fingerprints existed) rests on hash and cosine alone.
- * Fingerprints are read a page of pairs at a time (1.5 KB each: not all held at once).
+ * Unions the pairs whose fingerprints pass `agree`; a pair where either side has no fingerprint
+ * (indexed before fingerprints existed) is taken on hash and cosine alone. Fingerprints are read
+ * a page of pairs at a time (1.5 KB each: not all held at once).
  */
-function confirmNear(
+function confirmPairs(
   source: Pick<DuplicateSource, 'fingerprints'>,
-  byId: ReadonlyMap<number, ImageSignature>,
-  candidates: readonly { a: number; b: number }[],
-  thresholds: DuplicateThresholds,
+  pairs: readonly { a: number; b: number }[],
+  agree: (fa: Uint8Array, fb: Uint8Array, a: number, b: number) => boolean,
   union: (a: number, b: number) => void,
 ): void {
-  const aspect = (id: number): number => {
-    const s = byId.get(id)!;
-    return s.width && s.height ? s.width / s.height : 1;
-  };
-  for (let i = 0; i < candidates.length; i += FINGERPRINT_PAGE) {
-    const page = candidates.slice(i, i + FINGERPRINT_PAGE);
+  for (let i = 0; i < pairs.length; i += FINGERPRINT_PAGE) {
+    const page = pairs.slice(i, i + FINGERPRINT_PAGE);
     const prints = source.fingerprints([...new Set(page.flatMap((p) => [p.a, p.b]))]);
     for (const { a, b } of page) {
       const fa = prints.get(a);
       const fb = prints.get(b);
-      if (!fa || !fb || fingerprintMatch(fa, aspect(a), fb, aspect(b)) >= thresholds.nearMinMatch)
-        union(a, b);
+      if (!fa || !fb || agree(fa, fb, a, b)) union(a, b);
     }
   }
 }

@@ -262,3 +262,22 @@ function correlation(outer: Planes, inner: Planes, crop: Crop, ky: number): numb
   if (varO <= 1e-6 || varI <= 1e-6) return varO <= 1e-6 && varI <= 1e-6 ? 1 : 0;
   return cov / Math.sqrt(varO * varI);
 }
+
+/**
+ * How far apart the two pictures' colours are, wherever they sit: the mean distance between the
+ * sorted chroma values (Cb and Cr; a 1-D earth mover's distance, in 8-bit levels). Two shots of
+ * one scene share their palette even where things moved; a recoloured drawing does not.
+ */
+export function paletteDistance(a: Uint8Array, b: Uint8Array): number {
+  const pa = planesOf(a);
+  const pb = planesOf(b);
+  let total = 0;
+  for (const p of [1, 2]) {
+    const x = Array.from(pa.planes[p]!.grid).sort((u, v) => u - v);
+    const y = Array.from(pb.planes[p]!.grid).sort((u, v) => u - v);
+    let d = 0;
+    for (let i = 0; i < x.length; i++) d += Math.abs(x[i]! - y[i]!);
+    total += d / x.length;
+  }
+  return total / 2;
+}

@@ -10,6 +10,7 @@ const T = {
   nearMinCosine: 0.9,
   nearMinMatch: 0.97,
   similarMinCosine: 0.8,
+  similarMaxPalette: 8,
   neighbours: 8,
 };
 

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { FINGERPRINT_BYTES, fingerprintMatch, pictureFingerprint } from '../../../src/image/fingerprint.ts';
+import {
+  FINGERPRINT_BYTES,
+  fingerprintMatch,
+  paletteDistance,
+  pictureFingerprint,
+} from '../../../src/image/fingerprint.ts';
 import type { RawRgb } from '../../../src/image/sharp-decoder.ts';
 
 interface Blob {
@@ -68,5 +73,12 @@ describe('pictureFingerprint / fingerprintMatch', () => {
     expect(fingerprintMatch(fp, 4 / 3, fs, 4 / 3)).to.equal(fingerprintMatch(fs, 4 / 3, fp, 4 / 3));
     const flat = pictureFingerprint({ data: new Uint8Array(12).fill(200), width: 2, height: 2 });
     expect(fingerprintMatch(flat, 1, flat, 1)).to.equal(1);
+  });
+
+  it('palette: another shot keeps its colours where things moved; a recolour does not', () => {
+    const moved = BLOBS.map((b, i) => ({ ...b, x: b.x + (i % 2 ? 0.05 : -0.05), y: b.y + 0.04 }));
+    const recoloured = BLOBS.map((b) => ({ ...b, rgb: [b.rgb[2], b.rgb[1], b.rgb[0]] as const }));
+    expect(paletteDistance(fp, pictureFingerprint(scene(moved, 320, 240)))).to.be.lessThan(3);
+    expect(paletteDistance(fp, pictureFingerprint(scene(recoloured, 320, 240)))).to.be.greaterThan(8);
   });
 });
