@@ -10,7 +10,7 @@ import type { DuplicateThresholds } from './duplicate.types.ts';
 
 export const DEFAULT_DUPLICATE_THRESHOLDS: DuplicateThresholds = Object.freeze({
   nearMaxDistance: 28,
-  nearMinCosine: 0.9,
+  nearMinCosine: 0.88,
   nearMinMatch: 0.97,
   similarMinCosine: 0.95,
   similarMaxPalette: 8,
