@@ -3,7 +3,11 @@
  * every file the way indexing does, computes hash/fingerprint candidates, and lists, per negative
  * kind and per edit, the distances a rule would have to separate. Dev tool for choosing rules.
  *
- *   npx tsx bench/near-duplicate-analysis.ts DIR
+ *   npx tsx bench/near-duplicate-analysis.ts DIR > pairs.tsv
+ *
+ * One row per pair of files with embedding cosine ≥ 0.88 (not identical bytes): same picture (1/0),
+ * kind (the edit, or neg:… for negatives), cosine, hash bits, fingerprint match (−1: hash too far),
+ * file a, file b, palette distance.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -58,7 +62,7 @@ for (let i = 0; i < all.length; i++) {
     if (a.bytes === b.bytes) continue;
     const c = cos(a.v, b.v);
     const d = hammingDistance(a.ph, b.ph);
-    if (c < 0.93) continue;
+    if (c < 0.88) continue; // below every near and similar threshold
     const same = a.f.family === b.f.family;
     const kind = same
       ? a.f.variant === 'source' || a.f.variant === 'copy'
@@ -69,9 +73,11 @@ for (let i = 0; i < all.length; i++) {
       : a.f.concept === b.f.concept
         ? `neg:${[a.f.variant, b.f.variant].sort().join('/')}`
         : 'neg:other-concept';
-    const m = c >= 0.93 ? 0 : -2; // palette-only pass: skip the crop search
+    const m = d <= 32 ? fingerprintMatch(a.fp, a.w / a.h, b.fp, b.w / b.h) : -1;
     const pd = paletteDistance(a.fp, b.fp);
-    rows.push([same ? 1 : 0, kind, c.toFixed(4), d, m.toFixed(4), a.f.file, b.f.file, pd.toFixed(2)].join('\t'));
+    rows.push(
+      [same ? 1 : 0, kind, c.toFixed(4), d, m.toFixed(4), a.f.file, b.f.file, pd.toFixed(2)].join('\t'),
+    );
   }
 }
 process.stdout.write(rows.join('\n') + '\n');

@@ -57,8 +57,9 @@ export function chooseKeep(members: readonly ImageSignature[]): KeepChoice {
         reason: `same pixels and format; least compressed (${bytesPerPixel(keep).toFixed(2)} bytes/pixel)`,
       };
     }
-    if (age(keep) < age(runnerUp))
+    if (age(keep) < age(runnerUp)) {
       return { keep, reason: `same pixels and compression; oldest (${when(keep)})` };
+    }
     return { keep, reason: 'identical by pixels, compression and date; lowest id' };
   }
   // 3–5. Across formats.
