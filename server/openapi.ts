@@ -237,7 +237,7 @@ export function openApiDocument(version: string): Json {
           responses: {
             '200': {
               description:
-                '{groups: [{tier, keep, reason, items: [{id, uri, width, height, size, distance, thumbnailUrl}]}], total, images, withoutHash, nextCursor}',
+                '{groups: [{tier, keep, reason, items: [{id, uri, width, height, size, distance, thumbnailUrl}]}], total, images, withoutHash, withoutFingerprint, nextCursor}',
               content: json({ type: 'object' }),
             },
             ...errors(400),

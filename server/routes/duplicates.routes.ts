@@ -50,6 +50,7 @@ export function duplicatesRoutes(deps: AppDeps): Router {
       total: groups.length,
       images: report.images,
       withoutHash: report.withoutHash,
+      withoutFingerprint: report.withoutFingerprint,
       nextCursor: offset + query.k < groups.length ? encodeCursor({ offset: offset + query.k }) : null,
     });
   });

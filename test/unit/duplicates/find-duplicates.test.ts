@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { chooseKeep } from '../../../src/duplicates/keep-choice.ts';
 import { findDuplicates, type DuplicateSource } from '../../../src/duplicates/find-duplicates.ts';
+import { gatherNeighbours } from '../../../src/duplicates/neighbour-links.ts';
 import { UnionFind } from '../../../src/duplicates/union-find.ts';
 import type { ImageSignature } from '../../../src/store/library.types.ts';
 import { cosine } from '../../../src/vector/vector-math.ts';
@@ -151,5 +152,53 @@ describe('findDuplicates', () => {
     const report = findDuplicates(source(noHash, vectors), T);
     expect(report.groups.filter((g) => g.tier === 'near')).to.have.length(0);
     expect(report.groups.find((g) => g.tier === 'similar')!.items.map((m) => m.id)).to.deep.equal([1, 3, 4]);
+  });
+
+  it('uses stored neighbour pairs: no query for images already linked, one for each that is not', () => {
+    const plain = source(sigs, vectors);
+    const settings = { floor: 0.5, k: 8, ef: 16 };
+    const gathered = gatherNeighbours(plain, [...vectors.keys()], settings);
+    const stored = (done: number[]): DuplicateSource => ({
+      ...plain,
+      neighbourSettings: () => settings,
+      forEachNeighbourPair: (fn) => {
+        for (const e of gathered.entries) if (done.includes(e.id)) e.neighbours.forEach(fn);
+      },
+      neighboursDone: (after, limit) => done.filter((id) => id > after).slice(0, limit),
+    });
+    const all = findDuplicates(stored([1, 2, 3, 4, 5, 6]), T);
+    expect(all.knnQueries).to.equal(0);
+    const fresh = findDuplicates(plain, T);
+    expect(all.groups).to.deep.equal(fresh.groups);
+    expect(fresh.knnQueries).to.equal(5); // one per exact group
+    // Image 3 was added after the others were linked: only it is queried, and it joins the group.
+    const added = findDuplicates(stored([1, 2, 4, 5, 6]), T);
+    expect(added.knnQueries).to.equal(1);
+    expect(added.groups).to.deep.equal(fresh.groups);
+    // Thresholds below the stored floor can't use the pairs: every exact group is queried.
+    expect(findDuplicates(stored([1, 2, 3, 4, 5, 6]), { ...T, similarMinCosine: 0.4 }).knnQueries).to.equal(
+      5,
+    );
+  });
+
+  it('keeps recoloured look-alikes out of similar (palette), shots of one scene in', () => {
+    const fp = (cb: number): Uint8Array => {
+      const f = new Uint8Array(1536);
+      for (let i = 0; i < 1024; i++) f[i] = (i * 37) % 256;
+      f.fill(cb, 1024, 1280);
+      f.fill(128, 1280);
+      return f;
+    };
+    const prints = new Map([
+      [1, fp(100)],
+      [2, fp(100)],
+      [3, fp(100)],
+      [4, fp(101)],
+    ]);
+    const same = findDuplicates(source(sigs, vectors, prints), T);
+    expect(same.groups.find((g) => g.tier === 'similar')!.items.map((m) => m.id)).to.deep.equal([1, 4]);
+    prints.set(4, fp(160)); // same layout, other colour
+    const recoloured = findDuplicates(source(sigs, vectors, prints), T);
+    expect(recoloured.groups.filter((g) => g.tier === 'similar')).to.have.length(0);
   });
 });
