@@ -25,7 +25,7 @@ from torch import nn
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(ROOT, '.data', 'vit-b32')
-TOKENIZER = os.path.join(ROOT, '..', 'fixtures', 'tokenizers', 'clip')
+TOKENIZER = os.path.join(ROOT, '..', 'src', 'model', 'assets', 'clip-bpe')
 
 
 # A complete HF CLIPImageProcessor config (transformers.js refuses one without a processor type).
