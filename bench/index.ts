@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { INDEX_DEFAULTS } from '../indexer/pipeline/index-request.ts';
-import { defaultDecodeWorkers, maxDecodeWorkers } from '../cli/cli-support/index-args.ts';
+import { defaultConcurrency, defaultDecodeWorkers, maxDecodeWorkers } from '../cli/cli-support/index-args.ts';
 import { runIndex } from '../indexer/pipeline/index-run.ts';
 import { PreprocessPool } from '../indexer/pipeline/preprocess-pool.ts';
 import { availableCpus } from '../src/encoders/cpu-topology.ts';
@@ -128,9 +128,15 @@ async function endToEnd(
   maxWorkers: number,
   balanced: boolean,
 ) {
+  // As `clipdex index` sets it up (index.command.ts): balanced runs may decode on this thread.
   const pool =
-    workers > 0 ? new PreprocessPool(model.preprocessor.spec, maxWorkers, { active: workers }) : undefined;
-  const concurrency = Math.min(32, Math.max(INDEX_DEFAULTS.concurrency, cpus, 2 * maxWorkers));
+    maxWorkers > 0
+      ? new PreprocessPool(model.preprocessor.spec, maxWorkers, {
+          active: workers,
+          ...(balanced ? { inline: model.preprocessor } : {}),
+        })
+      : undefined;
+  const concurrency = defaultConcurrency(cpus, maxWorkers);
   const libDir = await mkdtemp(path.join(os.tmpdir(), 'clipdex-bench-'));
   try {
     const library = await openLibrary(libDir, { fingerprint: model.fingerprint });
@@ -155,7 +161,7 @@ async function endToEnd(
           fingerprint: model.fingerprint,
           ...(pool ? { hash: (b: Uint8Array) => pool.hash(b) } : {}),
         },
-        balanced && pool && maxWorkers > 1 ? { balance: { pool, min: 1, max: maxWorkers } } : {},
+        balanced && pool && maxWorkers > 1 ? { balance: { pool, min: 0, max: maxWorkers } } : {},
       );
       if (summary.stats.images.indexed !== files.length) {
         throw new Error(`indexed ${summary.stats.images.indexed} of ${files.length}`);

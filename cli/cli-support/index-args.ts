@@ -4,7 +4,6 @@
  * library is opened.
  */
 import { stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { availableCpus } from '../../src/encoders/cpu-topology.ts';
 import { EngineError, fromFsError } from '../../src/errors.ts';
@@ -40,11 +39,11 @@ export type ParsedIndexArgs = Omit<IndexRequest, 'signal' | 'onWarning' | 'video
   /** Video shot settings; the command adds where ffmpeg is. */
   readonly videoShots: Omit<VideoSettings, 'ffmpeg'>;
   readonly libraryDir: string;
-  /** Worker threads for decode + preprocess; 0 = on the main thread. */
+  /** Worker threads for decode + preprocess to start with; 0 = on the main thread. */
   readonly decodeWorkers: number;
   /** Whether --decode-workers was given (then it is not rebalanced). */
   readonly decodeWorkersSet: boolean;
-  /** Most decode workers the run may balance up to (= decodeWorkers when set by the flag). */
+  /** Most decode workers the run may balance up to (= decodeWorkers when set by the flag; 0: no pool). */
   readonly maxDecodeWorkers: number;
   /** 'fast' (default): libvips resamples big photos; 'exact': the Pillow port always. */
   readonly decode: PreprocessFidelity;
@@ -83,10 +82,12 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
       'nothing to index: give folders, images or text files (or --captions / --retry-failed)',
     );
   }
+  const decode = decodeOf(args.decode);
   const decodeWorkers =
     args.decodeWorkers === undefined
-      ? defaultDecodeWorkers()
+      ? defaultDecodeWorkers(availableCpus(), decode)
       : nonNegativeInt(args.decodeWorkers, '--decode-workers', 64);
+  const maxWorkers = args.decodeWorkers === undefined ? maxDecodeWorkers() : decodeWorkers;
   const batchSize =
     args.batchSize === undefined
       ? INDEX_DEFAULTS.batchSize
@@ -101,15 +102,14 @@ export async function parseIndexArgs(args: IndexArgs, cwd: string): Promise<Pars
     filter: { include: args.include ?? [], exclude: args.exclude ?? [], includeHidden: args.hidden === true },
     batchSize,
     textBatchSize: Math.max(batchSize, INDEX_DEFAULTS.textBatchSize),
-    // Decoding big JPEGs is the slow stage on CPU: one file in flight per core keeps the encoder fed.
     concurrency:
       args.concurrency === undefined
-        ? Math.min(32, Math.max(INDEX_DEFAULTS.concurrency, os.availableParallelism(), 2 * decodeWorkers))
+        ? defaultConcurrency(availableCpus(), maxWorkers)
         : positiveInt(args.concurrency, '--concurrency', 256),
     decodeWorkers,
     decodeWorkersSet: args.decodeWorkers !== undefined,
-    maxDecodeWorkers: args.decodeWorkers === undefined ? maxDecodeWorkers() : decodeWorkers,
-    decode: decodeOf(args.decode),
+    maxDecodeWorkers: maxWorkers,
+    decode,
     maxPixels:
       args.maxPixels === undefined
         ? INDEX_DEFAULTS.maxPixels
@@ -144,11 +144,25 @@ async function existingFile(raw: string, cwd: string): Promise<string> {
 }
 
 /**
- * One decode worker per available CPU but one (left to the encoder and the main thread), at most
- * 8. A single-CPU process decodes on the main thread: workers would only add copies.
+ * Decode workers to start with. 'fast': none, the main thread: sharp decodes there on libuv's
+ * threads, so big photos already use every CPU, and measured on 2 CPUs (bench/index) workers only
+ * added their start-up and a copy of each file; the balancer starts workers when the main thread's
+ * JavaScript turns out to be the bottleneck (small images). 'exact': one per available CPU but one
+ * (left to the encoder and the main thread), at most 8, since its Pillow port is JavaScript. A
+ * single-CPU process decodes on the main thread: workers would only add copies.
  */
-export function defaultDecodeWorkers(cpus = availableCpus()): number {
-  return Math.min(8, Math.max(0, cpus - 1));
+export function defaultDecodeWorkers(cpus = availableCpus(), decode: PreprocessFidelity = 'fast'): number {
+  return decode === 'fast' ? 0 : Math.min(8, Math.max(0, cpus - 1));
+}
+
+/**
+ * Files read and decoded at once: about four per decode worker the run may use (a worker keeps
+ * one image in sharp while it runs the JavaScript half of another; measured on 2 CPUs, 8 in flight
+ * decoded 10–60% faster than 4), at least one per CPU and 4, at most 32. Memory stays bounded by
+ * maxBytesInFlight.
+ */
+export function defaultConcurrency(cpus: number, maxWorkers: number): number {
+  return Math.min(32, Math.max(INDEX_DEFAULTS.concurrency, cpus, 4 * maxWorkers));
 }
 
 /** The balancer may go up to one worker per CPU (when the encoder starves), at most 8; none on one CPU. */

@@ -32,8 +32,9 @@ export async function run(args: IndexArgs, ctx: CommandContext): Promise<void> {
 
 async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
   const parsed = await parseIndexArgs(args, ctx.cwd);
-  // With decode workers sharing the CPUs, idle ONNX threads must sleep, not spin on a core.
-  const spinning = parsed.decodeWorkers === 0;
+  // With decoding sharing the CPUs (workers, or sharp on libuv's threads while the balancer may
+  // start workers), idle ONNX threads must sleep, not spin on a core.
+  const spinning = parsed.maxDecodeWorkers === 0;
   // Without --model, the model this library remembers (a new library: the bundled one).
   const { model, library } = await withLibraryModel(args, ctx, parsed.libraryDir, async (modelDir) => {
     const model = await openModel({ ...args, model: modelDir }, ctx, { spinning, decode: parsed.decode });
@@ -49,17 +50,17 @@ async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
   });
   for (const w of library.warnings) writeLine(ctx.stderr, `warning: ${w}`);
   try {
+    // Balanced (no --decode-workers): 0 workers means the model's own preprocessor on this thread.
+    const balanced = !parsed.decodeWorkersSet && parsed.maxDecodeWorkers > 1;
     const pool =
-      parsed.decodeWorkers > 0
+      parsed.maxDecodeWorkers > 0
         ? new PreprocessPool(model.preprocessor.spec, parsed.maxDecodeWorkers, {
             active: parsed.decodeWorkers,
             fidelity: parsed.decode,
+            ...(balanced ? { inline: model.preprocessor } : {}),
           })
         : undefined;
-    const balance =
-      pool && !parsed.decodeWorkersSet && parsed.maxDecodeWorkers > 1
-        ? { pool, min: 1, max: parsed.maxDecodeWorkers }
-        : undefined;
+    const balance = pool && balanced ? { pool, min: 0, max: parsed.maxDecodeWorkers } : undefined;
     try {
       const progress = createProgressReporter(
         args.json ? 'silent' : ctx.interactive ? 'bar' : 'lines',
@@ -117,7 +118,9 @@ async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
                 ? 'set by --decode-workers'
                 : cpus <= 1
                   ? 'one CPU: decoding on the main thread'
-                  : `one per available CPU but one (${cpus} CPUs)`,
+                  : parsed.decodeWorkers === 0
+                    ? 'main thread (sharp decodes on libuv threads)'
+                    : `one per available CPU but one (${cpus} CPUs)`,
             },
       };
       const report = buildReport(

@@ -37,7 +37,7 @@ export interface DecodeScaler {
 export interface IndexRunHooks {
   /** Receives the live counters once, before work starts (for progress reporting). */
   readonly onStart?: (stats: IndexStats) => void;
-  /** Adjust the number of decode workers within [min, max] from the observed stage rates. */
+  /** Adjust the number of decode workers within [min, max] (0: the main thread) from the observed stage rates. */
   readonly balance?: {
     readonly pool: DecodeScaler;
     readonly min: number;
@@ -76,6 +76,7 @@ export async function runIndex(
   const rebalance = (): void => {
     if (!balance || !balancer) return;
     const nowMs = performance.now();
+    const cpu = process.cpuUsage();
     const counters = {
       nowMs,
       encodeMs: stats.encodeMs,
@@ -83,6 +84,10 @@ export async function runIndex(
       decodeBusyMs: balance.pool.busyMs(),
       decoded: balance.pool.completed,
       encoded: stats.images.indexed,
+      // Whether the main thread (decoding there when no worker is active) is the bottleneck,
+      // and how many CPUs the process actually gets.
+      mainBusyMs: performance.eventLoopUtilization().active,
+      cpuMs: (cpu.user + cpu.system) / 1000,
     };
     const next = balancer.observe(counters);
     if (next !== undefined) balance.pool.setActive(next);

@@ -6,8 +6,11 @@
  *
  * Of its `size` workers only `active` take jobs (spawned on first use), so the indexer can add
  * decoders when the encoder starves and drop them when it is the encoder that needs the CPUs
- * (stage-balancer.ts); `busyMs` and `completed` are what it observes.
+ * (stage-balancer.ts); `busyMs` and `completed` are what it observes. Given an `inline`
+ * preprocessor, `active` may be 0: jobs then run on this thread (sharp still decodes on libuv's
+ * threads) and hashes on libuv's threads too (WebCrypto), with no worker started at all.
  */
+import { webcrypto } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type {
   ImagePreprocessor,
@@ -25,6 +28,11 @@ import type { PreprocessJob, PreprocessReply } from './preprocess-worker.ts';
  */
 const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./preprocess-worker.ts', import.meta.url).href)}); })`;
+
+/** sha256 hex on libuv's threads (WebCrypto digests off the main thread). */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
 
 interface Pending {
   resolve(value: PreprocessedImage | string): void;
@@ -48,13 +56,20 @@ export class PreprocessPool implements ImagePreprocessor {
   #closed = false;
   #completed = 0;
   readonly #fidelity: PreprocessFidelity | undefined;
+  readonly #inline: ImagePreprocessor | undefined;
 
   constructor(
     readonly spec: PreprocessSpec,
     size: number,
-    options: { readonly active?: number; readonly fidelity?: PreprocessFidelity } = {},
+    options: {
+      readonly active?: number;
+      readonly fidelity?: PreprocessFidelity;
+      /** Runs the jobs on this thread while `active` is 0 (the same spec and fidelity). */
+      readonly inline?: ImagePreprocessor;
+    } = {},
   ) {
     this.#fidelity = options.fidelity;
+    this.#inline = options.inline;
     if (!Number.isInteger(size) || size < 1) {
       throw new EngineError('INVALID_INPUT', 'a preprocess pool needs at least one worker');
     }
@@ -77,9 +92,12 @@ export class PreprocessPool implements ImagePreprocessor {
     return this.#active;
   }
 
-  /** Lets `n` workers (1…size) take new jobs; jobs already queued on the others finish there. */
+  /**
+   * Lets `n` workers (1…size; 0 with an inline preprocessor: this thread) take new jobs; jobs
+   * already queued on the others finish there.
+   */
   setActive(n: number): void {
-    this.#active = Math.max(1, Math.min(this.#max, Math.floor(n)));
+    this.#active = Math.max(this.#inline ? 0 : 1, Math.min(this.#max, Math.floor(n)));
     while (!this.#closed && this.#slots.length < this.#active) this.#slots.push(this.#spawn());
   }
 
@@ -88,12 +106,13 @@ export class PreprocessPool implements ImagePreprocessor {
     return this.#slots.reduce((sum, s) => sum + s.busyMs + (s.since === undefined ? 0 : now - s.since), 0);
   }
 
-  /** Images preprocessed (or failed) so far. */
+  /** Images preprocessed (or failed) by the workers so far (not those done inline). */
   get completed(): number {
     return this.#completed;
   }
 
   preprocess(bytes: Uint8Array, options: PreprocessOptions = {}): Promise<PreprocessedImage> {
+    if (this.#active === 0 && this.#inline && !this.#closed) return this.#inline.preprocess(bytes, options);
     const job = {
       kind: 'preprocess' as const,
       bytes,
@@ -104,6 +123,7 @@ export class PreprocessPool implements ImagePreprocessor {
 
   /** sha256 hex of the bytes, computed in a worker (3–12 MB photos take milliseconds each). */
   hash(bytes: Uint8Array): Promise<string> {
+    if (this.#active === 0 && this.#inline && !this.#closed) return sha256Hex(bytes);
     return this.#run({ kind: 'hash', bytes }) as Promise<string>;
   }
 

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { PreprocessPool } from '../../../indexer/pipeline/preprocess-pool.ts';
+import { SharpImagePreprocessor } from '../../../src/image/image-preprocessor.ts';
 import { CLIP_MEAN, CLIP_STD } from '../../../src/model/package-config.ts';
 
 const IMAGE = path.resolve(import.meta.dirname, '..', '..', '..', 'fixtures', 'images', 'landscape.jpg');
@@ -35,6 +37,32 @@ describe('preprocess pool: active workers and busy time', () => {
       pool.setActive(0);
       expect(pool.active).to.equal(1);
       expect((await pool.preprocess(bytes)).pixels).to.have.length(3 * 32 * 32);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('with an inline preprocessor, 0 active means this thread: no worker until the balancer asks, same results', async () => {
+    const inline = new SharpImagePreprocessor(SPEC);
+    const pool = new PreprocessPool(SPEC, 2, { active: 0, inline });
+    try {
+      expect([pool.active, pool.size]).to.deep.equal([0, 0]);
+      const bytes = await readFile(IMAGE);
+      const here = await pool.preprocess(bytes);
+      expect(await pool.hash(bytes)).to.equal(createHash('sha256').update(bytes).digest('hex'));
+      expect(pool.size).to.equal(0);
+      expect(pool.completed).to.equal(0); // counts the workers' images only
+      expect(pool.busyMs()).to.equal(0);
+      pool.setActive(2);
+      expect([pool.active, pool.size]).to.deep.equal([2, 2]);
+      const there = await pool.preprocess(bytes);
+      expect(Array.from(there.pixels)).to.deep.equal(Array.from(here.pixels));
+      expect(there.phash).to.equal(here.phash);
+      expect(pool.completed).to.equal(1);
+      pool.setActive(0);
+      expect(pool.active).to.equal(0);
+      expect((await pool.preprocess(bytes)).pixels).to.have.length(3 * 32 * 32);
+      expect(pool.completed).to.equal(1);
     } finally {
       await pool.close();
     }

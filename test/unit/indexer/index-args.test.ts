@@ -3,10 +3,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  defaultConcurrency,
   defaultDecodeWorkers,
   maxDecodeWorkers,
   parseIndexArgs,
 } from '../../../cli/cli-support/index-args.ts';
+import { availableCpus } from '../../../src/encoders/cpu-topology.ts';
 import { formatDuration } from '../../../indexer/progress/progress-reporter.ts';
 
 describe('indexer/parseIndexArgs', () => {
@@ -38,7 +40,7 @@ describe('indexer/parseIndexArgs', () => {
     expect(parsed.captions).to.deep.equal([path.join(dir, 'caps.jsonl')]);
     expect(parsed.libraryDir).to.equal(path.join(dir, 'lib'));
     expect(parsed.batchSize).to.equal(8);
-    expect(parsed.concurrency).to.be.within(4, 16);
+    expect(parsed.concurrency).to.be.within(4, 32);
   });
 
   it('rejects what it cannot index, with a typed error before anything opens', async () => {
@@ -59,7 +61,7 @@ describe('indexer/parseIndexArgs', () => {
     expect(await codeOf({ _: [], library: 'lib', retryFailed: true })).to.equal('no error');
   });
 
-  it('decode workers: the flag fixes them, else balanced from CPUs − 1 up to the CPUs; --decode fast|exact', async () => {
+  it('decode workers: the flag fixes them, else balanced from the main thread (fast) or CPUs − 1 (exact) up to the CPUs; --decode fast|exact', async () => {
     const set = await parseIndexArgs(
       { _: ['photos'], library: 'lib', decodeWorkers: '3', decode: 'exact' },
       dir,
@@ -76,8 +78,18 @@ describe('indexer/parseIndexArgs', () => {
     expect(dflt.maxDecodeWorkers).to.be.at.least(dflt.decodeWorkers);
     expect(defaultDecodeWorkers(1)).to.equal(0);
     expect(maxDecodeWorkers(1)).to.equal(0);
-    expect([defaultDecodeWorkers(2), maxDecodeWorkers(2)]).to.deep.equal([1, 2]);
-    expect([defaultDecodeWorkers(64), maxDecodeWorkers(64)]).to.deep.equal([8, 8]);
+    expect(dflt.decodeWorkers).to.equal(0); // fast: the main thread, until the balancer starts workers
+    expect([defaultDecodeWorkers(2), maxDecodeWorkers(2)]).to.deep.equal([0, 2]);
+    expect([defaultDecodeWorkers(2, 'exact'), defaultDecodeWorkers(64, 'exact')]).to.deep.equal([1, 8]);
+    expect(defaultDecodeWorkers(1, 'exact')).to.equal(0);
+    expect(maxDecodeWorkers(64)).to.equal(8);
+    const exact = await parseIndexArgs({ _: ['photos'], library: 'lib', decode: 'exact' }, dir);
+    expect(exact.decodeWorkers).to.equal(defaultDecodeWorkers(availableCpus(), 'exact'));
+    // About four files in flight per worker the run may use; at least 4 and one per CPU, at most 32.
+    expect([defaultConcurrency(2, 2), defaultConcurrency(1, 0), defaultConcurrency(16, 8)]).to.deep.equal([
+      8, 4, 32,
+    ]);
+    expect(dflt.concurrency).to.equal(defaultConcurrency(availableCpus(), dflt.maxDecodeWorkers));
     const bad = await parseIndexArgs({ _: ['photos'], library: 'lib', decode: 'shrink' }, dir).catch(
       (e: unknown) => e,
     );

@@ -66,3 +66,83 @@ describe('stage balancer (decode workers vs encoder)', () => {
     expect(r.reason).to.match(/encoder 20\.0 images\/s of encode time, 20\.0 per busy decode worker/);
   });
 });
+
+/** Windows of 1000 ms with the main thread's and the process's time: decoding on the main thread at 0 workers. */
+function mainFeeder(balancer: StageBalancer) {
+  let c: StageCounters = {
+    nowMs: 0,
+    encodeMs: 0,
+    waitMs: 0,
+    decodeBusyMs: 0,
+    decoded: 0,
+    encoded: 0,
+    mainBusyMs: 0,
+    cpuMs: 0,
+  };
+  balancer.observe(c);
+  return (w: { wait: number; mainJs: number; cpus: number; decodeBusyPerWorker?: number }) => {
+    const encodeMs = 1000 * (1 - w.wait);
+    c = {
+      nowMs: c.nowMs + 1000,
+      encodeMs: c.encodeMs + encodeMs,
+      waitMs: c.waitMs + 1000 * w.wait,
+      decodeBusyMs: c.decodeBusyMs + 1000 * (w.decodeBusyPerWorker ?? 0) * balancer.active,
+      decoded: c.decoded + 10,
+      encoded: c.encoded + 10,
+      // The encoder's runs block the main thread too; `mainJs` is its busy share of the rest.
+      mainBusyMs: c.mainBusyMs! + encodeMs + (1000 - encodeMs) * w.mainJs,
+      cpuMs: c.cpuMs! + 1000 * w.cpus,
+    };
+    return balancer.observe(c);
+  };
+}
+
+describe('stage balancer from the main thread (0 workers)', () => {
+  it('stays on the main thread while sharp (off-thread) is the bottleneck, not its JavaScript', () => {
+    const b = new StageBalancer(0, 4, 0);
+    const feed = mainFeeder(b);
+    expect(feed({ wait: 0.5, mainJs: 0.1, cpus: 1.9 })).to.equal(undefined);
+    expect(feed({ wait: 0.0, mainJs: 0.05, cpus: 1.9 })).to.equal(undefined);
+    expect(b.report().reason).to.match(/^kept 0 \(main thread\) \(within 0–4\)/);
+  });
+
+  it('starts two workers when the encoder waits on a main thread busy preprocessing, then grows as usual', () => {
+    const b = new StageBalancer(0, 4, 0);
+    const feed = mainFeeder(b);
+    expect(feed({ wait: 0.4, mainJs: 0.65, cpus: 1.2 })).to.equal(2);
+    expect(feed({ wait: 0.3, mainJs: 0.1, cpus: 1.9, decodeBusyPerWorker: 0.9 })).to.equal(3);
+    expect(b.report().reason).to.match(
+      /0→2 at 1\.0s \(main thread busy 65% preprocessing, encoder waited 40%\)/,
+    );
+  });
+
+  it('starts no workers when the process gets under a CPU (a loaded machine): they could not run in parallel', () => {
+    const b = new StageBalancer(0, 4, 0);
+    expect(mainFeeder(b)({ wait: 0.4, mainJs: 0.6, cpus: 0.7 })).to.equal(undefined);
+  });
+
+  it('with max 1 it starts one worker', () => {
+    const b = new StageBalancer(0, 1, 0);
+    expect(mainFeeder(b)({ wait: 0.4, mainJs: 0.7, cpus: 1.5 })).to.equal(1);
+  });
+
+  it('goes back to the main thread after two windows under 0.8 of a CPU, never below the minimum', () => {
+    const b = new StageBalancer(0, 4, 2);
+    const feed = mainFeeder(b);
+    expect(feed({ wait: 0.2, mainJs: 0.1, cpus: 0.5, decodeBusyPerWorker: 0.5 })).to.equal(undefined);
+    expect(feed({ wait: 0.2, mainJs: 0.1, cpus: 0.6, decodeBusyPerWorker: 0.5 })).to.equal(0);
+    expect(b.report().reason).to.match(/2→0 at 2\.0s \(0\.60 CPUs in effect: decoding on the main thread\)/);
+    const floor = new StageBalancer(1, 4, 2);
+    const feedFloor = mainFeeder(floor);
+    feedFloor({ wait: 0.2, mainJs: 0.1, cpus: 0.5, decodeBusyPerWorker: 0.6 });
+    expect(feedFloor({ wait: 0.2, mainJs: 0.1, cpus: 0.5, decodeBusyPerWorker: 0.6 })).to.equal(undefined);
+  });
+
+  it('one window under 0.8 of a CPU is a blip, not a reason to move', () => {
+    const b = new StageBalancer(0, 4, 2);
+    const feed = mainFeeder(b);
+    expect(feed({ wait: 0.1, mainJs: 0.1, cpus: 0.5, decodeBusyPerWorker: 0.6 })).to.equal(undefined);
+    expect(feed({ wait: 0.1, mainJs: 0.1, cpus: 1.8, decodeBusyPerWorker: 0.6 })).to.equal(undefined);
+    expect(feed({ wait: 0.1, mainJs: 0.1, cpus: 0.5, decodeBusyPerWorker: 0.6 })).to.equal(undefined);
+  });
+});
