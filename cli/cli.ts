@@ -154,7 +154,7 @@ program
   .option('--concurrency <n>', 'files read and decoded at once (default: CPU count, at least 4)')
   .option(
     '--decode-workers <n>',
-    'worker threads that decode images; 0 = main thread (default: balanced from 1 up to the available CPUs, at most 8)',
+    'worker threads that decode images; 0 = main thread (default: balanced from the main thread, or CPUs − 1 with --decode exact, up to the available CPUs, at most 8)',
   )
   .addOption(
     new Option(
