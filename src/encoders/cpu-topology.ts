@@ -44,3 +44,16 @@ export function cpuSignature(): CpuSignature {
   const model = os.cpus()[0]?.model.trim() ?? 'unknown';
   return { model: model || 'unknown', count: availableCpus() };
 }
+
+/**
+ * CPU time used so far by everything on the machine except this process, in milliseconds (all
+ * CPUs summed; only differences mean anything). Tells a calibration whether it was timed on a
+ * quiet machine: other processes' load slows a many-thread candidate more than a one-thread one.
+ */
+export function othersBusyMs(): number {
+  const machine = os
+    .cpus()
+    .reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
+  const own = process.cpuUsage();
+  return machine - (own.user + own.system) / 1000;
+}

@@ -19,6 +19,8 @@ export interface ThreadChoice {
   readonly reason: string;
   /** Median items/s per candidate, when measured (or cached). */
   readonly trials: readonly ThreadTrial[];
+  /** CPUs other processes kept busy while it was timed (when known): a loaded machine favours fewer threads. */
+  readonly otherCpus?: number;
 }
 
 export interface ThreadTrial {
@@ -34,6 +36,8 @@ export interface CalibrationOptions {
   /** More threads must be this much faster to win (they cost the other pipeline stages CPU). */
   readonly tolerance?: number;
   readonly now?: () => number;
+  /** Cumulative CPU-ms used by other processes (cpu-topology.ts `othersBusyMs`); unset: not watched. */
+  readonly othersBusyMs?: () => number;
 }
 
 export const CALIBRATION_DEFAULTS = { budgetMs: 300, minRounds: 2, maxRounds: 5, tolerance: 0.1 } as const;
@@ -94,6 +98,7 @@ export async function calibrateThreads(
     for (const t of candidates) await run(t); // warm-up: the first run plans and allocates
     const times = new Map<number, number[]>(candidates.map((t) => [t, []]));
     const started = now();
+    const othersAtStart = options.othersBusyMs?.();
     for (let round = 0; round < maxRounds; round += 1) {
       if (round >= minRounds && now() - started > budgetMs) break;
       for (const t of candidates) {
@@ -102,12 +107,28 @@ export async function calibrateThreads(
         times.get(t)!.push(now() - t0);
       }
     }
+    const elapsed = now() - started;
+    const others =
+      othersAtStart === undefined || !(elapsed > 0)
+        ? undefined
+        : Math.max(0, (options.othersBusyMs!() - othersAtStart) / elapsed);
     const trials = candidates.map((threads) => ({
       threads,
       itemsPerSecond: (items * 1000) / median(times.get(threads)!),
     }));
     const chosen = pickThreads(trials, tolerance);
-    return { threads: chosen.threads, source: 'measured', reason: describeTrials(chosen, trials), trials };
+    const otherCpus = others === undefined || !Number.isFinite(others) ? undefined : others;
+    const load =
+      otherCpus !== undefined && otherCpus >= 0.05
+        ? `; other processes kept ${otherCpus.toFixed(2)} CPUs busy meanwhile`
+        : '';
+    return {
+      threads: chosen.threads,
+      source: 'measured',
+      reason: describeTrials(chosen, trials) + load,
+      trials,
+      ...(otherCpus === undefined ? {} : { otherCpus }),
+    };
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     return {

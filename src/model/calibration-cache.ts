@@ -23,6 +23,8 @@ export interface CalibrationEntry extends CalibrationKey {
   readonly threads: number;
   readonly trials: readonly ThreadTrial[];
   readonly measuredAt: string;
+  /** CPUs other processes kept busy while it was timed, when known. */
+  readonly otherCpus?: number;
 }
 
 /** The dot-folder keeps it out of `ModelCache.list()`, which skips hidden entries. */
@@ -62,13 +64,19 @@ export class CalibrationCache {
     return same ? (entry as CalibrationEntry) : undefined;
   }
 
-  async write(key: CalibrationKey, threads: number, trials: readonly ThreadTrial[]): Promise<void> {
+  async write(
+    key: CalibrationKey,
+    threads: number,
+    trials: readonly ThreadTrial[],
+    otherCpus?: number,
+  ): Promise<void> {
     const entry: CalibrationEntry = {
       format: 1,
       ...key,
       threads,
       trials,
       measuredAt: new Date().toISOString(),
+      ...(otherCpus === undefined ? {} : { otherCpus }),
     };
     const file = this.fileFor(key);
     const tmp = `${file}.${process.pid}.tmp`;

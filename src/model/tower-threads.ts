@@ -5,7 +5,7 @@
  * `planTowerThreads` says which thread count to open with, `calibrateTower` then times the others
  * and keeps the fastest session.
  */
-import { availableCpus, cpuSignature, type CpuSignature } from '../encoders/cpu-topology.ts';
+import { availableCpus, cpuSignature, othersBusyMs, type CpuSignature } from '../encoders/cpu-topology.ts';
 import { runtimeVersion, type OnnxSession } from '../encoders/onnx-session.ts';
 import {
   calibrateThreads,
@@ -15,7 +15,7 @@ import {
   type CalibrationOptions,
   type ThreadChoice,
 } from '../encoders/thread-calibration.ts';
-import type { CalibrationCache, CalibrationKey } from './calibration-cache.ts';
+import type { CalibrationCache, CalibrationEntry, CalibrationKey } from './calibration-cache.ts';
 import { sha256File } from './fingerprint.ts';
 
 export interface ThreadSettings {
@@ -28,6 +28,8 @@ export interface ThreadSettings {
     /** The machine; tests pass another to check that a new CPU invalidates the cache. */
     readonly cpu?: CpuSignature;
     readonly options?: CalibrationOptions;
+    /** Wall clock for the age of cached entries (tests). */
+    readonly now?: () => number;
   };
 }
 
@@ -37,6 +39,20 @@ export interface TowerThreadPlan {
   readonly choice: ThreadChoice;
   /** Set when the tower still has to be measured. */
   readonly pending?: { readonly key: CalibrationKey; readonly candidates: readonly number[] };
+}
+
+/**
+ * A calibration timed while other processes kept more than a fifth of the CPUs busy is trusted
+ * for an hour only, then timed again: load from elsewhere slows a many-thread candidate more than
+ * a one-thread one, so a busy moment must not pin a machine to fewer threads for good.
+ */
+export const LOADED_SHARE = 0.2;
+export const LOADED_TTL_MS = 60 * 60 * 1000;
+
+function stale(entry: CalibrationEntry, cpus: number, nowMs: number): boolean {
+  if (entry.otherCpus === undefined || entry.otherCpus <= LOADED_SHARE * cpus) return false;
+  const at = Date.parse(entry.measuredAt);
+  return !Number.isFinite(at) || nowMs - at > LOADED_TTL_MS;
 }
 
 /** Graph hashes computed here are handed to the fingerprint, so no file is hashed twice. */
@@ -83,14 +99,19 @@ export async function planTowerThreads(
     hashes.set(graphFile, graph);
   }
   const key: CalibrationKey = { cpu, runtime: runtimeVersion(), graph };
-  const hit = await calibration.cache?.read(key);
+  const cached = await calibration.cache?.read(key);
+  const hit = cached && !stale(cached, cpu.count, calibration.now?.() ?? Date.now()) ? cached : undefined;
   if (hit) {
     const chosen =
       hit.trials.find((t) => t.threads === hit.threads) ??
       (hit.trials.length ? pickThreads(hit.trials) : undefined);
+    const loaded =
+      hit.otherCpus !== undefined && hit.otherCpus >= 0.05
+        ? ` while other processes kept ${hit.otherCpus.toFixed(2)} CPUs busy`
+        : '';
     const reason = chosen
-      ? `${describeTrials(chosen, hit.trials)}, measured ${hit.measuredAt}`
-      : `measured ${hit.measuredAt}`;
+      ? `${describeTrials(chosen, hit.trials)}, measured ${hit.measuredAt}${loaded}`
+      : `measured ${hit.measuredAt}${loaded}`;
     return {
       initial: hit.threads,
       choice: { threads: hit.threads, source: 'cached', reason, trials: hit.trials },
@@ -123,13 +144,10 @@ export async function calibrateTower(
   let choice: ThreadChoice;
   try {
     for (const t of pending.candidates) if (!sessions.has(t)) sessions.set(t, await openAt(t));
-    choice = await calibrateThreads(
-      pending.candidates,
-      items,
-      (t) => probe(sessions.get(t)!),
-      plan.initial,
-      settings.calibration?.options,
-    );
+    choice = await calibrateThreads(pending.candidates, items, (t) => probe(sessions.get(t)!), plan.initial, {
+      othersBusyMs,
+      ...settings.calibration?.options,
+    });
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     choice = {
@@ -142,7 +160,7 @@ export async function calibrateTower(
   const keep = sessions.get(choice.threads) ?? session;
   await Promise.all([...sessions.values()].filter((s) => s !== keep).map((s) => s.close()));
   if (choice.source === 'measured') {
-    await settings.calibration?.cache?.write(pending.key, choice.threads, choice.trials);
+    await settings.calibration?.cache?.write(pending.key, choice.threads, choice.trials, choice.otherCpus);
   }
   return {
     session: keep,

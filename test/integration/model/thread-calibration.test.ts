@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { OnnxSession } from '../../../src/encoders/onnx-session.ts';
 import { bundledModelDir } from '../../../src/model/bundled-model.ts';
 import { CalibrationCache } from '../../../src/model/calibration-cache.ts';
 import { loadModel } from '../../../src/model/load-model.ts';
-import { calibrateTower, planTowerThreads } from '../../../src/model/tower-threads.ts';
+import { calibrateTower, LOADED_TTL_MS, planTowerThreads } from '../../../src/model/tower-threads.ts';
 
 const MODEL = bundledModelDir();
 const REPO = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -82,6 +82,41 @@ describe('per-machine thread calibration', () => {
     const after = await entries();
     expect(after).to.have.length(8);
     expect(after).to.include.members(before);
+  });
+
+  it('a calibration timed on a loaded machine is trusted for an hour, then timed again; a quiet one stays', async () => {
+    await (await load()).close();
+    const files = await entries();
+    const rewrite = async (patch: Record<string, unknown>): Promise<void> => {
+      for (const name of files) {
+        const file = path.join(cache.dir, name);
+        const entry = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+        await writeFile(file, JSON.stringify({ ...entry, ...patch }));
+      }
+    };
+    const hourAgo = new Date(Date.now() - LOADED_TTL_MS - 60_000).toISOString();
+    const at = (now: number) =>
+      loadModel(MODEL, { device: 'cpu', calibration: { cache, cpu: CPU, options: QUICK, now: () => now } });
+
+    // Other processes kept 1.2 of 2 CPUs busy, minutes ago: still used, and the summary says so.
+    await rewrite({ otherCpus: 1.2, measuredAt: new Date().toISOString() });
+    const recent = await at(Date.now());
+    await recent.close();
+    expect(recent.details.threads.text.source).to.equal('cached');
+    expect(recent.details.threads.text.reason).to.match(/other processes kept 1\.20 CPUs busy/);
+
+    // The same, over an hour ago: measured again.
+    await rewrite({ otherCpus: 1.2, measuredAt: hourAgo });
+    const old = await at(Date.now());
+    await old.close();
+    expect(old.details.threads.text.source).to.equal('measured');
+    expect(old.details.threads.vision.source).to.equal('measured');
+
+    // A quiet machine (under a fifth of the CPUs busy elsewhere): kept however old.
+    await rewrite({ otherCpus: 0.2, measuredAt: hourAgo });
+    const quiet = await at(Date.now());
+    await quiet.close();
+    expect(quiet.details.threads.text.source).to.equal('cached');
   });
 
   it('an unreadable or foreign cache entry is ignored and replaced', async () => {

@@ -48,6 +48,28 @@ describe('thread calibration', () => {
     ).to.equal(1);
   });
 
+  it('records how busy other processes kept the machine while it timed (and says so when it matters)', async () => {
+    const tower = fakeTower((t) => (t === 1 ? 40 : 21));
+    let others = 1000;
+    const busy = await calibrateThreads([1, 2], 1, tower.run, 2, {
+      now: tower.now,
+      // Other processes burn 1.5 CPUs: 1.5 ms of CPU per ms of the fake clock.
+      othersBusyMs: () => (others = 1000 + 1.5 * tower.now()),
+    });
+    expect(others).to.be.greaterThan(1000);
+    expect(busy.otherCpus).to.be.closeTo(1.5, 1e-9);
+    expect(busy.reason).to.match(/other processes kept 1\.50 CPUs busy meanwhile$/);
+    const quietTower = fakeTower((t) => 40 / t);
+    const quiet = await calibrateThreads([1, 2], 1, quietTower.run, 2, {
+      now: quietTower.now,
+      othersBusyMs: () => 0,
+    });
+    expect(quiet.otherCpus).to.equal(0);
+    expect(quiet.reason).to.not.match(/other processes/);
+    const unwatched = await calibrateThreads([1, 2], 1, tower.run, 2, { now: tower.now });
+    expect(unwatched).to.not.have.property('otherCpus');
+  });
+
   it('measures every candidate round-robin and picks one of them', async () => {
     const tower = fakeTower((t) => (t === 1 ? 40 : t === 2 ? 21 : 15)); // 4 threads fastest
     const choice = await calibrateThreads([1, 2, 4], 2, tower.run, 4, { now: tower.now });
