@@ -18,7 +18,8 @@
  * its open (sha256 of the whole file, then load) and queries in a child.
  * CPU seconds are process-wide (worker threads included); on a shared machine wall clock also
  * counts other programs. `--efs` adds a recall/latency curve over those ef values (new design).
- * `--probe new --dir <dir>/new` re-runs only the query probe of a kept run (`--dir`).
+ * `--probe new --dir <dir>/new` re-runs only the query probe of a kept run (`--dir`);
+ * `--probe rebuild --dir <dir>/new` only the rebuilds (they change the segment layout).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -330,17 +331,7 @@ async function main(): Promise<void> {
   const diskNew = duBytes(newDir);
   let rebuild1 = NaN;
   let rebuildAll = NaN;
-  if (!values['skip-rebuild']) {
-    for (const workers of [1, os.availableParallelism()]) {
-      const lib = await openLibrary(newDir, { segments: { workers, merge: false } });
-      t = performance.now();
-      await lib.compact();
-      const s = (performance.now() - t) / 1000;
-      if (workers === 1) rebuild1 = s;
-      else rebuildAll = s;
-      await lib.close();
-    }
-  }
+  if (!values['skip-rebuild']) [rebuild1, rebuildAll] = await rebuild(newDir);
   const graphBytesAfter = info.bytes;
   table['+add writes: SQLite rows (wchar)'] = [mb(sqliteBytes), ''];
   table['+add checkpoint: bytes written (all files)'] = [
@@ -425,5 +416,23 @@ async function main(): Promise<void> {
   if (!values.dir) fs.rmSync(base, { recursive: true, force: true });
 }
 
+/** `library compact` (a rebuild from SQLite) with one worker, then one per core: seconds each. */
+async function rebuild(dir: string): Promise<[number, number]> {
+  const times: number[] = [];
+  for (const workers of [1, os.availableParallelism()]) {
+    const lib = await openLibrary(dir, { segments: { workers, merge: false } });
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    await lib.compact();
+    times.push((performance.now() - t) / 1000);
+    console.log(
+      `  rebuild with ${workers} worker(s): ${times.at(-1)!.toFixed(1)} s wall, ${cpuSeconds(cpu).toFixed(1)} CPU-s, load ${loadavg()}`,
+    );
+    await lib.close();
+  }
+  return [times[0]!, times[1]!];
+}
+
 if (values.probe === 'new' || values.probe === 'old') await probe(values.probe, values.dir!);
+else if (values.probe === 'rebuild') await rebuild(values.dir!);
 else await main();
