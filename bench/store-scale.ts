@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/store-scale.ts [--n 200000] [--add 10000] [--dim 512] [--clusters 1000]
  *                                [--queries 100] [--skip-old] [--skip-rebuild] [--dir <tmp>]
- *                                [--efs 32,64,96,128]
+ *                                [--efs 32,64,96,128] [--sqlite-cost]
  *
  * New design, through the store's own write path: ingest N vectors (batches of 2000, a
  * checkpoint every 20k as the indexer's 30 s timer would), wait for merges; then add `add` more
@@ -17,7 +17,8 @@
  * one checkpoint exactly as the old store did it (write, fsync, sha256 of the whole file),
  * its open (sha256 of the whole file, then load) and queries in a child.
  * CPU seconds are process-wide (worker threads included); on a shared machine wall clock also
- * counts other programs. `--efs` adds a recall/latency curve over those ef values (new design).
+ * counts other programs. `--sqlite-cost` also writes the N vectors to a library whose segments
+ * never seal (no graph work at all), to split the ingest CPU into SQLite and graph parts. `--efs` adds a recall/latency curve over those ef values (new design).
  * `--probe new --dir <dir>/new` re-runs only the query probe of a kept run (`--dir`);
  * `--probe rebuild --dir <dir>/new` only the rebuilds (they change the segment layout).
  */
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     probe: { type: 'string' },
     efs: { type: 'string', default: '' },
+    'sqlite-cost': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.n);
@@ -174,7 +176,7 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
       dim: DIM,
     });
     if (!loaded.ok) throw new Error(loaded.reason);
-    search = (q) => loaded.index.search(q, K, DEFAULT_HNSW.efSearch).map((h) => h.label);
+    search = (q, ef) => loaded.index.search(q, K, ef ?? DEFAULT_HNSW.efSearch).map((h) => h.label);
   }
   const openMs = performance.now() - started;
   const measure = (ef?: number): { p50: number; p99: number; recall: number } => {
@@ -200,7 +202,7 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
     rssBytes,
     ...measure(),
     ...(segments === undefined ? {} : { segments }),
-    ...(kind === 'new' && EFS.length > 0 ? { curve: EFS.map((ef) => ({ ef, ...measure(ef) })) } : {}),
+    ...(EFS.length > 0 ? { curve: EFS.map((ef) => ({ ef, ...measure(ef) })) } : {}),
   };
   await close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -272,6 +274,21 @@ async function main(): Promise<void> {
 
   // --- new design ---
   const table: Record<string, [string, string?]> = {};
+  let sqliteCpu = NaN;
+  if (values['sqlite-cost']) {
+    const sqliteDir = path.join(base, 'sqlite-only');
+    const only = await openLibrary(sqliteDir, {
+      fingerprint: fingerprint(),
+      segments: { merge: false, tailLimit: Number.MAX_SAFE_INTEGER },
+    });
+    const onlyRoot = only.ensureRoot(path.join(sqliteDir, 'media')).id;
+    const cpu0 = process.cpuUsage();
+    for (let p = 0; p < N; p += 2000) writeRange(only, onlyRoot, p, Math.min(N, p + 2000));
+    sqliteCpu = cpuSeconds(cpu0);
+    console.log(`  SQLite write path alone (no graph work): ${sqliteCpu.toFixed(1)} CPU-s for ${N} vectors`);
+    // Not closed: closing would seal the whole tail. The directory is simply dropped.
+    fs.rmSync(sqliteDir, { recursive: true, force: true });
+  }
   const setOld = (metric: string, value: string): void => {
     table[metric] = [table[metric]?.[0] ?? '', value];
   };
@@ -355,7 +372,12 @@ async function main(): Promise<void> {
   table['recall@10'] = [`${newProbe.recall.toFixed(3)} (${newProbe.segments} segments)`, ''];
   table['RSS after open + queries'] = [mb(newProbe.rssBytes), ''];
   table['disk bytes per item'] = [`${Math.round(diskNew / (N + ADD))}`, ''];
-  table['ingest vectors per CPU-second'] = [`${Math.round(N / ingestCpu)}`, ''];
+  table['ingest vectors per CPU-second'] = [
+    `${Math.round(N / ingestCpu)}${
+      Number.isNaN(sqliteCpu) ? '' : `; graph side ${Math.round(N / (ingestCpu - sqliteCpu))}`
+    }`,
+    '',
+  ];
   table['rebuild 1 core / all cores'] = [`${rebuild1.toFixed(1)} s / ${rebuildAll.toFixed(1)} s`, ''];
 
   // --- old design (graph side) ---
@@ -396,6 +418,11 @@ async function main(): Promise<void> {
       `${oldProbe.p50.toFixed(2)} / ${oldProbe.p99.toFixed(2)} ms`,
     );
     setOld('recall@10', oldProbe.recall.toFixed(3));
+    for (const point of oldProbe.curve ?? []) {
+      console.log(
+        `  old, ef ${point.ef}: recall@10 ${point.recall.toFixed(3)}, p50 ${point.p50.toFixed(2)} ms, p99 ${point.p99.toFixed(2)} ms`,
+      );
+    }
     setOld('RSS after open + queries', mb(oldProbe.rssBytes));
     setOld('disk bytes per item', `${Math.round((sqlite + oldGraph) / (N + ADD))}`);
     setOld('ingest vectors per CPU-second', `${Math.round(N / oldCpu)} (graph only)`);
