@@ -470,7 +470,10 @@ export class LibraryStore implements Library {
         index,
         db,
         vectors: repos.vectors,
-        roots: repos.roots.list(),
+        // Read only by filters: an unfiltered search then costs no SQL at all.
+        get roots() {
+          return repos.roots.list();
+        },
         dim: meta.dim,
         efSearch: this.parts.efSearch,
       },

@@ -278,7 +278,12 @@ export class VectorSegments {
     const st = this.kinds[kind];
     const q = l2Normalize(query);
     const hits: VectorIndexHit[] = [];
-    for (const h of st.segments) hits.push(...h.segment!.index.search(q, k, ef, filter));
+    let largest = 0;
+    for (const h of st.segments) largest = Math.max(largest, h.segment!.index.size);
+    for (const h of st.segments) {
+      const index = h.segment!.index;
+      hits.push(...index.search(q, k, filter ? ef : segmentDepth(ef, k, index.size, largest), filter));
+    }
     for (const h of st.frozen) hits.push(...h.tail!.search(q, k, filter));
     hits.push(...st.tail.tail!.search(q, k, filter));
     hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
@@ -897,6 +902,19 @@ export class VectorSegments {
     this.stamp = read.stamp;
     this.catchUp();
   }
+}
+
+/**
+ * Search depth of one segment: `ef` for the largest, less for smaller ones, by the square root of
+ * their share (at least half of `ef`, and never under k). A segment holding a fraction f of the
+ * vectors holds about f·k of the true top k, and a shallower search finds those: on
+ * bench/store-scale at 200k, a 30k segment beside a 180k one found all 129 of its true hits at
+ * ef 48 as at ef 96, in half the time, while the 180k one needed the full 96 (870 of 871 vs 779
+ * at 48). With a filter, shares say nothing about where allowed hits are: every segment gets `ef`.
+ */
+function segmentDepth(ef: number, k: number, size: number, largest: number): number {
+  if (largest <= 0 || size >= largest) return ef;
+  return Math.max(k, Math.round(ef * Math.max(0.5, Math.sqrt(size / largest))));
 }
 
 type SegmentLoad =
