@@ -30,6 +30,7 @@ def main():
     ap.add_argument("--base", default=BASE)
     ap.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "..", ".data"))
     ap.add_argument("--reference", default=None)
+    ap.add_argument("--normalise", type=int, default=0, help="subtract each caption's mean logit over this many reference training images (0: off)")
     ap.add_argument("--alpha", type=float, default=1.0,
                     help="ITM weight chosen on validation (rank by alpha*itm + dual logit); folded into the head's output layer")
     args = ap.parse_args()
@@ -52,8 +53,18 @@ def main():
         top.apply_to(tower, vision)
         tower.eval()
         vision.eval()
-    itm = ItmModel(tower, head, caps.eos).eval()
     ivis = ItmVision(vision).eval()
+    ref_tokens = ref_grid = None
+    if args.normalise:
+        # The same reference images as validation measured: clean views of random training images.
+        cache = torch.load(targs["cache"])
+        rows = torch.randperm(len(cache["concept"]), generator=torch.Generator().manual_seed(7))[: args.normalise]
+        ref_grid = cache["grid"][rows, 0].float()
+        ref_tokens = cache["tokens"][rows, 0].float()
+        if tuned:
+            ref_tokens = top.image(ref_grid).detach()
+        del cache
+    itm = ItmModel(tower, head, caps.eos, ref_tokens, ref_grid).eval()
     os.makedirs(os.path.join(args.out, "onnx"), exist_ok=True)
 
     px = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
@@ -102,7 +113,8 @@ def main():
         "clipdex": {"parameters": {"fusion_head": sum(p.numel() for p in head.parameters()),
                                    "text_tower": sum(p.numel() for p in tower.parameters()),
                                    "vision_trunk": sum(p.numel() for p in vision.parameters())},
-                    "training_steps": ck["step"], "training_args": targs, "itm_weight_folded": args.alpha},
+                    "training_steps": ck["step"], "training_args": targs, "itm_weight_folded": args.alpha,
+                    "caption_normalisation_refs": args.normalise},
     }
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)

@@ -201,19 +201,35 @@ class TunedTop(nn.Module):
 class ItmModel(nn.Module):
     """Export wrapper: input_ids + image states → logits (text tower inside, frozen)."""
 
-    def __init__(self, tower, head, eos_id):
+    def __init__(self, tower, head, eos_id, ref_tokens=None, ref_grid=None):
         super().__init__()
         self.tower = tower
         self.head_ = head
         self.eos_id = eos_id
+        # Optional per-caption normalisation: each caption's mean logit over fixed reference images
+        # is subtracted, so no caption carries a logit of its own into an image's ranking of texts
+        # (the caption bias). For text → image it is one constant per query (ranking unchanged).
+        self.norm = ref_tokens is not None
+        if self.norm:
+            self.register_buffer("ref_tokens", ref_tokens)
+            self.register_buffer("ref_grid", ref_grid)
 
     def forward(self, input_ids, image_tokens, image_grid):
         # input_ids may hold one row for all images (text → image re-ranking): the text tower then
         # runs once and its states are broadcast over the batch.
         b = image_tokens.shape[0]
-        states = text_states(self.tower, input_ids).expand(b, -1, -1)
+        own = text_states(self.tower, input_ids)
+        states = own.expand(b, -1, -1)
         ids = input_ids.expand(b, -1)
-        return self.head_(states, ids, self.eos_id, image_tokens, image_grid)
+        logits = self.head_(states, ids, self.eos_id, image_tokens, image_grid)
+        if not self.norm:
+            return logits
+        t, r = input_ids.shape[0], self.ref_tokens.shape[0]
+        pair_states = own.unsqueeze(1).expand(-1, r, -1, -1).reshape(t * r, own.shape[1], own.shape[2])
+        pair_ids = input_ids.unsqueeze(1).expand(-1, r, -1).reshape(t * r, input_ids.shape[1])
+        index = torch.arange(r).repeat(t)
+        bias = self.head_(pair_states, pair_ids, self.eos_id, self.ref_tokens, self.ref_grid, index).reshape(t, r).mean(dim=1)
+        return logits - bias
 
 
 class ItmVision(nn.Module):

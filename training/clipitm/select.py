@@ -6,6 +6,7 @@ whose image→text R@1 on seen concepts and whose mean R@1 over unseen concepts 
 en + zh) are no worse than the dual encoder's.
 
   /usr/bin/python3 -m clipitm.select .out/itm/frozen/train-log.jsonl [.out/itm/tuned/train-log.jsonl ...]
+  /usr/bin/python3 -m clipitm.select --full .out/itm/frozen/ckpt-900.pt ...   # every validation query → <ckpt>.val.jsonl
 """
 import json
 import sys
@@ -35,7 +36,39 @@ def candidates(path):
                    "unseen": round(unseen, 2), "en": r1(val, f"en_seen_t2i_{a}"), "zh": r1(val, f"zh_seen_t2i_{a}")}
 
 
+def full(paths):
+    """Re-evaluates checkpoints on every validation query; writes a log line `candidates` reads."""
+    import os
+    import torch
+    from clipmini.data import Captions
+    from .base import load_text, load_vision
+    from .model import TunedTop, make_head
+    from .train import Scorer, evaluate
+    torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "1")))
+    data = os.path.join(os.path.dirname(__file__), "..", ".data")
+    base = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "models", "clipdex-mini")
+    caps = Captions(data)
+    cache = None
+    for path in paths:
+        ck = torch.load(path, map_location="cpu")
+        a = ck["args"]
+        cache = cache or torch.load(a["cache"])
+        head = make_head(a.get("head", "tokens"), width=a["width"], layers=a["layers"])
+        head.load_state_dict(ck["head"])
+        top = None
+        if ck.get("top") is not None:
+            top = TunedTop(load_text(base, caps.vocab_size, caps.eos, caps.context), load_vision(base))
+            top.load_state_dict(ck["top"])
+        ref_rows = torch.randperm(len(cache["concept"]), generator=torch.Generator().manual_seed(7))[:32]
+        val = evaluate(Scorer(head, top, caps.eos), cache, "va", ref_rows=ref_rows)
+        with open(path[:-3] + ".val.jsonl", "w") as f:
+            f.write(json.dumps({"step": ck["step"], "ckpt": path, "val": val}) + "\n")
+        print(path, "written", flush=True)
+
+
 def main():
+    if sys.argv[1] == "--full":
+        return full(sys.argv[2:])
     cands = [c for path in sys.argv[1:] for c in candidates(path) if c["step"] > 0]
     for c in cands:
         if c["alpha"] == 1.0:
