@@ -13,7 +13,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { k: { type: 'string', default: '32' }, variant: { type: 'string' }, suites: { type: 'string' } },
+  options: {
+    k: { type: 'string', default: '32' },
+    variant: { type: 'string' },
+    suites: { type: 'string' },
+    // emojione-v1 is the validation style (choices are made there); openmoji is the test style.
+    style: { type: 'string', default: 'openmoji' },
+    out: { type: 'string' },
+    // A model directory whose `<model>-itm/` sibling is the package to evaluate (default: the bundled one).
+    model: { type: 'string' },
+  },
 });
 const root = path.join(import.meta.dirname, '..');
 const ALL = ['en-seen', 'zh-seen', 'en-unseen', 'zh-unseen'];
@@ -35,6 +44,7 @@ const evaluate = (manifest: string, rerank: boolean): Report => {
     manifest,
     '--json',
     ...(values.variant ? ['--variant', values.variant] : []),
+    ...(values.model ? ['--model', path.resolve(values.model)] : []),
     ...(rerank ? ['--rerank', values.k] : []),
   ];
   return JSON.parse(
@@ -45,7 +55,7 @@ const evaluate = (manifest: string, rerank: boolean): Report => {
 const f = (r: Record<string, number>) => ['r1', 'r5', 'r10'].map((k) => r[k]!.toFixed(1)).join(' / ');
 const rows: { suite: string; dual: Report; reranked: Report; seconds: number }[] = [];
 for (const suite of suites) {
-  const manifest = `training/.data/eval/openmoji/${suite}.jsonl`;
+  const manifest = `training/.data/eval/${values.style}/${suite}.jsonl`;
   const dual = evaluate(manifest, false);
   const started = Date.now();
   const reranked = evaluate(manifest, true);
@@ -53,7 +63,7 @@ for (const suite of suites) {
   console.error(`${suite}: t2i ${f(dual.t2i)} → ${f(reranked.t2i)}; i2t ${f(dual.i2t)} → ${f(reranked.i2t)}`);
 }
 const lines = [
-  `| OpenMoji (held-out style) | queries t2i / i2t | text→image R@1 / R@5 / R@10: dual → re-ranked (k ${values.k}) | image→text R@1 / R@5 / R@10: dual → re-ranked |`,
+  `| ${values.style} | queries t2i / i2t | text→image R@1 / R@5 / R@10: dual → re-ranked (k ${values.k}) | image→text R@1 / R@5 / R@10: dual → re-ranked |`,
   '|---|---|---|---|',
   ...rows.map(
     (r) =>
@@ -67,7 +77,7 @@ writeFileSync(
     import.meta.dirname,
     '.out',
     'itm',
-    `eval-report${values.variant ? `-${values.variant}` : ''}.json`,
+    values.out ?? `eval-report-${values.style}${values.variant ? `-${values.variant}` : ''}.json`,
   ),
   JSON.stringify(rows, null, 2),
 );

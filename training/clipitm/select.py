@@ -25,13 +25,16 @@ def r1(val, key):
     return val[key][0]
 
 
-def candidates(path):
+def candidates(path, normalised=True):
+    """image→text is scored with the per-caption normalisation (`n<alpha>`) the export applies."""
     for rec in rows(path):
         val = rec["val"]
         for a in ALPHAS:
+            ia = f"n{a}" if normalised else a
             seen_t2i = sum(r1(val, f"{l}_seen_t2i_{a}") - r1(val, f"{l}_seen_t2i_dual") for l in ("en", "zh")) / 2
-            seen_i2t = sum(r1(val, f"{l}_seen_i2t_{a}") - r1(val, f"{l}_seen_i2t_dual") for l in ("en", "zh")) / 2
-            unseen = sum(r1(val, f"{l}_unseen_{d}_{a}") - r1(val, f"{l}_unseen_{d}_dual") for l in ("en", "zh") for d in ("t2i", "i2t")) / 4
+            seen_i2t = sum(r1(val, f"{l}_seen_i2t_{ia}") - r1(val, f"{l}_seen_i2t_dual") for l in ("en", "zh")) / 2
+            unseen = sum(r1(val, f"{l}_unseen_{d}_{a if d == 't2i' else ia}") - r1(val, f"{l}_unseen_{d}_dual")
+                         for l in ("en", "zh") for d in ("t2i", "i2t")) / 4
             yield {"log": path, "step": rec["step"], "alpha": a, "seen_t2i": round(seen_t2i, 2), "seen_i2t": round(seen_i2t, 2),
                    "unseen": round(unseen, 2), "en": r1(val, f"en_seen_t2i_{a}"), "zh": r1(val, f"zh_seen_t2i_{a}")}
 

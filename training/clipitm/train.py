@@ -36,7 +36,8 @@ ALPHAS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # rank by alpha * itm + dual log
 
 
 class Sampler:
-    def __init__(self, cache, caps, rng, hard=4, rand=1):
+    def __init__(self, cache, caps, rng, hard=4, rand=1, label_frac=0.3):
+        self.label_frac = label_frac
         self.c = cache
         self.caps = caps
         self.rng = rng
@@ -52,11 +53,17 @@ class Sampler:
         if not entry[lang]["label"]:
             lang = "en"
         groups = entry[lang]
+        # Queries are mostly labels; tags and single words are often true of the hard negatives too
+        # (an irreducible, noisy part of the loss), so `label_frac` shifts the mix toward labels.
         r = self.rng.random()
-        if r < 0.45 or not groups["word"]:
-            g = "label" if r < 0.30 else ("template" if r < 0.45 else "tags")
+        if r < self.label_frac:
+            g = "label"
         else:
-            g = "tags" if r < 0.62 else "word"
+            r = 0.3 + (r - self.label_frac) / (1 - self.label_frac) * 0.7
+            if r < 0.45 or not groups["word"]:
+                g = "template" if r < 0.45 else "tags"
+            else:
+                g = "tags" if r < 0.62 else "word"
         if not groups[g]:
             g = "label"
         return self.c["index"][(con, lang, g, self.rng.randrange(len(groups[g])))]
@@ -242,6 +249,7 @@ def main():
     ap.add_argument("--width", type=int, default=256)
     ap.add_argument("--head", choices=("tokens", "query"), default="query",
                     help="tokens: every word runs through the fusion (self + cross-attention); query: the [EOS] state cross-attends")
+    ap.add_argument("--label-frac", type=float, default=0.3, help="share of captions that are the plain label")
     ap.add_argument("--tune-top", action="store_true")
     ap.add_argument("--tune-lr", type=float, default=1e-4)
     ap.add_argument("--bias-penalty", type=float, default=0.05, help="weight of mean(itm²) over random pairs")
@@ -257,7 +265,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     caps = Captions(args.data)
     cache = torch.load(args.cache)
-    sampler = Sampler(cache, caps, rng, hard=args.hard, rand=args.rand)
+    sampler = Sampler(cache, caps, rng, hard=args.hard, rand=args.rand, label_frac=args.label_frac)
     head = make_head(args.head, width=args.width, layers=args.layers)
     if args.dual_weight > 0:
         torch.nn.init.zeros_(head.head.weight)  # start exactly at the dual encoder's ranking
