@@ -90,6 +90,10 @@ def main():
         ref_tok, ref_grid = ivis(px)
         logits = itm(ids, tok, grid)
 
+    # Paths in the recorded training arguments, relative to the repository (no machine paths).
+    repo = os.path.join(os.path.dirname(__file__), "..", "..")
+    targs = {k: (os.path.relpath(os.path.abspath(v), repo) if k in ("data", "base", "cache", "out") and isinstance(v, str) else v)
+             for k, v in targs.items()}
     config = {
         "model_type": "clipdex_itm",
         "architectures": ["ClipdexMiniItm"],
