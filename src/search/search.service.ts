@@ -16,7 +16,14 @@ import { takenAtMs } from '../metadata/photo-facts.ts';
 import { decodeCursor, encodeCursor, type RerankWindowState } from './cursor.ts';
 import { checkFusion, DEFAULT_FUSION, fuse, type Fusion, type LegHit } from './fusion.ts';
 import { autoCutoff } from './score-cutoff.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RERANK_K, MAX_RESULT_DEPTH } from '../defaults.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  CONVEX_FUSION_DEPTH,
+  MAX_PAGE_SIZE,
+  MAX_RERANK_K,
+  MAX_RESULT_DEPTH,
+  RRF_FUSION_DEPTH,
+} from '../defaults.ts';
 import {
   SEARCH_MODES,
   type QueryTerm,
@@ -25,9 +32,6 @@ import {
   type SearchPage,
   type SearchRequest,
 } from './search.types.ts';
-
-/** How deep each leg is read before fusing (an item can rise from this rank to the top). */
-const FUSION_DEPTH = 100;
 
 /** How deep the image space is searched when shots collapse into videos. */
 const MAX_SHOT_DEPTH = 10_000;
@@ -97,6 +101,7 @@ export class SearchService {
     const fusion = request.fusion ?? this.deps.fusion ?? DEFAULT_FUSION;
     const fusionProblem = checkFusion(fusion);
     if (fusionProblem) throw new EngineError('INVALID_INPUT', fusionProblem);
+    const fusionDepth = fusion.method === 'rrf' ? RRF_FUSION_DEPTH : CONVEX_FUSION_DEPTH;
     const words = keywordQuery(request.terms);
     if (mode === 'keyword' && words === '') {
       throw new EngineError('INVALID_INPUT', 'keyword mode needs words (a text term with a positive weight)');
@@ -128,7 +133,7 @@ export class SearchService {
     const keywordLeg =
       mode !== 'vector' && words !== '' && this.deps.library.keywordSearch
         ? this.deps.library.keywordSearch(request.target, words, {
-            k: Math.max(pageDepth, mode === 'keyword' ? 0 : FUSION_DEPTH),
+            k: Math.max(pageDepth, mode === 'keyword' ? 0 : fusionDepth),
             ...filterOption,
             excludeIds,
           })
@@ -138,7 +143,7 @@ export class SearchService {
     if (mode !== 'keyword') {
       const query = await this.embedTerms(request.terms);
       const depth =
-        keywordLeg.length > 0 ? Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, FUSION_DEPTH)) : pageDepth;
+        keywordLeg.length > 0 ? Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, fusionDepth)) : pageDepth;
       const videos =
         request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
       const excluded = [...excludeIds, ...this.ownShots(excludeIds)];
