@@ -14,7 +14,7 @@ import type { DeviceRequest, ImageEncoder, TextEncoder } from './encoders/encode
 import { loadModel } from './model/load-model.ts';
 import type { ThreadSettings } from './model/tower-threads.ts';
 import { SearchService } from './search/search.service.ts';
-import type { Library } from './store/library.types.ts';
+import type { KeywordSearcher, Library } from './store/library.types.ts';
 import { openLibrary } from './store/open-library.ts';
 
 export interface EngineOptions {
@@ -35,6 +35,11 @@ export interface EngineOptions {
    * The one search service is built over what this returns; default: the model's own towers.
    */
   readonly queryEncoders?: (model: ClipModel, library: Library) => QueryEncoders;
+  /**
+   * Run the keyword leg of searches on a worker thread with its own read-only connection, while
+   * the main thread encodes the query (the server: many queries; a one-shot search runs it inline).
+   */
+  readonly keywordWorker?: boolean;
 }
 
 /** The towers queries go through (possibly wrapped); the indexer uses the model's own. */
@@ -49,7 +54,7 @@ export interface Engine {
   readonly search: SearchService;
   /** The towers `search` encodes queries with (the model's, or the `queryEncoders` wrappers). */
   readonly encoders: QueryEncoders;
-  /** Closes the library (saving its index) and then the model, in that order. */
+  /** Closes the keyword worker (if any), the library (saving its index) and then the model, in that order. */
   close(): Promise<void>;
 }
 
@@ -70,8 +75,10 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     throw error;
   }
   let encoders: QueryEncoders;
+  let keywordWorker: KeywordSearcher | undefined;
   try {
     encoders = options.queryEncoders?.(model, library) ?? { text: model.text, image: model.image };
+    if (options.keywordWorker) keywordWorker = library.openKeywordWorker?.();
   } catch (error) {
     await library.close();
     await model.close();
@@ -84,6 +91,7 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
     library,
     ...(model.itm ? { itm: model.itm } : {}),
     modelName: model.fingerprint.name,
+    ...(keywordWorker ? { keywordWorker } : {}),
     ...(options.maxQueryPixels === undefined ? {} : { imageLimits: { maxPixels: options.maxQueryPixels } }),
   });
   let closed = false;
@@ -96,7 +104,11 @@ export async function openEngine(options: EngineOptions): Promise<Engine> {
       if (closed) return;
       closed = true;
       try {
-        await library.close();
+        try {
+          await keywordWorker?.close();
+        } finally {
+          await library.close();
+        }
       } finally {
         await model.close();
       }

@@ -97,6 +97,7 @@ export async function run(
       ...threads,
       maxQueryPixels: config.maxPixels,
       queryEncoders: served.queryEncoders,
+      keywordWorker: true,
     });
   // Without --model, the model the library remembers (where it was loaded from, or pulled).
   const engine = await withLibraryModel(args, ctx, libraryDir, open);

@@ -10,7 +10,16 @@ import { DEFAULT_DUPLICATE_THRESHOLDS } from '../duplicates/duplicate-thresholds
 import { EngineError, fromFsError } from '../errors.ts';
 import type { ItmStage } from '../rerank/itm.types.ts';
 import { checkRerankQuery, rerankWindow, type RerankSources } from '../rerank/rerank-window.ts';
-import type { ItemFilter, Library, Shot, VectorHit } from '../store/library.types.ts';
+import type {
+  ItemFilter,
+  KeywordHit,
+  KeywordSearcher,
+  KeywordSearchOptions,
+  Library,
+  Shot,
+  VectorHit,
+} from '../store/library.types.ts';
+import { isEmptyFilter } from '../store/item-filter.ts';
 import { dot, l2Normalize, weightedSum } from '../vector/vector-math.ts';
 import { takenAtMs } from '../metadata/photo-facts.ts';
 import { decodeCursor, encodeCursor, type RerankWindowState } from './cursor.ts';
@@ -49,6 +58,11 @@ export interface SearchServiceDeps {
   readonly modelName?: string;
   /** Hybrid fusion when a request names none (default RRF, k = 60). */
   readonly fusion?: Fusion;
+  /**
+   * The keyword leg off the main thread (the server: Library.openKeywordWorker), queried while the
+   * text is encoded; without it the leg runs inline. The caller closes it.
+   */
+  readonly keywordWorker?: KeywordSearcher;
 }
 
 export class SearchService {
@@ -130,20 +144,26 @@ export class SearchService {
     // Several shots of one video may match: look deeper, then keep each video's best shot.
     const filter = this.videoFilter(request);
     const filterOption = filter === undefined ? {} : { filter };
-    const keywordLeg =
-      mode !== 'vector' && words !== '' && this.deps.library.keywordSearch
-        ? this.deps.library.keywordSearch(request.target, words, {
-            k: Math.max(pageDepth, mode === 'keyword' ? 0 : fusionDepth),
-            ...filterOption,
-            excludeIds,
-          })
-        : [];
+    // The keyword leg needs neither the query vector nor the graph: on the worker it runs while
+    // this thread encodes the text and searches the graph; inline it runs first.
+    const keywordOptions: KeywordSearchOptions = {
+      k: Math.max(pageDepth, mode === 'keyword' ? 0 : fusionDepth),
+      ...filterOption,
+      excludeIds,
+    };
+    const { keywordWorker } = this.deps;
+    let keywordLeg: KeywordHit[] = [];
+    let pendingKeywords: Promise<KeywordHit[]> | undefined;
+    if (mode !== 'vector' && words !== '' && this.deps.library.keywordSearch) {
+      if (keywordWorker) pendingKeywords = keywordWorker.search(request.target, words, keywordOptions);
+      else keywordLeg = this.deps.library.keywordSearch(request.target, words, keywordOptions);
+    }
+    // Settled even if encoding throws first, so a failed worker query is never an unhandled rejection.
+    pendingKeywords?.catch(() => undefined);
     let vectorLeg: LegHit[] = [];
     const shotOf = new Map<number, Shot>();
     if (mode !== 'keyword') {
       const query = await this.embedTerms(request.terms);
-      const depth =
-        keywordLeg.length > 0 ? Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, fusionDepth)) : pageDepth;
       const videos =
         request.target === 'image' && (filter?.kinds === undefined || filter.kinds.includes('video'));
       const excluded = [...excludeIds, ...this.ownShots(excludeIds)];
@@ -159,19 +179,42 @@ export class SearchService {
         if (minScore === 'auto') hits = hits.slice(0, autoCutoff(hits.map((h) => h.score)));
         return { hits, full: raw.length === k };
       };
-      // The automatic cut depends on how deep it looks: keep it at the depth videos need.
-      let k = videos && minScore === 'auto' ? deeper(depth) : depth;
-      let found = searchAt(k);
-      let collapsed = videos ? this.collapseShots(found.hits, shotOf) : found.hits;
-      // Shots of one video collapsed into one hit: read deeper until `depth` distinct items remain.
-      while (videos && found.full && collapsed.length < depth && k < MAX_SHOT_DEPTH && minScore !== 'auto') {
-        k = deeper(k);
+      const legAt = (depth: number): LegHit[] => {
         shotOf.clear();
-        found = searchAt(k);
-        collapsed = this.collapseShots(found.hits, shotOf);
+        // The automatic cut depends on how deep it looks: keep it at the depth videos need.
+        let k = videos && minScore === 'auto' ? deeper(depth) : depth;
+        let found = searchAt(k);
+        let collapsed = videos ? this.collapseShots(found.hits, shotOf) : found.hits;
+        // Shots of one video collapsed into one hit: read deeper until `depth` distinct items remain.
+        while (
+          videos &&
+          found.full &&
+          collapsed.length < depth &&
+          k < MAX_SHOT_DEPTH &&
+          minScore !== 'auto'
+        ) {
+          k = deeper(k);
+          shotOf.clear();
+          found = searchAt(k);
+          collapsed = this.collapseShots(found.hits, shotOf);
+        }
+        return collapsed.slice(0, depth);
+      };
+      const fusedDepth = Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, fusionDepth));
+      if (pendingKeywords && this.sameGraphWalk(fusedDepth, pageDepth, filter)) {
+        // The keyword leg is still running on the worker: search the graph meanwhile, as deep as
+        // fusion needs. The walk is the one a search `pageDepth` deep makes (same ef, no filter), so
+        // if the words match nothing its first `pageDepth` hits are exactly the vector-only answer.
+        vectorLeg = legAt(fusedDepth);
+        keywordLeg = await pendingKeywords;
+        if (keywordLeg.length === 0)
+          {vectorLeg = shotOf.size > 0 ? legAt(pageDepth) : vectorLeg.slice(0, pageDepth);}
+      } else {
+        if (pendingKeywords) keywordLeg = await pendingKeywords;
+        vectorLeg = legAt(keywordLeg.length > 0 ? fusedDepth : pageDepth);
       }
-      vectorLeg = collapsed.slice(0, depth);
     }
+    if (mode === 'keyword' && pendingKeywords) keywordLeg = await pendingKeywords;
     // Fuse by item (a video's best shot stands for the video), then read the items of the hits
     // this request returns: the page (or the re-rank window), or all when it sorts or collapses.
     const ranked = rank(mode, vectorLeg, keywordLeg, fusion).slice(0, MAX_RESULT_DEPTH);
@@ -224,6 +267,16 @@ export class SearchService {
       ? encodeCursor({ offset: offset + k, ...(window ? { rerank: window } : {}) })
       : null;
     return { results: page, nextCursor, ...(rerank ? { rerank } : {}) };
+  }
+
+  /**
+   * Whether a graph search `deep` hits deep walks the graph as one `shallow` deep does, so its
+   * first `shallow` hits are the same: the same ef (efSearch, raised to k when k is larger) and no
+   * filter (a filtered search may turn exact when HNSW finds too few, depending on k).
+   */
+  private sameGraphWalk(deep: number, shallow: number, filter: ItemFilter | undefined): boolean {
+    const ef = this.deps.library.efSearch;
+    return ef !== undefined && isEmptyFilter(filter) && Math.max(ef, deep) === Math.max(ef, shallow);
   }
 
   /** The re-ranking depth a request asks for (undefined: no second stage), checked up front. */

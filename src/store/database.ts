@@ -5,6 +5,9 @@
 import Database from 'better-sqlite3';
 import { EngineError, fromFsError } from '../errors.ts';
 
+/** The library's database, inside the library directory. */
+export const DATABASE_FILE = 'clipdex.db';
+
 export type Db = Database.Database;
 export type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
 

@@ -9,9 +9,10 @@ import type { ModelFingerprint } from '../common/model-fingerprint.ts';
 import { EngineError } from '../errors.ts';
 import { translateSqliteError, type Db } from './database.ts';
 import { rowToItem, type ItemRepository } from './item.repository.ts';
-import { filterToSql, isEmptyFilter } from './item-filter.ts';
 import { matchExpression, queryWords } from '../keyword/keyword-text.ts';
 import type { KeywordRepository } from './keyword.repository.ts';
+import { keywordSearch } from './keyword-search.ts';
+import { KeywordWorker } from './keyword-worker-host.ts';
 import type {
   ImageSignature,
   IndexingRun,
@@ -115,10 +116,12 @@ export class LibraryStore implements Library {
   readonly recovery: readonly GraphRecovery[];
   /** Problems opening repaired (segments dropped and rebuilt from SQLite), for the log. */
   readonly warnings: readonly string[];
+  readonly efSearch: number;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly parts: LibraryParts) {
     this.dir = parts.dir;
+    this.efSearch = parts.efSearch;
     this.fingerprint = parts.meta.fingerprint;
     this.readOnly = parts.lock === undefined;
     this.recovery = parts.recovery;
@@ -488,19 +491,15 @@ export class LibraryStore implements Library {
   }
   keywordSearch(kind: ItemKind, query: string, options: KeywordSearchOptions): KeywordHit[] {
     this.assertOpen();
-    const keywords = this.parts.repos.keywords;
-    const match = matchExpression(queryWords(query));
-    if (!keywords || match === null) return [];
-    if (!Number.isInteger(options.k) || options.k < 1 || options.k > 10_000) {
-      throw new EngineError('INVALID_INPUT', 'k must be an integer from 1 to 10000');
-    }
-    const filter = options.filter ?? {};
-    const where = filterToSql(kind, filter, this.parts.repos.roots.list(), 'documents');
-    const excluded = new Set(options.excludeIds ?? []);
-    const rows = this.sql('keyword search', () =>
-      keywords.search(match, where, options.k + excluded.size, !isEmptyFilter(filter)),
-    );
-    return rows.filter((r) => !excluded.has(r.id)).slice(0, options.k);
+    return keywordSearch(this.parts.repos, kind, query, options);
+  }
+  /**
+   * A keyword leg on a worker thread with its own read-only connection (the server's: its FTS5
+   * query then runs while the main thread encodes the query text). Close it before the library.
+   */
+  openKeywordWorker(): KeywordWorker {
+    this.assertOpen();
+    return new KeywordWorker(this.parts.dir);
   }
   keywordMatches(query: string, ids: readonly number[]): Map<number, string[]> {
     this.assertOpen();

@@ -265,6 +265,12 @@ export interface KeywordHit {
   readonly score: number;
 }
 
+/** A keyword leg answered off the main thread (same results as Library.keywordSearch). */
+export interface KeywordSearcher {
+  search(kind: ItemKind, query: string, options: KeywordSearchOptions): Promise<KeywordHit[]>;
+  close(): Promise<void>;
+}
+
 export interface VectorHit {
   readonly id: number;
   /** Cosine similarity of the query and the item's stored vector. */
@@ -406,6 +412,8 @@ export interface Library {
   imageVectors(afterId: number, limit: number): { id: number; vector: Float32Array }[];
 
   // search
+  /** The graph's search breadth (HNSW ef) when a search names none; a search k deeper raises it to k. */
+  readonly efSearch?: number;
   /** k-NN in one vector space; the image space holds photos and video shots (narrow with filter.kinds). */
   search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[];
   /** Exact cosine scores of the given ids against the query (for re-scoring and mixes). */
@@ -417,6 +425,8 @@ export interface Library {
   keywordSearch?(kind: ItemKind, query: string, options: KeywordSearchOptions): KeywordHit[];
   /** Which keyword fields (name, folders, captions, keywords, title, description, people, camera) matched. */
   keywordMatches?(query: string, ids: readonly number[]): Map<number, string[]>;
+  /** keywordSearch on a worker thread with its own read-only connection; close it before the library. */
+  openKeywordWorker?(): KeywordSearcher;
   /** Pick up vectors and deletions committed by another process since the last look. */
   refresh(): void;
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EngineError, fromFsError } from '../errors.ts';
-import { openDatabase, translateSqliteError, type Db } from './database.ts';
+import { DATABASE_FILE, openDatabase, translateSqliteError, type Db } from './database.ts';
 import { ItemRepository } from './item.repository.ts';
 import { ItmFeatureRepository } from './itm-feature.repository.ts';
 import { KeywordRepository } from './keyword.repository.ts';
@@ -26,7 +26,7 @@ import { DEFAULT_SEGMENT_OPTIONS, VectorSegments } from './vector-segments.ts';
 import { VectorRepository } from './vector.repository.ts';
 import { acquireWriteLock, type WriteLock } from './write-lock.ts';
 
-export const DATABASE_FILE = 'clipdex.db';
+export { DATABASE_FILE };
 
 /**
  * @example
