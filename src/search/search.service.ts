@@ -207,8 +207,9 @@ export class SearchService {
         // if the words match nothing its first `pageDepth` hits are exactly the vector-only answer.
         vectorLeg = legAt(fusedDepth);
         keywordLeg = await pendingKeywords;
-        if (keywordLeg.length === 0)
-          {vectorLeg = shotOf.size > 0 ? legAt(pageDepth) : vectorLeg.slice(0, pageDepth);}
+        if (keywordLeg.length === 0) {
+          vectorLeg = shotOf.size > 0 ? legAt(pageDepth) : vectorLeg.slice(0, pageDepth);
+        }
       } else {
         if (pendingKeywords) keywordLeg = await pendingKeywords;
         vectorLeg = legAt(keywordLeg.length > 0 ? fusedDepth : pageDepth);
