@@ -25,11 +25,11 @@ export const NEIGHBOUR_LINKS = Object.freeze({ floor: 0.85, k: 16, ef: 32 });
 /**
  * How deep each leg of a hybrid search is read before fusing: an item can rise from this rank in
  * one leg to the top of the page.
- * - RRF (the default) uses only ranks: 64, the vector index's default efSearch (DEFAULT_HNSW in
- *   src/store/meta.repository.ts), so the vector leg of a hybrid query reads no deeper than the graph
- *   searches anyway and costs what a vector-only query costs (100 cost +1.8 ms CPU per query at 100k
- *   items, bench/hybrid-latency.ts). `clipdex eval` on fixtures/hybrid-eval: identical R@1/R@5 on
- *   every mode and subset at 64 and 100.
+ * - RRF (the default) uses only ranks: 64, below the graph's search breadth (efSearch, DEFAULT_HNSW
+ *   in src/store/meta.repository.ts), so the vector leg of a hybrid query walks the graph about as
+ *   a vector-only query does (depth 100 cost +1.8 ms CPU per query at 100k items when efSearch was
+ *   64, bench/hybrid-latency.ts). `clipdex eval` on fixtures/hybrid-eval: identical R@1/R@5 on every
+ *   mode and subset at 64 and 100.
  * - Convex fusion min–max normalises cosine over the candidates read, so its scores depend on the
  *   depth: at 64 the eval lost hybrid R@1 (96.2 → 94.2, words 100 → 95.8, at α 0.5); it stays at 100.
  */

@@ -19,7 +19,6 @@ import type {
   Shot,
   VectorHit,
 } from '../store/library.types.ts';
-import { isEmptyFilter } from '../store/item-filter.ts';
 import { dot, l2Normalize, weightedSum } from '../vector/vector-math.ts';
 import { takenAtMs } from '../metadata/photo-facts.ts';
 import { decodeCursor, encodeCursor, type RerankWindowState } from './cursor.ts';
@@ -145,7 +144,7 @@ export class SearchService {
     const filter = this.videoFilter(request);
     const filterOption = filter === undefined ? {} : { filter };
     // The keyword leg needs neither the query vector nor the graph: on the worker it runs while
-    // this thread encodes the text and searches the graph; inline it runs first.
+    // this thread encodes the text; inline it runs first.
     const keywordOptions: KeywordSearchOptions = {
       k: Math.max(pageDepth, mode === 'keyword' ? 0 : fusionDepth),
       ...filterOption,
@@ -201,19 +200,10 @@ export class SearchService {
         return collapsed.slice(0, depth);
       };
       const fusedDepth = Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, fusionDepth));
-      if (pendingKeywords && this.sameGraphWalk(fusedDepth, pageDepth, filter)) {
-        // The keyword leg is still running on the worker: search the graph meanwhile, as deep as
-        // fusion needs. The walk is the one a search `pageDepth` deep makes (same ef, no filter), so
-        // if the words match nothing its first `pageDepth` hits are exactly the vector-only answer.
-        vectorLeg = legAt(fusedDepth);
-        keywordLeg = await pendingKeywords;
-        if (keywordLeg.length === 0) {
-          vectorLeg = shotOf.size > 0 ? legAt(pageDepth) : vectorLeg.slice(0, pageDepth);
-        }
-      } else {
-        if (pendingKeywords) keywordLeg = await pendingKeywords;
-        vectorLeg = legAt(keywordLeg.length > 0 ? fusedDepth : pageDepth);
-      }
+      // How deep the graph is read depends on whether the words matched anything (the segments'
+      // search breadth depends on k), so the worker's answer is awaited before the graph search.
+      if (pendingKeywords) keywordLeg = await pendingKeywords;
+      vectorLeg = legAt(keywordLeg.length > 0 ? fusedDepth : pageDepth);
     }
     if (mode === 'keyword' && pendingKeywords) keywordLeg = await pendingKeywords;
     // Fuse by item (a video's best shot stands for the video), then read the items of the hits
@@ -268,16 +258,6 @@ export class SearchService {
       ? encodeCursor({ offset: offset + k, ...(window ? { rerank: window } : {}) })
       : null;
     return { results: page, nextCursor, ...(rerank ? { rerank } : {}) };
-  }
-
-  /**
-   * Whether a graph search `deep` hits deep walks the graph as one `shallow` deep does, so its
-   * first `shallow` hits are the same: the same ef (efSearch, raised to k when k is larger) and no
-   * filter (a filtered search may turn exact when HNSW finds too few, depending on k).
-   */
-  private sameGraphWalk(deep: number, shallow: number, filter: ItemFilter | undefined): boolean {
-    const ef = this.deps.library.efSearch;
-    return ef !== undefined && isEmptyFilter(filter) && Math.max(ef, deep) === Math.max(ef, shallow);
   }
 
   /** The re-ranking depth a request asks for (undefined: no second stage), checked up front. */

@@ -116,12 +116,10 @@ export class LibraryStore implements Library {
   readonly recovery: readonly GraphRecovery[];
   /** Problems opening repaired (segments dropped and rebuilt from SQLite), for the log. */
   readonly warnings: readonly string[];
-  readonly efSearch: number;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly parts: LibraryParts) {
     this.dir = parts.dir;
-    this.efSearch = parts.efSearch;
     this.fingerprint = parts.meta.fingerprint;
     this.readOnly = parts.lock === undefined;
     this.recovery = parts.recovery;

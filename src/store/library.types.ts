@@ -412,8 +412,6 @@ export interface Library {
   imageVectors(afterId: number, limit: number): { id: number; vector: Float32Array }[];
 
   // search
-  /** The graph's search breadth (HNSW ef) when a search names none; a search k deeper raises it to k. */
-  readonly efSearch?: number;
   /** k-NN in one vector space; the image space holds photos and video shots (narrow with filter.kinds). */
   search(kind: ItemKind, query: Float32Array, options: VectorSearchOptions): VectorHit[];
   /** Exact cosine scores of the given ids against the query (for re-scoring and mixes). */
