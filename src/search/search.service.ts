@@ -144,7 +144,7 @@ export class SearchService {
     const filter = this.videoFilter(request);
     const filterOption = filter === undefined ? {} : { filter };
     // The keyword leg needs neither the query vector nor the graph: on the worker it runs while
-    // this thread encodes the text; inline it runs first.
+    // this thread encodes the text and searches the graph; inline it runs first.
     const keywordOptions: KeywordSearchOptions = {
       k: Math.max(pageDepth, mode === 'keyword' ? 0 : fusionDepth),
       ...filterOption,
@@ -200,10 +200,16 @@ export class SearchService {
         return collapsed.slice(0, depth);
       };
       const fusedDepth = Math.min(MAX_RESULT_DEPTH, Math.max(pageDepth, fusionDepth));
-      // How deep the graph is read depends on whether the words matched anything (the segments'
-      // search breadth depends on k), so the worker's answer is awaited before the graph search.
-      if (pendingKeywords) keywordLeg = await pendingKeywords;
-      vectorLeg = legAt(keywordLeg.length > 0 ? fusedDepth : pageDepth);
+      if (pendingKeywords) {
+        // The worker is still ranking the words: search the graph meanwhile, as deep as fusion
+        // needs. Words that match nothing leave the vector-only answer, searched again at the page's
+        // depth (a deeper k can change the segments' search breadth, hence the first hits).
+        vectorLeg = legAt(fusedDepth);
+        keywordLeg = await pendingKeywords;
+        if (keywordLeg.length === 0 && fusedDepth !== pageDepth) vectorLeg = legAt(pageDepth);
+      } else {
+        vectorLeg = legAt(keywordLeg.length > 0 ? fusedDepth : pageDepth);
+      }
     }
     if (mode === 'keyword' && pendingKeywords) keywordLeg = await pendingKeywords;
     // Fuse by item (a video's best shot stands for the video), then read the items of the hits
