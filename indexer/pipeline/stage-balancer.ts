@@ -7,8 +7,9 @@
  * Zero workers (when `min` is 0) means decoding on the main thread: sharp decodes there on
  * libuv's threads, so big photos use every CPU without workers, and a worker would only add its
  * start-up (~0.3 CPU-s) and a copy of every file. From there it starts workers (two, or `max`)
- * only when the encoder waits on a main thread that is itself busy with the JavaScript half of
- * preprocessing (small images, 'exact'), and only when the process gets about a CPU or more: it
+ * only when, two windows running after the encoder's first batch, the encoder waits on a main
+ * thread that is itself busy with the JavaScript half of preprocessing (small images, 'exact'),
+ * and only when the process gets about a CPU or more: it
  * goes back to the main thread when two windows in a row show it getting under 0.8 of a CPU
  * (a loaded machine), where workers cannot run in parallel anyway.
  * Pure bookkeeping over cumulative counters, so it is tested without threads or clocks.
@@ -91,6 +92,7 @@ export class StageBalancer {
   #mark: StageCounters | undefined;
   #last: StageCounters | undefined;
   #lowWindows = 0;
+  #mainWindows = 0;
 
   constructor(
     readonly min: number,
@@ -128,13 +130,16 @@ export class StageBalancer {
         c.mainBusyMs === undefined || mark.mainBusyMs === undefined || wall - encoding <= 0
           ? undefined
           : (c.mainBusyMs - mark.mainBusyMs - encoding) / (wall - encoding);
-      if (
+      // Not while the pipeline fills: before the first batch the encoder always waits and the main
+      // thread is busy starting up (discovery, first reads, compiling), which workers do not speed up.
+      const saturated =
+        mark.encodeMs > 0 &&
         waiting > this.#o.starved &&
         main !== undefined &&
         main > this.#o.mainSaturated &&
-        (cpus === undefined || cpus >= this.#o.minCpus) &&
-        this.max > 0
-      ) {
+        (cpus === undefined || cpus >= this.#o.minCpus);
+      this.#mainWindows = saturated ? this.#mainWindows + 1 : 0;
+      if (this.#mainWindows >= 2 && this.max > 0) {
         to = Math.min(this.max, 2);
         why = `main thread busy ${pct(main)} preprocessing, encoder waited ${pct(waiting)}`;
       }

@@ -106,24 +106,42 @@ describe('stage balancer from the main thread (0 workers)', () => {
     expect(b.report().reason).to.match(/^kept 0 \(main thread\) \(within 0–4\)/);
   });
 
-  it('starts two workers when the encoder waits on a main thread busy preprocessing, then grows as usual', () => {
+  it('starts two workers when, two windows running, the encoder waits on a main thread busy preprocessing; then grows', () => {
     const b = new StageBalancer(0, 4, 0);
     const feed = mainFeeder(b);
+    // The first window always starts before any encode (the pipeline filling): it never counts.
+    expect(feed({ wait: 0.4, mainJs: 0.65, cpus: 1.2 })).to.equal(undefined);
+    expect(feed({ wait: 0.4, mainJs: 0.65, cpus: 1.2 })).to.equal(undefined);
     expect(feed({ wait: 0.4, mainJs: 0.65, cpus: 1.2 })).to.equal(2);
     expect(feed({ wait: 0.3, mainJs: 0.1, cpus: 1.9, decodeBusyPerWorker: 0.9 })).to.equal(3);
     expect(b.report().reason).to.match(
-      /0→2 at 1\.0s \(main thread busy 65% preprocessing, encoder waited 40%\)/,
+      /0→2 at 3\.0s \(main thread busy 65% preprocessing, encoder waited 40%\)/,
     );
+  });
+
+  it('not while the pipeline fills: before the encoder first ran, waiting and a busy main thread are start-up', () => {
+    const b = new StageBalancer(0, 4, 0);
+    const feed = mainFeeder(b);
+    expect(feed({ wait: 1, mainJs: 0.9, cpus: 1.2 })).to.equal(undefined); // no encode yet
+    expect(feed({ wait: 1, mainJs: 0.9, cpus: 1.2 })).to.equal(undefined); // still none
+    expect(feed({ wait: 0.4, mainJs: 0.9, cpus: 1.2 })).to.equal(undefined); // encoding from here
+    expect(feed({ wait: 0.4, mainJs: 0.9, cpus: 1.2 })).to.equal(undefined); // one window after the first batch
+    expect(feed({ wait: 0.4, mainJs: 0.9, cpus: 1.2 })).to.equal(2);
   });
 
   it('starts no workers when the process gets under a CPU (a loaded machine): they could not run in parallel', () => {
     const b = new StageBalancer(0, 4, 0);
-    expect(mainFeeder(b)({ wait: 0.4, mainJs: 0.6, cpus: 0.7 })).to.equal(undefined);
+    const feed = mainFeeder(b);
+    for (let i = 0; i < 3; i += 1) feed({ wait: 0.4, mainJs: 0.7, cpus: 0.7 });
+    expect(feed({ wait: 0.4, mainJs: 0.7, cpus: 0.7 })).to.equal(undefined);
   });
 
   it('with max 1 it starts one worker', () => {
     const b = new StageBalancer(0, 1, 0);
-    expect(mainFeeder(b)({ wait: 0.4, mainJs: 0.7, cpus: 1.5 })).to.equal(1);
+    const feed = mainFeeder(b);
+    feed({ wait: 0.4, mainJs: 0.7, cpus: 1.5 });
+    feed({ wait: 0.4, mainJs: 0.7, cpus: 1.5 });
+    expect(feed({ wait: 0.4, mainJs: 0.7, cpus: 1.5 })).to.equal(1);
   });
 
   it('goes back to the main thread after two windows under 0.8 of a CPU, never below the minimum', () => {
