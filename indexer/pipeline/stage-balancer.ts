@@ -141,7 +141,7 @@ export class StageBalancer {
       this.#mainWindows = saturated ? this.#mainWindows + 1 : 0;
       if (this.#mainWindows >= 2 && this.max > 0) {
         to = Math.min(this.max, 2);
-        why = `main thread busy ${pct(main)} preprocessing, encoder waited ${pct(waiting)}`;
+        why = `main thread busy ${pct(main ?? 0)} preprocessing, encoder waited ${pct(waiting)}`;
       }
     } else if (this.min === 0 && this.#lowWindows >= 2) {
       to = 0;
