@@ -6,7 +6,8 @@ import { EngineError } from '../errors.ts';
 import type { TextEncoder } from './encoder.ts';
 import { chunk, describeValue, isIntegerTensor, pickByName, pickValue, staticDim } from './graph-io.ts';
 import type { FeedTensor, GraphValue, OnnxSession } from './onnx-session.ts';
-import type { ClipTokenizer } from './tokenizer.ts';
+import { planTextRuns } from './text-runs.ts';
+import type { ClipTokenizer, EncodedText } from './tokenizer.ts';
 import { normalisedRows } from './tower-output.ts';
 
 const ID_NAMES = ['input_ids', 'text', 'tokens', 'input', 'texts'];
@@ -64,6 +65,9 @@ export function planTextGraph(session: OnnxSession): TextGraphPlan {
   return { ids, mask, tokenTypes, output, fixedBatch: staticDim(ids, 0), fixedSequence: staticDim(ids, 1) };
 }
 
+/** Tokens before the padding (the attention mask's ones). */
+const realTokens = (e: EncodedText): number => e.attentionMask.reduce((a, b) => a + b, 0);
+
 function intTensor(type: string, values: readonly number[], dims: readonly number[]): FeedTensor {
   if (type === 'int64') return { type: 'int64', data: BigInt64Array.from(values, (v) => BigInt(v)), dims };
   return { type: 'int32', data: Int32Array.from(values), dims };
@@ -94,8 +98,18 @@ export class ClipTextEncoder implements TextEncoder {
         throw new EngineError('INVALID_INPUT', 'text encoder: every input must be a string');
       }
     }
+    const maxRun = this.plan.fixedBatch ?? MAX_RUN;
+    const encoded = texts.map((t) => this.tokenizer.encode(t));
     const out: Float32Array[] = [];
-    for (const part of chunk(texts, this.plan.fixedBatch ?? MAX_RUN)) out.push(...(await this.run(part)));
+    if (!this.trimPadding) {
+      // Every run has the same padded length, so order-preserving chunks cost the same as any other.
+      for (const part of chunk(encoded, maxRun)) out.push(...(await this.run(part)));
+    } else {
+      for (const run of planTextRuns(encoded.map(realTokens), maxRun)) {
+        const rows = await this.run(run.map((i) => encoded[i]!));
+        run.forEach((i, k) => (out[i] = rows[k]!));
+      }
+    }
     for (const row of out) {
       if (row.length !== this.dim) {
         throw new EngineError(
@@ -117,9 +131,14 @@ export class ClipTextEncoder implements TextEncoder {
     return this.tokenizer.encode(text).ids;
   }
 
+  /** Tokens of a text before padding (what a trimmed run needs for it), specials included. */
+  tokenCount(text: string): number {
+    return realTokens(this.tokenizer.encode(text));
+  }
+
   /** Runs the graph once on an empty text to learn its output width (graphs with a dynamic dim). */
   async probeDim(): Promise<number> {
-    const [row] = await this.run(['']);
+    const [row] = await this.run([this.tokenizer.encode('')]);
     return row!.length;
   }
 
@@ -130,8 +149,8 @@ export class ClipTextEncoder implements TextEncoder {
    */
   async paddingIsInert(): Promise<boolean> {
     if (this.plan.fixedSequence !== undefined) return false;
-    const probe = 'a photo of a cat on the grass';
-    const real = this.tokenizer.encode(probe).attentionMask.reduce((a, b) => a + b, 0);
+    const probe = this.tokenizer.encode('a photo of a cat on the grass');
+    const real = realTokens(probe);
     if (real >= this.tokenizer.padLength) return false;
     try {
       const [full] = await this.run([probe]);
@@ -145,15 +164,15 @@ export class ClipTextEncoder implements TextEncoder {
     }
   }
 
-  private async run(texts: readonly string[], forceLength?: number): Promise<Float32Array[]> {
-    const full = texts.map((t) => this.tokenizer.encode(t));
-    const longest = Math.max(...full.map((e) => e.attentionMask.reduce((a, b) => a + b, 0)));
-    const length = forceLength ?? (this.trimPadding ? longest : this.tokenizer.padLength);
+  /** One graph run over already tokenized texts, each cut to `forceLength` or the run's longest. */
+  private async run(full: readonly EncodedText[], forceLength?: number): Promise<Float32Array[]> {
+    const length =
+      forceLength ?? (this.trimPadding ? Math.max(...full.map(realTokens)) : this.tokenizer.padLength);
     const encoded =
       length === this.tokenizer.padLength
         ? full
         : full.map((e) => ({ ids: e.ids.slice(0, length), attentionMask: e.attentionMask.slice(0, length) }));
-    const dims = [texts.length, length];
+    const dims = [full.length, length];
     const feeds: Record<string, FeedTensor> = {
       [this.plan.ids.name]: intTensor(
         this.plan.ids.type,
@@ -171,14 +190,14 @@ export class ClipTextEncoder implements TextEncoder {
     if (this.plan.tokenTypes) {
       feeds[this.plan.tokenTypes.name] = intTensor(
         this.plan.tokenTypes.type,
-        new Array<number>(texts.length * length).fill(0),
+        new Array<number>(full.length * length).fill(0),
         dims,
       );
     }
     const result = await this.session.run(feeds);
     return normalisedRows(
       result.get(this.plan.output.name),
-      texts.length,
+      full.length,
       this.plan.output.name,
       this.session.file,
     );

@@ -48,6 +48,12 @@ export interface LoadModelOptions extends ThreadSettings {
   readonly variant?: string;
   /** Load the ITM (re-ranking) package found beside the model, if any (default true). */
   readonly itm?: boolean;
+  /**
+   * Text padding: 'auto' (default) pads each run only to its longest text when a load-time probe
+   * shows padding is inert (CLIP: causal attention, end-token pooling); 'full' always pads to the
+   * graph's sequence length, as clipdex did before (benches and equality tests compare the two).
+   */
+  readonly textPadding?: 'auto' | 'full';
 }
 
 /** Where a fingerprint records the built-in tokenizer's files (a name, not a path in the package). */
@@ -145,19 +151,17 @@ export async function loadModel(dir: string, options: LoadModelOptions = {}): Pr
     });
 
     // Short queries cost far less when not padded to 77; only where padding provably changes nothing.
-    const trimPadding = await new ClipTextEncoder(
-      textSession,
-      textPlan,
-      tokenizer,
-      textDim,
-      fingerprint.id,
-    ).paddingIsInert();
+    // A fixed sequence dim in the graph's input metadata rules it out before any probe runs.
+    const trimPadding =
+      options.textPadding !== 'full' &&
+      (await new ClipTextEncoder(textSession, textPlan, tokenizer, textDim, fingerprint.id).paddingIsInert());
     const textEncoder = (s: OnnxSession) =>
       new ClipTextEncoder(s, textPlan, tokenizer, textDim, fingerprint.id, trimPadding);
     const imageEncoder = (s: OnnxSession) =>
       new ClipImageEncoder(s, imagePlan, size, imageDim, fingerprint.id);
 
-    // Threads: the text tower is timed on one query (the latency that matters), the vision tower
+    // Threads: the text tower is timed on one query (the latency that matters) of 10 tokens, run at
+    // that length when padding is trimmed (demo captions: 3–12 tokens), the vision tower
     // on a small batch (the indexer's throughput). Sessions opened to compare are closed here.
     const QUERY = ['a photo of a dog playing on the beach'];
     const textCal = await calibrateTower(
