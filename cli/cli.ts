@@ -259,6 +259,10 @@ program
     'first compute the perceptual hash and fingerprint of images indexed before those existed (reads and decodes each once)',
   )
   .option(
+    '--workers <n>',
+    'threads for a from-scratch neighbour pass (no stored pairs, or thresholds below them); default: one per core',
+  )
+  .option(
     '--json',
     'machine-readable output: {"groups": [{tier, keep, reason, items: [{id, uri, width, height, size, distance}]}]}',
   )

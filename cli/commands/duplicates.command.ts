@@ -9,12 +9,13 @@
 import path from 'node:path';
 import { DUPLICATE_TIERS, type DuplicateTier } from '../../src/duplicates/duplicate.types.ts';
 import { resolveThresholds } from '../../src/duplicates/duplicate-thresholds.ts';
-import { findDuplicates } from '../../src/duplicates/find-duplicates.ts';
+import { findDuplicatesParallel } from '../../src/duplicates/find-duplicates.ts';
 import { EngineError } from '../../src/errors.ts';
 import { openLibrary } from '../../src/store/open-library.ts';
 import { isEngineError } from '../../src/errors.ts';
 import { backfillSignatures } from '../../src/duplicates/backfill.ts';
-import { linkUnlinked } from '../../src/duplicates/neighbour-links.ts';
+import { linkUnlinkedParallel } from '../../src/duplicates/neighbour-links.ts';
+import { NeighbourPool } from '../../src/duplicates/neighbour-pool.ts';
 import type { LibraryStore } from '../../src/store/library-store.ts';
 import { writeLine, type CommandContext } from '../command-context.ts';
 
@@ -28,6 +29,7 @@ export interface DuplicatesArgs {
   readonly similarMinScore?: string;
   readonly similarMaxPalette?: string;
   readonly backfill?: boolean;
+  readonly workers?: string;
 }
 
 const TITLES: Record<DuplicateTier, string> = {
@@ -54,6 +56,10 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
     similarMinCosine: num(args.similarMinScore, '--similar-min-score'),
     similarMaxPalette: num(args.similarMaxPalette, '--similar-max-palette'),
   } as never);
+  const workers = num(args.workers, '--workers');
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
+    throw new EngineError('INVALID_INPUT', '--workers must be a whole number from 1 to 64');
+  }
   const dir = path.resolve(ctx.cwd, args.library);
   let library: LibraryStore;
   let writable = true;
@@ -64,6 +70,8 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
     library = await openLibrary(dir, { readOnly: true, create: false });
     writable = false;
   }
+  // Threads for the k-NN pass, started only when a scan has thousands of images to query.
+  const pool = new NeighbourPool(library.dir, workers === undefined ? {} : { workers });
   try {
     let backfill: { filled: number; failed: number } | undefined;
     if (args.backfill) {
@@ -75,8 +83,8 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
         );
       }
     }
-    const linkQueries = writable ? linkUnlinked(library) : 0;
-    const report = findDuplicates(library, thresholds, tier ? [tier] : undefined);
+    const linkQueries = writable ? await linkUnlinkedParallel(library, pool) : 0;
+    const report = await findDuplicatesParallel(library, thresholds, pool, tier ? [tier] : undefined);
     if (args.json) {
       const body = {
         groups: report.groups.map((g) => ({ tier: g.tier, keep: g.keep, reason: g.reason, items: g.items })),
@@ -121,6 +129,7 @@ export async function run(args: DuplicatesArgs, ctx: CommandContext): Promise<vo
       );
     }
   } finally {
+    await pool.close();
     await library.close();
   }
 }

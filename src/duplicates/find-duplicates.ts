@@ -11,6 +11,7 @@
  * the stored floor).
  */
 import type { ImageSignature, Library, NeighbourSettings } from '../store/library.types.ts';
+import type { NeighbourPool } from './neighbour-pool.ts';
 import type {
   DuplicateGroup,
   DuplicateMember,
@@ -32,153 +33,238 @@ export type DuplicateSource = Pick<
 
 const PAGE = 5000;
 
+export interface FindDuplicatesOptions {
+  /** Called with each candidate pair (exact-group representatives) at or above the lower cosine. */
+  readonly onPair?: (a: number, b: number, cosine: number) => void;
+}
+
+/** Scans serially on the calling thread (see findDuplicatesParallel for the from-scratch pass). */
 export function findDuplicates(
   source: DuplicateSource,
   thresholds: DuplicateThresholds,
   tiers?: readonly DuplicateTier[],
+  options: FindDuplicatesOptions = {},
 ): DuplicateReport {
-  const byId = new Map<number, ImageSignature>();
-  for (let after = 0; ;) {
-    const page = source.imageSignatures(after, PAGE);
-    for (const s of page) byId.set(s.id, s);
-    if (page.length < PAGE) break;
-    after = page[page.length - 1]!.id;
+  const scan = new DuplicateScan(source, thresholds, tiers, options);
+  let queries = 0;
+  for (const batch of scan.pending()) {
+    batch.ids.forEach((id, i) => {
+      const found = neighboursOf(source, id, batch.vectors[i]!, scan.settings);
+      queries += found.queries;
+      for (const p of found.neighbours) scan.consider(p.a, p.b, p.cosine);
+    });
   }
-  const all = [...byId.values()];
-  const words = new Map<number, [number, number]>();
-  for (const s of all) if (s.phash) words.set(s.id, hashWords(s.phash));
-  const groups: DuplicateGroup[] = [];
-  const want = (tier: DuplicateTier): boolean => tiers === undefined || tiers.includes(tier);
+  return scan.finish(queries);
+}
 
-  // Tier 1: same bytes.
-  const byHash = new Map<string, number[]>();
-  for (const s of all) {
-    if (!s.contentHash) continue;
-    const list = byHash.get(s.contentHash);
-    if (list) list.push(s.id);
-    else byHash.set(s.contentHash, [s.id]);
+/**
+ * The same scan with its k-NN queries on `pool`'s worker threads when there are enough of them
+ * to pay for starting the workers (a library nothing was stored for, or thresholds below the
+ * stored floor); the same groups as findDuplicates.
+ */
+export async function findDuplicatesParallel(
+  source: DuplicateSource,
+  thresholds: DuplicateThresholds,
+  pool: NeighbourPool,
+  tiers?: readonly DuplicateTier[],
+  options: FindDuplicatesOptions = {},
+): Promise<DuplicateReport> {
+  const scan = new DuplicateScan(source, thresholds, tiers, options);
+  if (scan.pendingEstimate < pool.minQueries) return findDuplicates(source, thresholds, tiers, options);
+  const queries = await pool.query(scan.pending(), scan.settings, (entries) => {
+    for (const e of entries) for (const p of e.neighbours) scan.consider(p.a, p.b, p.cosine);
+  });
+  return scan.finish(queries);
+}
+
+/**
+ * One scan's state: signatures, exact groups, then candidate pairs as they are considered, then
+ * the looser tiers in finish().
+ */
+class DuplicateScan {
+  readonly settings: NeighbourSettings;
+  /** Roughly how many k-NN queries pending() will ask for. */
+  readonly pendingEstimate: number;
+  private readonly byId = new Map<number, ImageSignature>();
+  private readonly all: ImageSignature[];
+  private readonly words = new Map<number, [number, number]>();
+  private readonly groups: DuplicateGroup[] = [];
+  private readonly rep1 = new Map<number, number>(); // every image → its exact group's kept item
+  private readonly reps1: ImageSignature[];
+  private readonly edges: Array<{ a: number; b: number; cosine: number }> = [];
+  private readonly seen = new Set<string>();
+  private readonly nearCandidates: Array<{ a: number; b: number }> = [];
+  private readonly floor: number;
+  private readonly looser: boolean;
+  private readonly useStored: boolean;
+  private readonly done = new Set<number>();
+  private readonly isRep: Set<number>;
+
+  constructor(
+    private readonly source: DuplicateSource,
+    private readonly thresholds: DuplicateThresholds,
+    private readonly tiers: readonly DuplicateTier[] | undefined,
+    private readonly options: FindDuplicatesOptions,
+  ) {
+    const { byId, words } = this;
+    for (let after = 0; ;) {
+      const page = source.imageSignatures(after, PAGE);
+      for (const s of page) byId.set(s.id, s);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!.id;
+    }
+    this.all = [...byId.values()];
+    for (const s of this.all) if (s.phash) words.set(s.id, hashWords(s.phash));
+
+    // Tier 1: same bytes.
+    const byHash = new Map<string, number[]>();
+    for (const s of this.all) {
+      if (!s.contentHash) continue;
+      const list = byHash.get(s.contentHash);
+      if (list) list.push(s.id);
+      else byHash.set(s.contentHash, [s.id]);
+    }
+    for (const ids of byHash.values()) {
+      if (ids.length < 2) continue;
+      const choice = chooseKeep(ids.map((id) => byId.get(id)!));
+      for (const id of ids) this.rep1.set(id, choice.keep.id);
+      if (this.want('exact')) {
+        this.groups.push(
+          group(
+            'exact',
+            choice,
+            ids.map((id) => byId.get(id)!),
+            () => 0,
+          ),
+        );
+      }
+    }
+    this.reps1 = this.all.filter((s) => (this.rep1.get(s.id) ?? s.id) === s.id);
+    this.isRep = new Set(this.reps1.map((s) => s.id));
+    this.looser = this.want('near') || this.want('similar');
+
+    // Candidate pairs of both looser tiers: close embeddings. Stored pairs (gathered when images
+    // were written) where they cover these thresholds; one k-NN query per image otherwise.
+    this.floor = Math.min(thresholds.nearMinCosine, thresholds.similarMinCosine);
+    const stored = source.neighbourSettings?.();
+    this.useStored =
+      stored !== undefined &&
+      stored.floor <= this.floor &&
+      stored.k >= thresholds.neighbours &&
+      source.forEachNeighbourPair !== undefined &&
+      source.neighboursDone !== undefined;
+    this.settings = this.useStored
+      ? stored!
+      : { floor: this.floor, k: thresholds.neighbours, ef: DEFAULT_NEIGHBOUR_SETTINGS.ef };
+    if (this.looser && this.useStored) {
+      for (let after = 0; ;) {
+        const page = source.neighboursDone!(after, PAGE);
+        for (const id of page) this.done.add(id);
+        if (page.length < PAGE) break;
+        after = page[page.length - 1]!;
+      }
+      source.forEachNeighbourPair!((p) => this.consider(p.a, p.b, p.cosine));
+    }
+    this.pendingEstimate = !this.looser
+      ? 0
+      : this.useStored
+        ? Math.max(0, this.all.length - this.done.size)
+        : this.reps1.length;
   }
-  const rep1 = new Map<number, number>(); // every image → its exact group's kept item
-  for (const ids of byHash.values()) {
-    if (ids.length < 2) continue;
-    const choice = chooseKeep(ids.map((id) => byId.get(id)!));
-    for (const id of ids) rep1.set(id, choice.keep.id);
-    if (want('exact')) {
-      groups.push(
-        group(
-          'exact',
-          choice,
-          ids.map((id) => byId.get(id)!),
-          () => 0,
-        ),
-      );
+
+  /**
+   * Images not covered by stored pairs, with their vectors, a page at a time (queried in memory:
+   * `linkUnlinked` stores them). Without stored pairs one query per exact group suffices; with
+   * them, the ones not done.
+   */
+  *pending(): Generator<{ ids: number[]; vectors: Float32Array[] }> {
+    if (!this.looser) return;
+    for (let after = 0; ;) {
+      const page = this.source.imageVectors(after, PAGE);
+      const batch = { ids: [] as number[], vectors: [] as Float32Array[] };
+      for (const { id, vector } of page) {
+        if (this.useStored ? this.done.has(id) : !this.isRep.has(id)) continue;
+        batch.ids.push(id);
+        batch.vectors.push(vector);
+      }
+      if (batch.ids.length > 0) yield batch;
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!.id;
     }
   }
-  const reps1 = all.filter((s) => (rep1.get(s.id) ?? s.id) === s.id);
-  if (!want('near') && !want('similar')) return report(groups, all, words);
 
-  // Candidate pairs of both looser tiers: close embeddings. Stored pairs (gathered when images
-  // were written) where they cover these thresholds; one k-NN query per image otherwise.
-  const edges: Array<{ a: number; b: number; cosine: number }> = [];
-  const seen = new Set<string>();
-  const nearCandidates: Array<{ a: number; b: number }> = [];
-  const floor = Math.min(thresholds.nearMinCosine, thresholds.similarMinCosine);
-  const consider = (x: number, y: number, cosine: number): void => {
-    if (cosine < floor) return;
+  consider(x: number, y: number, cosine: number): void {
+    const { thresholds, rep1, byId } = this;
+    if (cosine < this.floor) return;
     const ra = rep1.get(x) ?? x;
     const rb = rep1.get(y) ?? y;
     if (ra === rb || !byId.has(ra) || !byId.has(rb)) return; // a removed item, a shot, or one group
     const [a, b] = ra < rb ? [ra, rb] : [rb, ra];
     const key = `${a},${b}`;
-    if (seen.has(key)) return; // each unordered pair once, whichever side found it
-    seen.add(key);
-    if (cosine >= thresholds.similarMinCosine) edges.push({ a, b, cosine });
-    if (cosine >= thresholds.nearMinCosine && hamming(words, a, b) <= thresholds.nearMaxDistance) {
-      nearCandidates.push({ a, b });
-    }
-  };
-  const stored = source.neighbourSettings?.();
-  const useStored =
-    stored !== undefined &&
-    stored.floor <= floor &&
-    stored.k >= thresholds.neighbours &&
-    source.forEachNeighbourPair !== undefined &&
-    source.neighboursDone !== undefined;
-  let queries = 0;
-  const done = new Set<number>();
-  if (useStored) {
-    for (let after = 0; ;) {
-      const page = source.neighboursDone!(after, PAGE);
-      for (const id of page) done.add(id);
-      if (page.length < PAGE) break;
-      after = page[page.length - 1]!;
-    }
-    source.forEachNeighbourPair!((p) => consider(p.a, p.b, p.cosine));
-  }
-  // Images not covered by stored pairs: query now (in memory; `linkUnlinked` stores them).
-  const settings: NeighbourSettings = useStored
-    ? stored
-    : { floor, k: thresholds.neighbours, ef: DEFAULT_NEIGHBOUR_SETTINGS.ef };
-  const isRep = new Set(reps1.map((s) => s.id));
-  for (let after = 0; ;) {
-    const page = source.imageVectors(after, PAGE);
-    for (const { id, vector } of page) {
-      // Without stored pairs one query per exact group suffices; with them, the ones not done.
-      if (useStored ? done.has(id) : !isRep.has(id)) continue;
-      const found = neighboursOf(source, id, vector, settings);
-      queries += found.queries;
-      for (const p of found.neighbours) consider(p.a, p.b, p.cosine);
-    }
-    if (page.length < PAGE) break;
-    after = page[page.length - 1]!.id;
-  }
-
-  // Tier 2: the same picture, over exact representatives: candidates confirmed by fingerprints.
-  const near = new UnionFind();
-  const aspect = (id: number): number => {
-    const s = byId.get(id)!;
-    return s.width && s.height ? s.width / s.height : 1;
-  };
-  confirmPairs(
-    source,
-    nearCandidates,
-    (fa, fb, a, b) => fingerprintMatch(fa, aspect(a), fb, aspect(b)) >= thresholds.nearMinMatch,
-    (a, b) => near.union(a, b),
-  );
-  const rep2 = new Map<number, number>();
-  for (const ids of near.groups(reps1.map((s) => s.id))) {
-    const members = ids.map((id) => byId.get(id)!);
-    const choice = chooseKeep(members);
-    for (const id of ids) rep2.set(id, choice.keep.id);
-    if (want('near')) {
-      groups.push(group('near', choice, members, (m) => hamming(words, choice.keep.id, m.id)));
+    if (this.seen.has(key)) return; // each unordered pair once, whichever side found it
+    this.seen.add(key);
+    this.options.onPair?.(a, b, cosine);
+    if (cosine >= thresholds.similarMinCosine) this.edges.push({ a, b, cosine });
+    if (cosine >= thresholds.nearMinCosine && hamming(this.words, a, b) <= thresholds.nearMaxDistance) {
+      this.nearCandidates.push({ a, b });
     }
   }
 
-  // Tier 3: similar shots, over near representatives.
-  if (want('similar')) {
-    const similar = new UnionFind();
-    // Shots of one scene share a palette where things moved; a recoloured look-alike does not.
+  finish(queries: number): DuplicateReport {
+    const { source, thresholds, byId, words, groups, reps1 } = this;
+    if (!this.looser) return report(groups, this.all, words);
+
+    // Tier 2: the same picture, over exact representatives: candidates confirmed by fingerprints.
+    const near = new UnionFind();
+    const aspect = (id: number): number => {
+      const s = byId.get(id)!;
+      return s.width && s.height ? s.width / s.height : 1;
+    };
     confirmPairs(
       source,
-      edges,
-      (fa, fb) => paletteDistance(fa, fb) <= thresholds.similarMaxPalette,
-      (x, y) => {
-        const a = rep2.get(x) ?? x;
-        const b = rep2.get(y) ?? y;
-        if (a !== b) similar.union(a, b);
-      },
+      this.nearCandidates,
+      (fa, fb, a, b) => fingerprintMatch(fa, aspect(a), fb, aspect(b)) >= thresholds.nearMinMatch,
+      (a, b) => near.union(a, b),
     );
-    const reps2 = reps1.filter((s) => (rep2.get(s.id) ?? s.id) === s.id).map((s) => s.id);
-    for (const ids of similar.groups(reps2)) {
+    const rep2 = new Map<number, number>();
+    for (const ids of near.groups(reps1.map((s) => s.id))) {
       const members = ids.map((id) => byId.get(id)!);
       const choice = chooseKeep(members);
-      const keepVector = source.getVector(choice.keep.id);
-      const cos = new Map(keepVector ? source.score(keepVector, ids).map((h) => [h.id, h.score]) : []);
-      groups.push(group('similar', choice, members, (m) => round4(1 - (cos.get(m.id) ?? 0))));
+      for (const id of ids) rep2.set(id, choice.keep.id);
+      if (this.want('near')) {
+        groups.push(group('near', choice, members, (m) => hamming(words, choice.keep.id, m.id)));
+      }
     }
+
+    // Tier 3: similar shots, over near representatives.
+    if (this.want('similar')) {
+      const similar = new UnionFind();
+      // Shots of one scene share a palette where things moved; a recoloured look-alike does not.
+      confirmPairs(
+        source,
+        this.edges,
+        (fa, fb) => paletteDistance(fa, fb) <= thresholds.similarMaxPalette,
+        (x, y) => {
+          const a = rep2.get(x) ?? x;
+          const b = rep2.get(y) ?? y;
+          if (a !== b) similar.union(a, b);
+        },
+      );
+      const reps2 = reps1.filter((s) => (rep2.get(s.id) ?? s.id) === s.id).map((s) => s.id);
+      for (const ids of similar.groups(reps2)) {
+        const members = ids.map((id) => byId.get(id)!);
+        const choice = chooseKeep(members);
+        const keepVector = source.getVector(choice.keep.id);
+        const cos = new Map(keepVector ? source.score(keepVector, ids).map((h) => [h.id, h.score]) : []);
+        groups.push(group('similar', choice, members, (m) => round4(1 - (cos.get(m.id) ?? 0))));
+      }
+    }
+    return report(groups, this.all, words, queries);
   }
-  return report(groups, all, words, queries);
+
+  private want(tier: DuplicateTier): boolean {
+    return this.tiers === undefined || this.tiers.includes(tier);
+  }
 }
 
 const FINGERPRINT_PAGE = 500;

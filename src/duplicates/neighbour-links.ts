@@ -6,6 +6,7 @@
  */
 import { NEIGHBOUR_LINKS } from '../defaults.ts';
 import type { Library, NeighbourPair, NeighbourSettings } from '../store/library.types.ts';
+import type { NeighbourPool } from './neighbour-pool.ts';
 
 export type NeighbourSource = Pick<Library, 'getVector' | 'search'>;
 
@@ -91,6 +92,39 @@ export function linkUnlinked(
     after = ids[ids.length - 1]!;
   }
   return queries;
+}
+
+/**
+ * linkUnlinked with the queries on `pool`'s worker threads when at least PARALLEL_MIN_QUERIES
+ * images wait (the first scan of a library indexed before pairs were stored, or after the
+ * settings changed); the same pairs as linkUnlinked, stored a batch at a time as they arrive.
+ */
+export async function linkUnlinkedParallel(
+  library: NeighbourSource & Pick<Library, 'storeNeighbours' | 'unlinkedImages' | 'neighbourSettings'>,
+  pool: NeighbourPool,
+  settings: NeighbourSettings = DEFAULT_NEIGHBOUR_SETTINGS,
+): Promise<number> {
+  const current = library.neighbourSettings();
+  if (!sameSettings(current, settings)) library.storeNeighbours(settings, []); // clears
+  if (library.unlinkedImages(0, pool.minQueries).length < pool.minQueries) {
+    return linkUnlinked(library, settings);
+  }
+  function* batches(): Generator<{ ids: number[]; vectors: Float32Array[] }> {
+    for (let after = 0; ;) {
+      const page = library.unlinkedImages(after, PAGE);
+      const batch = { ids: [] as number[], vectors: [] as Float32Array[] };
+      for (const id of page) {
+        const vector = library.getVector(id);
+        if (!vector) continue;
+        batch.ids.push(id);
+        batch.vectors.push(vector);
+      }
+      if (batch.ids.length > 0) yield batch;
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!;
+    }
+  }
+  return pool.query(batches(), settings, (entries) => library.storeNeighbours(settings, entries));
 }
 
 export function sameSettings(a: NeighbourSettings | undefined, b: NeighbourSettings): boolean {
