@@ -1,23 +1,30 @@
 /**
  * Duplicate scan at scale: a library of N synthetic images (default 100k; 256-d vectors like the
  * bundled model's, 64-bit perceptual hashes), built through the store's public write API, then
- * one full three-tier scan timed (`findDuplicates`: exact by SHA-256, one k-NN query per
- * representative through the library's vector index, union-find per tier).
+ * full three-tier scans timed (exact by SHA-256, one k-NN query per representative through the
+ * library's vector index, union-find per tier): from scratch on worker threads (and serially
+ * with --serial), linking every image (stored pairs), and over stored pairs.
  *
- *   npx tsx bench/duplicates-scale.ts [--n 100000] [--dim 256] [--keep <dir>]
+ *   npx tsx bench/duplicates-scale.ts [--n 100000] [--dim 256] [--keep <dir>] [--build-only]
+ *       [--serial] [--workers <n>] [--exact <bench/exact-pairs.ts output>]
+ *
+ * Build the library once outside the bench lock (--keep <dir> --build-only), then time with
+ * --keep <dir> (planted counts print as 0 when the library was built by an earlier run).
  *
  * Data: families of 1–4 items. A family shares a base vector and hash; members are exact copies
  * (same SHA-256), near copies (vector + small noise, a few hash bits flipped) or similar shots
  * (more noise, many bits flipped). Everything else is an unrelated item.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DUPLICATE_THRESHOLDS } from '../src/duplicates/duplicate-thresholds.ts';
-import { findDuplicates } from '../src/duplicates/find-duplicates.ts';
+import { findDuplicates, findDuplicatesParallel } from '../src/duplicates/find-duplicates.ts';
 import type { DuplicateReport } from '../src/duplicates/duplicate.types.ts';
-import { linkUnlinked } from '../src/duplicates/neighbour-links.ts';
+import { linkUnlinkedParallel } from '../src/duplicates/neighbour-links.ts';
+import { NeighbourPool } from '../src/duplicates/neighbour-pool.ts';
+import type { ExactPairs } from './exact-pairs.ts';
 import type { ItemWrite } from '../src/store/library.types.ts';
 import { openLibrary } from '../src/store/open-library.ts';
 import { mulberry32 } from './duplicate-eval-set.ts';
@@ -28,6 +35,9 @@ const { values } = parseArgs({
     dim: { type: 'string', default: '256' },
     keep: { type: 'string' },
     'build-only': { type: 'boolean', default: false },
+    serial: { type: 'boolean', default: false },
+    workers: { type: 'string' },
+    exact: { type: 'string' },
   },
 });
 const N = Number(values.n);
@@ -135,41 +145,78 @@ try {
     process.exit(0);
   }
 
-  // Three measurements (the issue's goal is the first: a full scan with nothing stored):
-  //   scan  — findDuplicates with no stored neighbour pairs: one k-NN query per exact group;
-  //   link  — linkUnlinked: the same queries, stored (what the first index run after upgrading does);
-  //   again — findDuplicates over the stored pairs (what every later scan costs).
+  // Measurements (the issue's goal is the from-scratch scan: nothing stored, every image queried):
+  //   serial   — findDuplicates on the calling thread (session 3's definition), with --serial;
+  //   parallel — findDuplicatesParallel: the same queries on one worker per core; its candidate
+  //              pairs are compared with exact pairs (bench/exact-pairs.ts, --exact) for recall;
+  //   link     — linkUnlinkedParallel: the same queries, stored (the first scan of an old library);
+  //   again    — findDuplicates over the stored pairs (what every later scan costs).
   const lib = await openLibrary(path.join(work, 'library'), { create: false });
+  const pool = new NeighbourPool(lib.dir, values.workers ? { workers: Number(values.workers) } : {});
   try {
     lib.storeNeighbours({ floor: -1, k: 1, ef: 1 }, []); // drop pairs a previous run stored
     const count = (r: DuplicateReport, tier: string): number =>
       r.groups.filter((g) => g.tier === tier).length;
-    const timed = <T>(fn: () => T): { value: T; wallS: number; cpuS: number } => {
+    const timed = async <T>(fn: () => T | Promise<T>) => {
+      const load = os.loadavg()[0]!;
       const t = performance.now();
-      const c = process.cpuUsage();
-      const value = fn();
+      const c = process.cpuUsage(); // the whole process: worker threads included
+      const value = await fn();
       const used = process.cpuUsage(c);
-      return { value, wallS: (performance.now() - t) / 1000, cpuS: (used.user + used.system) / 1e6 };
+      const wallS = (performance.now() - t) / 1000;
+      const cpuS = (used.user + used.system) / 1e6;
+      const text = `${wallS.toFixed(1)} s wall, ${cpuS.toFixed(1)} CPU-s, ${(cpuS / wallS).toFixed(2)} cores busy (load ${load.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)})`;
+      return { value, wallS, cpuS, text };
     };
-    const load = (): string => os.loadavg()[0]!.toFixed(1);
+    const tiers = (r: DuplicateReport): string =>
+      `exact ${count(r, 'exact')} groups (planted ${planted.exact}), near ${count(r, 'near')} (planted ${planted.near}), similar ${count(r, 'similar')} (planted ${planted.similar})`;
     console.log(
-      `${N} items, ${DIM}-d: library built in ${buildS.toFixed(1)} s (not part of the scan); ${os.cpus().length} vCPUs, node ${process.version}`,
+      `${N} items, ${DIM}-d: library built in ${buildS.toFixed(1)} s (not part of the scan); ${os.availableParallelism()} cores, ${pool.workers} workers, node ${process.version}`,
     );
-    const scan = timed(() => findDuplicates(lib, DEFAULT_DUPLICATE_THRESHOLDS));
-    const r = scan.value;
-    console.log(
-      `scan (nothing stored): ${scan.wallS.toFixed(1)} s wall, ${scan.cpuS.toFixed(1)} s CPU, ${r.knnQueries} k-NN queries (load ${load()}) → exact ${count(r, 'exact')} groups (planted ${planted.exact}), near ${count(r, 'near')} (planted ${planted.near}), similar ${count(r, 'similar')} (planted ${planted.similar}); goal: under 60 s`,
+    console.log(`segments: ${JSON.stringify(lib.info().kinds.find((k) => k.kind === 'image')!.segments.map((s) => s.count))}`);
+    if (values.serial) {
+      const serial = await timed(() => findDuplicates(lib, DEFAULT_DUPLICATE_THRESHOLDS));
+      console.log(`scan from scratch, serial: ${serial.text}, ${serial.value.knnQueries} k-NN queries → ${tiers(serial.value)}`);
+    }
+    const pairs = new Set<string>();
+    const hashOf = new Map<number, string>();
+    const scan = await timed(() =>
+      findDuplicatesParallel(lib, DEFAULT_DUPLICATE_THRESHOLDS, pool, undefined, {
+        onPair: (a, b) => pairs.add(`${a},${b}`),
+      }),
     );
-    const link = timed(() => linkUnlinked(lib));
     console.log(
-      `link all (stored pairs): ${link.wallS.toFixed(1)} s wall, ${link.cpuS.toFixed(1)} s CPU, ${link.value} queries (load ${load()})`,
+      `scan from scratch, ${pool.workers} workers: ${scan.text}, ${scan.value.knnQueries} k-NN queries → ${tiers(scan.value)}; goal: under 60 s wall`,
     );
-    const again = timed(() => findDuplicates(lib, DEFAULT_DUPLICATE_THRESHOLDS));
-    const r2 = again.value;
+    if (values.exact) {
+      const exact = JSON.parse(await readFile(values.exact, 'utf8')) as ExactPairs;
+      for (let after = 0; ; ) {
+        const page = lib.imageSignatures(after, 5000);
+        for (const s of page) hashOf.set(s.id, s.contentHash ?? `id${s.id}`);
+        if (page.length < 5000) break;
+        after = page[page.length - 1]!.id;
+      }
+      const found = new Set<string>();
+      for (const key of pairs) {
+        const [a, b] = key.split(',').map(Number) as [number, number];
+        if (a > exact.maxId || b > exact.maxId) continue;
+        const ha = hashOf.get(a)!;
+        const hb = hashOf.get(b)!;
+        found.add(ha < hb ? `${ha}|${hb}` : `${hb}|${ha}`);
+      }
+      const hit = exact.pairs.filter((p) => found.has(p)).length;
+      console.log(
+        `pair recall vs an exact scan of the first ${exact.n} images (ids ≤ ${exact.maxId}, cosine ≥ ${exact.floor}): ${hit}/${exact.pairs.length} = ${(hit / exact.pairs.length).toFixed(4)}; pairs the exact scan lacks: ${[...found].filter((p) => !exact.pairs.includes(p)).length}`,
+      );
+    }
+    const link = await timed(() => linkUnlinkedParallel(lib, pool));
+    console.log(`link all (stored pairs), ${pool.workers} workers: ${link.text}, ${link.value} queries`);
+    const again = await timed(() => findDuplicates(lib, DEFAULT_DUPLICATE_THRESHOLDS));
     console.log(
-      `scan over stored pairs: ${again.wallS.toFixed(1)} s wall, ${again.cpuS.toFixed(1)} s CPU, ${r2.knnQueries} k-NN queries (load ${load()}) → exact ${count(r2, 'exact')}, near ${count(r2, 'near')}, similar ${count(r2, 'similar')}`,
+      `scan over stored pairs: ${again.text}, ${again.value.knnQueries} k-NN queries → ${tiers(again.value)}`,
     );
   } finally {
+    await pool.close();
     await lib.close();
   }
 } finally {
