@@ -141,7 +141,9 @@ try {
   await library.close();
   const buildS = (performance.now() - t0) / 1000;
   if (values['build-only']) {
-    console.log(`built ${made} items in ${buildS.toFixed(1)} s at ${work}; planted ${JSON.stringify(planted)}`);
+    console.log(
+      `built ${made} items in ${buildS.toFixed(1)} s at ${work}; planted ${JSON.stringify(planted)}`,
+    );
     process.exit(0);
   }
 
@@ -173,10 +175,19 @@ try {
     console.log(
       `${N} items, ${DIM}-d: library built in ${buildS.toFixed(1)} s (not part of the scan); ${os.availableParallelism()} cores, ${pool.workers} workers, node ${process.version}`,
     );
-    console.log(`segments: ${JSON.stringify(lib.info().kinds.find((k) => k.kind === 'image')!.segments.map((s) => s.count))}`);
+    console.log(
+      `segments: ${JSON.stringify(
+        lib
+          .info()
+          .kinds.find((k) => k.kind === 'image')!
+          .segments.map((s) => s.count),
+      )}`,
+    );
     if (values.serial) {
       const serial = await timed(() => findDuplicates(lib, DEFAULT_DUPLICATE_THRESHOLDS));
-      console.log(`scan from scratch, serial: ${serial.text}, ${serial.value.knnQueries} k-NN queries → ${tiers(serial.value)}`);
+      console.log(
+        `scan from scratch, serial: ${serial.text}, ${serial.value.knnQueries} k-NN queries → ${tiers(serial.value)}`,
+      );
     }
     const pairs = new Set<string>();
     const hashOf = new Map<number, string>();
@@ -190,7 +201,7 @@ try {
     );
     if (values.exact) {
       const exact = JSON.parse(await readFile(values.exact, 'utf8')) as ExactPairs;
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = lib.imageSignatures(after, 5000);
         for (const s of page) hashOf.set(s.id, s.contentHash ?? `id${s.id}`);
         if (page.length < 5000) break;

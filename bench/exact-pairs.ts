@@ -32,7 +32,7 @@ export async function exactPairs(dir: string, n: number, floor: number): Promise
   const library = await openLibrary(dir, { readOnly: true, create: false });
   try {
     const hashes = new Map<number, string>();
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = library.imageSignatures(after, 5000);
       for (const s of page) hashes.set(s.id, s.contentHash ?? `id${s.id}`);
       if (page.length < 5000) break;
@@ -40,7 +40,7 @@ export async function exactPairs(dir: string, n: number, floor: number): Promise
     }
     const ids: number[] = [];
     const vectors: Float32Array[] = [];
-    for (let after = 0; ids.length < n; ) {
+    for (let after = 0; ids.length < n;) {
       const page = library.imageVectors(after, Math.min(5000, n - ids.length));
       for (const { id, vector } of page) {
         ids.push(id);

@@ -62,7 +62,11 @@ if (port) {
       (library) => {
         try {
           const reply = answer(library, message);
-          port.postMessage(reply, [reply.counts.buffer, reply.others.buffer, reply.cosines.buffer] as ArrayBuffer[]);
+          port.postMessage(reply, [
+            reply.counts.buffer,
+            reply.others.buffer,
+            reply.cosines.buffer,
+          ] as ArrayBuffer[]);
         } catch (error) {
           fail(message.id, error);
         }

@@ -28,7 +28,7 @@ function fixture(rootId: number, families: number, firstFamily: number): ItemWri
   };
   for (let f = firstFamily; f < firstFamily + families; f++) {
     const base = unitVector(f);
-    const hash = (f * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(2);
+    const hash = ((f * 2654435761) >>> 0).toString(16).padStart(8, '0').repeat(2);
     const flipped = (bits: number): string =>
       (BigInt(`0x${hash}`) ^ ((1n << BigInt(bits)) - 1n)).toString(16).padStart(16, '0');
     const item = (n: number, w: Partial<ItemWrite>): void => {
@@ -51,7 +51,9 @@ function fixture(rootId: number, families: number, firstFamily: number): ItemWri
     item(0, {});
     if (f % 5 === 0) item(1, {}); // same bytes
     if (f % 3 === 0) item(2, { contentHash: `f${f}-n`, vector: jitter(base, f, 0.1), phash: flipped(3) });
-    if (f % 4 === 0) item(3, { contentHash: `f${f}-s`, vector: jitter(base, f + 7, 0.25), phash: flipped(40) });
+    if (f % 4 === 0) {
+      item(3, { contentHash: `f${f}-s`, vector: jitter(base, f + 7, 0.25), phash: flipped(40) });
+    }
   }
   return out;
 }
