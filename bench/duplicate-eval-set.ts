@@ -62,20 +62,42 @@ export interface EvalSetOptions {
    * 'test' (default, the set quoted in docs) or 'dev': other demo emoji, other scenes and other
    * edit parameters, so thresholds can be chosen on dev and reported on test.
    */
-  readonly split?: 'dev' | 'test';
+  readonly split?: EvalSplit;
 }
+
+/**
+ * 'holdout': a larger split added in session 4 (fixed before it was first run) because one wrong
+ * merge moves test's near precision by about 0.2 points: demo emoji neither dev nor test uses,
+ * other scene seeds, another edit seed. Run once per method, never used to choose anything.
+ */
+export type EvalSplit = 'dev' | 'test' | 'holdout';
+
+/** Demo emoji indices dev and test take at their default size (60): holdout leaves them out. */
+const DEFAULT_DEMO = 60;
 
 export async function generateEvalSet(dir: string, options: EvalSetOptions): Promise<EvalFile[]> {
   await mkdir(dir, { recursive: true });
-  const dev = options.split === 'dev';
-  const rand = mulberry32(dev ? 7 : 13);
+  const split = options.split ?? 'test';
+  const dev = split === 'dev';
+  const rand = mulberry32(split === 'holdout' ? 29 : dev ? 7 : 13);
   const out: EvalFile[] = [];
   const demo = (await readdir(DEMO_IMAGES)).filter((n) => n.endsWith('.png')).sort();
   const step = Math.max(1, Math.floor(demo.length / Math.max(1, options.demo)));
   const sources: Array<{ name: string; bytes: Buffer; concept: string }> = [];
   const first = dev ? Math.floor(step / 2) : 0; // dev takes the emoji between test's
-  for (let i = 0; i < options.demo && first + i * step < demo.length; i++) {
-    const name = demo[first + i * step]!;
+  let picks = Array.from({ length: options.demo }, (_, i) => first + i * step).filter((i) => i < demo.length);
+  if (split === 'holdout') {
+    // The emoji dev and test (at their default size) leave unused, spread evenly.
+    const base = Math.max(1, Math.floor(demo.length / DEFAULT_DEMO));
+    const free = demo.map((_, i) => i).filter((i) => i % base !== 0 && i % base !== Math.floor(base / 2));
+    const stride = free.length / Math.max(1, Math.min(options.demo, free.length));
+    picks = Array.from(
+      { length: Math.min(options.demo, free.length) },
+      (_, i) => free[Math.floor(i * stride)]!,
+    );
+  }
+  for (const pick of picks) {
+    const name = demo[pick]!;
     const dest = `demo-${name}`;
     await copyFile(path.join(DEMO_IMAGES, name), path.join(dir, dest));
     const concept = name.replace(
@@ -90,7 +112,7 @@ export async function generateEvalSet(dir: string, options: EvalSetOptions): Pro
     out.push({ file: dest, family: dest, concept: `demo:${concept}`, variant: 'source' });
   }
   for (let n = 0; n < options.photos; n++) {
-    const i = dev ? 100_000 + n : n; // dev scenes are other seeds
+    const i = split === 'holdout' ? 200_000 + n : dev ? 100_000 + n : n; // other splits, other seeds
     const concept = `scene-${i}`;
     const name = `${concept}.jpg`;
     const scene = sceneSpec(i);

@@ -4,6 +4,7 @@
  * threshold sweep for the near tier and the cost of sharp-phash (a second decode) next to ours.
  *
  *   npx tsx bench/duplicates-eval.ts [--demo 60] [--photos 60] [--edits 8] [--sweep] [--keep <dir>]
+ *       [--split test|dev|holdout]   (holdout: run with --demo 150 --photos 150, once per method)
  *
  * Pairs: exact = identical bytes; near = same family (the same picture) but not identical bytes;
  * similar = pairs inside similar groups, counted "cross-concept" when the two show different concepts.
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
       demo: Number(values.demo),
       photos: Number(values.photos),
       editsPerSource: Number(values.edits),
-      split: values.split === 'dev' ? 'dev' : 'test',
+      split: values.split === 'dev' || values.split === 'holdout' ? values.split : 'test',
     });
     const t1 = performance.now();
     execFileSync(
