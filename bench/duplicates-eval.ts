@@ -151,6 +151,7 @@ async function main(): Promise<void> {
       sweep: { type: 'boolean' },
       keep: { type: 'string' },
       split: { type: 'string', default: 'test' },
+      'index-only': { type: 'boolean' },
     },
   });
   const work = values.keep ?? (await mkdtemp(path.join(os.tmpdir(), 'clipdex-dup-eval-')));
@@ -174,6 +175,7 @@ async function main(): Promise<void> {
     console.log(
       `eval set: ${files.length} files (${files.filter((f) => f.variant === 'source').length} sources) generated in ${((t1 - t0) / 1000).toFixed(1)} s, indexed in ${((t2 - t1) / 1000).toFixed(1)} s`,
     );
+    if (values['index-only']) return; // score later with --keep (e.g. a held-out split, once)
     const bytes = new Map<string, string>();
     for (const f of files) bytes.set(f.file, (await readFile(path.join(setDir, f.file))).toString('base64'));
     const library = await openLibrary(libDir, { readOnly: true, create: false });
