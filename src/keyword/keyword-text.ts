@@ -81,8 +81,13 @@ export function queryWords(query: string): string[] {
   return kept.length > 0 ? kept : all;
 }
 
+/** A word as an FTS5 phrase, quoted so user input is never FTS syntax. */
+export function ftsPhrase(word: string): string {
+  return `"${word.replaceAll('"', '""')}"`;
+}
+
 /** An FTS5 MATCH expression: any of the words, each quoted so user input is never FTS syntax. */
 export function matchExpression(queryTerms: readonly string[]): string | null {
   if (queryTerms.length === 0) return null;
-  return queryTerms.map((w) => `"${w.replaceAll('"', '""')}"`).join(' OR ');
+  return queryTerms.map(ftsPhrase).join(' OR ');
 }

@@ -4,7 +4,7 @@
  * answer a query by the same code.
  */
 import { EngineError } from '../errors.ts';
-import { matchExpression, queryWords } from '../keyword/keyword-text.ts';
+import { ftsPhrase, queryWords } from '../keyword/keyword-text.ts';
 import { translateSqliteError } from './database.ts';
 import { filterToSql, isEmptyFilter } from './item-filter.ts';
 import type { KeywordRepository } from './keyword.repository.ts';
@@ -23,8 +23,8 @@ export function keywordSearch(
   options: KeywordSearchOptions,
 ): KeywordHit[] {
   const { keywords } = sources;
-  const match = matchExpression(queryWords(query));
-  if (!keywords || match === null) return [];
+  const phrases = queryWords(query).map(ftsPhrase);
+  if (!keywords || phrases.length === 0) return [];
   if (!Number.isInteger(options.k) || options.k < 1 || options.k > 10_000) {
     throw new EngineError('INVALID_INPUT', 'k must be an integer from 1 to 10000');
   }
@@ -33,7 +33,7 @@ export function keywordSearch(
   const excluded = new Set(options.excludeIds ?? []);
   let rows;
   try {
-    rows = keywords.search(match, where, options.k + excluded.size, !isEmptyFilter(filter));
+    rows = keywords.search(phrases, where, options.k + excluded.size, !isEmptyFilter(filter));
   } catch (error) {
     throw translateSqliteError(error, 'keyword search');
   }

@@ -8,6 +8,7 @@ import { fileNameWords, folderWords, words, type WordSplitter } from '../keyword
 import type { PhotoMetadata } from '../metadata/photo-metadata.types.ts';
 import type { Db, Statement } from './database.ts';
 import type { ItemRow } from './item.repository.ts';
+import { bestOfAny, type Bm25Source, type RankedRow } from './keyword-top-k.ts';
 
 /** Document columns, in table order; also the names hits report in `matched`. */
 export const KEYWORD_FIELDS = [
@@ -33,7 +34,11 @@ export interface KeywordRow {
 
 export class KeywordRepository {
   private readonly remove: Statement<[number]>;
-  private readonly ranked: Statement<[string, number], KeywordRow>;
+  private readonly ranked: Statement<[string, number], RankedRow>;
+  private readonly matching: Statement<[string], number>;
+  private readonly averages: Statement<[], Buffer | undefined>;
+  /** The index as keyword-top-k.ts reads it. */
+  private readonly bm25: Bm25Source;
   private readonly passing = new Map<string, Statement<unknown[], number>>();
   private readonly insert: Statement<Record<string, string | number>>;
   private readonly captionsOf: Statement<[number], { text: string }>;
@@ -46,9 +51,23 @@ export class KeywordRepository {
   constructor(private readonly db: Db) {
     this.remove = db.prepare('DELETE FROM keyword_fts WHERE rowid = ?');
     this.ranked = db.prepare(
-      `SELECT rowid AS id, -bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}) AS score FROM keyword_fts
-       WHERE keyword_fts MATCH ? ORDER BY bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}), rowid LIMIT ?`,
+      `SELECT rowid AS id, bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}) AS bm25 FROM keyword_fts
+       WHERE keyword_fts MATCH ? ORDER BY bm25, rowid LIMIT ?`,
     );
+    this.matching = db.prepare('SELECT count(*) FROM keyword_fts WHERE keyword_fts MATCH ?').pluck() as Statement<
+      [string],
+      number
+    >;
+    // FTS5's averages record (rowid 1 of its data table): a varint row count, then token totals.
+    this.averages = db.prepare('SELECT block FROM keyword_fts_data WHERE id = 1').pluck() as Statement<
+      [],
+      Buffer | undefined
+    >;
+    this.bm25 = {
+      ranked: (expression, limit) => this.ranked.all(expression, limit),
+      count: (expression) => this.matching.get(expression) ?? 0,
+      rowCount: () => this.rowCount(),
+    };
     this.insert = db.prepare(
       `INSERT INTO keyword_fts (rowid, ${KEYWORD_FIELDS.join(', ')}) VALUES (@id, ${KEYWORD_FIELDS.map((f) => `@${f}`).join(', ')})`,
     );
@@ -76,33 +95,53 @@ export class KeywordRepository {
   }
 
   /**
-   * Best BM25 matches of a MATCH expression among items passing `where` (SQL over `items`), best
-   * first, equal scores by id. FTS5 scores every match whatever the LIMIT, so the cost is in what
-   * else each match pays: without a narrowing filter (`narrow` false: `where` only keeps the
-   * space's kinds and indexed items) FTS5 ranks alone and only the best few are checked against
-   * `items`; if too many of those fail, or a filter narrows, every match is joined to `items` by
-   * primary key before ranking (about 3× the cost at 100k items with ~7k matches).
+   * Best BM25 matches of any of `phrases` (FTS5 phrases, quoted) among items passing `where` (SQL
+   * over `items`), best first, equal scores by id. FTS5 scores every match of an expression
+   * whatever the LIMIT, so the cost is in how many matches are scored and what else each pays.
+   * Without a narrowing filter (`narrow` false: `where` only keeps the space's kinds and indexed
+   * items) FTS5 ranks alone and only the best few are checked against `items`: first the best
+   * `limit`, which several words can find without scoring every match (keyword-top-k.ts), then,
+   * if some fail `where`, the best `2 × limit + 16` by the OR query. If too many of those fail,
+   * or a filter narrows, every match is joined to `items` by primary key before ranking (about
+   * 3× the cost at 100k items with ~7k matches).
    */
   search(
-    match: string,
+    phrases: readonly string[],
     where: { sql: string; params: (string | number)[] },
     limit: number,
     narrow = true,
   ): KeywordRow[] {
+    const match = phrases.join(' OR ');
     if (!narrow) {
       const fetch = limit * 2 + 16;
-      const best = this.ranked.all(match, fetch);
-      if (best.length === 0) return [];
-      const passing = new Set(
-        this.passingStmt(where.sql).all(JSON.stringify(best.map((r) => r.id)), ...where.params),
-      );
-      const kept = best.filter((r) => passing.has(r.id));
-      if (kept.length >= limit || best.length < fetch) return kept.slice(0, limit);
+      // One read transaction: the groups' bounds and queries see one index.
+      const grouped = this.db.transaction(() => bestOfAny(this.bm25, phrases, limit))();
+      let depth = grouped ? limit : fetch;
+      let best = grouped ?? this.ranked.all(match, fetch);
+      for (;;) {
+        if (best.length === 0) return [];
+        const passing = new Set(
+          this.passingStmt(where.sql).all(JSON.stringify(best.map((r) => r.id)), ...where.params),
+        );
+        const kept = best.filter((r) => passing.has(r.id));
+        if (kept.length >= limit || best.length < depth) {
+          return kept.slice(0, limit).map((r) => ({ id: r.id, score: -r.bm25 }));
+        }
+        if (depth === fetch) break;
+        depth = fetch;
+        best = this.ranked.all(match, fetch);
+      }
     }
     const sql = `SELECT keyword_fts.rowid AS id, -bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}) AS score
       FROM keyword_fts JOIN items ON items.id = keyword_fts.rowid
       WHERE keyword_fts MATCH ? AND ${where.sql} ORDER BY bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}), keyword_fts.rowid LIMIT ?`;
     return this.db.prepare(sql).all(match, ...where.params, limit) as KeywordRow[];
+  }
+
+  /** Documents in the index, as FTS5 counts them for its IDF (its averages record; 0 when empty). */
+  rowCount(): number {
+    const block = this.averages.get();
+    return block ? readVarint(block, 0) : 0;
   }
 
   /** `SELECT id` of the listed ids (a JSON array) passing a WHERE over `items`; a few distinct WHEREs recur. */
@@ -205,4 +244,20 @@ export function photoOf(metadata: string | null): PhotoMetadata | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An SQLite/FTS5 varint at `offset`: big-endian 7-bit groups, high bit set on all but the last,
+ * a ninth byte contributing all 8 bits. Row counts stay far below 2^53.
+ */
+export function readVarint(bytes: Uint8Array, offset: number): number {
+  let value = 0;
+  for (let i = 0; i < 9; i++) {
+    const byte = bytes[offset + i];
+    if (byte === undefined) break;
+    if (i === 8) return value * 256 + byte;
+    value = value * 128 + (byte & 0x7f);
+    if ((byte & 0x80) === 0) return value;
+  }
+  return value;
 }
