@@ -37,8 +37,8 @@ export class KeywordRepository {
   private readonly ranked: Statement<[string, number], RankedRow>;
   private readonly matching: Statement<[string], number>;
   private readonly averages: Statement<[], Buffer | undefined>;
-  /** The index as keyword-top-k.ts reads it. */
-  private readonly bm25: Bm25Source;
+  /** The index as keyword-top-k.ts reads it (bm25 with BM25_WEIGHTS). */
+  readonly bm25: Bm25Source;
   private readonly passing = new Map<string, Statement<unknown[], number>>();
   private readonly insert: Statement<Record<string, string | number>>;
   private readonly captionsOf: Statement<[number], { text: string }>;
@@ -54,10 +54,9 @@ export class KeywordRepository {
       `SELECT rowid AS id, bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}) AS bm25 FROM keyword_fts
        WHERE keyword_fts MATCH ? ORDER BY bm25, rowid LIMIT ?`,
     );
-    this.matching = db.prepare('SELECT count(*) FROM keyword_fts WHERE keyword_fts MATCH ?').pluck() as Statement<
-      [string],
-      number
-    >;
+    this.matching = db
+      .prepare('SELECT count(*) FROM keyword_fts WHERE keyword_fts MATCH ?')
+      .pluck() as Statement<[string], number>;
     // FTS5's averages record (rowid 1 of its data table): a varint row count, then token totals.
     this.averages = db.prepare('SELECT block FROM keyword_fts_data WHERE id = 1').pluck() as Statement<
       [],
@@ -116,20 +115,22 @@ export class KeywordRepository {
       const fetch = limit * 2 + 16;
       // One read transaction: the groups' bounds and queries see one index.
       const grouped = this.db.transaction(() => bestOfAny(this.bm25, phrases, limit))();
-      let depth = grouped ? limit : fetch;
       let best = grouped ?? this.ranked.all(match, fetch);
-      for (;;) {
-        if (best.length === 0) return [];
+      let read = grouped ? limit : fetch;
+      for (const depth of [limit, fetch]) {
+        if (depth > read) {
+          best = this.ranked.all(match, fetch);
+          read = fetch;
+        }
+        const head = best.slice(0, depth);
+        if (head.length === 0) return [];
         const passing = new Set(
-          this.passingStmt(where.sql).all(JSON.stringify(best.map((r) => r.id)), ...where.params),
+          this.passingStmt(where.sql).all(JSON.stringify(head.map((r) => r.id)), ...where.params),
         );
-        const kept = best.filter((r) => passing.has(r.id));
-        if (kept.length >= limit || best.length < depth) {
+        const kept = head.filter((r) => passing.has(r.id));
+        if (kept.length >= limit || head.length < depth) {
           return kept.slice(0, limit).map((r) => ({ id: r.id, score: -r.bm25 }));
         }
-        if (depth === fetch) break;
-        depth = fetch;
-        best = this.ranked.all(match, fetch);
       }
     }
     const sql = `SELECT keyword_fts.rowid AS id, -bm25(keyword_fts, ${BM25_WEIGHTS.join(', ')}) AS score

@@ -502,8 +502,9 @@ export class LibraryStore implements Library {
   keywordMatches(query: string, ids: readonly number[]): Map<number, string[]> {
     this.assertOpen();
     const keywords = this.parts.repos.keywords;
+    if (!keywords || ids.length === 0) return new Map();
     const match = matchExpression(queryWords(query));
-    if (!keywords || match === null) return new Map();
+    if (match === null) return new Map();
     return this.sql('keyword matches', () => keywords.matchedFields(match, ids));
   }
   refresh(): void {
