@@ -45,6 +45,14 @@ export function openDatabase(file: string, options: OpenDatabaseOptions): Db {
 }
 
 /**
+ * A private in-memory database: scratch work that must never touch the library file, and that a
+ * read-only connection (query_only) could not do.
+ */
+export function openMemoryDatabase(): Db {
+  return new Database(':memory:');
+}
+
+/**
  * Takes an OS-level exclusive lock on `file` by holding an open `BEGIN EXCLUSIVE` transaction
  * on it (SQLite uses fcntl/LockFileEx). The kernel drops it when the process dies, even by
  * kill -9, so a crashed writer never blocks the next one, and no pid can be mistaken for a

@@ -532,6 +532,7 @@ export class LibraryStore implements Library {
           // a reader still has the database open; it stays in WAL mode, which is fine
         }
       }
+      this.parts.repos.keywords?.close();
       db.close();
       lock?.release();
     }

@@ -1,13 +1,15 @@
-// The keyword leg's grouped top-k (src/store/keyword-top-k.ts) against FTS5's own OR query on a
-// real library: same ids, same bm25 bits, same order, for queries that settle after a few groups
-// and for those that fall back; words repeated within a field, weighted metadata fields, captions,
-// deleted items, a word matching nothing, two words with one stem.
+// The keyword index's fast paths against FTS5's plain answers on a real library: the grouped
+// top-k (src/store/keyword-top-k.ts) against the OR query (same ids, same bm25 bits, same order),
+// for queries that settle after a few groups and for those that fall back; matched fields from
+// the in-memory page index against highlighting in the index itself. Words repeated within a
+// field, weighted metadata fields, captions, deleted items, a word matching nothing, two words
+// with one stem.
 import { expect } from 'chai';
 import path from 'node:path';
 import { ftsPhrase, queryWords } from '../../../src/keyword/keyword-text.ts';
 import { openDatabase, type Db } from '../../../src/store/database.ts';
 import { bestOfAny } from '../../../src/store/keyword-top-k.ts';
-import { KeywordRepository } from '../../../src/store/keyword.repository.ts';
+import { KEYWORD_FIELDS, KeywordRepository } from '../../../src/store/keyword.repository.ts';
 import type { LibraryStore } from '../../../src/store/library-store.ts';
 import type { ItemWrite } from '../../../src/store/library.types.ts';
 import { openLibrary } from '../../../src/store/open-library.ts';
@@ -83,6 +85,7 @@ describe('keyword top-k by groups (real FTS5)', function () {
     keywords = new KeywordRepository(db);
   });
   after(async () => {
+    keywords.close();
     db.close();
     await library.close();
     await removeDir(dir);
@@ -141,5 +144,36 @@ describe('keyword top-k by groups (real FTS5)', function () {
         }
       }
     }
+  });
+
+  it('matched fields from the in-memory page index equal highlighting in the index itself', () => {
+    const columns = KEYWORD_FIELDS.map(
+      (_, i) => `instr(highlight(keyword_fts, ${i}, char(1), ''), char(1)) > 0 AS c${i}`,
+    ).join(', ');
+    let fields = 0;
+    for (const query of [...queries, 'Beach', 'beaches at dusk']) {
+      const phrases = queryWords(query).map(ftsPhrase);
+      const match = phrases.join(' OR ');
+      // A page: some of the best matches, some other documents, an id that does not exist.
+      const ids = [
+        ...keywords.bm25.ranked(match, 30).map((r) => r.id),
+        ...Array.from({ length: 10 }, (_, i) => 1 + i * 97),
+        999_999,
+      ];
+      const inPlace = db
+        .prepare(
+          `SELECT rowid AS id, ${columns} FROM keyword_fts WHERE keyword_fts MATCH ? AND rowid IN (${ids.map(() => '?').join(', ')})`,
+        )
+        .all(match, ...ids) as Array<Record<string, number>>;
+      const expected = new Map(
+        inPlace.map((row) => [row.id!, KEYWORD_FIELDS.filter((_, i) => row[`c${i}`] === 1)] as const),
+      );
+      const matched = keywords.matchedFields(match, ids);
+      expect(matched, query).to.deep.equal(expected);
+      for (const list of matched.values()) fields += list.length;
+    }
+    expect(fields).to.be.greaterThan(100);
+    // The scratch rows were rolled back: the next page starts empty.
+    expect(keywords.matchedFields('"beach"', [999_999]).size).to.equal(0);
   });
 });
