@@ -3,7 +3,8 @@
  * design (one HNSW graph per modality, rewritten and hashed whole at every checkpoint; its code
  * is kept in bench/baseline/), on synthetic clustered 512-d vectors like bench/vectors.ts.
  *
- *   npx tsx bench/store-scale.ts [--n 200000] [--add 10000] [--dim 512] [--clusters 1000]
+ *   npx tsx bench/store-scale.ts [--n 200000] [--add 10000] [--dim 512] [--clusters 1000] [--bulk]
+ *                                [--generator gaussian|lowrank]
  *                                [--queries 100] [--skip-old] [--skip-rebuild] [--dir <tmp>]
  *                                [--efs 32,64,96,128] [--sqlite-cost]
  *
@@ -19,7 +20,13 @@
  * CPU seconds are process-wide (worker threads included); on a shared machine wall clock also
  * counts other programs. `--sqlite-cost` also writes the N vectors to a library whose segments
  * never seal (no graph work at all), to split the ingest CPU into SQLite and graph parts. `--efs` adds a recall/latency curve over those ef values (new design).
- * `--probe new --dir <dir>/new` re-runs only the query probe of a kept run (`--dir`);
+ * `--bulk` seals all N once at the end instead (one insertion per vector: a big library for the
+ * probes below at half the ingest CPU; its layout is compact's: chunks of at most --max-segment).
+ * `--generator lowrank` draws data whose local intrinsic dimensionality matches real embeddings
+ * (bench/intrinsic-dim.ts); the default `gaussian` is the data of every earlier run.
+ * Reuse a kept run (`--dir`): `--probe opens --dir <dir>/new [--opens 5] [--per-segment]` opens
+ * it in fresh processes (open phases, open + first query) then probes recall and latency;
+ * `--probe new --dir <dir>/new` runs the query probe alone;
  * `--probe rebuild --dir <dir>/new` only the rebuilds (they change the segment layout).
  */
 import { spawnSync } from 'node:child_process';
@@ -32,8 +39,9 @@ import { openLibrary } from '../src/store/open-library.ts';
 import { DEFAULT_HNSW } from '../src/store/meta.repository.ts';
 import { HnswIndex } from '../src/vector/hnsw-index.ts';
 import type { ModelFingerprint } from '../src/common/model-fingerprint.ts';
+import type { OpenTimings } from '../src/store/vector-segments.ts';
 import { loadGraph, saveGraph } from './baseline/hnsw-checkpoint.ts';
-import { gaussian, normaliseInto, rng } from './synthetic-random.ts';
+import { GENERATORS, makeGenerator, type GeneratorName } from './generators.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +57,11 @@ const { values } = parseArgs({
     efs: { type: 'string', default: '' },
     'sqlite-cost': { type: 'boolean', default: false },
     bulk: { type: 'boolean', default: false },
+    generator: { type: 'string', default: 'gaussian' },
+    opens: { type: 'string', default: '1' },
+    'per-segment': { type: 'boolean', default: false },
+    'open-only': { type: 'boolean', default: false },
+    'max-segment': { type: 'string' },
   },
 });
 const N = Number(values.n);
@@ -57,29 +70,14 @@ const DIM = Number(values.dim);
 const CLUSTERS = Number(values.clusters);
 const QUERIES = Number(values.queries);
 const K = 10;
-const NOISE = 2; // as bench/vectors.ts: clustered, with near-ties inside a cluster
 const SELF = fileURLToPath(import.meta.url);
 const EFS = values.efs ? values.efs.split(',').map(Number) : [];
-
-function makeCentres(): Float32Array {
-  const normal = gaussian(rng(1));
-  const centres = new Float32Array(CLUSTERS * DIM);
-  for (let i = 0; i < centres.length; i++) centres[i] = normal();
-  for (let c = 0; c < CLUSTERS; c++) normaliseInto(centres, c * DIM, DIM);
-  return centres;
+if (!GENERATORS.includes(values.generator as GeneratorName)) {
+  throw new Error(`--generator must be one of ${GENERATORS.join(', ')}`);
 }
-function sample(count: number, centres: Float32Array, seed: number): Float32Array {
-  const random = rng(seed);
-  const normal = gaussian(random);
-  const out = new Float32Array(count * DIM);
-  const sigma = NOISE / Math.sqrt(DIM);
-  for (let p = 0; p < count; p++) {
-    const c = Math.floor(random() * CLUSTERS) * DIM;
-    for (let i = 0; i < DIM; i++) out[p * DIM + i] = centres[c + i]! + sigma * normal();
-    normaliseInto(out, p * DIM, DIM);
-  }
-  return out;
-}
+// gaussian is the data of every earlier run (same seeds); lowrank matches real embeddings' LID.
+const generator = makeGenerator(values.generator as GeneratorName, { dim: DIM, clusters: CLUSTERS });
+const sample = (count: number, seed: number): Float32Array => generator.sample(count, seed);
 const row = (data: Float32Array, p: number): Float32Array => data.subarray(p * DIM, (p + 1) * DIM);
 
 function exactTopK(data: Float32Array, count: number, query: Float32Array): number[] {
@@ -148,6 +146,10 @@ function fingerprint(): ModelFingerprint {
 
 interface Probe {
   openMs: number;
+  /** The first query after open (what a user waits for beyond `openMs`). */
+  firstQueryMs: number;
+  timings?: OpenTimings;
+  perSegment?: { file: string; count: number; truth: number; found: Record<number, number> }[];
   rssBytes: number;
   p50: number;
   p99: number;
@@ -158,18 +160,21 @@ interface Probe {
 
 /** Child side: open, then time the queries; prints one JSON line. */
 async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
-  const centres = makeCentres();
-  const queries = sample(QUERIES, centres, 3);
+  const queries = sample(QUERIES, 3);
   const truth = JSON.parse(fs.readFileSync(path.join(dir, '..', 'truth.json'), 'utf8')) as number[][];
   const started = performance.now();
   let search: (q: Float32Array, ef?: number) => number[];
   let close = (): Promise<void> => Promise.resolve();
   let segments: number | undefined;
+  let timings: OpenTimings | undefined;
+  let files: { file: string; count: number }[] = [];
   if (kind === 'new') {
     const library = await openLibrary(dir, { readOnly: true });
     search = (q, ef) => library.search('image', q, { k: K, ...(ef ? { ef } : {}) }).map((h) => h.id);
     close = () => library.close();
     segments = library.info().kinds[0]!.segments.length;
+    files = library.info().kinds[0]!.segments.map((s) => ({ file: s.file, count: s.count }));
+    timings = library.openTimings;
   } else {
     const loaded = await loadGraph(dir, 'image', {
       libraryId: 'old',
@@ -180,6 +185,13 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
     search = (q, ef) => loaded.index.search(q, K, ef ?? DEFAULT_HNSW.efSearch).map((h) => h.label);
   }
   const openMs = performance.now() - started;
+  search(row(queries, 0));
+  const firstQueryMs = performance.now() - started - openMs;
+  if (values['open-only']) {
+    await close();
+    process.stdout.write(`${JSON.stringify({ openMs, firstQueryMs, timings, segments })}\n`);
+    return;
+  }
   const measure = (ef?: number): { p50: number; p99: number; recall: number } => {
     const latencies: number[] = [];
     let found = 0;
@@ -200,22 +212,57 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
   const rssBytes = process.memoryUsage().rss;
   const result: Probe = {
     openMs,
+    firstQueryMs,
+    ...(timings ? { timings } : {}),
     rssBytes,
     ...measure(),
     ...(segments === undefined ? {} : { segments }),
     ...(EFS.length > 0 ? { curve: EFS.map((ef) => ({ ef, ...measure(ef) })) } : {}),
   };
   await close();
+  if (values['per-segment'] && kind === 'new') result.perSegment = await perSegment(dir, files, queries, truth);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runProbe(kind: 'new' | 'old', dir: string): Probe {
+/**
+ * Where recall is lost: each segment loaded alone and searched for its own top-k at several ef;
+ * of the true top-k (over the whole library) that the segment holds, how many it finds.
+ */
+async function perSegment(
+  dir: string,
+  files: { file: string; count: number }[],
+  queries: Float32Array,
+  truth: number[][],
+): Promise<NonNullable<Probe['perSegment']>> {
+  const out: NonNullable<Probe['perSegment']> = [];
+  for (const { file, count } of files) {
+    const index = await HnswIndex.load(path.join(dir, 'segments', file), DIM, []);
+    let held = 0;
+    const found: Record<number, number> = {};
+    for (let q = 0; q < QUERIES; q++) held += truth[q]!.filter((id) => index.has(id)).length;
+    for (const ef of [48, 96, 192, 384]) {
+      let n = 0;
+      for (let q = 0; q < QUERIES; q++) {
+        const hits = index.search(row(queries, q), K, ef).map((h) => h.label);
+        n += truth[q]!.filter((id) => hits.includes(id)).length;
+      }
+      found[ef] = n;
+    }
+    out.push({ file, count, truth: held, found });
+  }
+  return out;
+}
+
+function runProbe(kind: 'new' | 'old', dir: string, extra: string[] = []): Probe {
   const out = spawnSync(
     process.execPath,
     [
       '--import',
       'tsx',
       SELF,
+      ...extra,
+      '--generator',
+      values.generator,
       '--probe',
       kind,
       '--dir',
@@ -243,11 +290,10 @@ async function main(): Promise<void> {
   fs.mkdirSync(base, { recursive: true });
   const newDir = path.join(base, 'new');
   const oldDir = path.join(base, 'old');
-  const centres = makeCentres();
-  const data = sample(N + ADD, centres, 2);
-  const queries = sample(QUERIES, centres, 3);
+  const data = sample(N + ADD, 2);
+  const queries = sample(QUERIES, 3);
   console.log(
-    `clipdex bench/store-scale: N=${N} (+${ADD}) × ${DIM}-d in ${CLUSTERS} clusters, ${QUERIES} queries, k=${K}, ${os.availableParallelism()} CPUs, load ${loadavg()}`,
+    `clipdex bench/store-scale: N=${N} (+${ADD}) × ${DIM}-d, ${generator.description}, ${QUERIES} queries, k=${K}, ${os.availableParallelism()} CPUs, load ${loadavg()}`,
   );
   let t = performance.now();
   const truth = Array.from({ length: QUERIES }, (_, q) => exactTopK(data, N + ADD, row(queries, q)));
@@ -303,6 +349,7 @@ async function main(): Promise<void> {
     fingerprint: fingerprint(),
     segments: {
       ...(values.bulk ? { merge: false, tailLimit: Number.MAX_SAFE_INTEGER } : {}),
+      ...(values['max-segment'] ? { maxSegment: Number(values['max-segment']) } : {}),
       onEvent: (event) =>
         events.push({
           event,
@@ -448,6 +495,47 @@ async function main(): Promise<void> {
   if (!values.dir) fs.rmSync(base, { recursive: true, force: true });
 }
 
+/**
+ * Reuse mode for a kept library (`--probe opens --dir <dir>/new [--opens 5]`): opens it read-only
+ * in `opens` fresh processes (open, then one query) and prints each open's phases and the medians;
+ * then one full probe (recall, p50/p99, the --efs curve, --per-segment).
+ */
+function opens(dir: string): void {
+  console.log(`store-scale reuse: ${dir}, ${generator.description}, load ${loadavg()}`);
+  const runs: Probe[] = [];
+  for (let i = 0; i < Number(values.opens); i++) {
+    const p = runProbe('new', dir, ['--open-only']);
+    runs.push(p);
+    const t = p.timings!;
+    console.log(
+      `  open ${p.openMs.toFixed(0)} ms (+ first query ${p.firstQueryMs.toFixed(1)} ms): manifest ${t.manifest.toFixed(1)}, segment loads ${t.loads.toFixed(0)} wall [${t.segments
+        .map((s) => `${s.count}: check ${s.check.toFixed(1)} read ${s.read.toFixed(0)} labels ${s.labels.toFixed(0)}`)
+        .join('; ')}], install ${t.install.toFixed(0)}, replay ${t.replay.toFixed(1)}, count ${t.count.toFixed(0)}; ${p.segments} segments`,
+    );
+  }
+  const med = (xs: number[]): number => percentile(xs, 0.5);
+  console.log(
+    `  median open ${med(runs.map((r) => r.openMs)).toFixed(0)} ms, open + first query ${med(runs.map((r) => r.openMs + r.firstQueryMs)).toFixed(0)} ms`,
+  );
+  const full = runProbe('new', dir, values['per-segment'] ? ['--per-segment'] : []);
+  console.log(
+    `  recall@10 ${full.recall.toFixed(3)}, p50 ${full.p50.toFixed(2)} ms, p99 ${full.p99.toFixed(2)} ms (ef ${DEFAULT_HNSW.efSearch}), RSS ${mb(full.rssBytes)}`,
+  );
+  for (const point of full.curve ?? []) {
+    console.log(
+      `  ef ${point.ef}: recall@10 ${point.recall.toFixed(3)}, p50 ${point.p50.toFixed(2)} ms, p99 ${point.p99.toFixed(2)} ms`,
+    );
+  }
+  for (const s of full.perSegment ?? []) {
+    console.log(
+      `  segment ${s.file} (${s.count}): holds ${s.truth} true hits; finds ${Object.entries(s.found)
+        .map(([ef, n]) => `${n} at ef ${ef}`)
+        .join(', ')}`,
+    );
+  }
+  console.log(`  load average at the end: ${loadavg()}`);
+}
+
 /** `library compact` (a rebuild from SQLite) with one worker, then one per core: seconds each. */
 async function rebuild(dir: string): Promise<[number, number]> {
   const times: number[] = [];
@@ -466,5 +554,6 @@ async function rebuild(dir: string): Promise<[number, number]> {
 }
 
 if (values.probe === 'new' || values.probe === 'old') await probe(values.probe, values.dir!);
+else if (values.probe === 'opens') opens(values.dir!);
 else if (values.probe === 'rebuild') await rebuild(values.dir!);
 else await main();

@@ -37,7 +37,13 @@ import type {
 } from './library.types.ts';
 import type { LibraryMeta } from './meta.repository.ts';
 import type { MetaRepository } from './meta.repository.ts';
-import { KINDS, type GraphRecovery, type KindInfo, type VectorSegments } from './vector-segments.ts';
+import {
+  KINDS,
+  type GraphRecovery,
+  type KindInfo,
+  type OpenTimings,
+  type VectorSegments,
+} from './vector-segments.ts';
 import type { PhashRepository } from './phash.repository.ts';
 import type { NeighbourRepository } from './neighbour.repository.ts';
 import type { ItmFeatureRepository } from './itm-feature.repository.ts';
@@ -124,6 +130,11 @@ export class LibraryStore implements Library {
     this.readOnly = parts.lock === undefined;
     this.recovery = parts.recovery;
     this.warnings = parts.warnings;
+  }
+
+  /** Where opening spent its time, phase by phase (benches, diagnostics). */
+  get openTimings(): OpenTimings {
+    return this.parts.segments.openTimings;
   }
 
   get isOpen(): boolean {

@@ -315,6 +315,8 @@ export interface OpenLibraryOptions {
     readonly tailLimit?: number;
     readonly mergeFactor?: number;
     readonly purgeRatio?: number;
+    /** Merges never grow a segment past this many vectors. */
+    readonly maxSegment?: number;
     readonly workers?: number;
     readonly merge?: boolean;
     /** Called at each step of seals and merges (crash tests time their kills with it). */

@@ -62,6 +62,12 @@ export interface SegmentOptions {
   readonly mergeFactor: number;
   /** Purge a segment when more than this share of it is deleted. */
   readonly purgeRatio: number;
+  /**
+   * Merges never grow a segment past this many vectors (rebuilds split at it too). Big libraries
+   * are then several segments of about this size, which open in parallel and each hold fewer
+   * near-neighbours to lose; searches fan out over one more graph per `maxSegment` vectors.
+   */
+  readonly maxSegment: number;
   /** Worker threads for seals, merges and rebuilds (default: one per core). */
   readonly workers?: number;
   /** Merge in the background (off for tests that need a fixed layout). */
@@ -80,6 +86,7 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
   tailLimit: 8192,
   mergeFactor: 4,
   purgeRatio: 0.2,
+  maxSegment: 262_144,
   merge: true,
 };
 
@@ -90,7 +97,6 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
 const INLINE_BUILD_LIMIT = 256;
 /** Bigger builds are split over the workers (parallel rebuilds). */
 const PARALLEL_BUILD_MIN = 32_768;
-const MAX_SEGMENT_BUILD = 262_144;
 /** Segments smaller than this share the bottom merge tier. */
 const TIER_BASE = 2048;
 
@@ -136,6 +142,18 @@ export interface KindInfo {
   readonly bytes: number;
 }
 
+/** Where an open's time went (ms), for benches and diagnostics. */
+export interface OpenTimings {
+  manifest: number;
+  /** Wall time of all segment loads together (they run concurrently). */
+  loads: number;
+  segments: { file: string; count: number; check: number; read: number; labels: number }[];
+  install: number;
+  replay: number;
+  /** Comparing live counts with SQLite. */
+  count: number;
+}
+
 export interface StoreDeps {
   readonly dir: string;
   readonly dbFile: string;
@@ -167,6 +185,8 @@ export class VectorSegments {
   private backgroundError: unknown;
   private closed = false;
   private readonly pool: SegmentPool;
+  /** How the open went, phase by phase. */
+  openTimings: OpenTimings = { manifest: 0, loads: 0, segments: [], install: 0, replay: 0, count: 0 };
 
   private constructor(
     private readonly deps: StoreDeps,
@@ -189,11 +209,20 @@ export class VectorSegments {
     deps: StoreDeps,
   ): Promise<{ segments: VectorSegments; recovery: GraphRecovery[]; warnings: string[] }> {
     const { dir, identity, readOnly } = deps;
+    let clock = performance.now();
+    const lap = (): number => {
+      const now = performance.now();
+      const ms = now - clock;
+      clock = now;
+      return ms;
+    };
     const segDir = segmentsDir(dir);
     if (!readOnly) fs.mkdirSync(segDir, { recursive: true });
     const read = readManifest(dir, identity);
     const manifest = read.ok ? read.manifest : undefined;
     const set = new VectorSegments(deps, manifest);
+    const timings = set.openTimings;
+    timings.manifest = lap();
     if (read.ok) set.stamp = read.stamp;
     const reasons: Record<ItemKind, string[]> = { image: [], text: [] };
     if (!read.ok && !read.missing) for (const kind of KINDS) reasons[kind].push(read.reason);
@@ -210,16 +239,19 @@ export class VectorSegments {
     const loaded = await Promise.all(
       (manifest?.segments ?? []).map(async (entry) => ({
         entry,
-        outcome: await loadSegment(segDir, entry, identity.dim),
+        outcome: await loadSegment(segDir, entry, identity.dim, timings),
       })),
     );
+    timings.loads = lap();
     for (const { entry, outcome } of loaded) {
       if (outcome.ok) set.install(entry.kind, outcome.segment);
       else reasons[entry.kind].push(`segment ${entry.file}: ${outcome.reason}`);
     }
     if (!readOnly) removeLeftovers(dir, new Set(loaded.filter((l) => l.outcome.ok).map((l) => l.entry.file)));
+    timings.install = lap();
 
     const replayed = set.catchUp();
+    timings.replay = lap();
     const mark = manifest?.mark ?? 0;
     for (const kind of KINDS) {
       // Vectors the dropped segments held (rows at or below the mark) come back from SQLite;
@@ -231,6 +263,7 @@ export class VectorSegments {
         }
       }
     }
+    timings.count = lap();
     const warnings: string[] = [];
     const recovery: GraphRecovery[] = KINDS.map((kind) => {
       if (reasons[kind].length === 0) return { kind, action: 'loaded', replayed: replayed[kind] };
@@ -641,7 +674,7 @@ export class VectorSegments {
     const chunks =
       base || labels.length < PARALLEL_BUILD_MIN
         ? 1
-        : Math.max(workers, Math.ceil(labels.length / MAX_SEGMENT_BUILD));
+        : Math.max(workers, Math.ceil(labels.length / this.deps.options.maxSegment));
     const per = Math.ceil(labels.length / chunks);
     const dim = this.deps.identity.dim;
     const jobs: BuildJob[] = [];
@@ -707,28 +740,26 @@ export class VectorSegments {
 
   /**
    * Purge first: a segment more than `purgeRatio` deleted is rebuilt from SQLite without them.
-   * Otherwise, with the segments by live size s1 ≥ s2 ≥ …, the first j whose smaller segments
-   * together hold at least s_j / mergeFactor merges them into s_j (which the merge builds on,
-   * so only the smaller ones' vectors are inserted again). Sizes then fall geometrically and a
-   * kind keeps a handful of segments (searches fan out over each), while a vector is
-   * re-inserted only about log_(1+mergeFactor)(N / seal size) times. Tiny segments (a checkpoint
-   * of a few items) are merged together once `mergeFactor` of them exist.
+   * Otherwise, with the segments below `maxSegment` by live size s1 ≥ s2 ≥ …, the first j whose
+   * smaller segments together hold at least s_j / mergeFactor merges them into s_j (which the
+   * merge builds on, so only the smaller ones' vectors are inserted again), as many of them,
+   * largest first, as keep the result within `maxSegment`. Sizes then fall geometrically and a
+   * kind keeps a handful of segments besides the full ones, while a vector is re-inserted only
+   * about log_(1+mergeFactor)(maxSegment / seal size) times. Tiny segments (a checkpoint of a
+   * few items) are merged together once `mergeFactor` of them exist.
    */
   private pickMerge(): { kind: ItemKind; sources: Holder[] } | undefined {
-    const { mergeFactor, purgeRatio } = this.deps.options;
+    const { mergeFactor, purgeRatio, maxSegment } = this.deps.options;
     for (const kind of KINDS) {
       const segs = this.kinds[kind].segments;
       const purge = segs.find((h) => h.segment!.index.deleted > purgeRatio * h.segment!.count);
       if (purge) return { kind, sources: [purge] };
-      const live = (h: Holder): number => h.segment!.index.size;
-      const sorted = [...segs].sort((a, b) => live(b) - live(a) || a.id - b.id);
-      let below = sorted.reduce((n, h) => n + live(h), 0);
-      for (let j = 0; j < sorted.length - 1; j++) {
-        below -= live(sorted[j]!);
-        if (below * mergeFactor >= live(sorted[j]!)) return { kind, sources: sorted.slice(j) };
-      }
-      const tiny = sorted.filter((h) => live(h) <= TIER_BASE);
-      if (tiny.length >= mergeFactor) return { kind, sources: tiny };
+      const picked = pickSources(
+        segs.map((h) => ({ id: h.id, live: h.segment!.index.size })),
+        mergeFactor,
+        maxSegment,
+      );
+      if (picked) return { kind, sources: picked.map((id) => segs.find((h) => h.id === id)!) };
     }
     return undefined;
   }
@@ -905,6 +936,37 @@ export class VectorSegments {
 }
 
 /**
+ * The merge policy on sizes alone (see pickMerge): holder ids of the segments to merge, the
+ * first being the target, or undefined. Exported for tests.
+ */
+export function pickSources(
+  segments: readonly { readonly id: number; readonly live: number }[],
+  mergeFactor: number,
+  maxSegment: number,
+): number[] | undefined {
+  const open = segments
+    .filter((s) => s.live < maxSegment)
+    .sort((a, b) => b.live - a.live || a.id - b.id);
+  let below = open.reduce((n, s) => n + s.live, 0);
+  for (let j = 0; j < open.length - 1; j++) {
+    const target = open[j]!;
+    below -= target.live;
+    if (below * mergeFactor < target.live) continue;
+    let total = target.live;
+    const sources = [target.id];
+    for (const s of open.slice(j + 1)) {
+      if (total + s.live > maxSegment) continue;
+      total += s.live;
+      sources.push(s.id);
+    }
+    if (sources.length > 1) return sources;
+  }
+  const tiny = open.filter((s) => s.live <= TIER_BASE);
+  if (tiny.length >= mergeFactor) return tiny.map((s) => s.id);
+  return undefined;
+}
+
+/**
  * Search depth of one segment: `ef` for the largest, less for smaller ones, by the square root of
  * their share (at least half of `ef`, and never under k). A segment holding a fraction f of the
  * vectors holds about f·k of the true top k, and a shallower search finds those: on
@@ -921,10 +983,17 @@ type SegmentLoad =
   { readonly ok: true; readonly segment: Segment } | { readonly ok: false; readonly reason: string };
 
 /** Loads one segment after the cheap check: size and sampled-block hash match the manifest. */
-async function loadSegment(segDir: string, entry: SegmentEntry, dim: number): Promise<SegmentLoad> {
+async function loadSegment(
+  segDir: string,
+  entry: SegmentEntry,
+  dim: number,
+  timings?: OpenTimings,
+): Promise<SegmentLoad> {
   const file = path.join(segDir, entry.file);
   try {
+    const started = performance.now();
     const { bytes, quick } = quickHash(file);
+    const checked = performance.now();
     if (bytes !== entry.bytes) {
       return {
         ok: false,
@@ -938,6 +1007,13 @@ async function loadSegment(segDir: string, entry: SegmentEntry, dim: number): Pr
       };
     }
     const index = await HnswIndex.load(file, dim, entry.deleted);
+    timings?.segments.push({
+      file: entry.file,
+      count: entry.count,
+      check: checked - started,
+      read: index.loadTimings.read,
+      labels: index.loadTimings.labels,
+    });
     if (index.slots !== entry.count) {
       return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };
     }
