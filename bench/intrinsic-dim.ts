@@ -25,7 +25,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundledModelDir } from '../src/model/bundled-model.ts';
 import { loadModel } from '../src/model/load-model.ts';
-import { GENERATORS, LOWRANK_DEFAULTS, makeGenerator, type GeneratorName } from './generators.ts';
+import { GENERATORS, LOWRANK_DEFAULTS, makeGenerator } from './generators.ts';
 
 const { values } = parseArgs({
   options: {
@@ -184,9 +184,9 @@ async function realSets(): Promise<{ name: string; rows: Float32Array[]; note: s
       .flatMap((l) => (JSON.parse(l) as { captions: string[] }).captions);
     const vocab = Object.keys(
       (
-        JSON.parse(
-          fs.readFileSync(path.join(bundledModelDir(), 'tokenizer.json'), 'utf8'),
-        ) as { model: { vocab: Record<string, number> } }
+        JSON.parse(fs.readFileSync(path.join(bundledModelDir(), 'tokenizer.json'), 'utf8')) as {
+          model: { vocab: Record<string, number> };
+        }
       ).model.vocab,
     ).filter((w) => /^[a-z]{3,}$/.test(w));
     const texts = [...new Set([...demo, ...captions, ...vocab.map((w) => `an emoji of ${w}`)])];
@@ -236,12 +236,16 @@ async function main(): Promise<void> {
       const rows = Array.from({ length: Math.min(n, Math.max(SAMPLES, 1000)) }, (_, i) =>
         Math.floor((i * n) / Math.min(n, Math.max(SAMPLES, 1000))),
       );
-      print(`${set.name} (${set.rows[0]!.length}-d)`, measure(stack(set.rows), n, set.rows[0]!.length, rows), set.note);
+      print(
+        `${set.name} (${set.rows[0]!.length}-d)`,
+        measure(stack(set.rows), n, set.rows[0]!.length, rows),
+        set.note,
+      );
     }
   }
   for (const name of GENERATORS) {
     if (!sources.includes(name)) continue;
-    const generator = makeGenerator(name as GeneratorName, {
+    const generator = makeGenerator(name, {
       dim: DIM,
       clusters: Number(values.clusters),
       rank: Number(values.rank),

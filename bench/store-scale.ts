@@ -220,7 +220,8 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
     ...(EFS.length > 0 ? { curve: EFS.map((ef) => ({ ef, ...measure(ef) })) } : {}),
   };
   await close();
-  if (values['per-segment'] && kind === 'new') result.perSegment = await perSegment(dir, files, queries, truth);
+  if (values['per-segment'] && kind === 'new')
+    {result.perSegment = await perSegment(dir, files, queries, truth);}
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -509,8 +510,13 @@ function opens(dir: string): void {
     const t = p.timings!;
     console.log(
       `  open ${p.openMs.toFixed(0)} ms (+ first query ${p.firstQueryMs.toFixed(1)} ms): manifest ${t.manifest.toFixed(1)}, segment loads ${t.loads.toFixed(0)} wall [${t.segments
-        .map((s) => `${s.count}: check ${s.check.toFixed(1)} read ${s.read.toFixed(0)} labels ${s.labels.toFixed(0)}`)
-        .join('; ')}], install ${t.install.toFixed(0)}, replay ${t.replay.toFixed(1)}, count ${t.count.toFixed(0)}; ${p.segments} segments`,
+        .map(
+          (s) =>
+            `${s.count}: check ${s.check.toFixed(1)} read ${s.read.toFixed(0)} labels ${s.labels.toFixed(0)} (${s.from})`,
+        )
+        .join(
+          '; ',
+        )}], install ${t.install.toFixed(0)}, replay ${t.replay.toFixed(1)}, count ${t.count.toFixed(0)}; ${p.segments} segments`,
     );
   }
   const med = (xs: number[]): number => percentile(xs, 0.5);

@@ -37,6 +37,14 @@ export async function run(args: LibraryVerifyArgs, ctx: CommandContext): Promise
       } else if (digest.sha256 !== segment.sha256) {
         problems.push(`${name}: contents differ from the sha256 recorded when it was sealed`);
       } else if (!digest.complete) problems.push(`${name}: the HNSW layout is incomplete`);
+      if (segment.labelList) {
+        const list = await fullDigest(segment.labelList.file).catch(() => undefined);
+        if (list?.sha256 !== segment.labelList.sha256) {
+          problems.push(
+            `${path.basename(segment.labelList.file)}: label list missing or changed since it was sealed`,
+          );
+        }
+      }
       const stale = segment.labels.filter(
         (id) => library.getVector(id) === undefined || library.getItem(id)?.status !== 'indexed',
       );

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { EngineError, fromFsError } from '../errors.ts';
 import { HnswIndex } from '../vector/hnsw-index.ts';
 import { openDatabase } from './database.ts';
-import { fsyncPath, fullDigest, quickHash } from './segment-files.ts';
+import { fsyncPath, fullDigest, quickHash, writeLabelList } from './segment-files.ts';
+import { labelsFileName } from './segment-manifest.ts';
 import { VectorRepository } from './vector.repository.ts';
 
 export interface BuildJob {
@@ -41,6 +42,10 @@ export interface BaseSegment {
 }
 
 export interface BuiltSegment {
+  /** Every label in the file, live or deleted, ascending: the label list beside it. */
+  readonly allLabels: Uint32Array;
+  /** sha256 of the label list file. */
+  readonly labelsSha256: string;
   /** Labels added to the graph (a label without a live vector in SQLite is left out). */
   readonly labels: Int32Array;
   /** Slots in the file, live or deleted (the base's slots plus the added labels). */
@@ -86,8 +91,13 @@ export async function buildSegment(job: BuildJob): Promise<BuiltSegment> {
       db.close();
     }
   }
-  const tmp = `${job.file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const suffix = `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmp = `${job.file}${suffix}`;
+  const labelsFile = labelsFileName(job.file);
   try {
+    // The label list first: a segment file in place always has its list beside it.
+    const allLabels = index.allLabels();
+    const labelsSha256 = await writeLabelList(labelsFile, allLabels, suffix);
     await index.save(tmp);
     await fsyncPath(tmp);
     const { sha256, complete } = await fullDigest(tmp);
@@ -101,6 +111,8 @@ export async function buildSegment(job: BuildJob): Promise<BuiltSegment> {
     await fs.rename(tmp, job.file);
     await fsyncPath(path.dirname(job.file));
     return {
+      allLabels,
+      labelsSha256,
       labels: Int32Array.from(added),
       slots: index.slots,
       deleted: Int32Array.from(index.deletedLabels()),
@@ -110,6 +122,7 @@ export async function buildSegment(job: BuildJob): Promise<BuiltSegment> {
     };
   } catch (error) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
+    await fs.rm(labelsFile, { force: true }).catch(() => undefined);
     if (error instanceof EngineError) throw error;
     throw fromFsError(error, `cannot save the ${job.what} HNSW graph segment in ${path.dirname(job.file)}`);
   }

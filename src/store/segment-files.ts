@@ -64,6 +64,30 @@ export function quickHash(file: string): { bytes: number; quick: string } {
   }
 }
 
+export function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Writes a segment's label list (uint32, this machine's byte order: little-endian everywhere
+ * clipdex runs) to `file` via a temp file, fsynced and renamed; returns its sha256. The caller
+ * fsyncs the directory before a manifest names it.
+ */
+export async function writeLabelList(file: string, labels: Uint32Array, suffix: string): Promise<string> {
+  const bytes = Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength);
+  const tmp = `${file}${suffix}`;
+  try {
+    await fs.writeFile(tmp, bytes);
+    await fsyncPath(tmp);
+    const sha256 = sha256Of(bytes);
+    await fs.rename(tmp, file);
+    return sha256;
+  } catch (error) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
 /** One full read: size, sha256 and whether hnswlib's layout ends exactly at the last byte. */
 export async function fullDigest(
   file: string,

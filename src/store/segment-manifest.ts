@@ -36,6 +36,11 @@ export interface SegmentEntry {
   readonly sha256: string;
   /** Labels whose copy in this segment is stale (deleted, or re-embedded elsewhere). */
   readonly deleted: readonly number[];
+  /**
+   * sha256 of the segment's label list (`labelsFileName`), when it has one: every label in the
+   * graph, ascending, as little-endian uint32. Opening reads it instead of asking the graph.
+   */
+  readonly labels?: string;
 }
 
 /** A problem opening met and repaired, kept so `library info` can show it later. */
@@ -121,4 +126,9 @@ export async function writeManifest(libraryDir: string, manifest: Manifest): Pro
 
 export function segmentFileName(kind: ItemKind, id: number): string {
   return `${kind}-${String(id).padStart(6, '0')}.hnsw`;
+}
+
+/** The label list written beside a segment file (a path or a name). */
+export function labelsFileName(segmentFile: string): string {
+  return segmentFile.replace(/\.hnsw$/, '.labels');
 }

@@ -89,6 +89,8 @@ export class SegmentPool {
       worker.unref();
       if (reply.ok) {
         pending.resolve({
+          allLabels: reply.allLabels,
+          labelsSha256: reply.labelsSha256,
           labels: reply.labels,
           slots: reply.slots,
           deleted: reply.deleted,

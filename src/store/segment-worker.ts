@@ -11,6 +11,8 @@ export type WorkerReply =
   | {
       readonly id: number;
       readonly ok: true;
+      readonly allLabels: Uint32Array;
+      readonly labelsSha256: string;
       readonly labels: Int32Array;
       readonly slots: number;
       readonly deleted: Int32Array;
@@ -26,7 +28,11 @@ if (port) {
     buildSegment(job).then(
       (built) => {
         const reply: WorkerReply = { id: job.id, ok: true, ...built };
-        port.postMessage(reply, [built.labels.buffer as ArrayBuffer, built.deleted.buffer as ArrayBuffer]);
+        port.postMessage(reply, [
+          built.labels.buffer as ArrayBuffer,
+          built.deleted.buffer as ArrayBuffer,
+          built.allLabels.buffer as ArrayBuffer,
+        ]);
       },
       (error: unknown) => {
         const reply: WorkerReply = {

@@ -24,8 +24,9 @@ import { ExactTail } from './exact-tail.ts';
 import type { ItemKind } from './library.types.ts';
 import type { HnswParams, MetaRepository } from './meta.repository.ts';
 import { buildSegment, type BaseSegment, type BuildJob, type BuiltSegment } from './segment-build.ts';
-import { quickHash } from './segment-files.ts';
+import { fsyncPath, quickHash, sha256Of, writeLabelList } from './segment-files.ts';
 import {
+  labelsFileName,
   manifestStamp,
   readManifest,
   segmentFileName,
@@ -107,6 +108,11 @@ interface Segment {
   readonly bytes: number;
   readonly quick: string;
   readonly sha256: string;
+  /**
+   * sha256 of the label list beside the file. Absent for segments sealed before lists existed
+   * until a writer opens the library and adds one.
+   */
+  labelsSha256?: string;
   readonly index: HnswIndex;
   readonly deleted: number[];
 }
@@ -147,7 +153,15 @@ export interface OpenTimings {
   manifest: number;
   /** Wall time of all segment loads together (they run concurrently). */
   loads: number;
-  segments: { file: string; count: number; check: number; read: number; labels: number }[];
+  segments: {
+    file: string;
+    count: number;
+    check: number;
+    read: number;
+    labels: number;
+    /** Where the labels came from: the list beside the file, or the graph itself. */
+    from: 'list' | 'graph';
+  }[];
   install: number;
   replay: number;
   /** Comparing live counts with SQLite. */
@@ -247,7 +261,10 @@ export class VectorSegments {
       if (outcome.ok) set.install(entry.kind, outcome.segment);
       else reasons[entry.kind].push(`segment ${entry.file}: ${outcome.reason}`);
     }
-    if (!readOnly) removeLeftovers(dir, new Set(loaded.filter((l) => l.outcome.ok).map((l) => l.entry.file)));
+    if (!readOnly) {
+      removeLeftovers(dir, new Set(loaded.filter((l) => l.outcome.ok).map((l) => l.entry.file)));
+      await set.addLabelLists();
+    }
     timings.install = lap();
 
     const replayed = set.catchUp();
@@ -275,6 +292,36 @@ export class VectorSegments {
       return { kind, action: 'rebuilt', reason, replayed: replayed[kind] };
     });
     return { segments: set, recovery, warnings };
+  }
+
+  /**
+   * Segments sealed before label lists existed get one now (a new file beside the sealed one,
+   * which stays untouched), so later opens need not ask hnswlib for every label. The manifest
+   * that records them is saved by the open's checkpoint. A write that fails only leaves the
+   * segment without a list.
+   */
+  private async addLabelLists(): Promise<void> {
+    const segDir = segmentsDir(this.deps.dir);
+    let added = 0;
+    for (const kind of KINDS) {
+      for (const { segment } of this.kinds[kind].segments) {
+        if (segment!.labelsSha256) continue;
+        try {
+          const file = path.join(segDir, labelsFileName(segment!.file));
+          segment!.labelsSha256 = await writeLabelList(
+            file,
+            segment!.index.allLabels(),
+            `.tmp-${process.pid}`,
+          );
+          added++;
+        } catch {
+          // no list: opens stay as slow as before
+        }
+      }
+    }
+    if (added === 0) return;
+    await fsyncPath(segDir).catch(() => undefined);
+    this.dirty = true;
   }
 
   /** Live vectors of a kind across tail and segments. */
@@ -414,7 +461,8 @@ export class VectorSegments {
     this.dirty = true;
     await this.saveManifest();
     for (const h of old.segments) {
-      fs.rmSync(path.join(segmentsDir(this.deps.dir), h.segment!.file), { force: true });
+      for (const file of segmentPaths(segmentsDir(this.deps.dir), h.segment!.file))
+        {fs.rmSync(file, { force: true });}
     }
   }
 
@@ -446,12 +494,27 @@ export class VectorSegments {
   }
 
   /** Full check of every segment file against its recorded sha256 and layout. */
-  entries(): { kind: ItemKind; file: string; sha256: string; bytes: number; labels: number[] }[] {
+  entries(): {
+    kind: ItemKind;
+    file: string;
+    sha256: string;
+    bytes: number;
+    labels: number[];
+    labelList?: { file: string; sha256: string };
+  }[] {
     return KINDS.flatMap((kind) =>
       this.kinds[kind].segments.map(({ segment: s }) => ({
         kind,
         file: path.join(segmentsDir(this.deps.dir), s!.file),
         sha256: s!.sha256,
+        ...(s!.labelsSha256
+          ? {
+              labelList: {
+                file: path.join(segmentsDir(this.deps.dir), labelsFileName(s!.file)),
+                sha256: s!.labelsSha256,
+              },
+            }
+          : {}),
         bytes: s!.bytes,
         labels: s!.index.liveLabels(),
       })),
@@ -709,12 +772,12 @@ export class VectorSegments {
       try {
         segments.push(await toSegment(jobs[i]!, b.value, dim));
       } catch (error) {
-        await removeFiles(jobs.map((j) => j.file));
+        await removeFiles(jobs.flatMap((j) => segmentPaths('', j.file)));
         throw error;
       }
     }
     if (failed) {
-      await removeFiles(jobs.map((j) => j.file));
+      await removeFiles(jobs.flatMap((j) => segmentPaths('', j.file)));
       throw failed.reason;
     }
     return segments;
@@ -788,7 +851,7 @@ export class VectorSegments {
     const built = base && labels.length === 0 ? [] : await this.buildMany(kind, labels, undefined, base);
     this.emit('merge-built');
     if (this.closed || sources.some((h) => !st.segments.includes(h))) {
-      await removeFiles(built.map((s) => path.join(segmentsDir(this.deps.dir), s.file)));
+      await removeFiles(built.flatMap((s) => segmentPaths(segmentsDir(this.deps.dir), s.file)));
       return;
     }
     const dropped = built.length === 0 && baseHolder ? sources.filter((h) => h !== baseHolder) : sources;
@@ -807,7 +870,7 @@ export class VectorSegments {
     }
     this.dirty = true;
     await this.saveManifest();
-    await removeFiles(dropped.map((h) => path.join(segmentsDir(this.deps.dir), h.segment!.file)));
+    await removeFiles(dropped.flatMap((h) => segmentPaths(segmentsDir(this.deps.dir), h.segment!.file)));
   }
 
   private async stopMerging(): Promise<void> {
@@ -844,6 +907,7 @@ export class VectorSegments {
         bytes: s!.bytes,
         quick: s!.quick,
         sha256: s!.sha256,
+        ...(s!.labelsSha256 ? { labels: s!.labelsSha256 } : {}),
         deleted: [...s!.deleted],
       })),
     );
@@ -944,9 +1008,7 @@ export function pickSources(
   mergeFactor: number,
   maxSegment: number,
 ): number[] | undefined {
-  const open = segments
-    .filter((s) => s.live < maxSegment)
-    .sort((a, b) => b.live - a.live || a.id - b.id);
+  const open = segments.filter((s) => s.live < maxSegment).sort((a, b) => b.live - a.live || a.id - b.id);
   let below = open.reduce((n, s) => n + s.live, 0);
   for (let j = 0; j < open.length - 1; j++) {
     const target = open[j]!;
@@ -1006,13 +1068,22 @@ async function loadSegment(
         reason: 'contents do not match the manifest (overwritten, or from another library)',
       };
     }
-    const index = await HnswIndex.load(file, dim, entry.deleted);
+    const labels = readLabelList(path.join(segDir, labelsFileName(entry.file)), entry.labels);
+    let index: HnswIndex;
+    try {
+      index = await HnswIndex.load(file, dim, entry.deleted, labels);
+    } catch (error) {
+      // A list that disagrees with its graph is only a lost shortcut: the graph is the truth.
+      if (!labels) throw error;
+      index = await HnswIndex.load(file, dim, entry.deleted);
+    }
     timings?.segments.push({
       file: entry.file,
       count: entry.count,
       check: checked - started,
       read: index.loadTimings.read,
       labels: index.loadTimings.labels,
+      from: labels ? 'list' : 'graph',
     });
     if (index.slots !== entry.count) {
       return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };
@@ -1026,6 +1097,7 @@ async function loadSegment(
         bytes,
         quick,
         sha256: entry.sha256,
+        ...(labels && entry.labels ? { labelsSha256: entry.labels } : {}),
         index,
         deleted: [...entry.deleted],
       },
@@ -1041,7 +1113,7 @@ async function loadSegment(
 
 async function toSegment(job: BuildJob, built: BuiltSegment, dim: number): Promise<Segment> {
   const deleted = Array.from(built.deleted);
-  const index = await HnswIndex.load(job.file, dim, deleted);
+  const index = await HnswIndex.load(job.file, dim, deleted, built.allLabels);
   const id = Number(/-(\d+)\.hnsw$/.exec(job.file)?.[1]);
   return {
     id,
@@ -1050,9 +1122,32 @@ async function toSegment(job: BuildJob, built: BuiltSegment, dim: number): Promi
     bytes: built.bytes,
     quick: built.quick,
     sha256: built.sha256,
+    labelsSha256: built.labelsSha256,
     index,
     deleted,
   };
+}
+
+/**
+ * A segment's label list when it matches the sha256 the manifest recorded; otherwise undefined
+ * (missing, damaged, or a segment sealed before lists existed) and the graph is asked instead.
+ */
+function readLabelList(file: string, sha256: string | undefined): Uint32Array | undefined {
+  if (!sha256) return undefined;
+  try {
+    const bytes = fs.readFileSync(file);
+    if (bytes.length % 4 !== 0 || sha256Of(bytes) !== sha256) return undefined;
+    // Copied into an aligned buffer: a small file's Buffer may sit at any offset of a pool.
+    return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A segment's files: the graph and its label list. */
+function segmentPaths(segDir: string, file: string): string[] {
+  const graph = segDir ? path.join(segDir, file) : file;
+  return [graph, labelsFileName(graph)];
 }
 
 async function removeFiles(files: readonly string[]): Promise<void> {
@@ -1070,8 +1165,10 @@ function removeLeftovers(dir: string, keep: ReadonlySet<string>): void {
     }
   }
   const segDir = path.join(dir, SEGMENTS_DIR);
+  const kept = new Set([...keep].flatMap((file) => [file, labelsFileName(file)]));
   for (const name of fs.readdirSync(segDir)) {
-    if (name === 'manifest.json' || keep.has(name)) continue;
-    if (/\.tmp-/.test(name) || /\.hnsw$/.test(name)) fs.rmSync(path.join(segDir, name), { force: true });
+    if (name === 'manifest.json' || kept.has(name)) continue;
+    if (/\.tmp-/.test(name) || /\.(hnsw|labels)$/.test(name))
+      {fs.rmSync(path.join(segDir, name), { force: true });}
   }
 }

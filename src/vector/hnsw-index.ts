@@ -22,6 +22,8 @@ export interface HnswOptions {
 const ABSENT = 0;
 const LIVE = 1;
 const DELETED = 2;
+/** Labels of a saved label list checked against the graph on load. */
+const LABEL_SAMPLES = 16;
 
 export class HnswIndex implements VectorIndex {
   private states = new Uint8Array(1024);
@@ -47,8 +49,19 @@ export class HnswIndex implements VectorIndex {
     return new HnswIndex(graph, options.dim);
   }
 
-  /** Reads a graph written by save(); `deleted` is the list saved beside it. */
-  static async load(file: string, dim: number, deleted: readonly number[]): Promise<HnswIndex> {
+  /**
+   * Reads a graph written by save(); `deleted` is the list saved beside it. `labels`, when given,
+   * are the graph's labels as saved beside it (allLabels()): hnswlib-node lists a graph's labels
+   * one JS value at a time, about 0.4 µs each on the main thread, so a big graph's open is
+   * faster without asking it. A list whose length or sampled labels disagree with the graph
+   * is refused (INDEX_CORRUPT); callers then load without it.
+   */
+  static async load(
+    file: string,
+    dim: number,
+    deleted: readonly number[],
+    labels?: Uint32Array,
+  ): Promise<HnswIndex> {
     const graph = new HierarchicalNSW('cosine', dim);
     const started = performance.now();
     try {
@@ -69,7 +82,25 @@ export class HnswIndex implements VectorIndex {
     }
     const read = performance.now();
     const index = new HnswIndex(graph, dim);
-    for (const label of graph.getIdsList()) index.setState(label, LIVE);
+    if (labels) {
+      if (labels.length !== graph.getCurrentCount()) {
+        throw new EngineError(
+          'INDEX_CORRUPT',
+          `HNSW graph ${file} holds ${graph.getCurrentCount()} labels, its label list ${labels.length}`,
+        );
+      }
+      for (let i = 0; i < LABEL_SAMPLES && labels.length > 0; i++) {
+        const label = labels[Math.floor((i * labels.length) / LABEL_SAMPLES)]!;
+        try {
+          graph.getPoint(label);
+        } catch {
+          throw new EngineError('INDEX_CORRUPT', `HNSW graph ${file} lacks label ${label} of its label list`);
+        }
+      }
+      index.setLiveAll(labels);
+    } else {
+      for (const label of graph.getIdsList()) index.setState(label, LIVE);
+    }
     for (const label of deleted) {
       if (index.state(label) !== LIVE) {
         throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
@@ -141,6 +172,15 @@ export class HnswIndex implements VectorIndex {
     return result.neighbors.map((label, i) => ({ label, distance: result.distances[i]! }));
   }
 
+  /** Every label in the graph, live or deleted, ascending (what load() may be given back). */
+  allLabels(): Uint32Array {
+    const out = new Uint32Array(this.liveCount + this.deletedCount);
+    let n = 0;
+    for (let label = 0; label < this.states.length; label++)
+      {if (this.states[label] !== ABSENT) out[n++] = label;}
+    return out;
+  }
+
   /** Labels searches can return. */
   liveLabels(): number[] {
     const out: number[] = [];
@@ -176,6 +216,19 @@ export class HnswIndex implements VectorIndex {
 
   private assertMutable(): void {
     if (this.saving) throw new EngineError('INTERNAL', 'HNSW graph is being saved; changes must wait');
+  }
+
+  /** Marks a fresh index's labels live in one pass (load with a label list). */
+  private setLiveAll(labels: Uint32Array): void {
+    let max = 0;
+    for (let i = 0; i < labels.length; i++) if (labels[i]! > max) max = labels[i]!;
+    if (max >= this.states.length) this.states = new Uint8Array(max + 1);
+    let live = 0;
+    for (let i = 0; i < labels.length; i++) {
+      if (this.states[labels[i]!] === ABSENT) live++;
+      this.states[labels[i]!] = LIVE;
+    }
+    this.liveCount = live;
   }
 
   private state(label: number): number {

@@ -41,6 +41,29 @@ describe('HnswIndex on real hnswlib files', function () {
     expect([again.size, again.slots]).to.deep.equal([1100, 1100]);
   });
 
+  it('loads with a saved label list, and refuses one that disagrees with the graph', async () => {
+    const index = HnswIndex.create({ dim: DIM, m: 8, efConstruction: 50 });
+    for (let i = 10; i < 300; i++) index.add(i, unitVector(i));
+    index.remove(12);
+    const file = path.join(dir, 'g.hnsw');
+    await index.save(file);
+    const labels = index.allLabels();
+    expect(labels.length).to.equal(290);
+    expect(labels[0]).to.equal(10);
+    const loaded = await HnswIndex.load(file, DIM, [12], labels);
+    expect([loaded.size, loaded.deleted, loaded.slots]).to.deep.equal([289, 1, 290]);
+    expect(loaded.search(unitVector(77), 1, 50)[0]?.label).to.equal(77);
+    expect(loaded.has(12)).to.equal(false);
+    const short = labels.slice(1);
+    let error: unknown;
+    await HnswIndex.load(file, DIM, [], short).catch((e: unknown) => (error = e));
+    expect(error).to.have.property('code', 'INDEX_CORRUPT');
+    const wrong = labels.map((l) => l + 1000);
+    error = undefined;
+    await HnswIndex.load(file, DIM, [], wrong).catch((e: unknown) => (error = e));
+    expect(error).to.have.property('code', 'INDEX_CORRUPT');
+  });
+
   it('recognises complete graph files and rejects truncated or padded ones', async () => {
     const index = HnswIndex.create({ dim: DIM, m: 8, efConstruction: 50 });
     for (let i = 0; i < 300; i++) index.add(i, unitVector(i));
