@@ -25,8 +25,10 @@
  * `--generator lowrank` draws data whose local intrinsic dimensionality matches real embeddings
  * (bench/intrinsic-dim.ts); the default `gaussian` is the data of every earlier run.
  * Reuse a kept run (`--dir`): `--probe opens --dir <dir>/new [--opens 5] [--per-segment]` opens
- * it in fresh processes (open phases, open + first query) then probes recall and latency;
- * `--probe new --dir <dir>/new` runs the query probe alone;
+ * it in fresh processes (open phases, open + first query) then probes recall and latency
+ * (`--open-only`: opens alone);
+ * `--probe new --dir <dir>/new` runs the query probe alone; `--probe lists --dir <dir>/new` adds
+ * label lists to a library sealed before they existed (a writer open, merges off);
  * `--probe rebuild --dir <dir>/new` only the rebuilds (they change the segment layout).
  */
 import { spawnSync } from 'node:child_process';
@@ -220,8 +222,9 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
     ...(EFS.length > 0 ? { curve: EFS.map((ef) => ({ ef, ...measure(ef) })) } : {}),
   };
   await close();
-  if (values['per-segment'] && kind === 'new')
-    {result.perSegment = await perSegment(dir, files, queries, truth);}
+  if (values['per-segment'] && kind === 'new') {
+    result.perSegment = await perSegment(dir, files, queries, truth);
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -523,6 +526,7 @@ function opens(dir: string): void {
   console.log(
     `  median open ${med(runs.map((r) => r.openMs)).toFixed(0)} ms, open + first query ${med(runs.map((r) => r.openMs + r.firstQueryMs)).toFixed(0)} ms`,
   );
+  if (values['open-only']) return;
   const full = runProbe('new', dir, values['per-segment'] ? ['--per-segment'] : []);
   console.log(
     `  recall@10 ${full.recall.toFixed(3)}, p50 ${full.p50.toFixed(2)} ms, p99 ${full.p99.toFixed(2)} ms (ef ${DEFAULT_HNSW.efSearch}), RSS ${mb(full.rssBytes)}`,
@@ -561,5 +565,11 @@ async function rebuild(dir: string): Promise<[number, number]> {
 
 if (values.probe === 'new' || values.probe === 'old') await probe(values.probe, values.dir!);
 else if (values.probe === 'opens') opens(values.dir!);
-else if (values.probe === 'rebuild') await rebuild(values.dir!);
+else if (values.probe === 'lists') {
+  // A writer open adds label lists to segments sealed before they existed (merges off: the
+  // layout stays as it is).
+  const library = await openLibrary(values.dir!, { segments: { merge: false } });
+  await library.close();
+  console.log(`label lists added in ${values.dir!}`);
+} else if (values.probe === 'rebuild') await rebuild(values.dir!);
 else await main();

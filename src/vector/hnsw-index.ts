@@ -89,8 +89,11 @@ export class HnswIndex implements VectorIndex {
           `HNSW graph ${file} holds ${graph.getCurrentCount()} labels, its label list ${labels.length}`,
         );
       }
+      // hnswlib cannot read back a deleted point, so only live labels are sampled.
+      const gone = new Set(deleted);
       for (let i = 0; i < LABEL_SAMPLES && labels.length > 0; i++) {
         const label = labels[Math.floor((i * labels.length) / LABEL_SAMPLES)]!;
+        if (gone.has(label)) continue;
         try {
           graph.getPoint(label);
         } catch {
@@ -176,8 +179,9 @@ export class HnswIndex implements VectorIndex {
   allLabels(): Uint32Array {
     const out = new Uint32Array(this.liveCount + this.deletedCount);
     let n = 0;
-    for (let label = 0; label < this.states.length; label++)
-      {if (this.states[label] !== ABSENT) out[n++] = label;}
+    for (let label = 0; label < this.states.length; label++) {
+      if (this.states[label] !== ABSENT) out[n++] = label;
+    }
     return out;
   }
 

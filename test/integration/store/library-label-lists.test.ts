@@ -131,6 +131,10 @@ describe('library store: segment label lists', function () {
     await twoSegments(dir);
     const library = await openLibrary(dir, { segments: { mergeFactor: 2 } });
     try {
+      // Merges are considered after a seal: one more item and a checkpoint.
+      const rootId = library.listRoots()[0]!.id;
+      library.write({ items: [imageWrite(rootId, 900)] });
+      await library.checkpoint();
       await library.idle();
       expect(library.info().kinds[0]!.segments).to.have.length(1);
     } finally {
