@@ -87,7 +87,8 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
   tailLimit: 8192,
   mergeFactor: 4,
   purgeRatio: 0.2,
-  maxSegment: 262_144,
+  // Off until measured at 1M (bench/store-scale.ts): the cap trades query fan-out for open time.
+  maxSegment: Number.POSITIVE_INFINITY,
   merge: true,
 };
 
@@ -98,6 +99,8 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
 const INLINE_BUILD_LIMIT = 256;
 /** Bigger builds are split over the workers (parallel rebuilds). */
 const PARALLEL_BUILD_MIN = 32_768;
+/** Parallel builds split into chunks of at most this many vectors (and at most `maxSegment`). */
+const MAX_SEGMENT_BUILD = 262_144;
 /** Segments smaller than this share the bottom merge tier. */
 const TIER_BASE = 2048;
 
@@ -461,8 +464,9 @@ export class VectorSegments {
     this.dirty = true;
     await this.saveManifest();
     for (const h of old.segments) {
-      for (const file of segmentPaths(segmentsDir(this.deps.dir), h.segment!.file))
-        {fs.rmSync(file, { force: true });}
+      for (const file of segmentPaths(segmentsDir(this.deps.dir), h.segment!.file)) {
+        fs.rmSync(file, { force: true });
+      }
     }
   }
 
@@ -737,7 +741,10 @@ export class VectorSegments {
     const chunks =
       base || labels.length < PARALLEL_BUILD_MIN
         ? 1
-        : Math.max(workers, Math.ceil(labels.length / this.deps.options.maxSegment));
+        : Math.max(
+            workers,
+            Math.ceil(labels.length / Math.min(MAX_SEGMENT_BUILD, this.deps.options.maxSegment)),
+          );
     const per = Math.ceil(labels.length / chunks);
     const dim = this.deps.identity.dim;
     const jobs: BuildJob[] = [];
@@ -1168,7 +1175,8 @@ function removeLeftovers(dir: string, keep: ReadonlySet<string>): void {
   const kept = new Set([...keep].flatMap((file) => [file, labelsFileName(file)]));
   for (const name of fs.readdirSync(segDir)) {
     if (name === 'manifest.json' || kept.has(name)) continue;
-    if (/\.tmp-/.test(name) || /\.(hnsw|labels)$/.test(name))
-      {fs.rmSync(path.join(segDir, name), { force: true });}
+    if (/\.tmp-/.test(name) || /\.(hnsw|labels)$/.test(name)) {
+      fs.rmSync(path.join(segDir, name), { force: true });
+    }
   }
 }
