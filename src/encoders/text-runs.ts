@@ -9,6 +9,8 @@
  * full padding): against one
  * run padded to the longest, runs cut this way encode ViT-B/32 text 2.7× faster at 2 threads and
  * the bundled model's 4.7× faster at 1 thread; a run cost of 16 was best of 8/16/32/64 on both.
+ * The server's micro-batches gain too: 25 demo queries on ViT-B/32 at 2 threads 139 ms instead of
+ * 252, 31 on the bundled model 3.9 ms instead of 5.7 (load average 9–11).
  */
 
 /** Token-equivalents one extra run costs (see above). */
