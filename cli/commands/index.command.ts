@@ -3,7 +3,8 @@
  * manifests to a library, doing only what changed since the last run. Exits 0 when the run
  * finished, even if some files failed (they are listed); non-zero only if it could not run.
  */
-import { linkImages, linkUnlinked } from '../../src/duplicates/neighbour-links.ts';
+import { linkImages, linkUnlinkedParallel } from '../../src/duplicates/neighbour-links.ts';
+import { NeighbourPool } from '../../src/duplicates/neighbour-pool.ts';
 import { availableCpus } from '../../src/encoders/cpu-topology.ts';
 import type { ThreadChoice } from '../../src/encoders/thread-calibration.ts';
 import { openLibrary } from '../../src/store/open-library.ts';
@@ -87,7 +88,16 @@ async function indexRun(args: IndexArgs, ctx: CommandContext): Promise<void> {
           ...(tagSet ? { tag: (v: Float32Array) => tagVector(v, tagSet) } : {}),
           neighbours: {
             link: (ids: readonly number[]) => linkImages(library, ids),
-            linkRemaining: () => linkUnlinked(library),
+            // Thousands of unlinked images (a library indexed before pairs were stored): on
+            // worker threads, each with its own read-only view of the library.
+            linkRemaining: async () => {
+              const neighbourPool = new NeighbourPool(library.dir);
+              try {
+                return await linkUnlinkedParallel(library, neighbourPool);
+              } finally {
+                await neighbourPool.close();
+              }
+            },
           },
         },
         {

@@ -30,11 +30,11 @@ export type IndexModel = Pick<ClipModel, 'text' | 'image' | 'preprocessor' | 'it
   readonly tag?: (vector: Float32Array) => TagScore[];
   /**
    * Keeps duplicate groups current (src/duplicates/neighbour-links.ts): `link` stores the close
-   * neighbours of images just written, `linkRemaining` those of images no run linked yet. Both
-   * return the number of k-NN queries they ran.
+   * neighbours of images just written, `linkRemaining` those of images no run linked yet (all of
+   * an older library's: worth worker threads). Both return the number of k-NN queries they ran.
    */
   readonly neighbours?: {
     readonly link: (imageIds: readonly number[]) => number;
-    readonly linkRemaining: () => number;
+    readonly linkRemaining: () => number | Promise<number>;
   };
 };

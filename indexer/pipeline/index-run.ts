@@ -152,7 +152,7 @@ export async function runIndex(
       counter.deleted += ids.length;
     }
     // Images written before neighbour pairs were stored (or by other writers) are linked once.
-    if (model.neighbours) stats.neighbourQueries += model.neighbours.linkRemaining();
+    if (model.neighbours) stats.neighbourQueries += await model.neighbours.linkRemaining();
   }
   await writer.checkpoint();
   const finalState = interrupted ? 'interrupted' : 'finished';
