@@ -45,7 +45,6 @@ export class KeywordRepository {
   private readonly insert: Statement<Record<string, string | number>>;
   private readonly captionsOf: Statement<[number], { text: string }>;
   private readonly imagesOf: Statement<[number], { image_id: number }>;
-  private readonly documents: Statement<[string], Record<string, string | number>>;
   private readonly itemRow: Statement<
     [number],
     Pick<ItemRow, 'id' | 'kind' | 'uri' | 'text' | 'metadata' | 'status'>
@@ -77,9 +76,6 @@ export class KeywordRepository {
       `SELECT items.text AS text FROM pairs JOIN items ON items.id = pairs.text_id WHERE pairs.image_id = ? AND items.status <> 'deleted' AND items.text IS NOT NULL ORDER BY items.id LIMIT 50`,
     );
     this.imagesOf = db.prepare('SELECT image_id FROM pairs WHERE text_id = ?');
-    this.documents = db.prepare<[string], Record<string, string | number>>(
-      `SELECT rowid AS id, ${KEYWORD_FIELDS.join(', ')} FROM keyword_fts WHERE rowid IN (SELECT value FROM json_each(?))`,
-    );
     this.itemRow = db.prepare('SELECT id, kind, uri, text, metadata, status FROM items WHERE id = ?');
   }
 
@@ -166,7 +162,7 @@ export class KeywordRepository {
 
   /**
    * Which fields of each item the expression matched (FTS5 highlight markers), for explaining hits.
-   * The page's documents are copied into an in-memory FTS5 table made by keyword_fts's own CREATE
+   * The page's documents (FTS5's stored text) are copied into an in-memory FTS5 table made by keyword_fts's own CREATE
    * (same columns, same tokenizer), highlighted there, and rolled back: the same instances as in
    * the library's index, at a cost set by the page rather than by how many documents hold the
    * words (highlighting in the index itself seeks every word's doclist once per hit: ~1 ms for a
@@ -178,7 +174,7 @@ export class KeywordRepository {
     const page = this.pageIndex();
     let rows: Array<Record<string, number>>;
     if (page) {
-      const documents = this.documents.all(JSON.stringify(ids));
+      const documents = page.documents.all(JSON.stringify(ids));
       page.begin.run();
       try {
         for (const document of documents) page.insert.run(document);
@@ -215,11 +211,21 @@ export class KeywordRepository {
       .pluck()
       .get() as string | undefined;
     const own = create?.replace(/^(CREATE VIRTUAL TABLE\s+)"?keyword_fts"?(\s)/i, '$1page_fts$2');
-    if (own === undefined || own === create) return (this.page = null); // unknown schema: highlight in place
+    // FTS5 keeps a table's text in keyword_fts_content (id, c0…c7, in column order): read by primary
+    // key it costs a fifth of asking keyword_fts for the same rows (one xFilter per rowid).
+    const stored = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'keyword_fts_content'")
+      .get();
+    // Unknown schema (or no stored text): highlight in place.
+    if (own === undefined || own === create || stored === undefined) return (this.page = null);
+    const documents = this.db.prepare<[string], Record<string, string | number>>(
+      `SELECT id, ${KEYWORD_FIELDS.map((f, i) => `c${i} AS ${f}`).join(', ')} FROM keyword_fts_content WHERE id IN (SELECT value FROM json_each(?))`,
+    );
     const db = openMemoryDatabase();
     db.exec(own);
     this.page = {
       db,
+      documents,
       begin: db.prepare('BEGIN'),
       rollback: db.prepare('ROLLBACK'),
       insert: db.prepare(
@@ -255,6 +261,8 @@ export class KeywordRepository {
 
 interface PageIndex {
   readonly db: Db;
+  /** The stored text of listed ids (a JSON array), one field per column, from the library's connection. */
+  readonly documents: Statement<[string], Record<string, string | number>>;
   readonly begin: Statement<[]>;
   readonly rollback: Statement<[]>;
   readonly insert: Statement<Record<string, string | number>>;
