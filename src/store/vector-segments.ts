@@ -598,12 +598,16 @@ export class VectorSegments {
   }
 
   private place(st: KindState, label: number, holder: number): void {
+    this.reserveLoc(st, label);
+    st.loc[label] = holder;
+  }
+
+  private reserveLoc(st: KindState, label: number): void {
     if (label >= st.loc.length) {
       const grown = new Int32Array(Math.max(st.loc.length * 2, label + 1));
       grown.set(st.loc);
       st.loc = grown;
     }
-    st.loc[label] = holder;
   }
 
   private find(st: KindState, id: number): Holder | undefined {
@@ -638,15 +642,20 @@ export class VectorSegments {
     const st = this.kinds[kind];
     const holder = this.holder({ segment });
     st.segments.push(holder);
-    for (const label of segment.index.liveLabels()) {
+    // Runs once per label on every open: typed arrays, and the location array grown once.
+    const labels = segment.index.liveLabelArray();
+    if (labels.length > 0) this.reserveLoc(st, labels[labels.length - 1]!); // ascending: the last is the largest
+    const loc = st.loc;
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i]!;
       // A label live in two places means the files disagree with each other: trust neither copy
       // beyond the first; reconcile() and replay put the truth back.
-      if (this.at(st, label) !== 0) {
+      if (loc[label] !== 0) {
         segment.index.remove(label);
         segment.deleted.push(label);
         continue;
       }
-      this.place(st, label, holder.id);
+      loc[label] = holder.id;
     }
     return holder;
   }

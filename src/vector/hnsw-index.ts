@@ -185,6 +185,15 @@ export class HnswIndex implements VectorIndex {
     return out;
   }
 
+  /** Labels searches can return, ascending, as a typed array. */
+  liveLabelArray(): Uint32Array {
+    const out = new Uint32Array(this.liveCount);
+    const states = this.states;
+    let n = 0;
+    for (let label = 0; label < states.length; label++) if (states[label] === LIVE) out[n++] = label;
+    return out;
+  }
+
   /** Labels searches can return. */
   liveLabels(): number[] {
     const out: number[] = [];
