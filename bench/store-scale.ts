@@ -151,7 +151,14 @@ interface Probe {
   /** The first query after open (what a user waits for beyond `openMs`). */
   firstQueryMs: number;
   timings?: OpenTimings;
-  perSegment?: { file: string; count: number; truth: number; found: Record<number, number> }[];
+  perSegment?: {
+    file: string;
+    count: number;
+    truth: number;
+    found: Record<number, number>;
+    /** p50 ms of this segment's search alone (raw HnswIndex, no store), per ef. */
+    p50: Record<number, number>;
+  }[];
   rssBytes: number;
   p50: number;
   p99: number;
@@ -170,12 +177,16 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
   let segments: number | undefined;
   let timings: OpenTimings | undefined;
   let files: { file: string; count: number }[] = [];
+  let describeLayout = (): void => undefined;
   if (kind === 'new') {
     const library = await openLibrary(dir, { readOnly: true });
     search = (q, ef) => library.search('image', q, { k: K, ...(ef ? { ef } : {}) }).map((h) => h.id);
     close = () => library.close();
-    segments = library.info().kinds[0]!.segments.length;
-    files = library.info().kinds[0]!.segments.map((s) => ({ file: s.file, count: s.count }));
+    // After the open is timed: info() counts rows in SQLite.
+    describeLayout = () => {
+      segments = library.info().kinds[0]!.segments.length;
+      files = library.info().kinds[0]!.segments.map((s) => ({ file: s.file, count: s.count }));
+    };
     timings = library.openTimings;
   } else {
     const loaded = await loadGraph(dir, 'image', {
@@ -189,6 +200,7 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
   const openMs = performance.now() - started;
   search(row(queries, 0));
   const firstQueryMs = performance.now() - started - openMs;
+  describeLayout();
   if (values['open-only']) {
     await close();
     process.stdout.write(`${JSON.stringify({ openMs, firstQueryMs, timings, segments })}\n`);
@@ -243,16 +255,22 @@ async function perSegment(
     const index = await HnswIndex.load(path.join(dir, 'segments', file), DIM, []);
     let held = 0;
     const found: Record<number, number> = {};
+    const p50: Record<number, number> = {};
     for (let q = 0; q < QUERIES; q++) held += truth[q]!.filter((id) => index.has(id)).length;
-    for (const ef of [48, 96, 192, 384]) {
+    for (const ef of [24, 32, 48, 96, 192, 384]) {
       let n = 0;
+      const latencies: number[] = [];
+      for (let q = 0; q < QUERIES; q++) index.search(row(queries, q), K, ef); // warm-up
       for (let q = 0; q < QUERIES; q++) {
+        const t = performance.now();
         const hits = index.search(row(queries, q), K, ef).map((h) => h.label);
+        latencies.push(performance.now() - t);
         n += truth[q]!.filter((id) => hits.includes(id)).length;
       }
       found[ef] = n;
+      p50[ef] = percentile(latencies, 0.5);
     }
-    out.push({ file, count, truth: held, found });
+    out.push({ file, count, truth: held, found, p50 });
   }
   return out;
 }
@@ -512,7 +530,7 @@ function opens(dir: string): void {
     runs.push(p);
     const t = p.timings!;
     console.log(
-      `  open ${p.openMs.toFixed(0)} ms (+ first query ${p.firstQueryMs.toFixed(1)} ms): manifest ${t.manifest.toFixed(1)}, segment loads ${t.loads.toFixed(0)} wall [${t.segments
+      `  open ${p.openMs.toFixed(0)} ms (+ first query ${p.firstQueryMs.toFixed(1)} ms): database ${t.database.toFixed(0)}, manifest ${t.manifest.toFixed(1)}, segment loads ${t.loads.toFixed(0)} wall [${t.segments
         .map(
           (s) =>
             `${s.count}: check ${s.check.toFixed(1)} read ${s.read.toFixed(0)} labels ${s.labels.toFixed(0)} (${s.from})`,
@@ -539,7 +557,7 @@ function opens(dir: string): void {
   for (const s of full.perSegment ?? []) {
     console.log(
       `  segment ${s.file} (${s.count}): holds ${s.truth} true hits; finds ${Object.entries(s.found)
-        .map(([ef, n]) => `${n} at ef ${ef}`)
+        .map(([ef, n]) => `${n} at ef ${ef} (p50 ${s.p50[Number(ef)]!.toFixed(2)} ms)`)
         .join(', ')}`,
     );
   }

@@ -34,6 +34,7 @@ export { DATABASE_FILE };
  * try { library.write({ items }); await library.checkpoint(); } finally { await library.close(); }
  */
 export async function openLibrary(dir: string, options: OpenLibraryOptions = {}): Promise<LibraryStore> {
+  const started = performance.now();
   const readOnly = options.readOnly ?? false;
   const create = options.create ?? !readOnly;
   const root = path.resolve(dir);
@@ -56,6 +57,7 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
     const keywords = new KeywordRepository(db);
     if (!readOnly) keywords.ensureBuilt();
     const identity = { libraryId: meta.libraryId, modelId: meta.fingerprint.id, dim: meta.dim };
+    const database = performance.now() - started;
     const { segments, recovery, warnings } = await VectorSegments.open({
       dir: root,
       dbFile,
@@ -66,6 +68,7 @@ export async function openLibrary(dir: string, options: OpenLibraryOptions = {})
       readOnly,
       options: { ...DEFAULT_SEGMENT_OPTIONS, ...definedOnly(options.segments) },
     });
+    segments.openTimings.database = database;
     const schemaVersion =
       (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
     const library = new LibraryStore({

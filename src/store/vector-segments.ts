@@ -153,6 +153,8 @@ export interface KindInfo {
 
 /** Where an open's time went (ms), for benches and diagnostics. */
 export interface OpenTimings {
+  /** openLibrary's steps before the segments (database, schema, model record). */
+  database: number;
   manifest: number;
   /** Wall time of all segment loads together (they run concurrently). */
   loads: number;
@@ -203,7 +205,15 @@ export class VectorSegments {
   private closed = false;
   private readonly pool: SegmentPool;
   /** How the open went, phase by phase. */
-  openTimings: OpenTimings = { manifest: 0, loads: 0, segments: [], install: 0, replay: 0, count: 0 };
+  openTimings: OpenTimings = {
+    database: 0,
+    manifest: 0,
+    loads: 0,
+    segments: [],
+    install: 0,
+    replay: 0,
+    count: 0,
+  };
 
   private constructor(
     private readonly deps: StoreDeps,
