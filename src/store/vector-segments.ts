@@ -87,11 +87,12 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
   tailLimit: 8192,
   mergeFactor: 4,
   purgeRatio: 0.2,
-  // Off by default. Measured at 1M on 2 cores (bench/store-scale.ts, 4 × 250k + 10k): open 1.3 s
-  // (reads run in parallel; 2.0 s one at a time) and recall@10 at ef 96 0.959 against 0.686 for
-  // one 860k segment on the Gaussian data, but p50 2.4–3.6 ms at ef 96: each segment searched
-  // costs about 0.06 ms fixed (the query crosses N-API as a JS array) plus its walk (~0.4 ms).
-  maxSegment: Number.POSITIVE_INFINITY,
+  // Measured at 1M, 512-d, 2 cores (bench/store-scale.ts, LID like real embeddings, load ~1):
+  // two segments of 510k + 500k open in 1.15 s (their reads overlap; 2.04 s one after the other,
+  // about what a single 1M segment's read costs) and search in p50 0.90 ms at ef 96 (recall@10
+  // 0.983; 0.993 at ef 112, p50 0.94 ms). Four of 250k opened in 1.3 s, but each segment searched
+  // costs ~0.06 ms fixed (the query crosses N-API) plus its walk: p50 2.4 ms (load 8).
+  maxSegment: 524_288,
   merge: true,
 };
 
