@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { availableCpus } from '../src/encoders/cpu-topology.ts';
 import { bundledModelDir } from '../src/model/bundled-model.ts';
 import { loadModel } from '../src/model/load-model.ts';
+import { cosine } from '../src/vector/vector-math.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,17 +60,6 @@ const equalityTexts = [
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const cosine = (a: Float32Array, b: Float32Array): number => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  a.forEach((x, i) => {
-    dot += x * b[i]!;
-    na += x * x;
-    nb += b[i]! * b[i]!;
-  });
-  return dot / Math.sqrt(na * nb);
 };
 const load = () =>
   os

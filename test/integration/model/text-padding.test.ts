@@ -7,19 +7,8 @@ import { expect } from 'chai';
 import type { LoadedClipModel } from '../../../src/model/clip-model.ts';
 import { bundledModelDir } from '../../../src/model/bundled-model.ts';
 import { loadModel } from '../../../src/model/load-model.ts';
+import { cosine } from '../../../src/vector/vector-math.ts';
 import { FIXTURES } from './model-test-dirs.ts';
-
-const cosine = (a: Float32Array, b: Float32Array) => {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  a.forEach((x, i) => {
-    dot += x * b[i]!;
-    na += x * x;
-    nb += b[i]! * b[i]!;
-  });
-  return dot / Math.sqrt(na * nb);
-};
 
 describe('text padding trimmed to the run (bundled model)', () => {
   let trimmed: LoadedClipModel;
