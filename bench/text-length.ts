@@ -8,12 +8,18 @@
  * 2. Text-query encode p50, interleaved, over the demo captions: defaults (threads calibrated now,
  *    not read from a cache), 1 thread with the same trimmed code, and 1 thread fully padded, with
  *    both ratios (the issue's ≤ 0.6 goal is read against the first: same code, 1 thread).
+ *    Then the same two (defaults, 1 thread trimmed) again with each configuration in its own
+ *    process, `--rounds` times in rotating order (ratios paired by round). A process holds one
+ *    model as a server does; in the interleaved loop, four sessions' ORT worker pools share the
+ *    process and the idle workers of one spin on the core the next session needs (see
+ *    bench/memory-bound.ts: the text tower alone scales 0.55-0.6 at 2 threads on a quiet machine).
  * 3. Caption batches of 64 at the default threads: texts/s fully padded against trimmed runs.
  *
- *   npx tsx bench/text-length.ts [--queries 300] [--batches 6] [--repeats 3] [--model <dir>]
+ *   npx tsx bench/text-length.ts [--queries 300] [--batches 6] [--repeats 3] [--rounds 3] [--model <dir>]
  *
  * Prints the CPU count, the load average and the CPU this process got while timing queries.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +34,9 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '300' },
     batches: { type: 'string', default: '6' },
     repeats: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
     model: { type: 'string', multiple: true },
+    child: { type: 'string' },
   },
 });
 const REPO = path.join(import.meta.dirname, '..');
@@ -66,6 +74,43 @@ const load = () =>
     .loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
+
+/** One configuration in its own process: p50 of the same query sequence as the interleaved loop. */
+interface ChildSpec {
+  readonly dir: string;
+  readonly threads: number;
+  readonly queries: number;
+}
+
+async function isolatedChild(spec: ChildSpec): Promise<void> {
+  const model = await loadModel(spec.dir, { device: 'cpu', itm: false, threads: spec.threads });
+  try {
+    const times: number[] = [];
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    for (let i = 0; i < spec.queries + 20; i++) {
+      const start = performance.now();
+      await model.text.encodeOne(captions[(i * 7) % captions.length]!);
+      if (i >= 20) times.push(performance.now() - start);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const got = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
+    console.log(`RESULT ${JSON.stringify({ p50: median(times), got })}`);
+  } finally {
+    await model.close();
+  }
+}
+
+function runIsolated(spec: ChildSpec): { p50: number; got: number } {
+  const out = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', import.meta.filename, '--child', JSON.stringify(spec)],
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  const line = /RESULT (.+)/.exec(out.stdout)?.[1];
+  if (out.status !== 0 || !line) throw new Error(`isolated run failed: ${out.stderr || out.stdout}`);
+  return JSON.parse(line) as { p50: number; got: number };
+}
 
 async function benchModel(dir: string): Promise<void> {
   const open = (extra: object) => loadModel(dir, { device: 'cpu', itm: false, ...extra });
@@ -135,6 +180,40 @@ async function benchModel(dir: string): Promise<void> {
         `defaults ÷ 1 thread padded (before trimming): ${(d / p50.get('1 thread, padded')!).toFixed(2)}   (goal ≤ 0.6)`,
     );
 
+    // 2b. The same two readings, each configuration in its own process (one model per process, as
+    // in `clipdex serve`), rounds in rotating order. Defaults = the thread count calibrated above.
+    const isolated = [
+      ['defaults', t.threads],
+      ['1 thread, trimmed', 1],
+    ] as const;
+    const rounds = Number(values.rounds);
+    const runs = isolated.map(() => [] as { p50: number; got: number }[]);
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < isolated.length; k++) {
+        const j = (k + round) % isolated.length;
+        runs[j]!.push(runIsolated({ dir, threads: isolated[j]![1], queries }));
+      }
+    }
+    console.log(
+      `text-query encode p50, each configuration in its own process, ${rounds} rounds (load ${load()}):`,
+    );
+    for (const [j, [name, threads]] of isolated.entries()) {
+      const rs = runs[j]!;
+      console.log(
+        `  ${`${name} (${threads})`.padEnd(22)} ${median(rs.map((r) => r.p50))
+          .toFixed(3)
+          .padStart(
+            8,
+          )} ms  (rounds ${rs.map((r) => r.p50.toFixed(2)).join(' ')}; CPU/wall ${rs.map((r) => r.got.toFixed(2)).join(' ')})`,
+      );
+    }
+    const ratios = runs[0]!.map((r, k) => r.p50 / runs[1]![k]!.p50);
+    console.log(
+      `  defaults ÷ 1 thread trimmed, isolated: ${median(ratios).toFixed(2)} (rounds ${ratios
+        .map((r) => r.toFixed(2))
+        .join(' ')}; interleaved above: ${(d / p50.get('1 thread, trimmed')!).toFixed(2)})   (goal ≤ 0.6)`,
+    );
+
     // 3. Caption batches of 64 at the default threads.
     let seed = 7;
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -166,4 +245,5 @@ async function benchModel(dir: string): Promise<void> {
   }
 }
 
-for (const dir of models) await benchModel(path.resolve(dir));
+if (values.child) await isolatedChild(JSON.parse(values.child) as ChildSpec);
+else for (const dir of models) await benchModel(path.resolve(dir));

@@ -40,6 +40,11 @@ export interface OnnxSessionOptions {
    * CPUs, e.g. decode workers while indexing: a spinning thread burns the core they need.
    */
   readonly spinning?: boolean;
+  /**
+   * Extra ORT session config entries (`session.dynamic_block_base`, …), for benches that try a
+   * knob before it is adopted; keys are ORT's dotted names, values strings.
+   */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** The ONNX Runtime version, part of a calibration's key (a new runtime may scale differently). */
@@ -98,15 +103,15 @@ export class OnnxSession {
     const request = options.device ?? 'auto';
     if (request === 'auto') {
       if (!cudaProviderInstalled()) {
-        const session = await create(file, 'cpu', threads, spinning);
+        const session = await create(file, 'cpu', threads, spinning, options.config);
         return new OnnxSession(session, file, 'cpu', 'auto: CUDA provider not installed, using CPU', threads);
       }
       try {
-        const session = await create(file, 'cuda', threads, spinning);
+        const session = await create(file, 'cuda', threads, spinning, options.config);
         return new OnnxSession(session, file, 'cuda', undefined, threads);
       } catch (error) {
         if (error instanceof EngineError && error.code !== 'PROVIDER_UNAVAILABLE') throw error;
-        const session = await create(file, 'cpu', threads, spinning);
+        const session = await create(file, 'cpu', threads, spinning, options.config);
         const reason = error instanceof Error ? error.message : String(error);
         return new OnnxSession(
           session,
@@ -124,7 +129,7 @@ export class OnnxSession {
         `execution provider 'cuda' is unavailable: the CUDA provider library is not installed. ${CUDA_FIX}`,
       );
     }
-    const session = await create(file, request, threads, spinning);
+    const session = await create(file, request, threads, spinning, options.config);
     return new OnnxSession(session, file, request, undefined, threads);
   }
 
@@ -169,9 +174,12 @@ async function create(
   provider: ExecutionProviderName,
   threads: number,
   spinning: boolean,
+  config: Readonly<Record<string, string>> = {},
 ): Promise<ort.InferenceSession> {
+  // onnxruntime-node joins nested `extra` keys with dots into session config entries.
+  const entries = { ...config, ...(spinning ? {} : { 'session.intra_op.allow_spinning': '0' }) };
   const options: ort.InferenceSession.SessionOptions = {
-    ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
+    ...(Object.keys(entries).length > 0 ? { extra: nest(entries) } : {}),
     executionProviders: [provider],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -205,6 +213,18 @@ function isProviderFailure(reason: string): boolean {
 }
 
 /** The useful part of ORT's message: first line, without its C++ source location and assertion text. */
+/** {'a.b.c': v} → {a: {b: {c: v}}}, the shape onnxruntime-node's `extra` takes. */
+function nest(entries: Readonly<Record<string, string>>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [dotted, value] of Object.entries(entries)) {
+    const parts = dotted.split('.');
+    let at = root;
+    for (const part of parts.slice(0, -1)) at = (at[part] ??= {}) as Record<string, unknown>;
+    at[parts.at(-1)!] = value;
+  }
+  return root;
+}
+
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const line = text.split('\n')[0]?.trim() ?? text;

@@ -63,6 +63,29 @@ describe('execution providers (real ONNX Runtime on this machine)', () => {
     }
   });
 
+  it('passes extra session config entries to ONNX Runtime (a bad value fails the load)', async () => {
+    const ids = { type: 'int64', data: BigInt64Array.from([49406n, 320n, 49407n]), dims: [1, 3] } as const;
+    const plain = await OnnxSession.open(GRAPH, { device: 'cpu', threads: 2 });
+    const tuned = await OnnxSession.open(GRAPH, {
+      device: 'cpu',
+      threads: 2,
+      config: { 'session.dynamic_block_base': '4', 'session.intra_op.allow_spinning': '0' },
+    });
+    try {
+      const [a, b] = [await plain.run({ input_ids: ids }), await tuned.run({ input_ids: ids })];
+      expect([...b.values()][0]!.data).to.deep.equal([...a.values()][0]!.data);
+    } finally {
+      await Promise.all([plain.close(), tuned.close()]);
+    }
+    // ORT parses dynamic_block_base as an integer: a typo here must not pass silently.
+    const error = await OnnxSession.open(GRAPH, {
+      device: 'cpu',
+      threads: 2,
+      config: { 'session.dynamic_block_base': 'four' },
+    }).catch((e: unknown) => e);
+    expect(isEngineError(error, 'MODEL_LOAD_FAILED')).to.equal(true);
+  });
+
   it('reads graph I/O metadata: names, element types, symbolic and fixed dims', async () => {
     const session = await OnnxSession.open(
       path.join(FIXTURES, 'models/formats/openclip/textual/model.onnx'),
