@@ -23,12 +23,7 @@ interface TransformersModule {
   RawImage: { read(file: string): Promise<unknown> };
 }
 
-export async function runTransformersJs(
-  modelDir: string,
-  files: readonly string[],
-  batchSize: number,
-  threads: number,
-): Promise<number | undefined> {
+async function importTransformers(modelDir: string): Promise<TransformersModule | undefined> {
   let tf: TransformersModule;
   try {
     tf = (await import(
@@ -46,6 +41,37 @@ export async function runTransformersJs(
   }
   tf.env.allowRemoteModels = false;
   tf.env.localModelPath = path.dirname(modelDir) + path.sep;
+  return tf;
+}
+
+/**
+ * transformers.js's own decode + preprocess alone (RawImage.read → AutoProcessor, batches as in
+ * the end-to-end run, no model): its D, for the ratio's ceiling in bench/index. Images/s.
+ */
+export async function runTransformersJsDecode(
+  modelDir: string,
+  files: readonly string[],
+  batchSize: number,
+): Promise<number | undefined> {
+  const tf = await importTransformers(modelDir);
+  if (!tf) return undefined;
+  const processor = await tf.AutoProcessor.from_pretrained(path.basename(modelDir));
+  const started = performance.now();
+  for (let i = 0; i < files.length; i += batchSize) {
+    const images = await Promise.all(files.slice(i, i + batchSize).map((f) => tf.RawImage.read(f)));
+    await processor(images);
+  }
+  return files.length / ((performance.now() - started) / 1000);
+}
+
+export async function runTransformersJs(
+  modelDir: string,
+  files: readonly string[],
+  batchSize: number,
+  threads: number,
+): Promise<number | undefined> {
+  const tf = await importTransformers(modelDir);
+  if (!tf) return undefined;
   const id = path.basename(modelDir);
   const processor = await tf.AutoProcessor.from_pretrained(id);
   const model = await tf.CLIPVisionModelWithProjection.from_pretrained(id, {

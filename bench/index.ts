@@ -18,6 +18,8 @@
  *      each with CPU-seconds ÷ wall (cores kept busy);
  *   4. transformers.js (`@huggingface/transformers` in Node) reading the same files and running the
  *      same model directory: RawImage.read → AutoProcessor → CLIPVisionModelWithProjection.
+ *      Also its decode + preprocess alone (D_tjs), and the ratio's ceilings from measured rates:
+ *      the machine bound ÷ transformers.js, and the same with transformers.js encoding at E.
  * transformers.js is this benchmark's own dev dependency: `cd bench && npm install`.
  * Calibrations are cached in bench/.data/cache (delete it to measure again).
  */
@@ -38,7 +40,7 @@ import { loadModel } from '../src/model/load-model.ts';
 import { CLIP_MEAN, CLIP_STD } from '../src/model/package-config.ts';
 import { openLibrary } from '../src/store/open-library.ts';
 import { ensurePhotos } from './index-photos.ts';
-import { runTransformersJs } from './index-transformers.ts';
+import { runTransformersJs, runTransformersJsDecode } from './index-transformers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -93,6 +95,8 @@ interface ModelResult {
   /** CPU-milliseconds per image (every thread of this process). */
   readonly cpuMs: { decode: number; encoder: number; e2e: number; old: number };
   readonly tjs?: number;
+  /** transformers.js decode + preprocess alone (no model), images/s. */
+  readonly tjsDecode?: number;
   readonly perCpu?: { clipdex: number; tjs: number };
 }
 
@@ -215,6 +219,7 @@ async function measure(name: string, dir: string, files: readonly string[]): Pro
     e2eMain: [],
     old: [],
     tjs: [],
+    tjsDecode: [],
   };
   const busy: Record<'e2e' | 'e2eMain' | 'old', number[]> = { e2e: [], e2eMain: [], old: [] };
   // Images per CPU-second (all threads of this process): comparable even on a busy shared machine.
@@ -279,6 +284,7 @@ async function measure(name: string, dir: string, files: readonly string[]): Pro
       } else {
         rates.tjs!.push(tjs);
         perCpu.tjs.push(files.length / cpuSeconds(cpu1));
+        rates.tjsDecode!.push((await runTransformersJsDecode(dir, files, batchSize))!);
       }
       log(
         `  run ${r + 1}/${runs}: ${Object.entries(rates)
@@ -318,6 +324,7 @@ async function measure(name: string, dir: string, files: readonly string[]): Pro
   return {
     ...result,
     tjs: median(rates.tjs!),
+    tjsDecode: median(rates.tjsDecode!),
     perCpu: { clipdex: median(perCpu.e2e), tjs: median(perCpu.tjs) },
   };
 }
@@ -406,6 +413,29 @@ row('  CPU-ms per image', (r) => f1(r.cpuMs.old));
 row('defaults / old guess', (r) => f2(r.e2e / r.old));
 row('transformers.js end to end', (r) => f1(r.tjs));
 row('clipdex / transformers.js', (r) => (r.tjs === undefined ? '-' : f2(r.e2e / r.tjs)), '(goal ≥ 2)');
+// The ratio's ceiling from measured rates. clipdex decodes and encodes on the same CPUs, so it
+// gets at most the machine bound B = 1/(1/E + 1/D) (bench's own goal reads end to end ÷ B):
+// ratio ≤ B ÷ transformers.js as measured. transformers.js decodes a batch (D_tjs, measured
+// alone) and then encodes it; with an encoder as fast as clipdex's E it would run
+// 1/(1/E + 1/D_tjs), and the ratio could be at most B × (1/E + 1/D_tjs). Its encoder as measured
+// (1/(1/e2e − 1/D_tjs)) shows how far it is from E.
+row('transformers.js decode + preprocess only', (r) => f1(r.tjsDecode), '(D_tjs)');
+row('  transformers.js encoder (1/(1/e2e − 1/D_tjs))', (r) =>
+  r.tjs === undefined || r.tjsDecode === undefined ? '-' : f1(1 / (1 / r.tjs - 1 / r.tjsDecode)),
+);
+row(
+  '  ratio ceiling: machine bound / tjs',
+  (r) => (r.tjs === undefined ? '-' : f2(bound(r) / r.tjs)),
+  '(clipdex at 1.0 × bound, transformers.js as measured)',
+);
+row(
+  '  ratio ceiling, same encoder',
+  (r) =>
+    r.tjsDecode === undefined
+      ? '-'
+      : f2(bound(r) * (1 / Math.max(r.enc, r.encCalibrated ?? 0) + 1 / r.tjsDecode)),
+  '(B × (1/E + 1/D_tjs): transformers.js encoding at E)',
+);
 row('per CPU-second: clipdex', (r) => f1(r.perCpu?.clipdex));
 row('per CPU-second: transformers.js', (r) => f1(r.perCpu?.tjs));
 row(
