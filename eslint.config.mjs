@@ -26,6 +26,7 @@ export default tseslint.config(
       'training/**',
       'fixtures/**',
       'bin/**',
+      'native/**',
       '*.cjs',
       '*.mjs',
     ],

@@ -319,6 +319,8 @@ export interface OpenLibraryOptions {
     readonly maxSegment?: number;
     readonly workers?: number;
     readonly merge?: boolean;
+    /** Memory-map sealed segments (default); false reads them with hnswlib-node. */
+    readonly mapped?: boolean;
     /** Called at each step of seals and merges (crash tests time their kills with it). */
     readonly onEvent?: (
       event: 'seal-start' | 'seal-built' | 'merge-start' | 'merge-built' | 'manifest-saved',

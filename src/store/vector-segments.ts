@@ -73,6 +73,12 @@ export interface SegmentOptions {
   readonly workers?: number;
   /** Merge in the background (off for tests that need a fixed layout). */
   readonly merge: boolean;
+  /**
+   * Open sealed segments by memory-mapping them (clipdex's addon, src/vector/mapped-graph.ts);
+   * false reads them into memory with hnswlib-node, several times slower to open, for file
+   * systems where a mapping misbehaves (a network share truncated underneath the process).
+   */
+  readonly mapped: boolean;
   /** Called at each step of seals and merges (crash tests use it to time their kills). */
   readonly onEvent?: (event: SegmentEvent) => void;
 }
@@ -94,6 +100,7 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
   // costs ~0.06 ms fixed (the query crosses N-API) plus its walk: p50 2.4 ms (load 8).
   maxSegment: 524_288,
   merge: true,
+  mapped: true,
 };
 
 /**
@@ -168,8 +175,11 @@ export interface OpenTimings {
     check: number;
     read: number;
     labels: number;
-    /** Where the labels came from: the list beside the file, or the graph itself. */
-    from: 'list' | 'graph';
+    /**
+     * Where the labels came from: the mapped graph's own pass over its file (mapped-graph.ts),
+     * or, when hnswlib-node reads it, the list beside the file or the graph itself.
+     */
+    from: 'mapped' | 'list' | 'graph';
   }[];
   install: number;
   replay: number;
@@ -270,7 +280,7 @@ export class VectorSegments {
     const loaded = await Promise.all(
       (manifest?.segments ?? []).map(async (entry) => ({
         entry,
-        outcome: await loadSegment(segDir, entry, identity.dim, timings),
+        outcome: await loadSegment(segDir, entry, identity.dim, deps.options.mapped, timings),
       })),
     );
     timings.loads = lap();
@@ -551,6 +561,7 @@ export class VectorSegments {
     } finally {
       this.closed = true;
       await this.pool.close();
+      for (const kind of KINDS) for (const h of this.kinds[kind].segments) h.segment?.index.close();
     }
   }
 
@@ -800,7 +811,7 @@ export class VectorSegments {
     for (const [i, b] of built.entries()) {
       if (b.status !== 'fulfilled') continue;
       try {
-        segments.push(await toSegment(jobs[i]!, b.value, dim));
+        segments.push(await toSegment(jobs[i]!, b.value, dim, this.deps.options.mapped));
       } catch (error) {
         await removeFiles(jobs.flatMap((j) => segmentPaths('', j.file)));
         throw error;
@@ -901,6 +912,9 @@ export class VectorSegments {
     this.dirty = true;
     await this.saveManifest();
     await removeFiles(dropped.flatMap((h) => segmentPaths(segmentsDir(this.deps.dir), h.segment!.file)));
+    // The dropped graphs are out of every state and searches are synchronous, so none is inside
+    // one: unmapping now frees their disk space instead of at garbage collection.
+    for (const h of dropped) h.segment!.index.close();
   }
 
   private async stopMerging(): Promise<void> {
@@ -995,10 +1009,12 @@ export class VectorSegments {
       for (const h of this.kinds[kind].segments) current.set(h.segment!.id, h.segment!);
     }
     const segDir = segmentsDir(this.deps.dir);
+    const reused = new Set<HnswIndex>();
     const loaded = await Promise.all(
       manifest.segments.map(async (entry) => {
         const have = current.get(entry.id);
         if (have && have.file === entry.file && have.sha256 === entry.sha256) {
+          reused.add(have.index);
           for (const label of entry.deleted) have.index.remove(label);
           return {
             entry,
@@ -1008,11 +1024,20 @@ export class VectorSegments {
             },
           };
         }
-        return { entry, outcome: await loadSegment(segDir, entry, this.deps.identity.dim) };
+        return {
+          entry,
+          outcome: await loadSegment(segDir, entry, this.deps.identity.dim, this.deps.options.mapped),
+        };
       }),
     );
+    const fresh = loaded.flatMap(({ outcome }) =>
+      outcome.ok && !reused.has(outcome.segment.index) ? [outcome.segment] : [],
+    );
     // A file the writer merged away meanwhile: keep the current view and try at the next change.
-    if (this.closed || loaded.some((l) => !l.outcome.ok)) return;
+    if (this.closed || loaded.some((l) => !l.outcome.ok)) {
+      for (const segment of fresh) segment.index.close();
+      return;
+    }
     for (const kind of KINDS) {
       const old = this.kinds[kind];
       this.kinds[kind] = {
@@ -1023,6 +1048,9 @@ export class VectorSegments {
       };
     }
     for (const { entry, outcome } of loaded) if (outcome.ok) this.install(entry.kind, outcome.segment);
+    // Segments the writer merged away are out of every state now; unmap them (searches are
+    // synchronous, so none is inside one).
+    for (const segment of current.values()) if (!reused.has(segment.index)) segment.index.close();
     this.applied = manifest.mark;
     this.stamp = read.stamp;
     this.catchUp();
@@ -1079,6 +1107,7 @@ async function loadSegment(
   segDir: string,
   entry: SegmentEntry,
   dim: number,
+  mapped: boolean,
   timings?: OpenTimings,
 ): Promise<SegmentLoad> {
   const file = path.join(segDir, entry.file);
@@ -1101,11 +1130,11 @@ async function loadSegment(
     const labels = readLabelList(path.join(segDir, labelsFileName(entry.file)), entry.labels);
     let index: HnswIndex;
     try {
-      index = await HnswIndex.load(file, dim, entry.deleted, labels);
+      index = await HnswIndex.openSealed(file, dim, entry.deleted, { labels, mapped });
     } catch (error) {
       // A list that disagrees with its graph is only a lost shortcut: the graph is the truth.
       if (!labels) throw error;
-      index = await HnswIndex.load(file, dim, entry.deleted);
+      index = await HnswIndex.openSealed(file, dim, entry.deleted, { mapped });
     }
     timings?.segments.push({
       file: entry.file,
@@ -1113,9 +1142,10 @@ async function loadSegment(
       check: checked - started,
       read: index.loadTimings.read,
       labels: index.loadTimings.labels,
-      from: labels ? 'list' : 'graph',
+      from: index.isMapped ? 'mapped' : labels ? 'list' : 'graph',
     });
     if (index.slots !== entry.count) {
+      index.close();
       return { ok: false, reason: `holds ${index.slots} vectors, the manifest says ${entry.count}` };
     }
     return {
@@ -1141,9 +1171,9 @@ async function loadSegment(
   }
 }
 
-async function toSegment(job: BuildJob, built: BuiltSegment, dim: number): Promise<Segment> {
+async function toSegment(job: BuildJob, built: BuiltSegment, dim: number, mapped: boolean): Promise<Segment> {
   const deleted = Array.from(built.deleted);
-  const index = await HnswIndex.load(job.file, dim, deleted, built.allLabels);
+  const index = await HnswIndex.openSealed(job.file, dim, deleted, { labels: built.allLabels, mapped });
   const id = Number(/-(\d+)\.hnsw$/.exec(job.file)?.[1]);
   return {
     id,

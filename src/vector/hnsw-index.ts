@@ -2,9 +2,14 @@
  * The only importer of hnswlib-node: an HNSW graph in cosine space with labels = item ids,
  * automatic capacity growth and mark-delete. hnswlib is not safe to mutate while it serialises
  * (writeIndex runs on a worker thread), so mutations during save() throw; the store defers them.
+ *
+ * A sealed segment is opened read-only instead (openSealed): memory-mapped by clipdex's addon
+ * (mapped-graph.ts) when it is built, which takes a fraction of hnswlib-node's readIndex; it
+ * still takes tombstones (remove) but nothing else changes it.
  */
 import hnswlib from 'hnswlib-node';
 import { EngineError } from '../errors.ts';
+import { MappedGraph, mappedGraphSupport } from './mapped-graph.ts';
 import type { VectorIndex, VectorIndexHit } from './vector-index.ts';
 
 const { HierarchicalNSW } = hnswlib;
@@ -33,9 +38,11 @@ export class HnswIndex implements VectorIndex {
   /** load(): ms reading the file (off the main thread), and ms listing its labels (on it). */
   loadTimings = { read: 0, labels: 0 };
 
+  /** Exactly one of `graph` (hnswlib-node, mutable) and `mapped` (read-only) is set. */
   private constructor(
-    private readonly graph: Graph,
+    private readonly graph: Graph | undefined,
     readonly dim: number,
+    private readonly mapped?: MappedGraph,
   ) {}
 
   static create(options: HnswOptions): HnswIndex {
@@ -120,22 +127,68 @@ export class HnswIndex implements VectorIndex {
     return index;
   }
 
+  /**
+   * Opens a sealed segment's graph for searching and tombstones only: mapped when `mapped` (the
+   * default) and clipdex's addon is built (isMapped says which), else read by hnswlib-node as
+   * load() does. `labels` is only used on the hnswlib-node path (a mapped graph lists its labels
+   * in the same pass that checks its links).
+   */
+  static async openSealed(
+    file: string,
+    dim: number,
+    deleted: readonly number[],
+    options: { readonly labels?: Uint32Array | undefined; readonly mapped?: boolean } = {},
+  ): Promise<HnswIndex> {
+    if (options.mapped === false || !mappedGraphSupport().available) {
+      return HnswIndex.load(file, dim, deleted, options.labels);
+    }
+    const started = performance.now();
+    const mapped = await MappedGraph.open(file, dim);
+    const read = performance.now();
+    const index = new HnswIndex(undefined, dim, mapped);
+    try {
+      index.setLiveAll(mapped.labels());
+      for (const label of deleted) {
+        if (index.state(label) !== LIVE) {
+          throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
+        }
+        try {
+          mapped.markDelete(label);
+        } catch {
+          // already marked in the file
+        }
+        index.setState(label, DELETED);
+      }
+    } catch (error) {
+      mapped.close();
+      throw error;
+    }
+    index.loadTimings = { read: read - started, labels: performance.now() - read };
+    return index;
+  }
+
+  /** Whether this graph is a read-only mapping of its file (openSealed with the addon). */
+  get isMapped(): boolean {
+    return this.mapped !== undefined;
+  }
+
   get size(): number {
     return this.liveCount;
   }
 
   get slots(): number {
-    return this.graph.getCurrentCount();
+    return this.mapped ? this.mapped.count : this.mutable().getCurrentCount();
   }
 
   get capacity(): number {
-    return this.graph.getMaxElements();
+    return this.mapped ? this.mapped.count : this.mutable().getMaxElements();
   }
 
   /** Grows capacity to at least `slots` in one step (instead of doubling as vectors arrive). */
   reserve(slots: number): void {
     this.assertMutable();
-    if (slots > this.graph.getMaxElements()) this.graph.resizeIndex(slots);
+    const graph = this.mutable();
+    if (slots > graph.getMaxElements()) graph.resizeIndex(slots);
   }
 
   has(label: number): boolean {
@@ -150,29 +203,43 @@ export class HnswIndex implements VectorIndex {
         `vector has ${vector.length} dimensions, the index ${this.dim}`,
       );
     }
+    const graph = this.mutable();
     const before = this.state(label);
-    if (before === ABSENT && this.graph.getCurrentCount() >= this.graph.getMaxElements()) {
+    if (before === ABSENT && graph.getCurrentCount() >= graph.getMaxElements()) {
       // A graph saved empty loads with capacity 0 (hnswlib keeps max(count, requested)).
-      this.graph.resizeIndex(Math.max(1024, this.graph.getMaxElements() * 2));
+      graph.resizeIndex(Math.max(1024, graph.getMaxElements() * 2));
     }
     // An existing label is updated in place; a deleted one is revived (allowReplaceDeleted off).
-    this.graph.addPoint(Array.from(vector), label);
+    graph.addPoint(Array.from(vector), label);
     this.setState(label, LIVE);
   }
 
   remove(label: number): void {
-    this.assertMutable();
     if (this.state(label) !== LIVE) return;
-    this.graph.markDelete(label);
+    if (this.mapped) this.mapped.markDelete(label);
+    else {
+      this.assertMutable();
+      this.mutable().markDelete(label);
+    }
     this.setState(label, DELETED);
   }
 
   search(query: Float32Array, k: number, ef: number, filter?: (label: number) => boolean): VectorIndexHit[] {
     const limit = Math.min(k, this.liveCount);
     if (limit <= 0) return [];
-    this.graph.setEf(Math.max(ef, limit));
-    const result = this.graph.searchKnn(Array.from(query), limit, filter);
+    let result: { neighbors: number[]; distances: number[] };
+    if (this.mapped) result = this.mapped.search(query, limit, Math.max(ef, limit), filter);
+    else {
+      const graph = this.mutable();
+      graph.setEf(Math.max(ef, limit));
+      result = graph.searchKnn(Array.from(query), limit, filter);
+    }
     return result.neighbors.map((label, i) => ({ label, distance: result.distances[i]! }));
+  }
+
+  /** Unmaps a mapped graph (idempotent; later use throws). hnswlib-node's are left to the GC. */
+  close(): void {
+    this.mapped?.close();
   }
 
   /** Every label in the graph, live or deleted, ascending (what load() may be given back). */
@@ -216,8 +283,9 @@ export class HnswIndex implements VectorIndex {
   async save(file: string): Promise<void> {
     this.assertMutable();
     this.saving = true;
+    const graph = this.mutable();
     try {
-      await this.graph.writeIndex(file);
+      await graph.writeIndex(file);
     } finally {
       this.saving = false;
     }
@@ -231,8 +299,13 @@ export class HnswIndex implements VectorIndex {
     if (this.saving) throw new EngineError('INTERNAL', 'HNSW graph is being saved; changes must wait');
   }
 
+  private mutable(): Graph {
+    if (!this.graph) throw new EngineError('INTERNAL', 'a sealed segment graph is read-only');
+    return this.graph;
+  }
+
   /** Marks a fresh index's labels live in one pass (load with a label list). */
-  private setLiveAll(labels: Uint32Array): void {
+  private setLiveAll(labels: ArrayLike<number>): void {
     let max = 0;
     for (let i = 0; i < labels.length; i++) if (labels[i]! > max) max = labels[i]!;
     if (max >= this.states.length) this.states = new Uint8Array(max + 1);

@@ -36,6 +36,9 @@ async function twoSegments(dir: string): Promise<number[]> {
   }
 }
 
+/** Opens with hnswlib-node's reader, the path label lists speed up (mapped graphs list their own). */
+const unmapped = { readOnly: true, segments: { mapped: false } } as const;
+
 describe('library store: segment label lists', function () {
   this.timeout(60_000);
   let dir: string;
@@ -56,7 +59,7 @@ describe('library store: segment label lists', function () {
       const list = await fs.readFile(path.join(dir, 'segments', s.file.replace(/\.hnsw$/, '.labels')));
       expect(list.length % 4).to.equal(0);
     }
-    const library = await openLibrary(dir, { readOnly: true });
+    const library = await openLibrary(dir, unmapped);
     try {
       expect(library.openTimings.segments.map((s) => s.from)).to.deep.equal(['list', 'list']);
       expect(library.warnings).to.deep.equal([]);
@@ -65,6 +68,16 @@ describe('library store: segment label lists', function () {
       }
     } finally {
       await library.close();
+    }
+    // By default segments are mapped, which lists labels in its own pass and finds the same items.
+    const mapped = await openLibrary(dir, { readOnly: true });
+    try {
+      expect(mapped.openTimings.segments.map((s) => s.from)).to.deep.equal(['mapped', 'mapped']);
+      for (let n = 0; n < 900; n += 37) {
+        expect(mapped.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(ids[n]);
+      }
+    } finally {
+      await mapped.close();
     }
   });
 
@@ -76,7 +89,7 @@ describe('library store: segment label lists', function () {
     bytes[0] = bytes[0]! ^ 0xff;
     await fs.writeFile(firstList, bytes);
     await fs.rm(path.join(dir, 'segments', second!.file.replace(/\.hnsw$/, '.labels')));
-    const reader = await openLibrary(dir, { readOnly: true });
+    const reader = await openLibrary(dir, unmapped);
     try {
       expect(reader.openTimings.segments.map((s) => s.from)).to.deep.equal(['graph', 'graph']);
       expect(reader.warnings).to.deep.equal([]);
@@ -105,7 +118,7 @@ describe('library store: segment label lists', function () {
     };
     const before = await Promise.all(manifest.segments.map((s) => stat(s.file)));
 
-    const old = await openLibrary(dir, { readOnly: true });
+    const old = await openLibrary(dir, unmapped);
     expect(old.openTimings.segments.map((s) => s.from)).to.deep.equal(['graph', 'graph']);
     await old.close();
 
@@ -116,7 +129,7 @@ describe('library store: segment label lists', function () {
     expect(after.segments.every((s) => /^[0-9a-f]{64}$/.test(s.labels ?? ''))).to.equal(true);
     expect(await Promise.all(manifest.segments.map((s) => stat(s.file)))).to.deep.equal(before);
 
-    const reader = await openLibrary(dir, { readOnly: true });
+    const reader = await openLibrary(dir, unmapped);
     try {
       expect(reader.openTimings.segments.map((s) => s.from)).to.deep.equal(['list', 'list']);
       for (let n = 0; n < 900; n += 31) {
