@@ -15,7 +15,7 @@
  *    bench/memory-bound.ts: the text tower alone scales 0.55-0.6 at 2 threads on a quiet machine).
  * 3. Caption batches of 64 at the default threads: texts/s fully padded against trimmed runs.
  *
- *   npx tsx bench/text-length.ts [--queries 300] [--batches 6] [--repeats 3] [--rounds 3] [--model <dir>]
+ *   npx tsx bench/text-length.ts [--queries 300] [--batches 6] [--repeats 3] [--rounds 5] [--model <dir>]
  *
  * Prints the CPU count, the load average and the CPU this process got while timing queries.
  */
@@ -34,7 +34,7 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '300' },
     batches: { type: 'string', default: '6' },
     repeats: { type: 'string', default: '3' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     model: { type: 'string', multiple: true },
     child: { type: 'string' },
   },

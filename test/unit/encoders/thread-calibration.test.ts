@@ -95,8 +95,42 @@ describe('thread calibration', () => {
       budgetMs: 150,
       minRounds: 2,
       maxRounds: 10,
+      looks: 1,
     });
     expect(tower.calls).to.have.length(2 + 2 * 2);
+  });
+
+  it('a clear win is decided after one timing pass', async () => {
+    const tower = fakeTower((t) => (t === 1 ? 40 : 21));
+    const choice = await calibrateThreads([1, 2], 1, tower.run, 2, { now: tower.now });
+    expect(choice.threads).to.equal(2);
+    expect(tower.calls).to.have.length(2 + 5 * 2); // warm-up, then maxRounds (5) rounds
+    expect(choice.reason).to.not.match(/timed/);
+  });
+
+  it('a close call is timed again: a burst of load during the first pass does not decide it', async () => {
+    // 2 threads run as slowly as 1 while the first pass lasts (another process held a core),
+    // then at their real speed.
+    let twoThreadRuns = 0;
+    const tower = fakeTower((t) => (t === 1 ? 40 : ++twoThreadRuns <= 4 ? 40 : 21));
+    const choice = await calibrateThreads([1, 2], 1, tower.run, 2, { now: tower.now });
+    // Warm-up; first pass: 4 rounds (the 300 ms budget), 2 threads slow in 3 of them; second: 5.
+    expect(tower.calls).to.have.length(2 + 4 * 2 + 5 * 2);
+    expect(choice.threads).to.equal(2);
+    expect(choice.reason).to.match(/within 10% at first, so timed 2 times/);
+    // Without the second look the same tower picks 1 thread.
+    twoThreadRuns = 0;
+    const again = fakeTower((t) => (t === 1 ? 40 : ++twoThreadRuns <= 4 ? 40 : 21));
+    const once = await calibrateThreads([1, 2], 1, again.run, 2, { now: again.now, looks: 1 });
+    expect(once.threads).to.equal(1);
+  });
+
+  it('a real tie stays a tie after the second look: fewer threads', async () => {
+    const tower = fakeTower((t) => (t === 1 ? 20 : 19.5));
+    const choice = await calibrateThreads([1, 2], 1, tower.run, 2, { now: tower.now });
+    expect(choice.threads).to.equal(1);
+    expect(tower.calls).to.have.length(2 + 5 * 2 + 5 * 2);
+    expect(choice.reason).to.match(/timed 2 times/);
   });
 
   it('falls back to the working default when a run throws', async () => {
