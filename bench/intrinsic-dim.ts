@@ -5,14 +5,17 @@
  * bundled model and for the synthetic generators of bench/generators.ts, side by side.
  *
  *   npx tsx bench/intrinsic-dim.ts [--k 20] [--samples 200] [--n 10000,100000]
- *                                  [--sources real,gaussian,lowrank] [--rank 12 --spread 1.2 --floor 0.15]
+ *                                  [--sources real,gaussian,lowrank,real-images,real-texts]
+ *                                  [--rank 12 --spread 1.2 --floor 0.15]
  *
  * Real: the bundled model (fixtures/models/clipdex-mini, 256-d) on every decodable image under
  * fixtures/ (demo, hybrid-eval, images) and on texts: the demo corpus's texts and captions and
  * "an emoji of <w>" for the whole English words of the model's vocabulary. Near-duplicates
  * (distance < 0.01, e.g. one emoji saved twice) are dropped first: a zero distance says nothing
  * about dimension. Synthetic: N points of each generator at 512-d, the first `samples` rows
- * measured against all N.
+ * measured against all N. Cached embedding sets (bench/embedding-set.ts: `real-images`,
+ * `real-images-i2i`, `real-texts`): the first N base rows likewise, then the first `samples`
+ * queries of the set against those N rows ("queries → base").
  *
  * Columns: LID (pooled) and its median over points; RC = mean distance to the set ÷ distance to
  * the nearest neighbour (relative contrast: near 1 means every point is about equally far);
@@ -26,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { bundledModelDir } from '../src/model/bundled-model.ts';
 import { loadModel } from '../src/model/load-model.ts';
 import { GENERATORS, LOWRANK_DEFAULTS, makeGenerator } from './generators.ts';
+import { embeddingGenerator, isEmbeddingSet } from './embedding-set.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,25 +63,36 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** Euclidean distances (unit vectors: √(2 − 2·cos)) from row `q` to every other row. */
-function distancesFrom(data: Float32Array, n: number, dim: number, q: number, out: Float64Array): void {
+/**
+ * Euclidean distances (unit vectors: √(2 − 2·cos)) from row `q` to every other row; with `from`,
+ * from that set's row `q` (a query outside the data) to every row.
+ */
+function distancesFrom(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  q: number,
+  out: Float64Array,
+  from?: Float32Array,
+): void {
+  const source = from ?? data;
   const base = q * dim;
   for (let p = 0; p < n; p++) {
     let s = 0;
     const o = p * dim;
-    for (let i = 0; i < dim; i++) s += data[o + i]! * data[base + i]!;
-    out[p] = p === q ? Infinity : Math.sqrt(Math.max(0, 2 - 2 * s));
+    for (let i = 0; i < dim; i++) s += data[o + i]! * source[base + i]!;
+    out[p] = p === q && !from ? Infinity : Math.sqrt(Math.max(0, 2 - 2 * s));
   }
 }
 
-function measure(data: Float32Array, n: number, dim: number, rows: number[]): Stats {
+function measure(data: Float32Array, n: number, dim: number, rows: number[], from?: Float32Array): Stats {
   const d = new Float64Array(n);
   const lids: number[] = [];
   const rcs: number[] = [];
   const ratios: number[] = [];
   const gaps: number[] = [];
   for (const q of rows) {
-    distancesFrom(data, n, dim, q, d);
+    distancesFrom(data, n, dim, q, d, from);
     let sum = 0;
     let finite = 0;
     // Keep the K+1 smallest (K for LID, 11 for the gap) with a small sorted buffer.
@@ -241,6 +256,17 @@ async function main(): Promise<void> {
         measure(stack(set.rows), n, set.rows[0]!.length, rows),
         set.note,
       );
+    }
+  }
+  // Cached embedding sets (bench/embedding-set.ts): the base rows, and the queries' neighbourhoods
+  // in them (a query is not one of the rows: text queries sit across the modality gap).
+  for (const name of sources.filter(isEmbeddingSet)) {
+    const set = embeddingGenerator(name)!;
+    for (const n of values.n.split(',').map(Number)) {
+      const data = set.sample(n, 2);
+      const rows = Array.from({ length: Math.min(SAMPLES, n) }, (_, i) => i);
+      print(`${name} (${set.dim}-d)`, measure(data, n, set.dim, rows), 'base rows');
+      print(`${name} queries`, measure(data, n, set.dim, rows, set.sample(rows.length, 3)), 'queries → base');
     }
   }
   for (const name of GENERATORS) {

@@ -4,7 +4,7 @@
  * is kept in bench/baseline/), on synthetic clustered 512-d vectors like bench/vectors.ts.
  *
  *   npx tsx bench/store-scale.ts [--n 200000] [--add 10000] [--dim 512] [--clusters 1000] [--bulk]
- *                                [--generator gaussian|lowrank]
+ *                                [--generator gaussian|lowrank|real-images|real-images-i2i|real-texts]
  *                                [--queries 100] [--skip-old] [--skip-rebuild] [--dir <tmp>]
  *                                [--efs 32,64,96,128] [--sqlite-cost]
  *
@@ -44,6 +44,7 @@ import type { ModelFingerprint } from '../src/common/model-fingerprint.ts';
 import type { OpenTimings } from '../src/store/vector-segments.ts';
 import { loadGraph, saveGraph } from './baseline/hnsw-checkpoint.ts';
 import { GENERATORS, makeGenerator, type GeneratorName } from './generators.ts';
+import { embeddingGenerator } from './embedding-set.ts';
 
 const { values } = parseArgs({
   options: {
@@ -68,17 +69,21 @@ const { values } = parseArgs({
 });
 const N = Number(values.n);
 const ADD = Number(values.add);
-const DIM = Number(values.dim);
+// Cached embeddings of the bundled model (bench/embedding-set.ts; undefined for gaussian and
+// lowrank): their dimension wins over --dim.
+const embedded = embeddingGenerator(values.generator);
+const DIM = embedded?.dim ?? Number(values.dim);
 const CLUSTERS = Number(values.clusters);
 const QUERIES = Number(values.queries);
 const K = 10;
 const SELF = fileURLToPath(import.meta.url);
 const EFS = values.efs ? values.efs.split(',').map(Number) : [];
-if (!GENERATORS.includes(values.generator as GeneratorName)) {
-  throw new Error(`--generator must be one of ${GENERATORS.join(', ')}`);
+if (!embedded && !GENERATORS.includes(values.generator as GeneratorName)) {
+  throw new Error(`--generator must be one of ${GENERATORS.join(', ')}, real-images[-i2i], real-texts`);
 }
 // gaussian is the data of every earlier run (same seeds); lowrank matches real embeddings' LID.
-const generator = makeGenerator(values.generator as GeneratorName, { dim: DIM, clusters: CLUSTERS });
+const generator =
+  embedded ?? makeGenerator(values.generator as GeneratorName, { dim: DIM, clusters: CLUSTERS });
 const sample = (count: number, seed: number): Float32Array => generator.sample(count, seed);
 const row = (data: Float32Array, p: number): Float32Array => data.subarray(p * DIM, (p + 1) * DIM);
 
