@@ -4,6 +4,20 @@
  * gets DEFAULT_PAGE_SIZE from the server.
  */
 
+/**
+ * HNSW search breadth (efSearch) of a new library, and of one that stored a former default
+ * (src/store/meta.repository.ts). 240, the smallest tried that keeps recall@10 ≥ 0.99 against exact
+ * search for text queries over real image embeddings (bench/embedding-set.ts: 450k clipdex-mini
+ * embeddings of composed emoji scenes, one 420k segment + 30k; 500 queries, benchlock, 2 vCPUs,
+ * load 3–5): ef 96 / 112 / 128 / 192 / 240 / 256 gave 0.978 / 0.980 / 0.983 / 0.988 / 0.990 /
+ * 0.991 on the split the value was chosen on, 0.978 / 0.980 / 0.982 / 0.991 / 0.993 / 0.993 on a
+ * held-out split, at p50 0.54 / 0.64 / 0.76 / 0.88 / 1.05 / 1.12 ms. A text query sits across the
+ * modality gap, where every image is about equally far (its 20th neighbour 4–9 % farther than the
+ * first, bench/intrinsic-dim.ts): the graph needs a wider search than image → image (0.993 at 96,
+ * 0.997 at 256) or the synthetic `lowrank` data (1M, 2 × 500k: 0.983 at 96, 0.998 at 256, p50
+ * 0.90 / 1.39 ms). Cost: about 2× a query's work at ef 96 (texts, 210k: p50 0.33 ms at 96, 0.67 / 0.83 at 192 / 256).
+ */
+export const DEFAULT_EF_SEARCH = 240;
 /** Results per page when the caller does not say. */
 export const DEFAULT_PAGE_SIZE = 24;
 /** Largest page a caller may ask for (`k`). */

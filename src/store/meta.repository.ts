@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ModelFingerprint } from '../common/model-fingerprint.ts';
+import { DEFAULT_EF_SEARCH } from '../defaults.ts';
 import { EngineError } from '../errors.ts';
 import type { Db, Statement } from './database.ts';
 
@@ -27,15 +28,16 @@ export interface LibraryMeta {
  * builds twice as fast as 200 with the same recall@10 at ef 64 (bench/vectors.ts), and a
  * single-threaded rebuild of a large library is where build speed hurts.
  */
-export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 100, efSearch: 96 };
+export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 100, efSearch: DEFAULT_EF_SEARCH };
 
 /**
- * efSearch 96 rather than 64: on bench/store-scale's clustered 512-d vectors at 200k (+10k),
- * recall@10 was 0.971 at ef 64 and 0.999 at ef 96 (two segments; p50 1.29 vs 1.74 ms on a loaded
- * 2-vCPU box); one 210k graph needed ef 128 for 0.990. Libraries created before stored the
- * former default, 64, which no command lets a user choose: it is read as today's default.
+ * Search breadths that were once the default (why today's is what it is: DEFAULT_EF_SEARCH in
+ * src/defaults.ts). 64 until efSearch 96: on bench/store-scale's clustered 512-d vectors at 200k
+ * (+10k), recall@10 was 0.971 at ef 64 and 0.999 at ef 96 (two segments; p50 1.29 vs 1.74 ms on a
+ * loaded 2-vCPU box). Libraries store the default they were created with, and no command lets a
+ * user choose another: a stored former default is read as today's.
  */
-const FORMER_DEFAULT_EF_SEARCH = 64;
+const FORMER_DEFAULT_EF_SEARCH: ReadonlySet<number> = new Set([64, 96]);
 
 export class MetaRepository {
   private readonly getStmt: Statement<[string], { value: string }>;
@@ -106,5 +108,5 @@ export class MetaRepository {
 
 function readHnsw(stored: Partial<HnswParams>): HnswParams {
   const hnsw = { ...DEFAULT_HNSW, ...stored };
-  return hnsw.efSearch === FORMER_DEFAULT_EF_SEARCH ? { ...hnsw, efSearch: DEFAULT_HNSW.efSearch } : hnsw;
+  return FORMER_DEFAULT_EF_SEARCH.has(hnsw.efSearch) ? { ...hnsw, efSearch: DEFAULT_HNSW.efSearch } : hnsw;
 }

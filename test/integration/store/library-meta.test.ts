@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
+import { DEFAULT_EF_SEARCH } from '../../../src/defaults.ts';
 import { openDatabase, type Db } from '../../../src/store/database.ts';
 import { DEFAULT_HNSW, MetaRepository } from '../../../src/store/meta.repository.ts';
 import { migrate } from '../../../src/store/migrator.ts';
@@ -19,11 +20,19 @@ describe('library meta: HNSW search depth', function () {
     await removeDir(dir);
   });
 
-  it('reads the former default ef 64 (stored by older libraries) as the current default', () => {
+  for (const former of [64, 96]) {
+    it(`reads the former default ef ${former} (stored by older libraries) as the current default`, () => {
+      const meta = new MetaRepository(db);
+      meta.initialise(fingerprint(), { m: 16, efConstruction: 100, efSearch: former });
+      expect(meta.read().hnsw).to.deep.equal({ m: 16, efConstruction: 100, efSearch: DEFAULT_HNSW.efSearch });
+      expect(DEFAULT_HNSW.efSearch).to.be.above(former);
+    });
+  }
+
+  it('creates new libraries with the default from src/defaults.ts', () => {
     const meta = new MetaRepository(db);
-    meta.initialise(fingerprint(), { m: 16, efConstruction: 100, efSearch: 64 });
-    expect(meta.read().hnsw).to.deep.equal({ m: 16, efConstruction: 100, efSearch: DEFAULT_HNSW.efSearch });
-    expect(DEFAULT_HNSW.efSearch).to.be.above(64);
+    meta.initialise(fingerprint(), DEFAULT_HNSW);
+    expect(meta.read().hnsw.efSearch).to.equal(DEFAULT_EF_SEARCH);
   });
 
   it('keeps any other stored search depth', () => {
