@@ -15,7 +15,8 @@
  * modality gap, where every image is about equally far (its 20th neighbour 4–9 % farther than the
  * first, bench/intrinsic-dim.ts): the graph needs a wider search than image → image (0.993 at 96,
  * 0.997 at 256) or the synthetic `lowrank` data (1M, 2 × 500k: 0.983 at 96, 0.998 at 256, p50
- * 0.90 / 1.39 ms). Cost: about 2× a query's work at ef 96 (texts, 210k: p50 0.33 ms at 96, 0.67 / 0.83 at 192 / 256).
+ * 0.90 / 1.39 ms). Cost: about 2× a query's work at ef 96 (texts, 210k: p50 0.33 ms at 96,
+ * 0.67 / 0.83 ms at 192 / 256).
  */
 export const DEFAULT_EF_SEARCH = 240;
 /** Results per page when the caller does not say. */
