@@ -13,14 +13,17 @@
  *    memory per thread count, no arithmetic to speak of (the ceiling for 1.).
  * 3. `--tower`: the real text tower (bench/.data/vit-b32, from bench/make-vit-b32.py) on a
  *    `--tokens`-token query with ORT session knobs that could change the 2-thread scaling:
- *    spinning off, dynamic_block_base 1 and 4, pinned intra-op threads.
+ *    spinning off, dynamic_block_base 1 and 4, pinned intra-op threads (`--knobs`).
+ * 4. `--fused`: the same weights as a tower of ONNX Runtime's fused contrib ops (Attention,
+ *    SkipLayerNormalization, BiasGelu; 84 kernels against the exported tower's 505): does a
+ *    graph with few kernels scale like the bare MatMul chain?
  *
  * Rounds rotate the order of configurations, so a round's ratios are paired in time; printed are
  * per-configuration medians of per-round p50s, the median of per-round ratios against 1 thread,
  * GB/s of weights streamed, and the child's CPU-seconds ÷ wall.
  *
  *   npx tsx bench/memory-bound.ts [--rounds 5] [--rows 8] [--fat-rows 256] [--runs 40]
- *                                 [--tower [--knobs]] [--tokens 6] [--only <substring,...>]
+ *                                 [--tower [--knobs]] [--fused] [--tokens 6] [--only <substring,...>]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -49,7 +52,7 @@ interface ChildSpec {
   readonly file: string;
   readonly threads: number;
   readonly config?: Record<string, string>;
-  readonly feed: 'rows' | 'read' | 'tokens';
+  readonly feed: 'rows' | 'rows3d' | 'read' | 'tokens';
   readonly size: number;
   readonly runs: number;
 }
@@ -74,9 +77,10 @@ async function child(spec: ChildSpec): Promise<ChildResult> {
     ...(spec.config ? { config: spec.config } : {}),
   });
   const feeds: Record<string, FeedTensor> = {};
-  if (spec.feed === 'rows') {
+  if (spec.feed === 'rows' || spec.feed === 'rows3d') {
     const data = new Float32Array(spec.size * WIDTH).map((_, i) => Math.sin(i) * 0.5);
-    feeds.x = { type: 'float32', data, dims: [spec.size, WIDTH] };
+    const dims = spec.feed === 'rows' ? [spec.size, WIDTH] : [1, spec.size, WIDTH];
+    feeds.x = { type: 'float32', data, dims };
   } else if (spec.feed === 'read') {
     feeds.x = { type: 'float32', data: new Float32Array(WEIGHT_BYTES / 4).fill(1), dims: [WEIGHT_BYTES / 4] };
   } else {
@@ -109,14 +113,81 @@ async function child(spec: ChildSpec): Promise<ChildResult> {
 
 // ---- graphs ---------------------------------------------------------------------------------
 
-function weightsGraph(file: string): void {
+function randomSource(): () => number {
   let seed = 0x9e3779b9;
-  const random = (): number => {
+  return (): number => {
     seed ^= seed << 13;
     seed ^= seed >>> 17;
     seed ^= seed << 5;
     return (seed >>> 0) / 2 ** 32 - 0.5;
   };
+}
+
+/**
+ * The same 151 MB of weights as a transformer tower in ONNX Runtime's fused contrib ops: per layer
+ * Attention (qkv projection + bias + causal attention, 8 heads), MatMul, SkipLayerNormalization,
+ * MatMul, BiasGelu, MatMul, SkipLayerNormalization: 7 kernels a layer, 84 in all, against the
+ * exported tower's 505. Same arithmetic shape as the real tower; not the same model (post-LN).
+ */
+function fusedGraph(file: string): void {
+  const random = randomSource();
+  const initializers: Initializer[] = [];
+  const add = (name: string, dims: number[], scale: number, offset = 0): string => {
+    const n = dims.reduce((a, b) => a * b, 1);
+    initializers.push({ name, dims, data: new Float32Array(n).map(() => offset + random() * scale) });
+    return name;
+  };
+  const nodes: GraphNode[] = [];
+  const ms = 'com.microsoft';
+  let x = 'x';
+  for (let layer = 0; layer < LAYERS; layer++) {
+    const t = (s: string): string => `l${layer}_${s}`;
+    const w = SHAPES.map(([k, n], j) => add(t(`w${j}`), [k, n], 2 * Math.sqrt(1 / k)));
+    const bias = SHAPES.map(([, n], j) => add(t(`b${j}`), [n], 0.02));
+    const ln = [0, 1].map((j) => [add(t(`g${j}`), [WIDTH], 0.02, 1), add(t(`beta${j}`), [WIDTH], 0.02)]);
+    const out = layer === LAYERS - 1 ? 'y' : t('out');
+    nodes.push(
+      {
+        op: 'Attention',
+        domain: ms,
+        inputs: [x, w[0]!, bias[0]!],
+        outputs: [t('att')],
+        ints: { num_heads: 8, unidirectional: 1 },
+      },
+      { op: 'MatMul', inputs: [t('att'), w[1]!], outputs: [t('proj')] },
+      {
+        op: 'SkipLayerNormalization',
+        domain: ms,
+        inputs: [t('proj'), x, ln[0]![0]!, ln[0]![1]!, bias[1]!],
+        outputs: [t('h')],
+      },
+      { op: 'MatMul', inputs: [t('h'), w[2]!], outputs: [t('up')] },
+      { op: 'BiasGelu', domain: ms, inputs: [t('up'), bias[2]!], outputs: [t('act')] },
+      { op: 'MatMul', inputs: [t('act'), w[3]!], outputs: [t('down')] },
+      {
+        op: 'SkipLayerNormalization',
+        domain: ms,
+        inputs: [t('down'), t('h'), ln[1]![0]!, ln[1]![1]!, bias[3]!],
+        outputs: [out],
+      },
+    );
+    x = out;
+  }
+  writeFileSync(
+    file,
+    encodeModel({
+      name: 'fused-tower',
+      nodes,
+      initializers,
+      inputs: [{ name: 'x', type: FLOAT, dims: ['batch', 'rows', WIDTH] }],
+      outputs: [{ name: 'y', type: FLOAT, dims: ['batch', 'rows', WIDTH] }],
+      domains: { [ms]: 1 },
+    }),
+  );
+}
+
+function weightsGraph(file: string): void {
+  const random = randomSource();
   const initializers: Initializer[] = [
     { name: 'qkv_shape', dims: [3], data: BigInt64Array.from([-1n, 3n, BigInt(WIDTH)]) },
     { name: 'qkv_axes', dims: [1], data: BigInt64Array.from([1n]) },
@@ -180,6 +251,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: '40' },
       tower: { type: 'boolean', default: false },
       knobs: { type: 'boolean', default: false },
+      fused: { type: 'boolean', default: false },
       tokens: { type: 'string', default: '6' },
       only: { type: 'string' },
     },
@@ -194,6 +266,8 @@ async function main(): Promise<void> {
   const read = path.join(DATA, 'read-v1.onnx');
   if (!existsSync(weights)) weightsGraph(weights);
   if (!existsSync(read)) readGraph(read);
+  const fused = path.join(DATA, 'fused-tower-v1.onnx');
+  if (values.fused && !existsSync(fused)) fusedGraph(fused);
 
   const cpus = availableCpus();
   const rounds = Number(values.rounds);
@@ -276,6 +350,20 @@ async function main(): Promise<void> {
         threads,
         ...(config ? { config } : {}),
         feed: 'tokens',
+        size: tokens,
+        runs,
+      })),
+    });
+  }
+  if (values.fused) {
+    groups.push({
+      name: `fused tower (ORT contrib ops, 84 kernels), ${tokens}-token query`,
+      bytes: WEIGHT_BYTES,
+      specs: [1, cpus].map((threads) => ({
+        label: `${threads} thread(s)`,
+        file: fused,
+        threads,
+        feed: 'rows3d',
         size: tokens,
         runs,
       })),

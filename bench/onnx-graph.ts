@@ -1,7 +1,7 @@
 /**
  * A minimal ONNX model writer for benches that need a synthetic graph of a given shape (e.g.
  * bench/memory-bound's MatMul chains) without Python. It encodes only what those graphs use:
- * nodes with int/ints attributes, float32/int64 initializers as raw data, and float32/int64 graph
+ * nodes with int/ints attributes (in any operator domain), float32/int64 initializers as raw data, and float32/int64 graph
  * inputs/outputs with fixed or named (dynamic) dims. Field numbers are those of onnx/onnx.proto.
  * (No npm package writes ONNX protobuf without the whole onnx schema toolchain; this is ~100 lines.)
  */
@@ -41,6 +41,8 @@ export interface GraphNode {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly ints?: Readonly<Record<string, number | readonly number[]>>;
+  /** Operator domain, e.g. 'com.microsoft' for ONNX Runtime's contrib ops; default: ONNX's own. */
+  readonly domain?: string;
 }
 
 export interface GraphIO {
@@ -57,6 +59,8 @@ export interface GraphSpec {
   readonly inputs: readonly GraphIO[];
   readonly outputs: readonly GraphIO[];
   readonly opset?: number;
+  /** Further operator sets, e.g. { 'com.microsoft': 1 } for nodes of that domain. */
+  readonly domains?: Readonly<Record<string, number>>;
 }
 
 function attribute(name: string, value: number | readonly number[]): Bytes {
@@ -73,6 +77,7 @@ function node(n: GraphNode, index: number): Bytes {
     str(3, `${n.op}_${index}`),
     str(4, n.op),
     ...Object.entries(n.ints ?? {}).map(([k, v]) => msg(5, [attribute(k, v)])),
+    ...(n.domain ? [str(7, n.domain)] : []),
   ]);
 }
 
@@ -104,5 +109,8 @@ export function encodeModel(spec: GraphSpec): Buffer {
     str(2, 'clipdex-bench'),
     bytes(7, graph),
     msg(8, [str(1, ''), int(2, spec.opset ?? 17)]),
+    ...Object.entries(spec.domains ?? {}).map(([domain, version]) =>
+      msg(8, [str(1, domain), int(2, version)]),
+    ),
   ]);
 }
