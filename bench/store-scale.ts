@@ -27,6 +27,9 @@
  * Reuse a kept run (`--dir`): `--probe opens --dir <dir>/new [--opens 5] [--per-segment]` opens
  * it in fresh processes (open phases, open + first query) then probes recall and latency
  * (`--open-only`: opens alone);
+ * `--reader mapped|hnswlib|both` picks how sealed segments are opened (default mapped: clipdex's
+ * addon maps them; hnswlib: hnswlib-node's readIndex, the reader before the addon); `both` with
+ * `--probe opens` alternates the two in fresh processes and prints them side by side.
  * `--probe new --dir <dir>/new` runs the query probe alone; `--probe lists --dir <dir>/new` adds
  * label lists to a library sealed before they existed (a writer open, merges off);
  * `--probe rebuild --dir <dir>/new` only the rebuilds (they change the segment layout).
@@ -65,8 +68,11 @@ const { values } = parseArgs({
     'per-segment': { type: 'boolean', default: false },
     'open-only': { type: 'boolean', default: false },
     'max-segment': { type: 'string' },
+    reader: { type: 'string', default: 'mapped' },
   },
 });
+const READERS = ['mapped', 'hnswlib', 'both'];
+if (!READERS.includes(values.reader)) throw new Error(`--reader must be one of ${READERS.join(', ')}`);
 const N = Number(values.n);
 const ADD = Number(values.add);
 // Cached embeddings of the bundled model (bench/embedding-set.ts; undefined for gaussian and
@@ -184,7 +190,10 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
   let files: { file: string; count: number }[] = [];
   let describeLayout = (): void => undefined;
   if (kind === 'new') {
-    const library = await openLibrary(dir, { readOnly: true });
+    const library = await openLibrary(dir, {
+      readOnly: true,
+      ...(values.reader === 'hnswlib' ? { segments: { mapped: false } } : {}),
+    });
     search = (q, ef) => library.search('image', q, { k: K, ...(ef ? { ef } : {}) }).map((h) => h.id);
     close = () => library.close();
     // After the open is timed: info() counts rows in SQLite.
@@ -529,28 +538,45 @@ async function main(): Promise<void> {
  */
 function opens(dir: string): void {
   console.log(`store-scale reuse: ${dir}, ${generator.description}, load ${loadavg()}`);
-  const runs: Probe[] = [];
+  const readers = values.reader === 'both' ? ['mapped', 'hnswlib'] : [values.reader];
+  const byReader = new Map<string, Probe[]>(readers.map((r) => [r, []]));
   for (let i = 0; i < Number(values.opens); i++) {
-    const p = runProbe('new', dir, ['--open-only']);
-    runs.push(p);
-    const t = p.timings!;
-    console.log(
-      `  open ${p.openMs.toFixed(0)} ms (+ first query ${p.firstQueryMs.toFixed(1)} ms): database ${t.database.toFixed(0)}, manifest ${t.manifest.toFixed(1)}, segment loads ${t.loads.toFixed(0)} wall [${t.segments
-        .map(
-          (s) =>
-            `${s.count}: check ${s.check.toFixed(1)} read ${s.read.toFixed(0)} labels ${s.labels.toFixed(0)} (${s.from})`,
-        )
-        .join(
-          '; ',
-        )}], install ${t.install.toFixed(0)}, replay ${t.replay.toFixed(1)}, count ${t.count.toFixed(0)}; ${p.segments} segments`,
-    );
+    // Alternate which reader goes first, so neither always finds the page cache warmer.
+    const order = i % 2 === 0 ? readers : [...readers].reverse();
+    for (const reader of order) {
+      const p = runProbe('new', dir, ['--open-only', '--reader', reader]);
+      byReader.get(reader)!.push(p);
+      const t = p.timings!;
+      console.log(
+        `  ${reader}: open ${p.openMs.toFixed(0)} ms (+ first query ${p.firstQueryMs.toFixed(1)} ms): database ${t.database.toFixed(0)}, manifest ${t.manifest.toFixed(1)}, segment loads ${t.loads.toFixed(0)} wall [${t.segments
+          .map(
+            (s) =>
+              `${s.count}: check ${s.check.toFixed(1)} read ${s.read.toFixed(0)} labels ${s.labels.toFixed(0)} (${s.from})`,
+          )
+          .join(
+            '; ',
+          )}], install ${t.install.toFixed(0)}, replay ${t.replay.toFixed(1)}, count ${t.count.toFixed(0)}; ${p.segments} segments`,
+      );
+    }
   }
   const med = (xs: number[]): number => percentile(xs, 0.5);
-  console.log(
-    `  median open ${med(runs.map((r) => r.openMs)).toFixed(0)} ms, open + first query ${med(runs.map((r) => r.openMs + r.firstQueryMs)).toFixed(0)} ms`,
-  );
+  const medians = new Map<string, number>();
+  for (const [reader, runs] of byReader) {
+    const open = med(runs.map((r) => r.openMs));
+    medians.set(reader, open);
+    console.log(
+      `  ${reader}: median open ${open.toFixed(0)} ms, open + first query ${med(runs.map((r) => r.openMs + r.firstQueryMs)).toFixed(0)} ms (${runs.length} processes)`,
+    );
+  }
+  if (medians.size === 2) {
+    console.log(`  hnswlib ÷ mapped open: ${(medians.get('hnswlib')! / medians.get('mapped')!).toFixed(2)}×`);
+  }
   if (values['open-only']) return;
-  const full = runProbe('new', dir, values['per-segment'] ? ['--per-segment'] : []);
+  const full = runProbe('new', dir, [
+    ...(values['per-segment'] ? ['--per-segment'] : []),
+    '--reader',
+    values.reader === 'hnswlib' ? 'hnswlib' : 'mapped',
+  ]);
   console.log(
     `  recall@10 ${full.recall.toFixed(3)}, p50 ${full.p50.toFixed(2)} ms, p99 ${full.p99.toFixed(2)} ms (ef ${DEFAULT_HNSW.efSearch}), RSS ${mb(full.rssBytes)}`,
   );

@@ -82,11 +82,12 @@ class MappedHnsw : public hnswlib::HierarchicalNSW<float> {
     if (mapping == MAP_FAILED) throw std::runtime_error(std::string("cannot map: ") + std::strerror(code));
     mapping_ = static_cast<char*>(mapping);
     mappingBytes_ = fileBytes;
-    // The labels pass below reads every page once, in order.
-    madvise(mapping_, mappingBytes_, MADV_SEQUENTIAL);
+    // Start reading a file that is not in the page cache yet; the labels pass below then touches
+    // every page once, so searches afterwards find the graph resident. (MADV_SEQUENTIAL would let
+    // the kernel drop those pages again behind the pass.)
+    madvise(mapping_, mappingBytes_, MADV_WILLNEED);
     ReadHeader(space);
     IndexElements();
-    madvise(mapping_, mappingBytes_, MADV_RANDOM);
   }
 
   const std::vector<double>& Labels() const { return labels_; }
