@@ -7,6 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// The addon maps files with POSIX mmap. On Windows clipdex opens segments with hnswlib-node's
+// reader instead (src/vector/mapped-graph.ts reports the addon as unavailable), so there is
+// nothing to build.
+if (process.platform === 'win32') process.exit(0);
 // npm hands its bundled node-gyp to lifecycle scripts; outside npm, one on PATH.
 const gyp = process.env.npm_config_node_gyp;
 const [command, args] = gyp ? [process.execPath, [gyp]] : ['node-gyp', []];
