@@ -378,7 +378,7 @@ async function main(): Promise<void> {
   // Each seal/merge step with its time, the bytes written so far and the segments then.
   const events: { event: string; at: number; wchar: number; files: Map<string, number> }[] = [];
   const current: { library?: Awaited<ReturnType<typeof openLibrary>> } = {};
-  // --bulk: one seal of all N at the end (split into parallel builds of at most 256k, as compact
+  // --bulk: one seal of all N at the end (split into parallel builds of at most maxSegment, as compact
   // does): each vector is inserted once, so a 1M library costs about half the CPU of the
   // indexer-like path (20k seals merged in the background). The layout is compact's.
   const library = await openLibrary(newDir, {

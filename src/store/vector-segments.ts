@@ -110,8 +110,6 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
 const INLINE_BUILD_LIMIT = 256;
 /** Bigger builds are split over the workers (parallel rebuilds). */
 const PARALLEL_BUILD_MIN = 32_768;
-/** Parallel builds split into chunks of at most this many vectors (and at most `maxSegment`). */
-const MAX_SEGMENT_BUILD = 262_144;
 /** Segments smaller than this share the bottom merge tier. */
 const TIER_BASE = 2048;
 
@@ -777,7 +775,8 @@ export class VectorSegments {
         ? 1
         : Math.max(
             workers,
-            Math.ceil(labels.length / Math.min(MAX_SEGMENT_BUILD, this.deps.options.maxSegment)),
+            // Chunks as big as merges make them: each extra segment costs every query a graph walk.
+            Math.ceil(labels.length / this.deps.options.maxSegment),
           );
     const per = Math.ceil(labels.length / chunks);
     const dim = this.deps.identity.dim;
