@@ -93,11 +93,11 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = {
   tailLimit: 8192,
   mergeFactor: 4,
   purgeRatio: 0.2,
-  // Measured at 1M, 512-d, 2 cores (bench/store-scale.ts, LID like real embeddings, load ~1):
-  // two segments of 510k + 500k open in 1.15 s (their reads overlap; 2.04 s one after the other,
-  // about what a single 1M segment's read costs) and search in p50 0.90 ms at ef 96 (recall@10
-  // 0.983; 0.993 at ef 112, p50 0.94 ms). Four of 250k opened in 1.3 s, but each segment searched
-  // costs ~0.06 ms fixed (the query crosses N-API) plus its walk: p50 2.4 ms (load 8).
+  // Measured at 1M, 512-d, 2 cores (bench/store-scale.ts --generator lowrank, LID like real
+  // embeddings, load ~1): two mapped segments of 505k open in 260 ms (1.10 s read by hnswlib-node)
+  // and search in p50 1.14 ms at the default ef 240 (recall@10 0.992). Each segment searched is a
+  // whole graph walk: four of 250k took p50 2.32 ms at ef 96 (load 5) where two of 505k take
+  // 0.72 ms. Bigger caps would mean longer merges, each rebuilding the whole result.
   maxSegment: 524_288,
   merge: true,
   mapped: true,
