@@ -16,7 +16,9 @@
  * first, bench/intrinsic-dim.ts): the graph needs a wider search than image → image (0.993 at 96,
  * 0.997 at 256) or the synthetic `lowrank` data (1M, 2 × 500k: 0.983 at 96, 0.998 at 256, p50
  * 0.90 / 1.39 ms). Cost: about 2× a query's work at ef 96 (texts, 210k: p50 0.33 ms at 96,
- * 0.67 / 0.83 ms at 192 / 256).
+ * 0.67 / 0.83 ms at 192 / 256), and more where equal segments each get the full ef: the same 450k
+ * built as 2 × 220k + 10k gave 0.988 / 0.992 / 0.996 at ef 96 / 128 / 240, p50 0.83 / 1.02 /
+ * 1.82 ms, so at 1M (2 × ~500k) p50 at 240 is near 2 ms (not measured on real embeddings).
  */
 export const DEFAULT_EF_SEARCH = 240;
 /** Results per page when the caller does not say. */
