@@ -30,6 +30,7 @@
  * `--reader mapped|hnswlib|both` picks how sealed segments are opened (default mapped: clipdex's
  * addon maps them; hnswlib: hnswlib-node's readIndex, the reader before the addon); `both` with
  * `--probe opens` alternates the two in fresh processes and prints them side by side.
+ * `--search-threads N` caps the threads one query walks the segments on (default one per core).
  * `--probe new --dir <dir>/new` runs the query probe alone; `--probe lists --dir <dir>/new` adds
  * label lists to a library sealed before they existed (a writer open, merges off);
  * `--probe rebuild --dir <dir>/new` only the rebuilds (they change the segment layout).
@@ -69,6 +70,7 @@ const { values } = parseArgs({
     'open-only': { type: 'boolean', default: false },
     'max-segment': { type: 'string' },
     reader: { type: 'string', default: 'mapped' },
+    'search-threads': { type: 'string' },
   },
 });
 const READERS = ['mapped', 'hnswlib', 'both'];
@@ -192,7 +194,10 @@ async function probe(kind: 'new' | 'old', dir: string): Promise<void> {
   if (kind === 'new') {
     const library = await openLibrary(dir, {
       readOnly: true,
-      ...(values.reader === 'hnswlib' ? { segments: { mapped: false } } : {}),
+      segments: {
+        ...(values.reader === 'hnswlib' ? { mapped: false } : {}),
+        ...(values['search-threads'] ? { searchThreads: Number(values['search-threads']) } : {}),
+      },
     });
     search = (q, ef) => library.search('image', q, { k: K, ...(ef ? { ef } : {}) }).map((h) => h.id);
     close = () => library.close();
@@ -574,6 +579,7 @@ function opens(dir: string): void {
   if (values['open-only']) return;
   const full = runProbe('new', dir, [
     ...(values['per-segment'] ? ['--per-segment'] : []),
+    ...(values['search-threads'] ? ['--search-threads', values['search-threads']] : []),
     '--reader',
     values.reader === 'hnswlib' ? 'hnswlib' : 'mapped',
   ]);

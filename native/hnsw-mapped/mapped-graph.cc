@@ -19,10 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <thread>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -215,7 +218,7 @@ class MappedGraph : public Napi::ObjectWrap<MappedGraph> {
          InstanceMethod("getNumDimensions", &MappedGraph::GetNumDimensions),
          InstanceMethod("labels", &MappedGraph::LabelList), InstanceMethod("hasLabel", &MappedGraph::HasLabel),
          InstanceMethod("markDelete", &MappedGraph::MarkDelete), InstanceMethod("setEf", &MappedGraph::SetEf),
-         InstanceMethod("searchKnn", &MappedGraph::SearchKnn)});
+         InstanceMethod("searchKnn", &MappedGraph::SearchKnn), StaticMethod("searchMany", &MappedGraph::SearchMany)});
     exports.Set("MappedGraph", ctor);
     return exports;
   }
@@ -300,34 +303,76 @@ class MappedGraph : public Napi::ObjectWrap<MappedGraph> {
     if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsNumber()) {
       throw Napi::TypeError::New(env, "searchKnn(query: Float32Array, k: number, filter?) expected");
     }
-    Napi::TypedArray typed = info[0].As<Napi::TypedArray>();
-    if (typed.TypedArrayType() != napi_float32_array || typed.ElementLength() != dim_) {
-      throw Napi::TypeError::New(env, "query must be a Float32Array of the graph's dimension");
-    }
-    const int64_t k = info[1].As<Napi::Number>().Int64Value();
-    if (k < 1) throw Napi::RangeError::New(env, "k must be positive");
-    Napi::Float32Array query = typed.As<Napi::Float32Array>();
-    std::vector<float> normalised(query.Data(), query.Data() + dim_);
-    double norm = 0;
-    for (float value : normalised) norm += static_cast<double>(value) * value;
-    if (norm > 0) {
-      const float scale = static_cast<float>(1.0 / std::sqrt(norm));
-      for (float& value : normalised) value *= scale;
-    }
+    std::vector<float> normalised = NormalisedQuery(env, info[0], dim_);
+    const size_t k = PositiveArg(env, info[1], "k");
     std::unique_ptr<JsFilter> filter;
     if (info.Length() > 2 && info[2].IsFunction()) filter = std::make_unique<JsFilter>(env, info[2].As<Napi::Function>());
-    auto result = graph.searchKnn(normalised.data(), static_cast<size_t>(k), filter.get());
-    const size_t found = result.size();
-    Napi::Array neighbors = Napi::Array::New(env, found);
-    Napi::Array distances = Napi::Array::New(env, found);
-    for (size_t i = found; i-- > 0;) {
-      neighbors.Set(i, Napi::Number::New(env, static_cast<double>(result.top().second)));
-      distances.Set(i, Napi::Number::New(env, result.top().first));
-      result.pop();
+    auto result = graph.searchKnn(normalised.data(), k, filter.get());
+    return ResultObject(env, result);
+  }
+
+  // searchMany(graphs, query, ks, efs, threads) -> one { neighbors, distances } per graph: the
+  // graphs (distinct, open, of one dimension) are searched at once on up to `threads` threads,
+  // the calling one included. No filter: a JS predicate can only run on the JS thread.
+  static Napi::Value SearchMany(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 5 || !info[0].IsArray() || !info[2].IsArray() || !info[3].IsArray() || !info[4].IsNumber()) {
+      throw Napi::TypeError::New(env, "searchMany(graphs, query, ks, efs, threads) expected");
     }
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("neighbors", neighbors);
-    out.Set("distances", distances);
+    Napi::Array list = info[0].As<Napi::Array>();
+    Napi::Array ks = info[2].As<Napi::Array>();
+    Napi::Array efs = info[3].As<Napi::Array>();
+    const size_t count = list.Length();
+    if (count == 0 || ks.Length() != count || efs.Length() != count) {
+      throw Napi::TypeError::New(env, "searchMany: one k and one ef per graph");
+    }
+    std::vector<MappedHnsw*> graphs(count);
+    std::vector<size_t> limits(count);
+    size_t dim = 0;
+    for (size_t i = 0; i < count; i++) {
+      Napi::Value item = list.Get(static_cast<uint32_t>(i));
+      if (!item.IsObject()) throw Napi::TypeError::New(env, "searchMany: graphs must be MappedGraph objects");
+      MappedGraph* owner = Napi::ObjectWrap<MappedGraph>::Unwrap(item.As<Napi::Object>());
+      if (i > 0 && owner->dim_ != dim) throw Napi::TypeError::New(env, "searchMany: graphs of different dimensions");
+      dim = owner->dim_;
+      graphs[i] = &owner->Graph(env);
+      limits[i] = PositiveArg(env, ks.Get(static_cast<uint32_t>(i)), "k");
+      // ef is the graph's setting in hnswlib: set here, on the JS thread, before any search starts.
+      graphs[i]->setEf(PositiveArg(env, efs.Get(static_cast<uint32_t>(i)), "ef"));
+    }
+    for (size_t i = 0; i < count; i++) {
+      if (std::find(graphs.begin() + i + 1, graphs.end(), graphs[i]) != graphs.end()) {
+        throw Napi::TypeError::New(env, "searchMany: a graph is listed twice");
+      }
+    }
+    const std::vector<float> normalised = NormalisedQuery(env, info[1], dim);
+    const size_t threads = std::min(count, std::max<size_t>(1, PositiveArg(env, info[4], "threads")));
+
+    using Result = std::priority_queue<std::pair<float, labeltype>>;
+    std::vector<Result> results(count);
+    std::vector<std::exception_ptr> errors(threads);
+    auto work = [&](size_t lane) {
+      try {
+        for (size_t i = lane; i < count; i += threads) results[i] = graphs[i]->searchKnn(normalised.data(), limits[i]);
+      } catch (...) {
+        errors[lane] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> helpers;
+    helpers.reserve(threads - 1);
+    for (size_t lane = 1; lane < threads; lane++) helpers.emplace_back(work, lane);
+    work(0);
+    for (std::thread& helper : helpers) helper.join();
+    for (const std::exception_ptr& error : errors) {
+      if (!error) continue;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& failure) {
+        throw Napi::Error::New(env, failure.what());
+      }
+    }
+    Napi::Array out = Napi::Array::New(env, count);
+    for (size_t i = 0; i < count; i++) out.Set(static_cast<uint32_t>(i), ResultObject(env, results[i]));
     return out;
   }
 
@@ -376,6 +421,44 @@ class MappedGraph : public Napi::ObjectWrap<MappedGraph> {
   MappedHnsw& Graph(Napi::Env env) {
     if (!graph_) throw Napi::Error::New(env, "graph is not open");
     return *graph_;
+  }
+
+  static std::vector<float> NormalisedQuery(Napi::Env env, Napi::Value value, size_t dim) {
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+        value.As<Napi::TypedArray>().ElementLength() != dim) {
+      throw Napi::TypeError::New(env, "query must be a Float32Array of the graph's dimension");
+    }
+    Napi::Float32Array query = value.As<Napi::Float32Array>();
+    std::vector<float> normalised(query.Data(), query.Data() + dim);
+    double norm = 0;
+    for (float x : normalised) norm += static_cast<double>(x) * x;
+    if (norm > 0) {
+      const float scale = static_cast<float>(1.0 / std::sqrt(norm));
+      for (float& x : normalised) x *= scale;
+    }
+    return normalised;
+  }
+
+  static size_t PositiveArg(Napi::Env env, Napi::Value value, const char* name) {
+    if (!value.IsNumber()) throw Napi::TypeError::New(env, std::string(name) + " must be a number");
+    const int64_t n = value.As<Napi::Number>().Int64Value();
+    if (n < 1) throw Napi::RangeError::New(env, std::string(name) + " must be positive");
+    return static_cast<size_t>(n);
+  }
+
+  static Napi::Object ResultObject(Napi::Env env, std::priority_queue<std::pair<float, labeltype>>& result) {
+    const size_t found = result.size();
+    Napi::Array neighbors = Napi::Array::New(env, found);
+    Napi::Array distances = Napi::Array::New(env, found);
+    for (size_t i = found; i-- > 0;) {
+      neighbors.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(result.top().second)));
+      distances.Set(static_cast<uint32_t>(i), Napi::Number::New(env, result.top().first));
+      result.pop();
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("neighbors", neighbors);
+    out.Set("distances", distances);
+    return out;
   }
 
   static labeltype LabelArg(const Napi::CallbackInfo& info, size_t at) {

@@ -321,6 +321,8 @@ export interface OpenLibraryOptions {
     readonly merge?: boolean;
     /** Memory-map sealed segments (default); false reads them with hnswlib-node. */
     readonly mapped?: boolean;
+    /** Threads one unfiltered query may use over several mapped segments (default: one per core). */
+    readonly searchThreads?: number;
     /** Called at each step of seals and merges (crash tests time their kills with it). */
     readonly onEvent?: (
       event: 'seal-start' | 'seal-built' | 'merge-start' | 'merge-built' | 'manifest-saved',

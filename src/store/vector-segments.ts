@@ -15,6 +15,7 @@
  * - Readers pick up new segments and tombstones when the manifest changes (refresh()).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { EngineError, fromFsError } from '../errors.ts';
 import { HnswIndex } from '../vector/hnsw-index.ts';
@@ -71,6 +72,11 @@ export interface SegmentOptions {
   readonly maxSegment: number;
   /** Worker threads for seals, merges and rebuilds (default: one per core). */
   readonly workers?: number;
+  /**
+   * Threads one unfiltered query may use to walk several mapped segments at once (default: one
+   * per core; 1 walks them one after another on the calling thread).
+   */
+  readonly searchThreads?: number;
   /** Merge in the background (off for tests that need a fixed layout). */
   readonly merge: boolean;
   /**
@@ -215,6 +221,7 @@ export class VectorSegments {
   private manifestWrite: Promise<void> = Promise.resolve();
   private backgroundError: unknown;
   private closed = false;
+  private readonly searchThreads: number;
   private readonly pool: SegmentPool;
   /** How the open went, phase by phase. */
   openTimings: OpenTimings = {
@@ -242,6 +249,7 @@ export class VectorSegments {
       loc: new Int32Array(1024),
     });
     this.kinds = { image: empty(), text: empty() };
+    this.searchThreads = Math.max(1, deps.options.searchThreads ?? os.availableParallelism());
   }
 
   static async open(
@@ -385,10 +393,16 @@ export class VectorSegments {
     const hits: VectorIndexHit[] = [];
     let largest = 0;
     for (const h of st.segments) largest = Math.max(largest, h.segment!.index.size);
-    for (const h of st.segments) {
-      const index = h.segment!.index;
-      hits.push(...index.search(q, k, filter ? ef : segmentDepth(ef, k, index.size, largest), filter));
-    }
+    const indexes = st.segments.map((h) => h.segment!.index);
+    const efs = indexes.map((index) => (filter ? ef : segmentDepth(ef, k, index.size, largest)));
+    // Unfiltered, several mapped segments walk at once, one per core: the query waits for the
+    // slowest walk instead of their sum. (A filter is a JS function: those stay on this thread.)
+    const together =
+      !filter && indexes.length > 1 && this.searchThreads > 1
+        ? HnswIndex.searchSealed(indexes, q, k, efs, this.searchThreads)
+        : undefined;
+    if (together) for (const found of together) hits.push(...found);
+    else indexes.forEach((index, i) => hits.push(...index.search(q, k, efs[i]!, filter)));
     for (const h of st.frozen) hits.push(...h.tail!.search(q, k, filter));
     hits.push(...st.tail.tail!.search(q, k, filter));
     hits.sort((a, b) => a.distance - b.distance || a.label - b.label);

@@ -237,6 +237,35 @@ export class HnswIndex implements VectorIndex {
     return result.neighbors.map((label, i) => ({ label, distance: result.distances[i]! }));
   }
 
+  /**
+   * One query over several sealed graphs at once, on up to `threads` threads: graph i is
+   * searched at breadth efs[i]. Undefined unless every graph is mapped (then search each).
+   */
+  static searchSealed(
+    indexes: readonly HnswIndex[],
+    query: Float32Array,
+    k: number,
+    efs: readonly number[],
+    threads: number,
+  ): VectorIndexHit[][] | undefined {
+    if (indexes.some((index) => !index.mapped)) return undefined;
+    const searched = indexes.flatMap((index, i) => {
+      const limit = Math.min(k, index.liveCount);
+      return limit > 0 ? [{ index, limit, ef: Math.max(efs[i]!, limit) }] : [];
+    });
+    if (searched.length === 0) return [];
+    const results = MappedGraph.searchMany(
+      searched.map((s) => s.index.mapped!),
+      query,
+      searched.map((s) => s.limit),
+      searched.map((s) => s.ef),
+      threads,
+    );
+    return results.map((result) =>
+      result.neighbors.map((label, i) => ({ label, distance: result.distances[i]! })),
+    );
+  }
+
   /** Unmaps a mapped graph (idempotent; later use throws). hnswlib-node's are left to the GC. */
   close(): void {
     this.mapped?.close();

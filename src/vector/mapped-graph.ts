@@ -28,7 +28,16 @@ interface NativeMappedGraph {
 }
 
 interface Addon {
-  MappedGraph: new (dim: number) => NativeMappedGraph;
+  MappedGraph: {
+    new (dim: number): NativeMappedGraph;
+    searchMany(
+      graphs: NativeMappedGraph[],
+      query: Float32Array,
+      ks: number[],
+      efs: number[],
+      threads: number,
+    ): MappedGraphSearch[];
+  };
 }
 
 const ADDON_PATH = '../../native/hnsw-mapped/build/Release/clipdex_hnsw_mapped.node';
@@ -119,6 +128,30 @@ export class MappedGraph {
     const graph = this.live();
     graph.setEf(ef);
     return graph.searchKnn(query, k, filter);
+  }
+
+  /**
+   * Searches several graphs (distinct, open, one dimension) with one query at once, on up to
+   * `threads` threads (the calling one included): a query's latency over a library's segments is
+   * then its slowest segment's, not their sum. `ks[i]` and `efs[i]` are graph i's. No filter (a
+   * JS predicate can only run on the JS thread).
+   */
+  static searchMany(
+    graphs: readonly MappedGraph[],
+    query: Float32Array,
+    ks: readonly number[],
+    efs: readonly number[],
+    threads: number,
+  ): MappedGraphSearch[] {
+    const loaded = loadAddon();
+    if (loaded instanceof Error) throw new EngineError('INTERNAL', loaded.message, { cause: loaded });
+    return loaded.MappedGraph.searchMany(
+      graphs.map((g) => g.live()),
+      query,
+      [...ks],
+      [...efs],
+      threads,
+    );
   }
 
   /** Unmaps the file. Idempotent; any later use throws. */

@@ -104,6 +104,38 @@ describe('mapped sealed graphs (native/hnsw-mapped) on real hnswlib files', func
     expect(await sha256(file)).to.equal(before);
   });
 
+  it('searches several graphs at once on threads with the same answers as one by one', async () => {
+    const files: string[] = [];
+    for (let g = 0; g < 3; g++) {
+      const index = HnswIndex.create({ dim: DIM, m: 8, efConstruction: 60 });
+      for (let i = 1; i <= 700; i++) index.add(g * 10_000 + i, unitVector(g * 700 + i));
+      files.push(path.join(dir, `part-${g}.hnsw`));
+      await index.save(files[g]!);
+    }
+    const graphs = await Promise.all(
+      files.map((f, g) => HnswIndex.openSealed(f, DIM, g === 1 ? [10_005] : [])),
+    );
+    try {
+      const efs = [40, 24, 60];
+      for (let q = 0; q < 40; q++) {
+        const query = unitVector(50_000 + q);
+        const one = graphs.map((index, i) => index.search(query, 10, efs[i]!));
+        for (const threads of [1, 2, 3]) {
+          expect(HnswIndex.searchSealed(graphs, query, 10, efs, threads)).to.deep.equal(one);
+        }
+      }
+      const unmapped = await HnswIndex.openSealed(files[0]!, DIM, [], { mapped: false });
+      expect(HnswIndex.searchSealed([graphs[0]!, unmapped], unitVector(1), 10, [40, 40], 2)).to.equal(
+        undefined,
+      );
+      expect(() => HnswIndex.searchSealed([graphs[0]!, graphs[0]!], unitVector(1), 10, [40, 40], 2)).to.throw(
+        /twice/,
+      );
+    } finally {
+      for (const index of graphs) index.close();
+    }
+  });
+
   it('refuses files that are not a whole graph of this dimension whose links stay inside it', async () => {
     const bytes = await fs.readFile(file);
     const variant = async (name: string, content: Buffer): Promise<string> => {
