@@ -111,18 +111,7 @@ export class HnswIndex implements VectorIndex {
     } else {
       for (const label of graph.getIdsList()) index.setState(label, LIVE);
     }
-    for (const label of deleted) {
-      if (index.state(label) !== LIVE) {
-        throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
-      }
-      // A graph saved after mark-delete already carries the flag; a sealed segment gets it here.
-      try {
-        graph.markDelete(label);
-      } catch {
-        // already marked in the file
-      }
-      index.setState(label, DELETED);
-    }
+    index.applyDeleted(deleted, (label) => graph.markDelete(label));
     index.loadTimings = { read: read - started, labels: performance.now() - read };
     return index;
   }
@@ -148,17 +137,7 @@ export class HnswIndex implements VectorIndex {
     const index = new HnswIndex(undefined, dim, mapped);
     try {
       index.setLiveAll(mapped.labels());
-      for (const label of deleted) {
-        if (index.state(label) !== LIVE) {
-          throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
-        }
-        try {
-          mapped.markDelete(label);
-        } catch {
-          // already marked in the file
-        }
-        index.setState(label, DELETED);
-      }
+      index.applyDeleted(deleted, (label) => mapped.markDelete(label));
     } catch (error) {
       mapped.close();
       throw error;
@@ -331,6 +310,22 @@ export class HnswIndex implements VectorIndex {
   private mutable(): Graph {
     if (!this.graph) throw new EngineError('INTERNAL', 'a sealed segment graph is read-only');
     return this.graph;
+  }
+
+  /** Applies a loaded graph's tombstone list: each must be a label the graph holds. */
+  private applyDeleted(deleted: readonly number[], markDelete: (label: number) => void): void {
+    for (const label of deleted) {
+      if (this.state(label) !== LIVE) {
+        throw new EngineError('INDEX_CORRUPT', `HNSW sidecar lists deleted label ${label} the graph lacks`);
+      }
+      // A graph saved after mark-delete already carries the flag; a sealed segment gets it here.
+      try {
+        markDelete(label);
+      } catch {
+        // already marked in the file
+      }
+      this.setState(label, DELETED);
+    }
   }
 
   /** Marks a fresh index's labels live in one pass (load with a label list). */
