@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Library } from '../../../src/store/library.types.ts';
 import { openLibrary } from '../../../src/store/open-library.ts';
 import { fingerprint, imageWrite, removeDir, tempDir, unitVector } from './store-test-context.ts';
 
@@ -36,6 +37,13 @@ async function twoSegments(dir: string): Promise<number[]> {
   }
 }
 
+/** Every `step`-th item is found first by its own vector, as in the library that wrote it. */
+function expectFindsOwn(library: Library, ids: readonly number[], step: number): void {
+  for (let n = 0; n < ids.length; n += step) {
+    expect(library.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(ids[n]);
+  }
+}
+
 /** Opens with hnswlib-node's reader, the path label lists speed up (mapped graphs list their own). */
 const unmapped = { readOnly: true, segments: { mapped: false } } as const;
 
@@ -63,9 +71,7 @@ describe('library store: segment label lists', function () {
     try {
       expect(library.openTimings.segments.map((s) => s.from)).to.deep.equal(['list', 'list']);
       expect(library.warnings).to.deep.equal([]);
-      for (let n = 0; n < 900; n += 37) {
-        expect(library.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(ids[n]);
-      }
+      expectFindsOwn(library, ids, 37);
     } finally {
       await library.close();
     }
@@ -73,9 +79,7 @@ describe('library store: segment label lists', function () {
     const mapped = await openLibrary(dir, { readOnly: true });
     try {
       expect(mapped.openTimings.segments.map((s) => s.from)).to.deep.equal(['mapped', 'mapped']);
-      for (let n = 0; n < 900; n += 37) {
-        expect(mapped.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(ids[n]);
-      }
+      expectFindsOwn(mapped, ids, 37);
     } finally {
       await mapped.close();
     }
@@ -94,9 +98,7 @@ describe('library store: segment label lists', function () {
       expect(reader.openTimings.segments.map((s) => s.from)).to.deep.equal(['graph', 'graph']);
       expect(reader.warnings).to.deep.equal([]);
       expect(reader.info().kinds[0]!.segments).to.have.length(2);
-      for (let n = 0; n < 900; n += 29) {
-        expect(reader.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(ids[n]);
-      }
+      expectFindsOwn(reader, ids, 29);
     } finally {
       await reader.close();
     }
@@ -132,9 +134,7 @@ describe('library store: segment label lists', function () {
     const reader = await openLibrary(dir, unmapped);
     try {
       expect(reader.openTimings.segments.map((s) => s.from)).to.deep.equal(['list', 'list']);
-      for (let n = 0; n < 900; n += 31) {
-        expect(reader.search('image', unitVector(n), { k: 1 })[0]?.id).to.equal(ids[n]);
-      }
+      expectFindsOwn(reader, ids, 31);
     } finally {
       await reader.close();
     }
